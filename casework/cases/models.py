@@ -1,0 +1,73 @@
+"""Case and CaseEvent tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casework.db import Base, UTCDateTime, str_enum
+from casework.enums import ActorKind, CaseEventKind, CaseStatus, Priority
+from casework.ids import new_id
+
+if TYPE_CHECKING:
+    from casework.intake.models import Report
+
+
+class Case(Base):
+    """One matter the hotline works on; groups one or more reports."""
+
+    __tablename__ = "case"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    # Public reference given to the reporter, e.g. HX-7K3P-9QW (see casework.cases.reference).
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    status: Mapped[CaseStatus] = mapped_column(str_enum(CaseStatus, "case_status"))
+    priority: Mapped[Priority] = mapped_column(str_enum(Priority, "case_priority"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    status_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    reports: Mapped[list[Report]] = relationship(back_populates="case", lazy="raise")
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", lazy="raise", order_by="CaseEvent.seq"
+    )
+
+    __table_args__ = (Index("ix_case_queue", "status", "priority", "opened_at"),)
+
+    def __repr__(self) -> str:
+        return f"Case({self.reference!r}, {self.status.value}, {self.priority.value})"
+
+
+class CaseEvent(Base):
+    """One immutable entry of a case's history: who did what, when.
+
+    Rows are never updated or deleted (database triggers refuse it). ``data`` holds only
+    identifiers and codes, never a child's words or contact details.
+    """
+
+    __tablename__ = "case_event"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case.id"))
+    # Position in this case's history, 1, 2, 3...; unique per case so two writers cannot
+    # interleave silently.
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[CaseEventKind] = mapped_column(str_enum(CaseEventKind, "case_event_kind"))
+    actor_kind: Mapped[ActorKind] = mapped_column(str_enum(ActorKind, "case_event_actor_kind"))
+    actor_id: Mapped[str | None] = mapped_column(String(64))
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    case: Mapped[Case] = relationship(back_populates="events", lazy="raise")
+
+    __table_args__ = (Index("uq_case_event_case_id_seq", "case_id", "seq", unique=True),)
+
+    def __repr__(self) -> str:
+        return f"CaseEvent({self.seq}, {self.kind.value})"

@@ -1,0 +1,89 @@
+"""Closed vocabularies shared across the domain. Stored as their string values."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Channel(enum.StrEnum):
+    """How a report reached the hotline."""
+
+    WEB = "web"
+    APP = "app"
+    SMS = "sms"
+    VOICE = "voice"
+
+
+class Danger(enum.StrEnum):
+    """The reporter's answer to "is someone in danger right now?"."""
+
+    YES = "yes"
+    NO = "no"
+    UNKNOWN = "unknown"
+
+
+class Priority(enum.StrEnum):
+    """P1 is the most urgent (someone in danger now), P4 the least."""
+
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+    P4 = "P4"
+
+
+class CaseStatus(enum.StrEnum):
+    """Where a case is in its workflow."""
+
+    NEW = "new"
+    TRIAGED = "triaged"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    REFERRED = "referred"
+    CLOSED = "closed"
+
+
+class ReporterRole(enum.StrEnum):
+    """Who is telling us: the child themself, or someone on their behalf."""
+
+    SELF = "self"
+    OTHER_CHILD = "other_child"
+    PARENT = "parent"
+    TEACHER = "teacher"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class ContactMethod(enum.StrEnum):
+    """Whether and how the hotline may contact the reporter.
+
+    ``FOLLOW_UP_ONLY`` (the default) means we never contact them: they come back with their
+    reference and follow-up code. ``SMS`` means they agreed to be texted at the phone given.
+    """
+
+    FOLLOW_UP_ONLY = "follow_up_only"
+    SMS = "sms"
+
+
+class ActorKind(enum.StrEnum):
+    """Who did something recorded in a case's event log."""
+
+    REPORTER = "reporter"
+    STAFF = "staff"
+    SYSTEM = "system"
+
+
+class CaseEventKind(enum.StrEnum):
+    """What happened to a case."""
+
+    OPENED = "opened"
+    REPORT_RECEIVED = "report_received"
+    PRIORITY_ASSESSED = "priority_assessed"
+    STATUS_CHANGED = "status_changed"
+
+
+class InboxStatus(enum.StrEnum):
+    """Processing state of a raw inbound provider event."""
+
+    RECEIVED = "received"
+    PROCESSED = "processed"
+    FAILED = "failed"

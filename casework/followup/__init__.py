@@ -1,0 +1,1 @@
+"""Follow-up: a reporter comes back with their case reference and secret code."""

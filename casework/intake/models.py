@@ -1,0 +1,113 @@
+"""Report, inbound inbox and idempotency tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casework.db import Base, UTCDateTime, str_enum
+from casework.enums import Channel, ContactMethod, Danger, InboxStatus, ReporterRole
+from casework.ids import new_id
+
+if TYPE_CHECKING:
+    from casework.cases.models import Case
+
+# The longest narrative we accept, in characters (documented in the API). Long enough for a
+# child to tell the whole story; short enough that one request stays small.
+NARRATIVE_MAX_CHARS = 5000
+PLACE_MAX_CHARS = 200
+
+
+class Report(Base):
+    """One contact from a reporter, on one channel, grouped into a case."""
+
+    __tablename__ = "report"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case.id"), index=True)
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, "report_channel"))
+    language: Mapped[str] = mapped_column(String(8))
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
+    narrative: Mapped[str] = mapped_column(Text)
+    immediate_danger: Mapped[Danger] = mapped_column(str_enum(Danger, "report_danger"))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
+    place: Mapped[str | None] = mapped_column(String(PLACE_MAX_CHARS))
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
+    child_age: Mapped[int | None] = mapped_column(SmallInteger)
+    reporter_role: Mapped[ReporterRole] = mapped_column(
+        str_enum(ReporterRole, "report_reporter_role")
+    )
+    contact_method: Mapped[ContactMethod] = mapped_column(
+        str_enum(ContactMethod, "report_contact_method")
+    )
+    # E.164; only present when the reporter agreed to be texted.
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    case: Mapped[Case] = relationship(back_populates="reports", lazy="raise")
+
+    def __repr__(self) -> str:
+        # Never the narrative or the phone: reprs end up in logs and tracebacks.
+        return f"Report({self.id}, {self.channel.value})"
+
+
+class InboundMessage(Base):
+    """A raw event from a channel provider, stored before any processing.
+
+    The unique ``(channel, provider_message_id)`` makes a provider's retry a no-op: the second
+    insert does nothing and the stored row is answered again.
+    """
+
+    __tablename__ = "inbound_message"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, "inbound_message_channel"))
+    provider_message_id: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[InboxStatus] = mapped_column(str_enum(InboxStatus, "inbound_message_status"))
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    processed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    report_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("report.id"))
+
+    __table_args__ = (UniqueConstraint("channel", "provider_message_id"),)
+
+    def __repr__(self) -> str:
+        return f"InboundMessage({self.channel.value}, {self.provider_message_id!r})"
+
+
+class IdempotencyRecord(Base):
+    """Remembers a submission made under an Idempotency-Key so a resend returns the same report.
+
+    Kept as long as its report, so an app that was offline for weeks still gets its original
+    receipt. Neither the key nor the follow-up code is stored: ``key_hash`` is SHA-256 of the key, and
+    the code is re-derived on replay from the key and ``code_salt`` (see
+    ``casework.followup.codes``), so only whoever holds the key can get the code back.
+    """
+
+    __tablename__ = "idempotency_record"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    scope: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    code_salt: Mapped[bytes] = mapped_column(LargeBinary(32))
+    report_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("report.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("scope", "key_hash"),)
+
+    def __repr__(self) -> str:
+        return f"IdempotencyRecord({self.scope!r}, {self.key_hash[:8]}…)"

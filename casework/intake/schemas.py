@@ -1,0 +1,64 @@
+"""What intake takes in and gives back, independent of the channel it came from."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import asdict, dataclass
+
+from casework.enums import Channel, ContactMethod, Danger, Priority, ReporterRole
+
+
+@dataclass(frozen=True)
+class ReportSubmission:
+    """A report as a channel hands it over, already shaped but not yet checked against data."""
+
+    channel: Channel
+    language: str
+    category: str
+    narrative: str
+    immediate_danger: Danger = Danger.UNKNOWN
+    school: str | None = None
+    place: str | None = None
+    region: str | None = None
+    child_age: int | None = None
+    reporter_role: ReporterRole = ReporterRole.UNKNOWN
+    contact_method: ContactMethod = ContactMethod.FOLLOW_UP_ONLY
+    contact_phone: str | None = None
+
+    def __repr__(self) -> str:
+        # The narrative, place and phone are a child's words and contact details.
+        return f"ReportSubmission({self.channel.value}, {self.category!r})"
+
+    def fingerprint(self) -> str:
+        """SHA-256 over the canonical content, to tell a resend from a different report."""
+        canonical = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class PreparedFollowUp:
+    """A follow-up code and its hash, made before the transaction (hashing is slow on purpose)."""
+
+    code: str
+    code_hash: str
+    salt: bytes | None
+
+    def __repr__(self) -> str:
+        return "PreparedFollowUp(***)"
+
+
+@dataclass(frozen=True)
+class ReportReceipt:
+    """What the reporter is told: where their report went and how to come back."""
+
+    case_id: uuid.UUID
+    report_id: uuid.UUID
+    reference: str
+    follow_up_code: str
+    priority: Priority
+    replayed: bool = False
+
+    def __repr__(self) -> str:
+        return f"ReportReceipt({self.reference}, replayed={self.replayed})"

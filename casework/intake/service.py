@@ -1,0 +1,238 @@
+"""Intake use cases: accept a report from any channel and open (or find) its case."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from casework.cases.models import Case
+from casework.cases.service import Actor, NewEvent, append_events, open_case
+from casework.clock import Clock
+from casework.enums import ActorKind, CaseEventKind, ContactMethod
+from casework.errors import IdempotencyKeyReused, InvalidInput
+from casework.followup import codes
+from casework.followup.models import FollowUpCredential
+from casework.ids import new_id
+from casework.intake.models import NARRATIVE_MAX_CHARS, PLACE_MAX_CHARS, IdempotencyRecord, Report
+from casework.intake.schemas import PreparedFollowUp, ReportReceipt, ReportSubmission
+from casework.languages import SUPPORTED_LANGUAGES
+from casework.phones import normalise_phone
+from casework.places.models import Region, School
+from casework.places.repository import region_by_code, school_by_code
+from casework.sql import insert_ignoring_conflict
+from casework.taxonomy.models import Category
+from casework.taxonomy.repository import active_category_by_code
+from casework.triage.rules import assess_intake
+
+CHILD_AGE_RANGE = range(1, 26)
+_REPORTER = Actor(ActorKind.REPORTER)
+
+
+def prepare_follow_up(idempotency_key: str | None) -> PreparedFollowUp:
+    """Make the reporter's follow-up code and its slow hash (call outside the transaction)."""
+    if idempotency_key is None:
+        code = codes.new_code()
+        salt = None
+    else:
+        salt = codes.new_salt()
+        code = codes.derive_code(idempotency_key, salt)
+    return PreparedFollowUp(code=code, code_hash=codes.hash_code(code), salt=salt)
+
+
+def key_hash(idempotency_key: str) -> str:
+    """How an Idempotency-Key is stored: its SHA-256, never the key itself."""
+    return hashlib.sha256(idempotency_key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    category: Category
+    region: Region | None
+    school: School | None
+    contact_phone: str | None
+
+
+def _resolve(
+    session: Session, submission: ReportSubmission, default_phone_region: str | None
+) -> _Resolved:
+    """Check the submission against the data it names; raise InvalidInput on the first problem."""
+    if not submission.narrative.strip():
+        raise InvalidInput("narrative", "Please tell us what happened.")
+    if len(submission.narrative) > NARRATIVE_MAX_CHARS:
+        raise InvalidInput("narrative", f"Please keep it under {NARRATIVE_MAX_CHARS} characters.")
+    if submission.place is not None and len(submission.place) > PLACE_MAX_CHARS:
+        raise InvalidInput("place", f"Please keep it under {PLACE_MAX_CHARS} characters.")
+    if submission.language not in SUPPORTED_LANGUAGES:
+        raise InvalidInput("language", "We do not support this language yet.")
+    if submission.child_age is not None and submission.child_age not in CHILD_AGE_RANGE:
+        raise InvalidInput("child_age", "Age must be between 1 and 25.")
+    category = active_category_by_code(session, submission.category)
+    if category is None:
+        raise InvalidInput("category", "Unknown category.")
+    region = None
+    if submission.region is not None:
+        region = region_by_code(session, submission.region)
+        if region is None:
+            raise InvalidInput("region", "Unknown region.")
+    school = None
+    if submission.school is not None:
+        school = school_by_code(session, submission.school)
+        if school is None:
+            raise InvalidInput("school", "Unknown school.")
+        if region is not None and school.region_id != region.id:
+            raise InvalidInput("school", "This school is not in the region you chose.")
+        if region is None:
+            region = session.get(Region, school.region_id)
+    phone = None
+    if submission.contact_method is ContactMethod.SMS:
+        if not submission.contact_phone:
+            raise InvalidInput("contact_phone", "Give a phone number so we can text you.")
+        phone = normalise_phone(
+            submission.contact_phone, default_region=default_phone_region, field="contact_phone"
+        )
+    elif submission.contact_phone:
+        raise InvalidInput("contact_phone", "Only give a phone number if we may text you.")
+    return _Resolved(category, region, school, phone)
+
+
+def _replay(
+    session: Session, record: IdempotencyRecord, *, idempotency_key: str, request_hash: str
+) -> ReportReceipt:
+    """The receipt of the report first submitted under this key."""
+    if record.request_hash != request_hash or record.code_salt is None:
+        raise IdempotencyKeyReused("this Idempotency-Key was already used for a different report")
+    report = session.get(Report, record.report_id) if record.report_id else None
+    if report is None:  # the claim and the report are written in one transaction
+        raise RuntimeError("idempotency record without its report")
+    case = session.get_one(Case, report.case_id)
+    return ReportReceipt(
+        case_id=case.id,
+        report_id=report.id,
+        reference=case.reference,
+        follow_up_code=codes.derive_code(idempotency_key, record.code_salt),
+        priority=case.priority,
+        replayed=True,
+    )
+
+
+def submit_report(
+    session: Session,
+    *,
+    submission: ReportSubmission,
+    follow_up: PreparedFollowUp,
+    clock: Clock,
+    idempotency_key: str | None = None,
+    idempotency_scope: str = "app",
+    default_phone_region: str | None = None,
+) -> ReportReceipt:
+    """Accept a report: open a case for it, triage it, and return the reporter's receipt.
+
+    With an ``idempotency_key`` the same key and content always give the same receipt (and
+    never a second report); the same key with different content raises IdempotencyKeyReused.
+    """
+    now = clock.now()
+    record_id = None
+    if idempotency_key is not None:
+        if follow_up.salt is None:
+            raise ValueError("an idempotent submission needs a derived follow-up code")
+        request_hash = submission.fingerprint()
+        hashed_key = key_hash(idempotency_key)
+        record_id = new_id()
+        claimed = insert_ignoring_conflict(
+            session,
+            IdempotencyRecord,
+            {
+                "id": record_id,
+                "scope": idempotency_scope,
+                "key_hash": hashed_key,
+                "request_hash": request_hash,
+                "code_salt": follow_up.salt,
+                "created_at": now,
+            },
+            ["scope", "key_hash"],
+        )
+        if not claimed:
+            existing = session.scalars(
+                select(IdempotencyRecord).where(
+                    IdempotencyRecord.scope == idempotency_scope,
+                    IdempotencyRecord.key_hash == hashed_key,
+                )
+            ).one()
+            return _replay(
+                session, existing, idempotency_key=idempotency_key, request_hash=request_hash
+            )
+
+    resolved = _resolve(session, submission, default_phone_region)
+    assessment = assess_intake(danger=submission.immediate_danger, category_code=resolved.category.code)
+    case = open_case(
+        session,
+        category=resolved.category,
+        region=resolved.region,
+        school=resolved.school,
+        language=submission.language,
+        assessment=assessment,
+        now=now,
+    )
+    report = Report(
+        id=new_id(),
+        case=case,
+        channel=submission.channel,
+        language=submission.language,
+        category_id=resolved.category.id,
+        narrative=submission.narrative,
+        immediate_danger=submission.immediate_danger,
+        school_id=resolved.school.id if resolved.school else None,
+        place=submission.place or None,
+        region_id=resolved.region.id if resolved.region else None,
+        child_age=submission.child_age,
+        reporter_role=submission.reporter_role,
+        contact_method=submission.contact_method,
+        contact_phone=resolved.contact_phone,
+        received_at=now,
+    )
+    session.add(report)
+    append_events(
+        session,
+        case=case,
+        now=now,
+        first_seq=1,
+        events=[
+            NewEvent(CaseEventKind.OPENED, _REPORTER, {"channel": submission.channel.value}),
+            NewEvent(
+                CaseEventKind.REPORT_RECEIVED,
+                _REPORTER,
+                {"report_id": str(report.id), "channel": submission.channel.value},
+            ),
+            NewEvent(
+                CaseEventKind.PRIORITY_ASSESSED,
+                Actor(ActorKind.SYSTEM),
+                {"priority": assessment.priority.value, "factors": list(assessment.factors)},
+            ),
+        ],
+    )
+    session.add(
+        FollowUpCredential(
+            id=new_id(),
+            case=case,
+            report=report,
+            code_hash=follow_up.code_hash,
+            created_at=now,
+        )
+    )
+    session.flush()
+    if record_id is not None:
+        session.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.id == record_id)
+            .values(report_id=report.id)
+        )
+    return ReportReceipt(
+        case_id=case.id,
+        report_id=report.id,
+        reference=case.reference,
+        follow_up_code=follow_up.code,
+        priority=case.priority,
+    )

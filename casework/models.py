@@ -1,0 +1,24 @@
+"""Every table of the domain, imported in one place for Alembic and the mappers."""
+
+from __future__ import annotations
+
+from casework.cases.models import Case, CaseEvent
+from casework.db import Base
+from casework.followup.models import FollowUpCredential, FollowUpThrottle
+from casework.intake.models import IdempotencyRecord, InboundMessage, Report
+from casework.places.models import Region, School
+from casework.taxonomy.models import Category
+
+__all__ = [
+    "Base",
+    "Case",
+    "CaseEvent",
+    "Category",
+    "FollowUpCredential",
+    "FollowUpThrottle",
+    "IdempotencyRecord",
+    "InboundMessage",
+    "Region",
+    "Report",
+    "School",
+]

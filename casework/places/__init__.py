@@ -1,0 +1,1 @@
+"""Regions and schools: where a report happened and who covers it."""

@@ -1,0 +1,30 @@
+"""Small portable SQL helpers for the two supported databases (PostgreSQL and SQLite)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from casework.db import Base
+
+
+def insert_ignoring_conflict(
+    session: Session, model: type[Base], values: dict[str, Any], conflict_columns: list[str]
+) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING; True when this call inserted the row.
+
+    On PostgreSQL a concurrent insert of the same key waits for the other transaction and then
+    does nothing, which is what makes inbox and idempotency claims safe under retries.
+    """
+    table = model.__table__
+    dialect = session.get_bind().dialect.name
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    stmt = (
+        module.insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=conflict_columns)
+        .returning(table.c[conflict_columns[0]])
+    )
+    return session.execute(stmt).first() is not None

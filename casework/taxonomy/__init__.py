@@ -1,0 +1,1 @@
+"""Report categories: the Child Helpline International taxonomy with school-specific ones."""

@@ -1,0 +1,1 @@
+"""Triage: explainable rules that decide how urgent a report is."""

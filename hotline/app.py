@@ -1,0 +1,76 @@
+"""The FastAPI application: routes, error handlers and middleware, wired to one database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import anyio.to_thread
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from casework.clock import Clock, SystemClock
+from hotline import __version__
+from hotline.app_api.routes import router as app_api_router
+from hotline.database import Database
+from hotline.errors import JSON_PREFIXES, install_error_handlers
+from hotline.health import router as health_router
+from hotline.middleware import AccessLog, BodySizeLimit, SecurityHeaders
+from hotline.migrations import head_revision
+from hotline.settings import Settings, load_settings
+from hotline.webform.routes import router as webform_router
+
+_STATIC = Path(__file__).resolve().parent / "static"
+
+DESCRIPTION = """
+Intake and follow-up for the Safeguarding Hotline.
+
+Children (or someone on their behalf) report violence, abuse, corporal punishment or
+cyberbullying. Every report returns a case **reference** and a secret **follow-up code**.
+Errors always have the shape `{"error": {"code", "message", "details"?}}`.
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    clock: Clock | None = None,
+) -> FastAPI:
+    """Build the application. Pass ``database``/``clock`` to share or control them (tests)."""
+    settings = settings or load_settings()
+    db = database or Database.from_settings(settings)
+    owns_db = database is None
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Sync database work runs on worker threads: allow one per pooled connection.
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = max(limiter.total_tokens, settings.db_pool_size + 8)
+        yield
+        if owns_db:
+            db.dispose()
+
+    app = FastAPI(
+        title="Safeguarding Hotline",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.clock = clock or SystemClock()
+    app.state.schema_head = head_revision()
+
+    install_error_handlers(app)
+    app.include_router(health_router)
+    app.include_router(app_api_router)
+    app.include_router(webform_router)
+    app.mount("/static", StaticFiles(directory=_STATIC), name="static")
+
+    # Added last = outermost: oversized bodies are refused before anything else runs.
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(AccessLog)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, json_prefixes=JSON_PREFIXES)
+    return app

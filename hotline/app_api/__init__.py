@@ -1,0 +1,1 @@
+"""The JSON API used by the smartphone app."""

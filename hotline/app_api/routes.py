@@ -1,0 +1,151 @@
+"""App API: submit a report, follow it up."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Request, Response
+
+from casework.enums import Channel
+from casework.followup.service import check_follow_up
+from casework.intake.schemas import ReportSubmission
+from hotline.app_api.schemas import (
+    ErrorOut,
+    FollowUpIn,
+    FollowUpOut,
+    ReportIn,
+    ReportReceiptOut,
+)
+from hotline.deps import ClockDep, DbDep, SettingsDep
+from hotline.errors import ApiError
+from hotline.intake_glue import accept_report
+from hotline.wording import RECEIPT_MESSAGE, STATUS_MESSAGES
+
+# A random UUID or similar: long enough to be unguessable, since it also unlocks the receipt.
+_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{16,128}$")
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+def require_json(request: Request) -> None:
+    """Refuse bodies that are not declared as JSON (415)."""
+    ctype = request.headers.get("content-type", "")
+    if ctype.split(";")[0].strip().lower() != "application/json":
+        raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
+
+
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["app"],
+    dependencies=[Depends(require_json)],
+    responses={
+        400: {"model": ErrorOut, "description": "Malformed JSON or header"},
+        413: {"model": ErrorOut, "description": "Body too large"},
+        415: {"model": ErrorOut, "description": "Body is not JSON"},
+        422: {"model": ErrorOut, "description": "Invalid fields"},
+    },
+)
+
+
+@router.post(
+    "/reports",
+    status_code=201,
+    response_model=ReportReceiptOut,
+    summary="Submit a report",
+    description=(
+        "Creates a report (and its case) and returns the case reference and a secret "
+        "follow-up code. Send an `Idempotency-Key` (a random UUID) so a resend after a lost "
+        "answer returns the same receipt instead of a second report; the same key with a "
+        "different body is refused with 422."
+    ),
+)
+async def create_report(
+    body: ReportIn,
+    response: Response,
+    db: DbDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="16-128 characters of A-Z a-z 0-9 _ . : -, e.g. a random UUID.",
+        ),
+    ] = None,
+) -> ReportReceiptOut:
+    """Submit a report from the app."""
+    if idempotency_key is not None and not _IDEMPOTENCY_KEY.match(idempotency_key):
+        raise ApiError(
+            400,
+            "invalid_idempotency_key",
+            "Idempotency-Key must be 16 to 128 letters, digits or _ . : - (a random UUID).",
+        )
+    submission = ReportSubmission(
+        channel=Channel.APP,
+        language=body.language,
+        category=body.category,
+        narrative=body.narrative,
+        immediate_danger=body.immediate_danger,
+        school=body.school,
+        place=body.place,
+        region=body.region,
+        child_age=body.child_age,
+        reporter_role=body.reporter,
+        contact_method=body.contact.method,
+        contact_phone=body.contact.phone,
+    )
+    receipt = await accept_report(
+        db,
+        submission=submission,
+        clock=clock,
+        idempotency_key=idempotency_key,
+        idempotency_scope="app",
+        default_phone_region=settings.default_phone_region,
+    )
+    response.headers.update(_NO_STORE)
+    if receipt.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return ReportReceiptOut(
+        reference=receipt.reference,
+        follow_up_code=receipt.follow_up_code,
+        message=RECEIPT_MESSAGE,
+    )
+
+
+@router.post(
+    "/follow-up",
+    response_model=FollowUpOut,
+    summary="Check a report with its reference and code",
+    description=(
+        "Answers the same way whether the reference does not exist or the code is wrong "
+        "(403). After repeated wrong codes for a reference, attempts must wait and then the "
+        "reference is locked for a while (429 with Retry-After)."
+    ),
+    responses={
+        403: {"model": ErrorOut, "description": "Reference or code not right"},
+        429: {"model": ErrorOut, "description": "Too many attempts"},
+    },
+)
+async def follow_up(body: FollowUpIn, response: Response, db: DbDep, clock: ClockDep) -> FollowUpOut:
+    """Tell a reporter where their case is."""
+    result = await db.run_async(
+        lambda s: check_follow_up(s, reference=body.reference, code=body.code, clock=clock),
+        write=True,
+    )
+    response.headers.update(_NO_STORE)
+    if result.retry_after is not None:
+        seconds = max(1, int(result.retry_after.total_seconds() + 0.999))
+        raise ApiError(
+            429,
+            "too_many_attempts",
+            "Too many tries. Please wait a while and try again.",
+            headers={"Retry-After": str(seconds)},
+        )
+    if result.status is None:
+        raise ApiError(403, "not_recognised", "The reference or the code is not right.")
+    return FollowUpOut(
+        reference=result.reference,
+        status=result.status,
+        message=STATUS_MESSAGES[result.status],
+        updated_on=result.updated_at.date() if result.updated_at else None,
+    )

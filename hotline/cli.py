@@ -1,0 +1,133 @@
+"""The ``hotline`` command: run the service and operate it."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from casework.clock import SystemClock
+from hotline import __version__
+from hotline.settings import Settings, SettingsError, load_settings
+
+# Pretty tracebacks print local variables, which can hold a child's words: plain ones only.
+app = typer.Typer(
+    help="Safeguarding Hotline: intake, casework and audit.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True, pretty_exceptions_enable=False)
+app.add_typer(db_app, name="db")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        typer.echo(f"Configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    from hotline.migrations import upgrade  # noqa: PLC0415 - keep `hotline version` light
+
+    settings = _settings()
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.sqlalchemy_url, revision)
+    typer.echo(f"Database upgraded to {revision}.")
+
+
+def _seed_demo(settings: Settings) -> None:
+    from hotline.database import Database  # noqa: PLC0415
+    from hotline.demo import seed_demo  # noqa: PLC0415
+
+    db = Database.from_settings(settings)
+    try:
+        result = db.run(lambda s: seed_demo(s, clock=SystemClock()), write=True)
+    finally:
+        db.dispose()
+    if not result.seeded:
+        typer.echo("Demo data is already there; nothing added.")
+        return
+    typer.echo("Demo data added: 3 regions, 7 schools and these sample reports:")
+    for receipt in result.receipts:
+        typer.echo(
+            f"  {receipt.reference}  priority {receipt.priority.value}  "
+            f"follow-up code {receipt.follow_up_code}"
+        )
+
+
+@app.command()
+def demo() -> None:
+    """Seed demo regions, schools and sample reports (only into an empty database)."""
+    settings = _settings()
+    if settings.env == "production":
+        typer.echo("Refusing to add demo data in production.", err=True)
+        raise typer.Exit(2)
+    from hotline.migrations import upgrade  # noqa: PLC0415
+
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        upgrade(settings.sqlalchemy_url)
+    _seed_demo(settings)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    with_demo: Annotated[
+        bool, typer.Option("--demo", help="Seed demo data first (development only).")
+    ] = False,
+) -> None:
+    """Run the web service. On the embedded default (SQLite) the schema is migrated first."""
+    import uvicorn  # noqa: PLC0415
+
+    from hotline.app import create_app  # noqa: PLC0415
+    from hotline.database import Database  # noqa: PLC0415
+    from hotline.logging_setup import configure_logging  # noqa: PLC0415
+    from hotline.migrations import current_revision, head_revision, upgrade  # noqa: PLC0415
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        upgrade(settings.sqlalchemy_url)
+    if with_demo:
+        if settings.env == "production":
+            typer.echo("--demo is refused in production.", err=True)
+            raise typer.Exit(2)
+        _seed_demo(settings)
+    db = Database.from_settings(settings)
+    current = current_revision(db.engine)
+    if current != head_revision():
+        typer.echo(
+            f"The database is at revision {current}, this code needs {head_revision()}: "
+            "run `hotline db upgrade` first.",
+            err=True,
+        )
+        raise typer.Exit(2)
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    typer.echo(f"Safeguarding Hotline {__version__} on http://{bind_host}:{bind_port}/report")
+    typer.echo(f"  API docs: http://{bind_host}:{bind_port}/docs")
+    sys.stdout.flush()
+    uvicorn.run(
+        create_app(settings, database=db),
+        host=bind_host,
+        port=bind_port,
+        access_log=False,
+        log_config=None,
+        proxy_headers=False,
+        server_header=False,
+    )

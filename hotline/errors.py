@@ -1,0 +1,187 @@
+"""One place that turns every failure into a clear answer: JSON for APIs, a page for people.
+
+Domain errors map to 4xx codes here (the domain never raises HTTP errors). Nothing in an
+error answer or log line repeats what the reporter sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy.exc import DBAPIError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from casework.errors import IdempotencyKeyReused, InvalidInput
+
+log = logging.getLogger("hotline.errors")
+
+JSON_PREFIXES = ("/api/", "/twilio/", "/healthz", "/readyz", "/openapi.json")
+
+
+class ApiError(Exception):
+    """An error answer with a status, a stable code and a human message."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        details: Sequence[dict[str, str]] = (),
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = list(details)
+        self.headers = headers or {}
+
+
+def wants_json(request: Request) -> bool:
+    """APIs and webhooks answer JSON; everything else is a page for a person."""
+    return request.url.path.startswith(JSON_PREFIXES)
+
+
+def error_body(code: str, message: str, details: Sequence[dict[str, str]] = ()) -> dict[str, Any]:
+    """The one JSON shape of every API error."""
+    body: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        body["details"] = list(details)
+    return {"error": body}
+
+
+_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title><link rel="stylesheet" href="/static/site.css"></head>
+<body><main class="page"><h1>{title}</h1><p>{message}</p>
+<p><a href="/report">Go to the report form</a></p></main></body></html>"""
+
+
+def error_response(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    details: Sequence[dict[str, str]] = (),
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """JSON or HTML error answer depending on who is asking."""
+    headers = {"Cache-Control": "no-store", **(headers or {})}
+    if wants_json(request):
+        return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
+    title = "Something went wrong" if status >= 500 else "We could not do that"
+    return HTMLResponse(_PAGE.format(title=title, message=message), status, headers=headers)
+
+
+def _field_name(loc: Sequence[int | str]) -> str:
+    parts = [str(p) for p in loc if p not in {"body", "query", "header", "path"}]
+    return ".".join(parts) or "body"
+
+
+_FRIENDLY = {
+    "missing": "This field is required.",
+    "extra_forbidden": "This field is not allowed.",
+    "string_too_long": "This is too long.",
+    "string_too_short": "This is too short.",
+    "string_pattern_mismatch": "This is not in the expected format.",
+    "enum": "This is not one of the allowed values.",
+    "literal_error": "This is not one of the allowed values.",
+    "int_type": "This must be a whole number.",
+    "int_parsing": "This must be a whole number.",
+    "string_type": "This must be text.",
+    "bool_type": "This must be true or false.",
+    "model_type": "This must be an object.",
+    "model_attributes_type": "This must be an object.",
+    "dict_type": "This must be an object.",
+    "greater_than_equal": "This number is too small.",
+    "less_than_equal": "This number is too large.",
+}
+
+
+def validation_details(errors: Sequence[Any]) -> list[dict[str, str]]:
+    """Field-by-field messages from pydantic errors, without echoing the input."""
+    details = []
+    for err in errors:
+        message = _FRIENDLY.get(err.get("type", ""), "This value is not valid.")
+        if err.get("type") in {"enum", "literal_error"} and err.get("ctx", {}).get("expected"):
+            message = f"Must be one of: {err['ctx']['expected']}."
+        details.append({"field": _field_name(err.get("loc", ())), "message": message})
+    return details
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register every handler on the app."""
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> Response:
+        return error_response(request, exc.status, exc.code, exc.message, exc.details, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return error_response(request, 400, "malformed_json", "The request body is not valid JSON.")
+        if any(e.get("type") == "model_attributes_type" and tuple(e.get("loc", ())) == ("body",) for e in errors):
+            return error_response(request, 422, "invalid_body", "The request body must be a JSON object.")
+        return error_response(
+            request,
+            422,
+            "validation_failed",
+            "Some fields are missing or not valid.",
+            validation_details(errors),
+        )
+
+    @app.exception_handler(InvalidInput)
+    async def _invalid_input(request: Request, exc: InvalidInput) -> Response:
+        return error_response(
+            request,
+            422,
+            "validation_failed",
+            "Some fields are missing or not valid.",
+            [{"field": exc.field, "message": exc.message}],
+        )
+
+    @app.exception_handler(IdempotencyKeyReused)
+    async def _key_reused(request: Request, exc: IdempotencyKeyReused) -> Response:
+        return error_response(
+            request,
+            422,
+            "idempotency_key_reused",
+            "This Idempotency-Key was already used for a different report. "
+            "Use a new key for a new report.",
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        messages = {
+            404: ("not_found", "There is nothing at this address."),
+            405: ("method_not_allowed", "This address does not accept this method."),
+            413: ("body_too_large", "What you sent is too long. Please make it shorter."),
+        }
+        code, message = messages.get(exc.status_code, ("http_error", str(exc.detail)))
+        return error_response(request, exc.status_code, code, message, headers=exc.headers)
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> Response:
+        # The transaction was rolled back, so nothing half-done was kept: the client may retry.
+        log.error("database error", extra={"error_type": type(exc.orig).__name__})
+        return error_response(
+            request,
+            503,
+            "temporarily_unavailable",
+            "We could not save this just now. Please try again in a moment.",
+            headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.error("unhandled error", extra={"error_type": type(exc).__name__})
+        return error_response(
+            request, 500, "internal_error", "Something went wrong on our side. Please try again."
+        )

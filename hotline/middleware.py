@@ -1,0 +1,175 @@
+"""ASGI middleware: body size limit, security headers and privacy-preserving request logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("hotline.access")
+
+_JSON_413 = json.dumps(
+    {"error": {"code": "body_too_large", "message": "The request body is too large."}}
+).encode()
+_HTML_413 = (
+    b"<!doctype html><html lang=en><meta charset=utf-8><title>Too long</title>"
+    b"<p>What you sent is too long. Please make it shorter and try again.</p>"
+    b'<p><a href="/report">Back to the form</a></p></html>'
+)
+
+
+class BodyTooLarge(HTTPException):
+    """Raised inside the app's receive() when a streamed body passes the limit.
+
+    An HTTPException so that FastAPI's body parsing re-raises it untouched (it turns other
+    errors into a 400) and the app's handler answers 413 in the right format.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413)
+
+
+class BodySizeLimit:
+    """Refuse request bodies over ``max_bytes`` with 413, by header or while streaming."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, json_prefixes: tuple[str, ...]) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.json_prefixes = json_prefixes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                try:
+                    too_big = int(value) > self.max_bytes
+                except ValueError:
+                    too_big = True
+                if too_big:
+                    await self._reject(scope, send)
+                    return
+        received = 0
+        response_started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except BodyTooLarge:
+            if not response_started:
+                await self._reject(scope, send)
+
+    async def _reject(self, scope: Scope, send: Send) -> None:
+        is_json = scope["path"].startswith(self.json_prefixes)
+        body = _JSON_413 if is_json else _HTML_413
+        ctype = b"application/json" if is_json else b"text/html; charset=utf-8"
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", ctype),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"cache-control", b"no-store"),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+_COMMON_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+]
+_PAGE_CSP = (
+    b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+# Swagger UI and ReDoc load their assets from a CDN and use inline scripts.
+_DOCS_PATHS = ("/docs", "/redoc")
+
+
+class SecurityHeaders:
+    """Add security headers to every response, and a strict CSP to our own pages."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        add_csp = not scope["path"].startswith(_DOCS_PATHS)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [h for h in _COMMON_HEADERS if h[0] not in present]
+                if add_csp and b"content-security-policy" not in present:
+                    headers.append((b"content-security-policy", _PAGE_CSP))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class AccessLog:
+    """One log line per request: method, route template, status, duration.
+
+    Deliberately no client address, query string, headers or body: reporters' IP addresses
+    and anything they typed must never reach a log.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            route: Any = scope.get("route")
+            path = getattr(route, "path", None) or "<unmatched>"
+            log.info(
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "route": path,
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - start) * 1000, 1),
+                },
+            )

@@ -1,0 +1,117 @@
+"""All configuration, from ``HOTLINE_*`` environment variables (and an optional ``.env``).
+
+Only ``hotline`` and ``alembic/env.py`` read settings; other packages get values passed in.
+In production every setting that has a development default must be given explicitly, and a
+value that looks like a placeholder stops start-up with a message naming the variable.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_PLACEHOLDER = re.compile(
+    r"change.?me|placeholder|example|dummy|default|secret|password|xxx|todo|<[^>]*>",
+    re.IGNORECASE,
+)
+_DEV_BASE_URL = "http://127.0.0.1:8000"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or unacceptable; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    """Configuration of one hotline process."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="HOTLINE_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    env: Literal["development", "production"] = "development"
+    data_dir: Path = Path("./var")
+    database_url: SecretStr | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite file under data_dir"
+    )
+    public_base_url: str = Field(
+        default=_DEV_BASE_URL, description="External URL, used for webhook signatures and links"
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    db_pool_size: int = Field(default=32, ge=1, le=500)
+    db_max_overflow: int = Field(default=8, ge=0, le=500)
+    default_phone_region: str | None = Field(
+        default=None, description="ISO 3166 region for phone numbers written without +country"
+    )
+    quick_exit_url: str = "https://www.wikipedia.org/"
+    emergency_number: str = Field(default="112", max_length=20)
+    helpline_number: str = Field(default="116 111", max_length=20)
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("public_base_url", "quick_exit_url")
+    @classmethod
+    def _absolute_http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ValueError("must be an absolute http(s) URL")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _production_needs_real_values(self) -> Settings:
+        if self.env != "production":
+            return self
+        given = self.model_fields_set
+        if "database_url" not in given or self.database_url is None:
+            raise SettingsError("HOTLINE_DATABASE_URL must be set in production")
+        if "public_base_url" not in given:
+            raise SettingsError("HOTLINE_PUBLIC_BASE_URL must be set in production")
+        if not self.public_base_url.startswith("https://"):
+            raise SettingsError("HOTLINE_PUBLIC_BASE_URL must be an https:// URL in production")
+        password = urlsplit(self.database_url.get_secret_value()).password
+        if password is not None and _PLACEHOLDER.search(password):
+            raise SettingsError("HOTLINE_DATABASE_URL has a placeholder password")
+        for name, value in self.secrets().items():
+            if value is not None and _PLACEHOLDER.search(value.get_secret_value()):
+                raise SettingsError(f"HOTLINE_{name.upper()} looks like a placeholder")
+        return self
+
+    def secrets(self) -> dict[str, SecretStr | None]:
+        """Every secret setting other than the database URL (checked separately)."""
+        return {
+            name: value
+            for name, value in self.__dict__.items()
+            if isinstance(value, SecretStr) and name != "database_url"
+        }
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL to connect to."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{(self.data_dir / 'hotline.db').as_posix()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True on the embedded default."""
+        return self.sqlalchemy_url.startswith("sqlite")
+
+
+def load_settings() -> Settings:
+    """Read settings from the environment, turning validation errors into one clear message."""
+    from pydantic import ValidationError  # noqa: PLC0415 - only needed on the error path
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = "_".join(str(p) for p in err["loc"])
+            name = f"HOTLINE_{loc.upper()}: " if loc else ""
+            problems.append(f"{name}{err['msg']}")
+        raise SettingsError("; ".join(problems)) from None

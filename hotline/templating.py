@@ -1,0 +1,23 @@
+"""Jinja2 templates with gettext ready for translation catalogs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+_HERE = Path(__file__).resolve().parent
+
+
+def make_templates() -> Jinja2Templates:
+    """Templates of every HTML page, autoescaped, with ``_()`` for translatable text."""
+    env = Environment(
+        loader=FileSystemLoader([_HERE / "webform" / "templates"]),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    return Jinja2Templates(env=env)

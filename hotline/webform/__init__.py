@@ -1,0 +1,1 @@
+"""The web form for reporters: server-rendered, works without JavaScript, no cookies."""

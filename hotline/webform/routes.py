@@ -1,0 +1,195 @@
+"""Web form pages: report, receipt and follow-up. No cookies; nothing cached."""
+
+from __future__ import annotations
+
+import secrets
+from itertools import groupby
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy.orm import Session
+
+from casework.errors import IdempotencyKeyReused, InvalidInput
+from casework.followup.service import check_follow_up
+from casework.intake.models import NARRATIVE_MAX_CHARS, PLACE_MAX_CHARS
+from casework.places.repository import all_regions, all_schools
+from casework.taxonomy.repository import active_categories
+from hotline.deps import ClockDep, DbDep, SettingsDep
+from hotline.intake_glue import accept_report
+from hotline.settings import Settings
+from hotline.templating import make_templates
+from hotline.webform.form import DOMAIN_TO_FORM, LABELS, REPORTER_CHOICES, parse_report_form
+from hotline.wording import CATEGORY_PHRASES, STATUS_MESSAGES
+
+router = APIRouter(include_in_schema=False)
+templates = make_templates()
+_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+_MAX_FORM_FIELDS = 40
+
+
+def _page(
+    request: Request, settings: Settings, name: str, context: dict[str, Any], status: int = 200
+) -> HTMLResponse:
+    base = {
+        "lang": "en",
+        "quick_exit_url": settings.quick_exit_url,
+        "emergency_number": settings.emergency_number,
+        "helpline_number": settings.helpline_number,
+    }
+    return templates.TemplateResponse(
+        request, name, {**base, **context}, status_code=status, headers=_NO_STORE
+    )
+
+
+def _choices(session: Session) -> dict[str, Any]:
+    """Categories, regions and schools to offer on the form."""
+    categories = [
+        (c.code, CATEGORY_PHRASES.get(c.code, c.name)) for c in active_categories(session)
+    ]
+    regions = list(all_regions(session))
+    region_names = {r.id: r.name for r in regions}
+    schools = sorted(all_schools(session), key=lambda s: (region_names[s.region_id], s.name))
+    by_region = [
+        (name, list(group))
+        for name, group in groupby(schools, key=lambda s: region_names[s.region_id])
+    ]
+    return {"categories": categories, "regions": regions, "schools_by_region": by_region}
+
+
+async def _form_page(
+    request: Request,
+    db: DbDep,
+    settings: Settings,
+    *,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status: int,
+) -> HTMLResponse:
+    choices = await db.run_async(_choices, write=False)
+    return _page(
+        request,
+        settings,
+        "report.html",
+        {
+            **choices,
+            "values": values,
+            "errors": errors,
+            "labels": LABELS,
+            # A fresh one-time token per form: a double click or a resend of the same form
+            # gives back the same receipt instead of a second report.
+            "token": secrets.token_urlsafe(24),
+            "narrative_max": NARRATIVE_MAX_CHARS,
+            "place_max": PLACE_MAX_CHARS,
+            "reporter_roles": REPORTER_CHOICES,
+        },
+        status,
+    )
+
+
+@router.get("/")
+async def home() -> RedirectResponse:
+    """The form is the front page."""
+    return RedirectResponse("/report", status_code=303)
+
+
+@router.get("/report", response_class=HTMLResponse)
+async def report_form(request: Request, db: DbDep, settings: SettingsDep) -> HTMLResponse:
+    """The empty report form."""
+    return await _form_page(request, db, settings, values={}, errors={}, status=200)
+
+
+@router.post("/report", response_class=HTMLResponse)
+async def submit_report_form(
+    request: Request, db: DbDep, clock: ClockDep, settings: SettingsDep
+) -> HTMLResponse:
+    """Accept the form, or show it again with every problem explained."""
+    form = await request.form(max_files=0, max_fields=_MAX_FORM_FIELDS)
+    data = {key: form.get(key) for key in form}
+    categories = await db.run_async(lambda s: {c.code for c in active_categories(s)}, write=False)
+    parsed = parse_report_form(data, category_codes=categories)
+    if parsed.submission is None:
+        return await _form_page(
+            request, db, settings, values=parsed.values, errors=parsed.errors, status=422
+        )
+    common = {
+        "submission": parsed.submission,
+        "clock": clock,
+        "idempotency_scope": "web",
+        "default_phone_region": settings.default_phone_region,
+    }
+    try:
+        try:
+            receipt = await accept_report(db, idempotency_key=parsed.token, **common)
+        except IdempotencyKeyReused:
+            # The same form sent again with different words is still a child telling us
+            # something: take it as a new report rather than refuse it.
+            receipt = await accept_report(db, idempotency_key=None, **common)
+    except InvalidInput as exc:
+        field = DOMAIN_TO_FORM.get(exc.field, exc.field)
+        return await _form_page(
+            request, db, settings, values=parsed.values, errors={field: exc.message}, status=422
+        )
+    return _page(
+        request,
+        settings,
+        "receipt.html",
+        {
+            "reference": receipt.reference,
+            "code": receipt.follow_up_code,
+            "danger": parsed.submission.immediate_danger.value == "yes",
+        },
+    )
+
+
+_FOLLOW_UP_LABELS = {"reference": "Reference", "code": "Secret code"}
+
+
+@router.get("/follow-up", response_class=HTMLResponse)
+async def follow_up_form(request: Request, settings: SettingsDep) -> HTMLResponse:
+    """The empty follow-up form."""
+    return _page(
+        request, settings, "follow_up.html", {"values": {}, "errors": {}, "labels": _FOLLOW_UP_LABELS}
+    )
+
+
+@router.post("/follow-up", response_class=HTMLResponse)
+async def follow_up_submit(
+    request: Request, db: DbDep, clock: ClockDep, settings: SettingsDep
+) -> HTMLResponse:
+    """Check a reference and code and show the status in plain words."""
+    form = await request.form(max_files=0, max_fields=_MAX_FORM_FIELDS)
+    reference = form.get("reference")
+    code = form.get("code")
+    reference = reference.strip()[:32] if isinstance(reference, str) else ""
+    code = code.strip()[:32] if isinstance(code, str) else ""
+    context: dict[str, Any] = {
+        "values": {"reference": reference},
+        "errors": {},
+        "labels": _FOLLOW_UP_LABELS,
+    }
+    if not reference:
+        context["errors"]["reference"] = "Please write your reference."
+    if not code:
+        context["errors"]["code"] = "Please write your secret code."
+    if context["errors"]:
+        return _page(request, settings, "follow_up.html", context, 422)
+    try:
+        result = await db.run_async(
+            lambda s: check_follow_up(s, reference=reference, code=code, clock=clock), write=True
+        )
+    except InvalidInput as exc:
+        context["errors"][exc.field] = exc.message
+        return _page(request, settings, "follow_up.html", context, 422)
+    if result.retry_after is not None:
+        context["problem"] = "Too many tries. Please wait a while and try again."
+        minutes = max(1, int(result.retry_after.total_seconds() // 60) + 1)
+        headers_status = 429
+        context["problem"] += f" (About {minutes} minute{'s' if minutes > 1 else ''}.)"
+        return _page(request, settings, "follow_up.html", context, headers_status)
+    if result.status is None:
+        context["problem"] = "The reference or the code is not right. Please check them."
+        return _page(request, settings, "follow_up.html", context, 403)
+    context["values"]["reference"] = result.reference
+    context["status_message"] = STATUS_MESSAGES[result.status]
+    return _page(request, settings, "follow_up.html", context)
