@@ -1,0 +1,31 @@
+"""Small queries tests use to check what was stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from casework.cases.models import Case, CaseEvent
+from casework.intake.models import Report
+from hotline.database import Database
+
+
+def count(db: Database, model: Any) -> int:
+    """Rows in a table."""
+    return db.run(lambda s: s.scalar(select(func.count()).select_from(model)) or 0, write=False)
+
+
+def case_with_reports(db: Database, reference: str) -> tuple[Case, list[Report], list[CaseEvent]]:
+    """A case by reference, with its reports and events."""
+
+    def load(s: Session) -> tuple[Case, list[Report], list[CaseEvent]]:
+        case = s.scalars(select(Case).where(Case.reference == reference)).one()
+        reports = list(s.scalars(select(Report).where(Report.case_id == case.id)))
+        events = list(
+            s.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq))
+        )
+        return case, reports, events
+
+    return db.run(load, write=False)
