@@ -47,11 +47,10 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
             return value.replace(tzinfo=None)
         return value
 
-    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+    def process_result_value(self, value: Any, _dialect: Dialect) -> dt.datetime | None:
         """Return an aware UTC datetime."""
-        if value is None:
+        if not isinstance(value, dt.datetime):
             return None
-        assert isinstance(value, dt.datetime)
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)

@@ -72,5 +72,7 @@ def create_app(
     # Added last = outermost: oversized bodies are refused before anything else runs.
     app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, json_prefixes=JSON_PREFIXES)
+    app.add_middleware(
+        BodySizeLimit, max_bytes=settings.max_body_bytes, json_prefixes=JSON_PREFIXES
+    )
     return app

@@ -52,7 +52,7 @@ SAMPLE_REPORTS = [
         channel=Channel.WEB,
         language="en",
         category="physical_abuse",
-        narrative="My mum's boyfriend is shouting and throwing things. I am scared he will hurt us.",
+        narrative="My mum's boyfriend is shouting and throwing things. I am scared he will hurt us",
         immediate_danger=Danger.YES,
         region="south",
         place="at home",
@@ -89,8 +89,7 @@ def seed_places(session: Session) -> bool:
     session.add_all(regions.values())
     session.flush()
     session.add_all(
-        School(code=code, name=name, region_id=regions[region].id)
-        for code, name, region in SCHOOLS
+        School(code=code, name=name, region_id=regions[region].id) for code, name, region in SCHOOLS
     )
     session.flush()
     return True

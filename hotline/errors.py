@@ -126,9 +126,16 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
-            return error_response(request, 400, "malformed_json", "The request body is not valid JSON.")
-        if any(e.get("type") == "model_attributes_type" and tuple(e.get("loc", ())) == ("body",) for e in errors):
-            return error_response(request, 422, "invalid_body", "The request body must be a JSON object.")
+            return error_response(
+                request, 400, "malformed_json", "The request body is not valid JSON."
+            )
+        if any(
+            e.get("type") == "model_attributes_type" and tuple(e.get("loc", ())) == ("body",)
+            for e in errors
+        ):
+            return error_response(
+                request, 422, "invalid_body", "The request body must be a JSON object."
+            )
         return error_response(
             request,
             422,
@@ -148,7 +155,7 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(IdempotencyKeyReused)
-    async def _key_reused(request: Request, exc: IdempotencyKeyReused) -> Response:
+    async def _key_reused(request: Request, _exc: IdempotencyKeyReused) -> Response:
         return error_response(
             request,
             422,
@@ -165,7 +172,8 @@ def install_error_handlers(app: FastAPI) -> None:
             413: ("body_too_large", "What you sent is too long. Please make it shorter."),
         }
         code, message = messages.get(exc.status_code, ("http_error", str(exc.detail)))
-        return error_response(request, exc.status_code, code, message, headers=exc.headers)
+        headers = dict(exc.headers) if exc.headers else None
+        return error_response(request, exc.status_code, code, message, headers=headers)
 
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError) -> Response:

@@ -112,11 +112,13 @@ def clock() -> FixedClock:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Development settings isolated from the environment and from any .env file."""
-    return Settings(_env_file=None, env="development", data_dir=tmp_path)  # type: ignore[call-arg]
+    return Settings(_env_file=None, env="development", data_dir=tmp_path)
 
 
 @pytest.fixture
-def client(settings: Settings, db: Database, clock: FixedClock, places: None) -> Iterator[TestClient]:
+def client(
+    settings: Settings, db: Database, clock: FixedClock, places: None
+) -> Iterator[TestClient]:
     """The app on the test's database and clock, with demo places."""
     app = create_app(settings, database=db, clock=clock)
     with TestClient(app, raise_server_exceptions=False) as test_client:

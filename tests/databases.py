@@ -34,7 +34,8 @@ def postgres_unavailable_reason() -> str | None:
             conn.execute(text("SELECT 1"))
         engine.dispose()
     except Exception as exc:  # noqa: BLE001 - any failure means "not here"
-        return f"PostgreSQL not reachable at {make_url(PG_ADMIN_URL).render_as_string()}: {type(exc).__name__}"
+        where = make_url(PG_ADMIN_URL).render_as_string()
+        return f"PostgreSQL not reachable at {where}: {type(exc).__name__}"
     return None
 
 
@@ -64,9 +65,14 @@ class TemplateDatabase:
         prefix = f"hotline_test_{os.getpid()}_"
         engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
-            names = conn.execute(
-                text("SELECT datname FROM pg_database WHERE datname LIKE :p"), {"p": prefix + "%"}
-            ).scalars().all()
+            names = (
+                conn.execute(
+                    text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
+                    {"p": prefix + "%"},
+                )
+                .scalars()
+                .all()
+            )
             for name in [*names, make_url(self.url).database]:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         engine.dispose()

@@ -69,7 +69,9 @@ def upgrade() -> None:
     )
     if op.get_bind().dialect.name == "postgresql":
         # Explicit ids were inserted; move the sequence past them for categories added later.
-        op.execute("SELECT setval(pg_get_serial_sequence('category', 'id'), (SELECT max(id) FROM category))")
+        op.execute(
+            "SELECT setval(pg_get_serial_sequence('category', 'id'), (SELECT max(id) FROM category))"
+        )
 
 
 def downgrade() -> None:

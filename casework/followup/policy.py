@@ -29,7 +29,9 @@ def effective_failures(failures: int, last_failure_at: dt.datetime | None, now: 
     return failures
 
 
-def wait_required(failures: int, last_failure_at: dt.datetime | None, now: dt.datetime) -> dt.timedelta:
+def wait_required(
+    failures: int, last_failure_at: dt.datetime | None, now: dt.datetime
+) -> dt.timedelta:
     """How long the reporter must still wait before another attempt is checked (0 = go ahead)."""
     counted = effective_failures(failures, last_failure_at, now)
     if counted < FREE_ATTEMPTS or last_failure_at is None:

@@ -81,9 +81,9 @@ def check_follow_up(session: Session, *, reference: str, code: str, clock: Clock
         return FollowUpResult(reference=ref, retry_after=wait)
 
     case = case_by_reference(session, ref)
-    hashes = _credential_hashes(session, case)
+    hashes: list[str | None] = [*_credential_hashes(session, case)] or [None]
     matched = False
-    for code_hash in hashes or [None]:
+    for code_hash in hashes:
         matched = codes.verify_code(code_hash, code) or matched
     if matched and case is not None:
         session.execute(delete(FollowUpThrottle).where(FollowUpThrottle.reference == ref))
@@ -92,7 +92,9 @@ def check_follow_up(session: Session, *, reference: str, code: str, clock: Clock
             status=_REPORTER_STATUS[case.status],
             updated_at=case.status_changed_at,
         )
-    throttle.failures = policy.effective_failures(throttle.failures, throttle.last_failure_at, now) + 1
+    throttle.failures = (
+        policy.effective_failures(throttle.failures, throttle.last_failure_at, now) + 1
+    )
     throttle.last_failure_at = now
     session.flush()
     return FollowUpResult(reference=ref)

@@ -92,8 +92,8 @@ class IdempotencyRecord(Base):
     """Remembers a submission made under an Idempotency-Key so a resend returns the same report.
 
     Kept as long as its report, so an app that was offline for weeks still gets its original
-    receipt. Neither the key nor the follow-up code is stored: ``key_hash`` is SHA-256 of the key, and
-    the code is re-derived on replay from the key and ``code_salt`` (see
+    receipt. Neither the key nor the follow-up code is stored: ``key_hash`` is SHA-256 of the
+    key, and the code is re-derived on replay from the key and ``code_salt`` (see
     ``casework.followup.codes``), so only whoever holds the key can get the code back.
     """
 

@@ -55,10 +55,8 @@ class _Resolved:
     contact_phone: str | None
 
 
-def _resolve(
-    session: Session, submission: ReportSubmission, default_phone_region: str | None
-) -> _Resolved:
-    """Check the submission against the data it names; raise InvalidInput on the first problem."""
+def _check_text(submission: ReportSubmission) -> None:
+    """Rules on the fields that need no lookup."""
     if not submission.narrative.strip():
         raise InvalidInput("narrative", "Please tell us what happened.")
     if len(submission.narrative) > NARRATIVE_MAX_CHARS:
@@ -69,33 +67,50 @@ def _resolve(
         raise InvalidInput("language", "We do not support this language yet.")
     if submission.child_age is not None and submission.child_age not in CHILD_AGE_RANGE:
         raise InvalidInput("child_age", "Age must be between 1 and 25.")
-    category = active_category_by_code(session, submission.category)
-    if category is None:
-        raise InvalidInput("category", "Unknown category.")
+
+
+def _resolve_places(
+    session: Session, submission: ReportSubmission
+) -> tuple[Region | None, School | None]:
+    """The region and school named; the region is taken from the school when not given."""
     region = None
     if submission.region is not None:
         region = region_by_code(session, submission.region)
         if region is None:
             raise InvalidInput("region", "Unknown region.")
-    school = None
-    if submission.school is not None:
-        school = school_by_code(session, submission.school)
-        if school is None:
-            raise InvalidInput("school", "Unknown school.")
-        if region is not None and school.region_id != region.id:
-            raise InvalidInput("school", "This school is not in the region you chose.")
-        if region is None:
-            region = session.get(Region, school.region_id)
-    phone = None
+    if submission.school is None:
+        return region, None
+    school = school_by_code(session, submission.school)
+    if school is None:
+        raise InvalidInput("school", "Unknown school.")
+    if region is not None and school.region_id != region.id:
+        raise InvalidInput("school", "This school is not in the region you chose.")
+    return region or session.get(Region, school.region_id), school
+
+
+def _resolve_phone(submission: ReportSubmission, default_phone_region: str | None) -> str | None:
+    """The E.164 phone to keep: only when the reporter agreed to be texted."""
     if submission.contact_method is ContactMethod.SMS:
         if not submission.contact_phone:
             raise InvalidInput("contact_phone", "Give a phone number so we can text you.")
-        phone = normalise_phone(
+        return normalise_phone(
             submission.contact_phone, default_region=default_phone_region, field="contact_phone"
         )
-    elif submission.contact_phone:
+    if submission.contact_phone:
         raise InvalidInput("contact_phone", "Only give a phone number if we may text you.")
-    return _Resolved(category, region, school, phone)
+    return None
+
+
+def _resolve(
+    session: Session, submission: ReportSubmission, default_phone_region: str | None
+) -> _Resolved:
+    """Check the submission against the data it names; raise InvalidInput on the first problem."""
+    _check_text(submission)
+    category = active_category_by_code(session, submission.category)
+    if category is None:
+        raise InvalidInput("category", "Unknown category.")
+    region, school = _resolve_places(session, submission)
+    return _Resolved(category, region, school, _resolve_phone(submission, default_phone_region))
 
 
 def _replay(
@@ -166,7 +181,9 @@ def submit_report(
             )
 
     resolved = _resolve(session, submission, default_phone_region)
-    assessment = assess_intake(danger=submission.immediate_danger, category_code=resolved.category.code)
+    assessment = assess_intake(
+        danger=submission.immediate_danger, category_code=resolved.category.code
+    )
     case = open_case(
         session,
         category=resolved.category,

@@ -126,7 +126,9 @@ async def create_report(
         429: {"model": ErrorOut, "description": "Too many attempts"},
     },
 )
-async def follow_up(body: FollowUpIn, response: Response, db: DbDep, clock: ClockDep) -> FollowUpOut:
+async def follow_up(
+    body: FollowUpIn, response: Response, db: DbDep, clock: ClockDep
+) -> FollowUpOut:
     """Tell a reporter where their case is."""
     result = await db.run_async(
         lambda s: check_follow_up(s, reference=body.reference, code=body.code, clock=clock),

@@ -5,15 +5,28 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import Enum
+from typing import TypeVar
 
 from casework.enums import Channel, ContactMethod, Danger, ReporterRole
 from casework.intake.models import NARRATIVE_MAX_CHARS, PLACE_MAX_CHARS
 from casework.intake.schemas import ReportSubmission
 from casework.languages import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 
+E = TypeVar("E", bound=Enum)
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32}$")
-FIELDS = ("category", "narrative", "danger", "region", "school", "place", "age", "reporter",
-          "contact", "phone")
+FIELDS = (
+    "category",
+    "narrative",
+    "danger",
+    "region",
+    "school",
+    "place",
+    "age",
+    "reporter",
+    "contact",
+    "phone",
+)
 
 # Labels used in the error summary at the top of the form.
 LABELS = {
@@ -55,10 +68,47 @@ def _text(data: Mapping[str, object], name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _choice(value: str, enum_cls: type[E], default: E) -> E | None:
+    """The enum member for a radio value; default when blank; None when not an option."""
+    if not value:
+        return default
+    try:
+        return enum_cls(value)
+    except ValueError:
+        return None
+
+
+def _age(value: str) -> tuple[int | None, bool]:
+    """The age typed (None if blank) and whether it was acceptable."""
+    value = value.strip()
+    if not value:
+        return None, True
+    if not value.isdigit() or not 1 <= int(value) <= 25:
+        return None, False
+    return int(value), True
+
+
+def _text_problems(values: dict[str, str], category_codes: set[str]) -> dict[str, str]:
+    errors = {}
+    category = values["category"]
+    if not category:
+        errors["category"] = "Please choose what happened. If nothing fits, choose Something else."
+    elif category not in category_codes:
+        errors["category"] = "Please choose one of the options."
+    narrative = values["narrative"].strip()
+    if not narrative:
+        errors["narrative"] = "Please tell us what happened, in your own words."
+    elif len(narrative) > NARRATIVE_MAX_CHARS:
+        errors["narrative"] = f"Please make it shorter: at most {NARRATIVE_MAX_CHARS} letters."
+    if len(values["place"].strip()) > PLACE_MAX_CHARS:
+        errors["place"] = f"Please make it shorter: at most {PLACE_MAX_CHARS} letters."
+    return errors
+
+
 def parse_report_form(data: Mapping[str, object], *, category_codes: set[str]) -> ParsedForm:
     """Check the posted form; fill ``submission`` when there is nothing to fix."""
     values = {name: _text(data, name) for name in FIELDS}
-    parsed = ParsedForm(values=values)
+    parsed = ParsedForm(values=values, errors=_text_problems(values, category_codes))
     errors = parsed.errors
     token = _text(data, "token")
     parsed.token = token if TOKEN_PATTERN.match(token) else None
@@ -66,43 +116,15 @@ def parse_report_form(data: Mapping[str, object], *, category_codes: set[str]) -
     if language not in SUPPORTED_LANGUAGES:
         language = DEFAULT_LANGUAGE
 
-    category = values["category"]
-    if not category:
-        errors["category"] = "Please choose what happened. If nothing fits, choose Something else."
-    elif category not in category_codes:
-        errors["category"] = "Please choose one of the options."
-
-    narrative = values["narrative"].strip()
-    if not narrative:
-        errors["narrative"] = "Please tell us what happened, in your own words."
-    elif len(narrative) > NARRATIVE_MAX_CHARS:
-        errors["narrative"] = f"Please make it shorter: at most {NARRATIVE_MAX_CHARS} letters."
-
-    danger = Danger.UNKNOWN
-    if values["danger"]:
-        try:
-            danger = Danger(values["danger"])
-        except ValueError:
-            errors["danger"] = "Please choose Yes, No or I am not sure."
-
-    place = values["place"].strip()
-    if len(place) > PLACE_MAX_CHARS:
-        errors["place"] = f"Please make it shorter: at most {PLACE_MAX_CHARS} letters."
-
-    age: int | None = None
-    if values["age"].strip():
-        raw_age = values["age"].strip()
-        if not raw_age.isdigit() or not 1 <= int(raw_age) <= 25:
-            errors["age"] = "Please write the age as a number, like 12."
-        else:
-            age = int(raw_age)
-
-    reporter = ReporterRole.UNKNOWN
-    if values["reporter"]:
-        try:
-            reporter = ReporterRole(values["reporter"])
-        except ValueError:
-            errors["reporter"] = "Please choose one of the options."
+    danger = _choice(values["danger"], Danger, Danger.UNKNOWN)
+    if danger is None:
+        errors["danger"] = "Please choose Yes, No or I am not sure."
+    reporter = _choice(values["reporter"], ReporterRole, ReporterRole.UNKNOWN)
+    if reporter is None:
+        errors["reporter"] = "Please choose one of the options."
+    age, age_ok = _age(values["age"])
+    if not age_ok:
+        errors["age"] = "Please write the age as a number, like 12."
 
     contact = ContactMethod.FOLLOW_UP_ONLY
     phone = None
@@ -115,19 +137,20 @@ def parse_report_form(data: Mapping[str, object], *, category_codes: set[str]) -
         errors["contact"] = "Please choose Yes or No."
     # A phone typed while "No" is chosen is dropped: we never keep what we may not use.
 
-    if not errors:
-        parsed.submission = ReportSubmission(
-            channel=Channel.WEB,
-            language=language,
-            category=category,
-            narrative=narrative,
-            immediate_danger=danger,
-            school=values["school"] or None,
-            place=place or None,
-            region=values["region"] or None,
-            child_age=age,
-            reporter_role=reporter,
-            contact_method=contact,
-            contact_phone=phone,
-        )
+    if errors or danger is None or reporter is None:
+        return parsed
+    parsed.submission = ReportSubmission(
+        channel=Channel.WEB,
+        language=language,
+        category=values["category"],
+        narrative=values["narrative"].strip(),
+        immediate_danger=danger,
+        school=values["school"] or None,
+        place=values["place"].strip() or None,
+        region=values["region"] or None,
+        child_age=age,
+        reporter_role=reporter,
+        contact_method=contact,
+        contact_phone=phone,
+    )
     return parsed

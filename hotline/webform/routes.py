@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from casework.errors import IdempotencyKeyReused, InvalidInput
 from casework.followup.service import check_follow_up
 from casework.intake.models import NARRATIVE_MAX_CHARS, PLACE_MAX_CHARS
+from casework.intake.schemas import ReportReceipt
 from casework.places.repository import all_regions, all_schools
 from casework.taxonomy.repository import active_categories
 from hotline.deps import ClockDep, DbDep, SettingsDep
@@ -112,19 +113,25 @@ async def submit_report_form(
         return await _form_page(
             request, db, settings, values=parsed.values, errors=parsed.errors, status=422
         )
-    common = {
-        "submission": parsed.submission,
-        "clock": clock,
-        "idempotency_scope": "web",
-        "default_phone_region": settings.default_phone_region,
-    }
+    submission = parsed.submission
+
+    async def accept(token: str | None) -> ReportReceipt:
+        return await accept_report(
+            db,
+            submission=submission,
+            clock=clock,
+            idempotency_key=token,
+            idempotency_scope="web",
+            default_phone_region=settings.default_phone_region,
+        )
+
     try:
         try:
-            receipt = await accept_report(db, idempotency_key=parsed.token, **common)
+            receipt = await accept(parsed.token)
         except IdempotencyKeyReused:
             # The same form sent again with different words is still a child telling us
             # something: take it as a new report rather than refuse it.
-            receipt = await accept_report(db, idempotency_key=None, **common)
+            receipt = await accept(None)
     except InvalidInput as exc:
         field = DOMAIN_TO_FORM.get(exc.field, exc.field)
         return await _form_page(
@@ -149,7 +156,10 @@ _FOLLOW_UP_LABELS = {"reference": "Reference", "code": "Secret code"}
 async def follow_up_form(request: Request, settings: SettingsDep) -> HTMLResponse:
     """The empty follow-up form."""
     return _page(
-        request, settings, "follow_up.html", {"values": {}, "errors": {}, "labels": _FOLLOW_UP_LABELS}
+        request,
+        settings,
+        "follow_up.html",
+        {"values": {}, "errors": {}, "labels": _FOLLOW_UP_LABELS},
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,11 +18,12 @@ URL = "/api/v1/reports"
 
 def _error(response: Any, status: int) -> dict[str, Any]:
     assert response.status_code == status, response.text
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert set(body) == {"error"}
     assert body["error"]["code"]
     assert body["error"]["message"]
-    return body["error"]
+    error: dict[str, Any] = body["error"]
+    return error
 
 
 def _fields(error: dict[str, Any]) -> set[str]:
@@ -29,7 +31,9 @@ def _fields(error: dict[str, Any]) -> set[str]:
 
 
 def test_malformed_json_is_a_400(client: TestClient, db: Database) -> None:
-    response = client.post(URL, content=b'{"category": "bullying",', headers={"content-type": "application/json"})
+    response = client.post(
+        URL, content=b'{"category": "bullying",', headers={"content-type": "application/json"}
+    )
 
     assert _error(response, 400)["code"] == "malformed_json"
     assert count(db, Report) == 0
@@ -126,7 +130,7 @@ def test_oversized_body_by_content_length_is_a_413(client: TestClient, db: Datab
 
 
 def test_oversized_chunked_body_is_a_413(client: TestClient, db: Database) -> None:
-    def chunks():  # no Content-Length: the limit must hold while streaming
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the limit must hold while streaming
         yield b'{"category": "bullying", "narrative": "'
         for _ in range(100):
             yield b"y" * 1024
@@ -158,7 +162,10 @@ def test_nothing_a_reporter_sends_reaches_the_logs(
     client: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     narrative = "Zebra-unique-words: Mr Kowalski hit me"
-    client.post(URL, json=app_payload(narrative=narrative, contact={"method": "sms", "phone": "+359888123456"}))
+    client.post(
+        URL,
+        json=app_payload(narrative=narrative, contact={"method": "sms", "phone": "+359888123456"}),
+    )
     client.post(URL, json=app_payload(narrative=narrative, child_age="eleven"))
 
     logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)

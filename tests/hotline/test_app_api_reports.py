@@ -49,7 +49,9 @@ def test_report_is_accepted_and_opens_a_triaged_case(client: TestClient, db: Dat
     assert events[2].data["factors"] == ["category:corporal_punishment"]
 
 
-def test_follow_up_code_is_stored_only_as_an_argon2id_hash(client: TestClient, db: Database) -> None:
+def test_follow_up_code_is_stored_only_as_an_argon2id_hash(
+    client: TestClient, db: Database
+) -> None:
     body = client.post(URL, json=app_payload()).json()
     stored = db.run(lambda s: s.query(FollowUpCredential).one(), write=False)
 
@@ -107,7 +109,9 @@ class TestIdempotency:
         assert key not in record.key_hash
         assert len(record.key_hash) == 64
 
-    def test_same_key_with_a_different_body_is_refused(self, client: TestClient, db: Database) -> None:
+    def test_same_key_with_a_different_body_is_refused(
+        self, client: TestClient, db: Database
+    ) -> None:
         key = idempotency_key()
         client.post(URL, json=app_payload(), headers={"Idempotency-Key": key})
         response = client.post(
@@ -135,15 +139,21 @@ class TestIdempotency:
         assert a.json()["reference"] != b.json()["reference"]
         assert count(db, Report) == 2
 
-    @pytest.mark.parametrize("key", ["short", "x" * 129, "has spaces in it ok?", "ümlaut-key-123456".encode()])
-    def test_malformed_key_is_a_400(self, client: TestClient, db: Database, key: str | bytes) -> None:
+    @pytest.mark.parametrize(
+        "key", ["short", "x" * 129, "has spaces in it ok?", "ümlaut-key-123456".encode()]
+    )
+    def test_malformed_key_is_a_400(
+        self, client: TestClient, db: Database, key: str | bytes
+    ) -> None:
         response = client.post(URL, json=app_payload(), headers={"Idempotency-Key": key})
 
         assert response.status_code == 400
         assert response.json()["error"]["code"] == "invalid_idempotency_key"
         assert count(db, Report) == 0
 
-    def test_a_failed_submission_does_not_burn_the_key(self, client: TestClient, db: Database) -> None:
+    def test_a_failed_submission_does_not_burn_the_key(
+        self, client: TestClient, db: Database
+    ) -> None:
         key = idempotency_key()
         bad = client.post(URL, json=app_payload(category="nope"), headers={"Idempotency-Key": key})
         good = client.post(URL, json=app_payload(), headers={"Idempotency-Key": key})

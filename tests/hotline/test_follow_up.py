@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,10 +20,11 @@ UNKNOWN_REFERENCE = "HX-ZZZZ-ZZZ"
 def receipt(client: TestClient) -> dict[str, str]:
     response = client.post("/api/v1/reports", json=app_payload())
     assert response.status_code == 201
-    return response.json()
+    body: dict[str, str] = response.json()
+    return body
 
 
-def _check(client: TestClient, reference: str, code: str):
+def _check(client: TestClient, reference: str, code: str) -> Any:
     return client.post(URL, json={"reference": reference, "code": code})
 
 
@@ -42,7 +44,9 @@ def test_right_code_shows_a_simple_status(client: TestClient, receipt: dict[str,
     assert response.headers["cache-control"] == "no-store"
 
 
-def test_reference_and_code_are_read_forgivingly(client: TestClient, receipt: dict[str, str]) -> None:
+def test_reference_and_code_are_read_forgivingly(
+    client: TestClient, receipt: dict[str, str]
+) -> None:
     reference = receipt["reference"].lower().replace("-", " ")
     code = receipt["follow_up_code"].replace("-", "").lower().replace("1", "l").replace("0", "o")
 
@@ -67,7 +71,7 @@ def test_malformed_reference_is_a_422(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("body", [{}, {"reference": "HX-AAAA-AAA"}, {"reference": 1, "code": 2}])
-def test_missing_or_wrong_typed_fields_are_a_422(client: TestClient, body: dict) -> None:
+def test_missing_or_wrong_typed_fields_are_a_422(client: TestClient, body: dict[str, Any]) -> None:
     assert client.post(URL, json=body).status_code == 422
 
 

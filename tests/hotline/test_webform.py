@@ -44,7 +44,7 @@ class TestFormPage:
         html = response.text
         assert 'id="quick-exit"' in html
         assert 'href="https://www.wikipedia.org"' in html  # works without JavaScript
-        assert "<script src=\"/static/quick-exit.js\"" in html
+        assert '<script src="/static/quick-exit.js"' in html
         assert "<script>" not in html  # no inline scripts
         page_weight = len(response.content) + len(client.get("/static/site.css").content)
         page_weight += len(client.get("/static/quick-exit.js").content)
@@ -84,7 +84,9 @@ class TestFormPage:
 
 
 class TestSubmit:
-    def test_report_is_accepted_and_the_receipt_shown(self, client: TestClient, db: Database) -> None:
+    def test_report_is_accepted_and_the_receipt_shown(
+        self, client: TestClient, db: Database
+    ) -> None:
         response = client.post("/report", data=web_form())
 
         assert response.status_code == 200, response.text
@@ -92,14 +94,16 @@ class TestSubmit:
         assert response.headers["cache-control"].startswith("no-store")
         reference, code = _reference(response.text), _code(response.text)
         assert "keep them somewhere safe" in response.text
-        case, reports, _ = case_with_reports(db, reference)
+        _, reports, _ = case_with_reports(db, reference)
         assert reports[0].channel is Channel.WEB
         assert reports[0].child_age == 10
         assert reports[0].immediate_danger is Danger.NO
         follow = client.post("/api/v1/follow-up", json={"reference": reference, "code": code})
         assert follow.status_code == 200
 
-    def test_danger_yes_is_p1_and_shows_emergency_advice(self, client: TestClient, db: Database) -> None:
+    def test_danger_yes_is_p1_and_shows_emergency_advice(
+        self, client: TestClient, db: Database
+    ) -> None:
         response = client.post("/report", data=web_form(danger="yes"))
 
         assert 'class="urgent"' in response.text
@@ -107,7 +111,9 @@ class TestSubmit:
         case, _, _ = case_with_reports(db, _reference(response.text))
         assert case.priority is Priority.P1
 
-    def test_double_submit_of_one_form_makes_one_report(self, client: TestClient, db: Database) -> None:
+    def test_double_submit_of_one_form_makes_one_report(
+        self, client: TestClient, db: Database
+    ) -> None:
         token = _token(client.get("/report").text)
         first = client.post("/report", data=web_form(token=token))
         second = client.post("/report", data=web_form(token=token))
@@ -116,7 +122,9 @@ class TestSubmit:
         assert _code(first.text) == _code(second.text)
         assert count(db, Report) == 1
 
-    def test_same_form_with_new_words_is_still_taken(self, client: TestClient, db: Database) -> None:
+    def test_same_form_with_new_words_is_still_taken(
+        self, client: TestClient, db: Database
+    ) -> None:
         token = _token(client.get("/report").text)
         client.post("/report", data=web_form(token=token))
         second = client.post("/report", data=web_form(token=token, narrative="And another thing."))
@@ -124,14 +132,18 @@ class TestSubmit:
         assert second.status_code == 200
         assert count(db, Report) == 2
 
-    def test_missing_or_forged_token_never_blocks_a_report(self, client: TestClient, db: Database) -> None:
+    def test_missing_or_forged_token_never_blocks_a_report(
+        self, client: TestClient, db: Database
+    ) -> None:
         form = web_form(token="<script>")
         assert client.post("/report", data=form).status_code == 200
         del form["token"]
         assert client.post("/report", data=form).status_code == 200
         assert count(db, Report) == 2
 
-    def test_phone_typed_with_no_contact_is_not_kept(self, client: TestClient, db: Database) -> None:
+    def test_phone_typed_with_no_contact_is_not_kept(
+        self, client: TestClient, db: Database
+    ) -> None:
         response = client.post("/report", data=web_form(contact="no", phone="+359888123456"))
 
         _, reports, _ = case_with_reports(db, _reference(response.text))
@@ -150,7 +162,8 @@ class TestProblems:
     ) -> None:
         words = "He said he would hurt me if I told anyone & <b>I am scared</b>"
         response = client.post(
-            "/report", data=web_form(category="", narrative=words, age="ten", contact="sms", phone="")
+            "/report",
+            data=web_form(category="", narrative=words, age="ten", contact="sms", phone=""),
         )
 
         assert response.status_code == 422
@@ -159,7 +172,9 @@ class TestProblems:
         for field in ("category", "age", "phone"):
             assert f'id="{field}-error"' in html
             assert f'href="#{field}"' in html
-        assert "He said he would hurt me if I told anyone &amp; &lt;b&gt;I am scared&lt;/b&gt;" in html
+        assert (
+            "He said he would hurt me if I told anyone &amp; &lt;b&gt;I am scared&lt;/b&gt;" in html
+        )
         assert 'value="ten"' in html
         assert 'aria-invalid="true"' in html
         assert count(db, Report) == 0
@@ -248,7 +263,9 @@ class TestFollowUpPage:
     ) -> None:
         reference = _reference(client.post("/report", data=web_form()).text)
         wrong = client.post("/follow-up", data={"reference": reference, "code": "0000-0000-0000"})
-        unknown = client.post("/follow-up", data={"reference": "HX-ZZZZ-ZZZ", "code": "0000-0000-0000"})
+        unknown = client.post(
+            "/follow-up", data={"reference": "HX-ZZZZ-ZZZ", "code": "0000-0000-0000"}
+        )
 
         assert wrong.status_code == unknown.status_code == 403
         assert wrong.text.replace(reference, "REF") == unknown.text.replace("HX-ZZZZ-ZZZ", "REF")

@@ -1,0 +1,67 @@
+"""Liveness, readiness and the OpenAPI document."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from hotline.app import create_app
+from hotline.database import Database, make_engine
+from hotline.settings import Settings
+from tests.databases import empty_database
+
+
+def test_healthz(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_readyz_when_migrated(client: TestClient) -> None:
+    response = client.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok"
+
+
+def test_readyz_is_503_on_an_unmigrated_database(
+    backend: str, settings: Settings, tmp_path: Path
+) -> None:
+    db = Database(make_engine(empty_database(backend, tmp_path), pool_size=1, max_overflow=0))
+    try:
+        with TestClient(create_app(settings, database=db)) as client:
+            response = client.get("/readyz")
+    finally:
+        db.dispose()
+
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
+
+
+def test_readyz_is_503_when_the_database_is_unreachable(settings: Settings) -> None:
+    engine = make_engine(
+        "postgresql+psycopg://nobody@127.0.0.1:1/none", pool_size=1, max_overflow=0
+    )
+    with TestClient(create_app(settings, database=Database(engine))) as client:
+        response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["database"] == "unreachable"
+
+
+def test_openapi_documents_the_app_api(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+
+    post = spec["paths"]["/api/v1/reports"]["post"]
+    assert {"201", "400", "413", "415", "422"} <= set(post["responses"])
+    assert any(p["name"] == "Idempotency-Key" for p in post["parameters"])
+    assert "/api/v1/follow-up" in spec["paths"]
+    assert "/report" not in spec["paths"]  # HTML pages are not part of the API
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/api/v1/reports", "/report"])
+def test_security_headers_everywhere(client: TestClient, path: str) -> None:
+    response = client.get(path)
+
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "no-referrer"

@@ -1,0 +1,105 @@
+"""Settings: safe development defaults; production refuses missing or placeholder values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hotline.settings import Settings, SettingsError, load_settings
+
+PROD_OK = {
+    "HOTLINE_ENV": "production",
+    "HOTLINE_DATABASE_URL": "postgresql+psycopg://hotline:Vq8-real-pass@db:5432/hotline",
+    "HOTLINE_PUBLIC_BASE_URL": "https://hotline.example.org",
+}
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in list(__import__("os").environ):
+        if name.startswith("HOTLINE_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)  # no stray .env file
+
+
+def _set(monkeypatch: pytest.MonkeyPatch, values: dict[str, str]) -> None:
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+
+
+def test_development_defaults_to_sqlite_under_the_data_dir(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOTLINE_DATA_DIR", "/srv/hotline-data")
+    settings = load_settings()
+
+    assert settings.env == "development"
+    assert settings.is_sqlite
+    assert settings.sqlalchemy_url == "sqlite:////srv/hotline-data/hotline.db"
+
+
+def test_production_with_every_value_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    _set(monkeypatch, PROD_OK)
+
+    settings = load_settings()
+
+    assert settings.env == "production"
+    assert not settings.is_sqlite
+
+
+@pytest.mark.parametrize(
+    ("missing", "named"),
+    [
+        ("HOTLINE_DATABASE_URL", "HOTLINE_DATABASE_URL"),
+        ("HOTLINE_PUBLIC_BASE_URL", "HOTLINE_PUBLIC_BASE_URL"),
+    ],
+)
+def test_production_names_a_missing_setting(
+    monkeypatch: pytest.MonkeyPatch, missing: str, named: str
+) -> None:
+    _set(monkeypatch, {k: v for k, v in PROD_OK.items() if k != missing})
+
+    with pytest.raises(SettingsError, match=named):
+        load_settings()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "named"),
+    [
+        (
+            "HOTLINE_DATABASE_URL",
+            "postgresql+psycopg://hotline:changeme@db/hotline",
+            "HOTLINE_DATABASE_URL",
+        ),
+        (
+            "HOTLINE_DATABASE_URL",
+            "postgresql+psycopg://hotline:<password>@db/hotline",
+            "HOTLINE_DATABASE_URL",
+        ),
+        ("HOTLINE_PUBLIC_BASE_URL", "http://hotline.example.org", "HOTLINE_PUBLIC_BASE_URL"),
+        ("HOTLINE_PUBLIC_BASE_URL", "not a url", "HOTLINE_PUBLIC_BASE_URL"),
+        ("HOTLINE_ENV", "staging", "HOTLINE_ENV"),
+        ("HOTLINE_PORT", "99999", "HOTLINE_PORT"),
+    ],
+)
+def test_production_refuses_placeholders_and_bad_values(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, named: str
+) -> None:
+    _set(monkeypatch, {**PROD_OK, name: value})
+
+    with pytest.raises(SettingsError, match=named):
+        load_settings()
+
+
+def test_the_database_password_never_shows_in_a_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    _set(monkeypatch, PROD_OK)
+
+    settings = load_settings()
+
+    assert "Vq8-real-pass" not in repr(settings)
+    assert "Vq8-real-pass" not in str(settings.model_dump())
+
+
+def test_settings_do_not_read_the_environment_at_import() -> None:
+    # Constructing twice with different environments gives different values: nothing cached.
+    assert Settings(_env_file=None, port=1234).port == 1234
+    assert Settings(_env_file=None).port == 8000

@@ -1,0 +1,120 @@
+"""The hotline command: version, db upgrade, demo, and serve as the README runs it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from hotline import __version__
+from hotline.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    for name in list(os.environ):
+        if name.startswith("HOTLINE_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    values = {"HOTLINE_DATA_DIR": str(tmp_path / "data")}
+    for k, v in values.items():
+        monkeypatch.setenv(k, v)
+    return values
+
+
+def test_version(env: dict[str, str]) -> None:
+    result = runner.invoke(app, ["version"])
+
+    assert result.exit_code == 0
+    assert result.output.strip() == __version__
+
+
+def test_db_upgrade_then_demo_once(env: dict[str, str]) -> None:
+    upgraded = runner.invoke(app, ["db", "upgrade"])
+    first = runner.invoke(app, ["demo"])
+    second = runner.invoke(app, ["demo"])
+
+    assert upgraded.exit_code == 0, upgraded.output
+    assert first.exit_code == 0, first.output
+    assert first.output.count("follow-up code") == 4
+    assert second.exit_code == 0
+    assert "already there" in second.output
+    assert (Path(env["HOTLINE_DATA_DIR"]) / "hotline.db").exists()
+
+
+def test_bad_configuration_is_a_clear_message_not_a_traceback(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOTLINE_ENV", "production")
+
+    result = runner.invoke(app, ["db", "upgrade"])
+
+    assert result.exit_code == 2
+    assert "HOTLINE_DATABASE_URL" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_demo_is_refused_in_production(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOTLINE_ENV", "production")
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", "postgresql+psycopg://h:Vq8-real@127.0.0.1:1/h")
+    monkeypatch.setenv("HOTLINE_PUBLIC_BASE_URL", "https://hotline.example.org")
+
+    result = runner.invoke(app, ["demo"])
+
+    assert result.exit_code == 2
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_with_demo_starts_on_sqlite_and_takes_a_report(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hotline", "serve", "--demo", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **env},
+        cwd=tmp_path,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None, "server exited"
+            assert time.monotonic() < deadline, "server did not become ready"
+            time.sleep(0.2)
+        form = httpx.get(f"{base}/report", timeout=5)
+        assert "Tell us what happened" in form.text
+        sent = httpx.post(
+            f"{base}/report",
+            data={"category": "bullying", "narrative": "They hide my bag.", "danger": "no"},
+            timeout=10,
+        )
+        assert sent.status_code == 200
+        assert 'id="follow-up-code"' in sent.text
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=15)[0].decode()
+    assert f"http://127.0.0.1:{port}/report" in output
+    assert "They hide my bag" not in output  # nothing a reporter writes reaches the logs

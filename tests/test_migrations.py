@@ -1,0 +1,138 @@
+"""Migrations build the whole schema from empty, match the models, and go down and up again."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import DBAPIError
+
+from hotline import migrations
+from tests.databases import empty_database
+
+SPEC_CATEGORIES = {
+    "physical_abuse",
+    "sexual_abuse",
+    "emotional_abuse",
+    "neglect",
+    "corporal_punishment",
+    "bullying",
+    "cyberbullying",
+    "online_sexual_exploitation",
+    "child_marriage",
+    "child_labour",
+    "trafficking",
+    "domestic_violence",
+    "self_harm",
+    "discrimination",
+    "radicalisation",
+    "other",
+}
+
+
+@pytest.fixture
+def empty_url(backend: str, tmp_path: Path) -> str:
+    return empty_database(backend, tmp_path)
+
+
+def _tables(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_from_empty_creates_everything_and_seeds_categories(empty_url: str) -> None:
+    migrations.upgrade(empty_url)
+
+    assert {
+        "case",
+        "case_event",
+        "report",
+        "category",
+        "region",
+        "school",
+        "inbound_message",
+        "idempotency_record",
+        "follow_up_credential",
+    } <= _tables(empty_url)
+    engine = create_engine(empty_url)
+    with engine.connect() as conn:
+        codes = set(conn.execute(text("SELECT code FROM category")).scalars())
+    engine.dispose()
+    assert codes == SPEC_CATEGORIES
+
+
+def test_models_and_migrations_agree(empty_url: str) -> None:
+    migrations.upgrade(empty_url)
+
+    command.check(migrations.alembic_config(empty_url))  # raises when autogenerate finds a diff
+
+
+def test_downgrade_to_base_and_upgrade_again(empty_url: str) -> None:
+    migrations.upgrade(empty_url)
+    migrations.downgrade(empty_url, "base")
+    assert _tables(empty_url) <= {"alembic_version"}
+
+    migrations.upgrade(empty_url)
+    command.check(migrations.alembic_config(empty_url))
+
+
+def test_newest_revision_downgrades_and_upgrades(empty_url: str) -> None:
+    migrations.upgrade(empty_url)
+    script = ScriptDirectory.from_config(migrations.alembic_config(empty_url))
+    head = script.get_current_head()
+    assert head is not None
+    newest = script.get_revision(head)
+    assert newest is not None
+    previous = newest.down_revision
+    assert previous is None or isinstance(previous, str)  # a straight line of revisions
+
+    migrations.downgrade(empty_url, previous or "base")
+    migrations.upgrade(empty_url)
+
+    engine = create_engine(empty_url)
+    assert migrations.current_revision(engine) == head
+    engine.dispose()
+
+
+def test_migration_files_are_date_stamped() -> None:
+    versions = Path(migrations.ALEMBIC_DIR, "versions").glob("*.py")
+    for path in versions:
+        assert path.name[:4].isdigit(), path.name
+        assert path.name[4] == "_", path.name
+
+
+@pytest.mark.parametrize("statement", ["UPDATE case_event SET seq = 99", "DELETE FROM case_event"])
+def test_case_history_is_append_only(fresh_url: str, statement: str) -> None:
+    engine = create_engine(fresh_url)
+    case_id, event_id = uuid.uuid4(), uuid.uuid4()
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                'INSERT INTO "case" (id, reference, status, priority, category_id, language,'
+                " opened_at, status_changed_at) VALUES (:id, 'HX-TEST-001', 'new', 'P3', 1, 'en',"
+                " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            ),
+            {"id": case_id.hex if engine.dialect.name == "sqlite" else case_id},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO case_event (id, case_id, seq, kind, actor_kind, occurred_at, data)"
+                " VALUES (:id, :case_id, 1, 'opened', 'system', CURRENT_TIMESTAMP, '{}')"
+            ),
+            {
+                "id": event_id.hex if engine.dialect.name == "sqlite" else event_id,
+                "case_id": case_id.hex if engine.dialect.name == "sqlite" else case_id,
+            },
+        )
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(text(statement))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT seq FROM case_event")).scalar_one() == 1
+    engine.dispose()
