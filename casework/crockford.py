@@ -13,8 +13,8 @@ _DECODE = {c: c for c in ALPHABET} | {"I": "1", "L": "1", "O": "0"}
 
 
 def random_symbols(count: int) -> str:
-    """Return ``count`` uniformly random symbols (5 bits each)."""
-    return "".join(secrets.choice(ALPHABET) for _ in range(count))
+    """Return ``count`` uniformly random symbols (5 bits each), from one call to the OS."""
+    return symbols_from_int(secrets.randbits(5 * count), count)
 
 
 def symbols_from_int(value: int, count: int) -> str:

@@ -47,7 +47,7 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Sync database work runs on worker threads: allow one per pooled connection.
         limiter = anyio.to_thread.current_default_thread_limiter()
-        limiter.total_tokens = max(limiter.total_tokens, settings.db_pool_size + 8)
+        limiter.total_tokens = settings.db_pool_size + 8
         yield
         if owns_db:
             db.dispose()

@@ -301,10 +301,15 @@ def upgrade() -> None:
         sa.Column("key_hash", sa.String(length=64), nullable=False),
         sa.Column("request_hash", sa.String(length=64), nullable=False),
         sa.Column("code_salt", sa.LargeBinary(length=32), nullable=False),
-        sa.Column("report_id", sa.Uuid(), nullable=True),
+        sa.Column("report_id", sa.Uuid(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        # Checked at commit: the idempotency claim is written before the report it names.
         sa.ForeignKeyConstraint(
-            ["report_id"], ["report.id"], name=op.f("fk_idempotency_record_report_id_report")
+            ["report_id"],
+            ["report.id"],
+            name=op.f("fk_idempotency_record_report_id_report"),
+            deferrable=True,
+            initially="DEFERRED",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotency_record")),
         sa.UniqueConstraint("scope", "key_hash", name=op.f("uq_idempotency_record_scope_key_hash")),

@@ -10,15 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from casework.cases.models import Case, CaseEvent
-from casework.cases.reference import new_reference
-from casework.cases.repository import reference_taken
 from casework.enums import ActorKind, CaseEventKind, CaseStatus
 from casework.ids import new_id
-from casework.places.models import Region, School
-from casework.taxonomy.models import Category
 from casework.triage.rules import Assessment
-
-_REFERENCE_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -41,21 +35,13 @@ class NewEvent:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-def unused_reference(session: Session) -> str:
-    """A fresh reference no case uses yet (the unique constraint still guards races)."""
-    for _ in range(_REFERENCE_ATTEMPTS):
-        reference = new_reference()
-        if not reference_taken(session, reference):
-            return reference
-    raise RuntimeError("could not find a free case reference")  # ~35 bits: practically never
-
-
 def open_case(
     session: Session,
     *,
-    category: Category,
-    region: Region | None,
-    school: School | None,
+    reference: str,
+    category_id: int,
+    region_id: int | None,
+    school_id: int | None,
     language: str,
     assessment: Assessment,
     now: dt.datetime,
@@ -63,12 +49,12 @@ def open_case(
     """Create a new case with status NEW and the priority from triage."""
     case = Case(
         id=new_id(),
-        reference=unused_reference(session),
+        reference=reference,
         status=CaseStatus.NEW,
         priority=assessment.priority,
-        category_id=category.id,
-        region_id=region.id if region else None,
-        school_id=school.id if school else None,
+        category_id=category_id,
+        region_id=region_id,
+        school_id=school_id,
         language=language,
         opened_at=now,
         status_changed_at=now,

@@ -4,10 +4,12 @@ Design
 - 12 Crockford base32 symbols = 60 random bits, shown as ``K7P3-9QWX-M2RT``: no look-alike
   characters, any case, dashes optional, so a child can copy it onto paper or type it on a
   keypad phone.
-- Stored only as an argon2id hash. Because the code itself carries 60 bits of entropy (an
-  offline guesser needs ~2^59 hash evaluations on average), the hash does not have to make up
-  for a weak secret the way password hashing does; the parameters below (t=2, m=2 MiB, p=1,
-  about 1 ms on one core) keep intake fast while making each guess memory-hard.
+- Stored only as an argon2id hash. Because the code itself carries 60 bits of entropy, the
+  hash does not have to make up for a weak secret the way password hashing does: an offline
+  guesser with a stolen database needs ~2^59 evaluations per code on average. At t=1, m=1 MiB,
+  p=1 (about 0.4 ms on one core here, so intake stays fast) and even 10^6 guesses/s on a GPU,
+  that is ~18,000 GPU-years per code. The parameters live in each hash, so raising them later
+  needs no migration.
 - When a submission carries an Idempotency-Key (the app, or the web form's one-time token),
   the code is derived as HMAC-SHA256(key, salt) with a random 128-bit salt stored beside the
   idempotency record. A resend with the same key therefore gets the same code back, yet the
@@ -29,7 +31,7 @@ CODE_SYMBOLS = 12  # x 5 bits = 60 bits
 SALT_BYTES = 16
 _DERIVE_LABEL = b"hotline/follow-up-code/v1\x00"
 
-_hasher = PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1, hash_len=32, salt_len=16)
+_hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, hash_len=32, salt_len=16)
 # Verified against when the reference is unknown, so a miss costs the same time as a hit.
 _DUMMY_HASH = _hasher.hash(crockford.random_symbols(CODE_SYMBOLS))
 

@@ -104,7 +104,10 @@ class IdempotencyRecord(Base):
     key_hash: Mapped[str] = mapped_column(String(64))
     request_hash: Mapped[str] = mapped_column(String(64))
     code_salt: Mapped[bytes] = mapped_column(LargeBinary(32))
-    report_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("report.id"))
+    # Checked at commit: the claim is written before the report it names.
+    report_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("report.id", deferrable=True, initially="DEFERRED")
+    )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("scope", "key_hash"),)

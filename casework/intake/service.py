@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework.cases.models import Case
-from casework.cases.service import Actor, NewEvent, append_events, open_case
+from casework.cases.reference import new_reference
+from casework.cases.service import SYSTEM, Actor, NewEvent, append_events, open_case
 from casework.clock import Clock
 from casework.enums import ActorKind, CaseEventKind, ContactMethod
 from casework.errors import IdempotencyKeyReused, InvalidInput
@@ -17,17 +20,15 @@ from casework.followup import codes
 from casework.followup.models import FollowUpCredential
 from casework.ids import new_id
 from casework.intake.models import NARRATIVE_MAX_CHARS, PLACE_MAX_CHARS, IdempotencyRecord, Report
+from casework.intake.repository import IntakeLookup, lookup_for_intake
 from casework.intake.schemas import PreparedFollowUp, ReportReceipt, ReportSubmission
 from casework.languages import SUPPORTED_LANGUAGES
 from casework.phones import normalise_phone
-from casework.places.models import Region, School
-from casework.places.repository import region_by_code, school_by_code
 from casework.sql import insert_ignoring_conflict
-from casework.taxonomy.models import Category
-from casework.taxonomy.repository import active_category_by_code
 from casework.triage.rules import assess_intake
 
 CHILD_AGE_RANGE = range(1, 26)
+_REFERENCE_ATTEMPTS = 5
 _REPORTER = Actor(ActorKind.REPORTER)
 
 
@@ -49,9 +50,10 @@ def key_hash(idempotency_key: str) -> str:
 
 @dataclass(frozen=True)
 class _Resolved:
-    category: Category
-    region: Region | None
-    school: School | None
+    reference: str
+    category_id: int
+    region_id: int | None
+    school_id: int | None
     contact_phone: str | None
 
 
@@ -69,25 +71,6 @@ def _check_text(submission: ReportSubmission) -> None:
         raise InvalidInput("child_age", "Age must be between 1 and 25.")
 
 
-def _resolve_places(
-    session: Session, submission: ReportSubmission
-) -> tuple[Region | None, School | None]:
-    """The region and school named; the region is taken from the school when not given."""
-    region = None
-    if submission.region is not None:
-        region = region_by_code(session, submission.region)
-        if region is None:
-            raise InvalidInput("region", "Unknown region.")
-    if submission.school is None:
-        return region, None
-    school = school_by_code(session, submission.school)
-    if school is None:
-        raise InvalidInput("school", "Unknown school.")
-    if region is not None and school.region_id != region.id:
-        raise InvalidInput("school", "This school is not in the region you chose.")
-    return region or session.get(Region, school.region_id), school
-
-
 def _resolve_phone(submission: ReportSubmission, default_phone_region: str | None) -> str | None:
     """The E.164 phone to keep: only when the reporter agreed to be texted."""
     if submission.contact_method is ContactMethod.SMS:
@@ -101,16 +84,40 @@ def _resolve_phone(submission: ReportSubmission, default_phone_region: str | Non
     return None
 
 
+def _lookup(session: Session, submission: ReportSubmission) -> IntakeLookup:
+    """Look up what the submission names, drawing references until a free one comes up."""
+    for _ in range(_REFERENCE_ATTEMPTS):
+        found = lookup_for_intake(
+            session,
+            category_code=submission.category,
+            region_code=submission.region,
+            school_code=submission.school,
+            reference=new_reference(),
+        )
+        if not found.reference_taken:
+            return found
+    raise RuntimeError("could not find a free case reference")  # 35 bits: practically never
+
+
 def _resolve(
     session: Session, submission: ReportSubmission, default_phone_region: str | None
 ) -> _Resolved:
     """Check the submission against the data it names; raise InvalidInput on the first problem."""
     _check_text(submission)
-    category = active_category_by_code(session, submission.category)
-    if category is None:
+    phone = _resolve_phone(submission, default_phone_region)
+    found = _lookup(session, submission)
+    if found.category_id is None:
         raise InvalidInput("category", "Unknown category.")
-    region, school = _resolve_places(session, submission)
-    return _Resolved(category, region, school, _resolve_phone(submission, default_phone_region))
+    if submission.region is not None and found.region_id is None:
+        raise InvalidInput("region", "Unknown region.")
+    region_id = found.region_id
+    if submission.school is not None:
+        if found.school_id is None:
+            raise InvalidInput("school", "Unknown school.")
+        if region_id is not None and found.school_region_id != region_id:
+            raise InvalidInput("school", "This school is not in the region you chose.")
+        region_id = found.school_region_id
+    return _Resolved(found.reference, found.category_id, region_id, found.school_id, phone)
 
 
 def _replay(
@@ -147,63 +154,48 @@ def submit_report(
 
     With an ``idempotency_key`` the same key and content always give the same receipt (and
     never a second report); the same key with different content raises IdempotencyKeyReused.
+    Costs a handful of round trips: the claim, one lookup, the inserts.
     """
     now = clock.now()
-    record_id = None
+    report_id = new_id()
     if idempotency_key is not None:
-        if follow_up.salt is None:
-            raise ValueError("an idempotent submission needs a derived follow-up code")
-        request_hash = submission.fingerprint()
-        hashed_key = key_hash(idempotency_key)
-        record_id = new_id()
-        claimed = insert_ignoring_conflict(
+        replay = _claim(
             session,
-            IdempotencyRecord,
-            {
-                "id": record_id,
-                "scope": idempotency_scope,
-                "key_hash": hashed_key,
-                "request_hash": request_hash,
-                "code_salt": follow_up.salt,
-                "created_at": now,
-            },
-            ["scope", "key_hash"],
+            submission=submission,
+            follow_up=follow_up,
+            idempotency_key=idempotency_key,
+            scope=idempotency_scope,
+            report_id=report_id,
+            now=now,
         )
-        if not claimed:
-            existing = session.scalars(
-                select(IdempotencyRecord).where(
-                    IdempotencyRecord.scope == idempotency_scope,
-                    IdempotencyRecord.key_hash == hashed_key,
-                )
-            ).one()
-            return _replay(
-                session, existing, idempotency_key=idempotency_key, request_hash=request_hash
-            )
+        if replay is not None:
+            return replay
 
     resolved = _resolve(session, submission, default_phone_region)
     assessment = assess_intake(
-        danger=submission.immediate_danger, category_code=resolved.category.code
+        danger=submission.immediate_danger, category_code=submission.category
     )
     case = open_case(
         session,
-        category=resolved.category,
-        region=resolved.region,
-        school=resolved.school,
+        reference=resolved.reference,
+        category_id=resolved.category_id,
+        region_id=resolved.region_id,
+        school_id=resolved.school_id,
         language=submission.language,
         assessment=assessment,
         now=now,
     )
     report = Report(
-        id=new_id(),
+        id=report_id,
         case=case,
         channel=submission.channel,
         language=submission.language,
-        category_id=resolved.category.id,
+        category_id=resolved.category_id,
         narrative=submission.narrative,
         immediate_danger=submission.immediate_danger,
-        school_id=resolved.school.id if resolved.school else None,
+        school_id=resolved.school_id,
         place=submission.place or None,
-        region_id=resolved.region.id if resolved.region else None,
+        region_id=resolved.region_id,
         child_age=submission.child_age,
         reporter_role=submission.reporter_role,
         contact_method=submission.contact_method,
@@ -225,27 +217,17 @@ def submit_report(
             ),
             NewEvent(
                 CaseEventKind.PRIORITY_ASSESSED,
-                Actor(ActorKind.SYSTEM),
+                SYSTEM,
                 {"priority": assessment.priority.value, "factors": list(assessment.factors)},
             ),
         ],
     )
     session.add(
         FollowUpCredential(
-            id=new_id(),
-            case=case,
-            report=report,
-            code_hash=follow_up.code_hash,
-            created_at=now,
+            id=new_id(), case=case, report=report, code_hash=follow_up.code_hash, created_at=now
         )
     )
     session.flush()
-    if record_id is not None:
-        session.execute(
-            update(IdempotencyRecord)
-            .where(IdempotencyRecord.id == record_id)
-            .values(report_id=report.id)
-        )
     return ReportReceipt(
         case_id=case.id,
         report_id=report.id,
@@ -253,3 +235,47 @@ def submit_report(
         follow_up_code=follow_up.code,
         priority=case.priority,
     )
+
+
+def _claim(
+    session: Session,
+    *,
+    submission: ReportSubmission,
+    follow_up: PreparedFollowUp,
+    idempotency_key: str,
+    scope: str,
+    report_id: uuid.UUID,
+    now: dt.datetime,
+) -> ReportReceipt | None:
+    """Claim the key for the report about to be written, or the receipt of its first use.
+
+    The claim is the first write of the transaction: a concurrent resend with the same key
+    waits on it (PostgreSQL) or queues behind it (SQLite), then finds it and replays. The
+    foreign key to the report is checked at commit, so the claim can name the report first.
+    """
+    if follow_up.salt is None:
+        raise ValueError("an idempotent submission needs a derived follow-up code")
+    request_hash = submission.fingerprint()
+    hashed_key = key_hash(idempotency_key)
+    claimed = insert_ignoring_conflict(
+        session,
+        IdempotencyRecord,
+        {
+            "id": new_id(),
+            "scope": scope,
+            "key_hash": hashed_key,
+            "request_hash": request_hash,
+            "code_salt": follow_up.salt,
+            "report_id": report_id,
+            "created_at": now,
+        },
+        ["scope", "key_hash"],
+    )
+    if claimed:
+        return None
+    existing = session.scalars(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.scope == scope, IdempotencyRecord.key_hash == hashed_key
+        )
+    ).one()
+    return _replay(session, existing, idempotency_key=idempotency_key, request_hash=request_hash)

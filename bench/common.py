@@ -1,0 +1,110 @@
+"""Shared plumbing for benchmarks: databases, servers on loopback, the load generator."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN_URL = os.environ.get(
+    "HOTLINE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def bench_database(backend: str, workdir: Path) -> Iterator[str]:
+    """A brand-new empty database for one benchmark; dropped afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite:///{workdir / f'bench_{secrets.token_hex(4)}.db'}"
+        return
+    name = f"hotline_bench_{secrets.token_hex(4)}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def server(args: list[str], env: dict[str, str], ready_path: str, port: int) -> Iterator[None]:
+    """Run a server process on loopback until the block ends."""
+    proc = subprocess.Popen(
+        args,
+        env={**os.environ, **env},
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                response = httpx.request(
+                    "GET" if ready_path != "/baseline" else "OPTIONS",
+                    f"http://127.0.0.1:{port}{ready_path}",
+                    timeout=1,
+                )
+                if response.status_code < 500:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None:
+                raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "server died")
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.2)
+        yield
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def load(
+    port: int, path: str, body_file: Path, *, seconds: float, concurrency: int, key: bool
+) -> dict:
+    """Drive the server from a separate process; returns the load generator's figures."""
+    args = [
+        sys.executable,
+        "-m",
+        "bench.loadgen",
+        "--port",
+        str(port),
+        "--path",
+        path,
+        "--body-file",
+        str(body_file),
+        "--seconds",
+        str(seconds),
+        "--concurrency",
+        str(concurrency),
+    ]
+    if key:
+        args.append("--idempotency-key")
+    out = subprocess.run(args, cwd=ROOT, capture_output=True, check=True, text=True)
+    return json.loads(out.stdout)

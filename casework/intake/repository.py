@@ -1,0 +1,63 @@
+"""Queries intake needs, shaped to cost one round trip per report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from casework.cases.models import Case
+from casework.places.models import Region, School
+from casework.taxonomy.models import Category
+
+
+@dataclass(frozen=True)
+class IntakeLookup:
+    """Ids of what a submission names (None when not found) and whether a reference is free."""
+
+    category_id: int | None
+    region_id: int | None
+    school_id: int | None
+    school_region_id: int | None
+    reference: str
+    reference_taken: bool
+
+
+def lookup_for_intake(
+    session: Session,
+    *,
+    category_code: str,
+    region_code: str | None,
+    school_code: str | None,
+    reference: str,
+) -> IntakeLookup:
+    """Resolve codes to ids and check a candidate reference, in a single SELECT."""
+    category = (
+        select(Category.id)
+        .where(Category.code == category_code, Category.active.is_(True))
+        .scalar_subquery()
+    )
+    region = select(Region.id).where(Region.code == (region_code or "")).scalar_subquery()
+    school = select(School.id).where(School.code == (school_code or "")).scalar_subquery()
+    school_region = (
+        select(School.region_id).where(School.code == (school_code or "")).scalar_subquery()
+    )
+    taken = exists().where(Case.reference == reference)
+    row = session.execute(
+        select(
+            category.label("category_id"),
+            region.label("region_id"),
+            school.label("school_id"),
+            school_region.label("school_region_id"),
+            taken.label("reference_taken"),
+        )
+    ).one()
+    return IntakeLookup(
+        category_id=row.category_id,
+        region_id=row.region_id if region_code else None,
+        school_id=row.school_id if school_code else None,
+        school_region_id=row.school_region_id if school_code else None,
+        reference=reference,
+        reference_taken=bool(row.reference_taken),
+    )
