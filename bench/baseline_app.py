@@ -12,6 +12,7 @@ import asyncio
 import os
 import sqlite3
 import uuid
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -35,7 +36,7 @@ def _postgres_app(dsn: str) -> FastAPI:
     pool = AsyncConnectionPool(dsn, min_size=32, max_size=32, open=False)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI):
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await pool.open()
         async with pool.connection() as conn:
             await conn.execute(TABLE_SQL)

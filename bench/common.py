@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import create_engine, text
@@ -87,7 +88,7 @@ def server(args: list[str], env: dict[str, str], ready_path: str, port: int) -> 
 
 def load(
     port: int, path: str, body_file: Path, *, seconds: float, concurrency: int, key: bool
-) -> dict:
+) -> dict[str, Any]:
     """Drive the server from a separate process; returns the load generator's figures."""
     args = [
         sys.executable,
@@ -107,4 +108,5 @@ def load(
     if key:
         args.append("--idempotency-key")
     out = subprocess.run(args, cwd=ROOT, capture_output=True, check=True, text=True)
-    return json.loads(out.stdout)
+    result: dict[str, Any] = json.loads(out.stdout)
+    return result

@@ -21,6 +21,7 @@ import statistics
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from bench.common import bench_database, free_port, load, server
 from hotline import migrations
@@ -48,7 +49,7 @@ def _prepare(url: str) -> None:
 
 def bench_backend(
     backend: str, workdir: Path, *, seconds: float, concurrency: int, rounds: int
-) -> dict:
+) -> dict[str, Any]:
     body_file = workdir / "report.json"
     body_file.write_text(json.dumps(REPORT))
     with bench_database(backend, workdir) as url:
@@ -73,7 +74,7 @@ def bench_backend(
             "--log-level",
             "warning",
         ]
-        runs: dict[str, list[dict]] = {"baseline": [], "intake": []}
+        runs: dict[str, list[dict[str, Any]]] = {"baseline": [], "intake": []}
         with (
             server(hotline_cmd, hotline_env, "/readyz", hotline_port),
             server(baseline_cmd, {"BENCH_DATABASE_URL": url}, "/baseline", baseline_port),

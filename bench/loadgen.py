@@ -17,6 +17,7 @@ import statistics
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 
 def _request_factory(path: str, body: bytes, with_key: bool) -> Callable[[], bytes]:
@@ -69,7 +70,7 @@ async def _worker(
 
 async def run(
     host: str, port: int, path: str, body: bytes, with_key: bool, concurrency: int, seconds: float
-) -> dict:
+) -> dict[str, Any]:
     make = _request_factory(path, body, with_key)
     latencies: list[float] = []
     errors: list[int] = []
