@@ -19,6 +19,12 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True, pretty_exceptions_enable=False)
 app.add_typer(db_app, name="db")
+maintenance_app = typer.Typer(
+    help="Housekeeping an operator (or cron) runs.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(maintenance_app, name="maintenance")
 
 
 def _settings() -> Settings:
@@ -65,6 +71,20 @@ def _seed_demo(settings: Settings) -> None:
             f"  {receipt.reference}  priority {receipt.priority.value}  "
             f"follow-up code {receipt.follow_up_code}"
         )
+
+
+@maintenance_app.command("purge")
+def maintenance_purge() -> None:
+    """Forget follow-up attempt counters whose streak has expired."""
+    from casework.followup.service import purge_stale_throttles  # noqa: PLC0415
+    from hotline.database import Database  # noqa: PLC0415
+
+    db = Database.from_settings(_settings())
+    try:
+        removed = db.run(lambda s: purge_stale_throttles(s, clock=SystemClock()), write=True)
+    finally:
+        db.dispose()
+    typer.echo(f"Removed {removed} expired follow-up attempt counters.")
 
 
 @app.command()

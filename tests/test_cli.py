@@ -118,3 +118,12 @@ def test_serve_with_demo_starts_on_sqlite_and_takes_a_report(
         output = proc.communicate(timeout=15)[0].decode()
     assert f"http://127.0.0.1:{port}/report" in output
     assert "They hide my bag" not in output  # nothing a reporter writes reaches the logs
+
+
+def test_maintenance_purge(env: dict[str, str]) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+
+    result = runner.invoke(app, ["maintenance", "purge"])
+
+    assert result.exit_code == 0, result.output
+    assert "Removed 0" in result.output

@@ -115,7 +115,7 @@ def purge_stale_throttles(session: Session, *, clock: Clock) -> int:
     cutoff = clock.now() - policy.FORGET_AFTER
     result = session.execute(
         delete(FollowUpThrottle).where(
-            (FollowUpThrottle.last_failure_at < cutoff) | FollowUpThrottle.last_failure_at.is_(None)
+            (FollowUpThrottle.last_failure_at <= cutoff) | FollowUpThrottle.last_failure_at.is_(None)
         )
     )
     return int(result.rowcount)  # type: ignore[attr-defined]

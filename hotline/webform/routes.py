@@ -45,9 +45,10 @@ def _page(
 
 def _choices(session: Session) -> dict[str, Any]:
     """Categories, regions and schools to offer on the form."""
-    categories = [
-        (c.code, CATEGORY_PHRASES.get(c.code, c.name)) for c in active_categories(session)
-    ]
+    # In the order a child is most likely to look for (CATEGORY_PHRASES), then any others.
+    rank = {code: i for i, code in enumerate(CATEGORY_PHRASES)}
+    ordered = sorted(active_categories(session), key=lambda c: rank.get(c.code, len(rank)))
+    categories = [(c.code, CATEGORY_PHRASES.get(c.code, c.name)) for c in ordered]
     regions = list(all_regions(session))
     region_names = {r.id: r.name for r in regions}
     schools = sorted(all_schools(session), key=lambda s: (region_names[s.region_id], s.name))

@@ -10,7 +10,11 @@ from fastapi.testclient import TestClient
 
 from casework.clock import FixedClock
 from casework.followup import policy
+from casework.followup.models import FollowUpThrottle
+from casework.followup.service import purge_stale_throttles
+from hotline.database import Database
 from tests.factories.reports import app_payload
+from tests.helpers import count
 
 URL = "/api/v1/follow-up"
 UNKNOWN_REFERENCE = "HX-ZZZZ-ZZZ"
@@ -129,3 +133,16 @@ class TestLockout:
         self._fail(client, UNKNOWN_REFERENCE, policy.FREE_ATTEMPTS)
 
         assert _check(client, receipt["reference"], receipt["follow_up_code"]).status_code == 200
+
+
+def test_expired_attempt_counters_are_purged(
+    client: TestClient, db: Database, clock: FixedClock
+) -> None:
+    for _ in range(2):
+        _check(client, UNKNOWN_REFERENCE, "0000-0000-0000")
+    assert db.run(lambda s: purge_stale_throttles(s, clock=clock), write=True) == 0
+
+    clock.advance(policy.FORGET_AFTER)
+
+    assert db.run(lambda s: purge_stale_throttles(s, clock=clock), write=True) == 1
+    assert count(db, FollowUpThrottle) == 0
