@@ -69,10 +69,11 @@ def create_app(
     app.include_router(webform_router)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
 
-    # Added last = outermost: oversized bodies are refused before anything else runs.
-    app.add_middleware(SecurityHeaders)
-    app.add_middleware(AccessLog)
+    # The last added is the outermost: every answer is logged and carries the security
+    # headers, including the 413 for an oversized body (refused before anything reads it).
     app.add_middleware(
         BodySizeLimit, max_bytes=settings.max_body_bytes, json_prefixes=JSON_PREFIXES
     )
+    app.add_middleware(SecurityHeaders, hsts=settings.env == "production")
+    app.add_middleware(AccessLog)
     return app

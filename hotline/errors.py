@@ -6,6 +6,7 @@ error answer or log line repeats what the reporter sent.
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from casework.errors import IdempotencyKeyReused, InvalidInput
@@ -41,6 +42,12 @@ class ApiError(Exception):
         self.message = message
         self.details = list(details)
         self.headers = headers or {}
+
+
+def _route(request: Request) -> str:
+    """The route template (never the concrete path, which may carry identifiers)."""
+    route = request.scope.get("route")
+    return str(getattr(route, "path", "<unmatched>"))
 
 
 def wants_json(request: Request) -> bool:
@@ -76,7 +83,8 @@ def error_response(
     if wants_json(request):
         return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
     title = "Something went wrong" if status >= 500 else "We could not do that"
-    return HTMLResponse(_PAGE.format(title=title, message=message), status, headers=headers)
+    page = _PAGE.format(title=html.escape(title), message=html.escape(message))
+    return HTMLResponse(page, status, headers=headers)
 
 
 def _field_name(loc: Sequence[int | str]) -> str:
@@ -99,6 +107,7 @@ _FRIENDLY = {
     "model_type": "This must be an object.",
     "model_attributes_type": "This must be an object.",
     "dict_type": "This must be an object.",
+    "value_error": "This contains characters we cannot read.",
     "greater_than_equal": "This number is too small.",
     "less_than_equal": "This number is too large.",
 }
@@ -175,10 +184,16 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = dict(exc.headers) if exc.headers else None
         return error_response(request, exc.status_code, code, message, headers=headers)
 
-    @app.exception_handler(DBAPIError)
-    async def _database(request: Request, exc: DBAPIError) -> Response:
-        # The transaction was rolled back, so nothing half-done was kept: the client may retry.
-        log.error("database error", extra={"error_type": type(exc.orig).__name__})
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def _database_unavailable(request: Request, exc: DBAPIError) -> Response:
+        # The database is down, restarting or overloaded. The transaction was rolled back, so
+        # nothing half-done was kept and a retry is safe. Other database errors are bugs and
+        # fall through to the 500 handler rather than pretend a retry could help.
+        log.error(
+            "database unavailable",
+            extra={"error_type": type(exc.orig).__name__, "route": _route(request)},
+        )
         return error_response(
             request,
             503,
@@ -189,7 +204,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.error("unhandled error", extra={"error_type": type(exc).__name__})
+        log.error(
+            "unhandled error", extra={"error_type": type(exc).__name__, "route": _route(request)}
+        )
         return error_response(
             request, 500, "internal_error", "Something went wrong on our side. Please try again."
         )

@@ -103,6 +103,7 @@ _COMMON_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
+_HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 _PAGE_CSP = (
     b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
@@ -114,8 +115,10 @@ _DOCS_PATHS = ("/docs", "/redoc")
 class SecurityHeaders:
     """Add security headers to every response, and a strict CSP to our own pages."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         self.app = app
+        # Behind TLS in production: browsers must never fall back to plain HTTP.
+        self.common = [*_COMMON_HEADERS, *([_HSTS] if hsts else [])]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -127,7 +130,7 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
-                headers += [h for h in _COMMON_HEADERS if h[0] not in present]
+                headers += [h for h in self.common if h[0] not in present]
                 if add_csp and b"content-security-policy" not in present:
                     headers.append((b"content-security-policy", _PAGE_CSP))
                 message["headers"] = headers

@@ -51,7 +51,8 @@ class Settings(BaseSettings):
     quick_exit_url: str = "https://www.wikipedia.org/"
     emergency_number: str = Field(default="112", max_length=20)
     helpline_number: str = Field(default="116 111", max_length=20)
-    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # A full form in the most expensive encoding (5,000 emoji, percent-encoded) is ~63 KB.
+    max_body_bytes: int = Field(default=128 * 1024, ge=1024)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("public_base_url", "quick_exit_url")

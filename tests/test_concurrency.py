@@ -12,6 +12,8 @@ import pytest
 
 from casework.clock import SystemClock
 from casework.enums import Channel
+from casework.followup import policy
+from casework.followup.service import purge_stale_throttles
 from casework.intake.inbox import record_inbound
 from casework.intake.models import InboundMessage, Report
 from hotline.app import create_app
@@ -93,3 +95,54 @@ def test_inbox_stores_a_provider_event_once_under_parallel_retries(committed_db:
 
     assert created.count(True) == 1
     assert count(committed_db, InboundMessage) == 1
+
+
+async def _follow_up_all(
+    db: Database, settings: Settings, bodies: list[dict[str, str]]
+) -> list[httpx.Response]:
+    app = create_app(settings, database=db)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hotline.test") as client:
+        return await asyncio.gather(*(client.post("/api/v1/follow-up", json=b) for b in bodies))
+
+
+def _receipt(db: Database, settings: Settings) -> dict[str, str]:
+    (response,) = asyncio.run(_post_all(db, settings, [(app_payload(), {})]))
+    body: dict[str, str] = response.json()
+    return body
+
+
+def test_parallel_guesses_cannot_get_past_the_counter(
+    committed_db: Database, settings: Settings
+) -> None:
+    receipt = _receipt(committed_db, settings)
+    guesses = [{"reference": receipt["reference"], "code": "0000-0000-0000"}] * (PARALLEL * 2)
+
+    statuses = [r.status_code for r in asyncio.run(_follow_up_all(committed_db, settings, guesses))]
+
+    assert statuses.count(403) == policy.FREE_ATTEMPTS
+    assert statuses.count(429) == len(guesses) - policy.FREE_ATTEMPTS
+
+
+def test_a_right_code_and_guesses_in_parallel_never_fail(
+    committed_db: Database, settings: Settings
+) -> None:
+    receipt = _receipt(committed_db, settings)
+    right = {"reference": receipt["reference"], "code": receipt["follow_up_code"]}
+    wrong = {"reference": receipt["reference"], "code": "0000-0000-0000"}
+    bodies = [right, wrong] * PARALLEL
+
+    def purge() -> None:
+        for _ in range(20):
+            committed_db.run(lambda s: purge_stale_throttles(s, clock=SystemClock()), write=True)
+
+    with ThreadPoolExecutor(1) as pool:
+        purging = pool.submit(purge)  # the purge job deleting counters while attempts run
+        statuses = [
+            r.status_code for r in asyncio.run(_follow_up_all(committed_db, settings, bodies))
+        ]
+        purging.result()
+
+    # Which attempts win depends on scheduling; what must hold is that none fails.
+    assert set(statuses) <= {200, 403, 429}
+    assert statuses.count(200) + statuses.count(403) >= policy.FREE_ATTEMPTS

@@ -2,7 +2,8 @@
 
 Seven Crockford base32 symbols (35 bits): short enough to read over the phone, random so they
 say nothing about volume or order. A reference is an identifier, not a secret: follow-up also
-needs the report's code. Uniqueness is enforced by the database; callers retry on a clash.
+needs the report's code. Intake draws again while a drawn reference is taken; the unique
+constraint guards the (astronomically rare) race of two new cases drawing the same one.
 """
 
 from __future__ import annotations

@@ -11,13 +11,12 @@ from sqlalchemy.orm import Session
 
 from casework.cases.models import Case
 from casework.cases.reference import normalise_reference
-from casework.cases.repository import case_by_reference
 from casework.clock import Clock
 from casework.enums import CaseStatus
 from casework.errors import InvalidInput
 from casework.followup import codes, policy
 from casework.followup.models import FollowUpCredential, FollowUpThrottle
-from casework.sql import insert_ignoring_conflict
+from casework.followup.repository import lock_counter, set_counter
 
 
 class ReporterStatus(enum.StrEnum):
@@ -56,58 +55,41 @@ class FollowUpResult:
 def check_follow_up(session: Session, *, reference: str, code: str, clock: Clock) -> FollowUpResult:
     """Check a reference and code, counting wrong attempts; never says if a reference exists.
 
-    Returns rather than raises so that the caller commits the attempt counter either way.
+    Known and unknown references take the same path (the same queries, one argon2
+    verification against a dummy hash when there is nothing to match) so that neither the
+    answer nor its timing tells them apart. Returns rather than raises so that the caller
+    commits the attempt counter either way.
     """
     ref = normalise_reference(reference)
     if ref is None:
         raise InvalidInput("reference", "A reference looks like HX-7K3P-9QW.")
     now = clock.now()
-    # Make sure the counter row exists, then lock it: attempts on one reference are checked one
-    # after another, so parallel guesses cannot slip past the counter.
-    insert_ignoring_conflict(
-        session,
-        FollowUpThrottle,
-        {"reference": ref, "failures": 0, "last_failure_at": None},
-        ["reference"],
-    )
-    throttle = session.scalars(
-        select(FollowUpThrottle)
-        .where(FollowUpThrottle.reference == ref)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    wait = policy.wait_required(throttle.failures, throttle.last_failure_at, now)
+    # Create-or-lock the counter in one statement: attempts on one reference run one after
+    # another, so parallel guesses cannot slip past the counter.
+    failures, last_failure_at = lock_counter(session, ref)
+    wait = policy.wait_required(failures, last_failure_at, now)
     if wait > dt.timedelta(0):
         return FollowUpResult(reference=ref, retry_after=wait)
 
-    case = case_by_reference(session, ref)
-    hashes: list[str | None] = [*_credential_hashes(session, case)] or [None]
+    rows = session.execute(
+        select(Case.status, Case.status_changed_at, FollowUpCredential.code_hash)
+        .join(FollowUpCredential, FollowUpCredential.case_id == Case.id)
+        .where(Case.reference == ref)
+    ).all()
+    hashes: list[str | None] = [row.code_hash for row in rows] or [None]
     matched = False
     for code_hash in hashes:
         matched = codes.verify_code(code_hash, code) or matched
-    if matched and case is not None:
-        session.execute(delete(FollowUpThrottle).where(FollowUpThrottle.reference == ref))
+    if matched and rows:
+        set_counter(session, ref, failures=0, last_failure_at=None)
         return FollowUpResult(
             reference=ref,
-            status=_REPORTER_STATUS[case.status],
-            updated_at=case.status_changed_at,
+            status=_REPORTER_STATUS[rows[0].status],
+            updated_at=rows[0].status_changed_at,
         )
-    throttle.failures = (
-        policy.effective_failures(throttle.failures, throttle.last_failure_at, now) + 1
-    )
-    throttle.last_failure_at = now
-    session.flush()
+    streak = policy.effective_failures(failures, last_failure_at, now)
+    set_counter(session, ref, failures=streak + 1, last_failure_at=now)
     return FollowUpResult(reference=ref)
-
-
-def _credential_hashes(session: Session, case: Case | None) -> list[str]:
-    if case is None:
-        return []
-    return list(
-        session.scalars(
-            select(FollowUpCredential.code_hash).where(FollowUpCredential.case_id == case.id)
-        )
-    )
 
 
 def purge_stale_throttles(session: Session, *, clock: Clock) -> int:
@@ -115,7 +97,8 @@ def purge_stale_throttles(session: Session, *, clock: Clock) -> int:
     cutoff = clock.now() - policy.FORGET_AFTER
     result = session.execute(
         delete(FollowUpThrottle).where(
-            (FollowUpThrottle.last_failure_at <= cutoff) | FollowUpThrottle.last_failure_at.is_(None)
+            (FollowUpThrottle.last_failure_at <= cutoff)
+            | FollowUpThrottle.last_failure_at.is_(None)
         )
     )
     return int(result.rowcount)  # type: ignore[attr-defined]

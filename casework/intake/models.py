@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 # child to tell the whole story; short enough that one request stays small.
 NARRATIVE_MAX_CHARS = 5000
 PLACE_MAX_CHARS = 200
+# Age of the child the report is about.
+CHILD_AGE_MIN = 1
+CHILD_AGE_MAX = 25
 
 
 class Report(Base):

@@ -19,15 +19,22 @@ from casework.errors import IdempotencyKeyReused, InvalidInput
 from casework.followup import codes
 from casework.followup.models import FollowUpCredential
 from casework.ids import new_id
-from casework.intake.models import NARRATIVE_MAX_CHARS, PLACE_MAX_CHARS, IdempotencyRecord, Report
+from casework.intake.models import (
+    CHILD_AGE_MAX,
+    CHILD_AGE_MIN,
+    NARRATIVE_MAX_CHARS,
+    PLACE_MAX_CHARS,
+    IdempotencyRecord,
+    Report,
+)
 from casework.intake.repository import IntakeLookup, lookup_for_intake
 from casework.intake.schemas import PreparedFollowUp, ReportReceipt, ReportSubmission
 from casework.languages import SUPPORTED_LANGUAGES
 from casework.phones import normalise_phone
 from casework.sql import insert_ignoring_conflict
+from casework.text import has_control_characters
 from casework.triage.rules import assess_intake
 
-CHILD_AGE_RANGE = range(1, 26)
 _REFERENCE_ATTEMPTS = 5
 _REPORTER = Actor(ActorKind.REPORTER)
 
@@ -59,6 +66,9 @@ class _Resolved:
 
 def _check_text(submission: ReportSubmission) -> None:
     """Rules on the fields that need no lookup."""
+    for name, text in (("narrative", submission.narrative), ("place", submission.place or "")):
+        if has_control_characters(text):
+            raise InvalidInput(name, "This contains characters we cannot read.")
     if not submission.narrative.strip():
         raise InvalidInput("narrative", "Please tell us what happened.")
     if len(submission.narrative) > NARRATIVE_MAX_CHARS:
@@ -67,8 +77,10 @@ def _check_text(submission: ReportSubmission) -> None:
         raise InvalidInput("place", f"Please keep it under {PLACE_MAX_CHARS} characters.")
     if submission.language not in SUPPORTED_LANGUAGES:
         raise InvalidInput("language", "We do not support this language yet.")
-    if submission.child_age is not None and submission.child_age not in CHILD_AGE_RANGE:
-        raise InvalidInput("child_age", "Age must be between 1 and 25.")
+    if submission.child_age is not None and not (
+        CHILD_AGE_MIN <= submission.child_age <= CHILD_AGE_MAX
+    ):
+        raise InvalidInput("child_age", f"Age must be between {CHILD_AGE_MIN} and {CHILD_AGE_MAX}.")
 
 
 def _resolve_phone(submission: ReportSubmission, default_phone_region: str | None) -> str | None:
@@ -124,7 +136,7 @@ def _replay(
     session: Session, record: IdempotencyRecord, *, idempotency_key: str, request_hash: str
 ) -> ReportReceipt:
     """The receipt of the report first submitted under this key."""
-    if record.request_hash != request_hash or record.code_salt is None:
+    if record.request_hash != request_hash:
         raise IdempotencyKeyReused("this Idempotency-Key was already used for a different report")
     report = session.get(Report, record.report_id) if record.report_id else None
     if report is None:  # the claim and the report are written in one transaction

@@ -23,7 +23,7 @@ from hotline.intake_glue import accept_report
 from hotline.wording import RECEIPT_MESSAGE, STATUS_MESSAGES
 
 # A random UUID or similar: long enough to be unguessable, since it also unlocks the receipt.
-_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{16,128}$")
+_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{22,128}$")
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -69,7 +69,7 @@ async def create_report(
         str | None,
         Header(
             alias="Idempotency-Key",
-            description="16-128 characters of A-Z a-z 0-9 _ . : -, e.g. a random UUID.",
+            description="22-128 characters of A-Z a-z 0-9 _ . : -: a random UUID, new per report.",
         ),
     ] = None,
 ) -> ReportReceiptOut:
@@ -78,7 +78,7 @@ async def create_report(
         raise ApiError(
             400,
             "invalid_idempotency_key",
-            "Idempotency-Key must be 16 to 128 letters, digits or _ . : - (a random UUID).",
+            "Idempotency-Key must be 22 to 128 letters, digits or _ . : - (a random UUID).",
         )
     submission = ReportSubmission(
         channel=Channel.APP,

@@ -5,11 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from casework.enums import ContactMethod, Danger, ReporterRole
 from casework.followup.service import ReporterStatus
-from casework.intake.models import NARRATIVE_MAX_CHARS, PLACE_MAX_CHARS
+from casework.intake.models import (
+    CHILD_AGE_MAX,
+    CHILD_AGE_MIN,
+    NARRATIVE_MAX_CHARS,
+    PLACE_MAX_CHARS,
+)
+from casework.text import has_control_characters
 
 CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,39}$"
 
@@ -18,6 +24,13 @@ class _Strict(BaseModel):
     # Unknown fields are refused: a typo must not silently drop information. Numbers are
     # StrictInt so "12" is not an age; pydantic never turns numbers into text.
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: object) -> object:
+        if isinstance(value, str) and has_control_characters(value):
+            raise ValueError("contains control characters")
+        return value
 
 
 class ContactIn(_Strict):
@@ -57,7 +70,9 @@ class ReportIn(_Strict):
     place: str | None = Field(
         default=None, max_length=PLACE_MAX_CHARS, description="Where it happened, in words."
     )
-    child_age: StrictInt | None = Field(default=None, ge=1, le=25, description="Age of the child.")
+    child_age: StrictInt | None = Field(
+        default=None, ge=CHILD_AGE_MIN, le=CHILD_AGE_MAX, description="Age of the child."
+    )
     reporter: ReporterRole = Field(
         default=ReporterRole.UNKNOWN, description="Who is reporting: the child or someone else."
     )

@@ -9,12 +9,19 @@ from enum import Enum
 from typing import TypeVar
 
 from casework.enums import Channel, ContactMethod, Danger, ReporterRole
-from casework.intake.models import NARRATIVE_MAX_CHARS, PLACE_MAX_CHARS
+from casework.intake.models import (
+    CHILD_AGE_MAX,
+    CHILD_AGE_MIN,
+    NARRATIVE_MAX_CHARS,
+    PLACE_MAX_CHARS,
+)
 from casework.intake.schemas import ReportSubmission
 from casework.languages import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
+from casework.text import has_control_characters
 
 E = TypeVar("E", bound=Enum)
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32}$")
+CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 FIELDS = (
     "category",
     "narrative",
@@ -83,17 +90,26 @@ def _age(value: str) -> tuple[int | None, bool]:
     value = value.strip()
     if not value:
         return None, True
-    if not value.isdigit() or not 1 <= int(value) <= 25:
+    # isdigit() alone accepts "²" and other digits int() refuses.
+    if not (value.isascii() and value.isdigit() and len(value) <= 2):
         return None, False
-    return int(value), True
+    age = int(value)
+    return (age, True) if CHILD_AGE_MIN <= age <= CHILD_AGE_MAX else (None, False)
 
 
-def _text_problems(values: dict[str, str], category_codes: set[str]) -> dict[str, str]:
+def _text_problems(values: dict[str, str]) -> dict[str, str]:
     errors = {}
+    for name in ("narrative", "place", "phone"):
+        if has_control_characters(values[name]):
+            errors[name] = "This has characters we cannot read. Please type it again."
+    # Choices must look like the codes we offer; whether they exist is checked on saving.
+    for name in ("region", "school"):
+        if values[name] and not CODE_PATTERN.match(values[name]):
+            errors[name] = "Please choose one of the options."
     category = values["category"]
     if not category:
         errors["category"] = "Please choose what happened. If nothing fits, choose Something else."
-    elif category not in category_codes:
+    elif not CODE_PATTERN.match(category):
         errors["category"] = "Please choose one of the options."
     narrative = values["narrative"].strip()
     if not narrative:
@@ -105,10 +121,10 @@ def _text_problems(values: dict[str, str], category_codes: set[str]) -> dict[str
     return errors
 
 
-def parse_report_form(data: Mapping[str, object], *, category_codes: set[str]) -> ParsedForm:
+def parse_report_form(data: Mapping[str, object]) -> ParsedForm:
     """Check the posted form; fill ``submission`` when there is nothing to fix."""
     values = {name: _text(data, name) for name in FIELDS}
-    parsed = ParsedForm(values=values, errors=_text_problems(values, category_codes))
+    parsed = ParsedForm(values=values, errors=_text_problems(values))
     errors = parsed.errors
     token = _text(data, "token")
     parsed.token = token if TOKEN_PATTERN.match(token) else None

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException
 
 from casework.errors import IdempotencyKeyReused, InvalidInput
 from casework.followup.service import check_follow_up
@@ -106,10 +107,21 @@ async def submit_report_form(
     request: Request, db: DbDep, clock: ClockDep, settings: SettingsDep
 ) -> HTMLResponse:
     """Accept the form, or show it again with every problem explained."""
-    form = await request.form(max_files=0, max_fields=_MAX_FORM_FIELDS)
-    data = {key: form.get(key) for key in form}
-    categories = await db.run_async(lambda s: {c.code for c in active_categories(s)}, write=False)
-    parsed = parse_report_form(data, category_codes=categories)
+    try:
+        form = await request.form(max_files=0, max_fields=_MAX_FORM_FIELDS)
+    except HTTPException as exc:
+        if exc.status_code == 413:  # too long: the friendly 413 page, nothing to show again
+            raise
+        # A file, too many fields or a broken upload: this form only takes typed answers.
+        return await _form_page(
+            request,
+            db,
+            settings,
+            values={},
+            errors={"category": "We could not read what was sent. Please fill in the form."},
+            status=400,
+        )
+    parsed = parse_report_form({key: form.get(key) for key in form})
     if parsed.submission is None:
         return await _form_page(
             request, db, settings, values=parsed.values, errors=parsed.errors, status=422

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,7 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from casework.intake.models import Report
-from hotline.database import Database
+from hotline.app import create_app
+from hotline.database import Database, make_engine
+from hotline.settings import Settings
 from tests.factories.reports import app_payload
 from tests.helpers import count
 
@@ -43,8 +46,16 @@ def test_malformed_json_is_a_400(client: TestClient, db: Database) -> None:
 def test_a_body_that_is_not_an_object_is_a_422(client: TestClient, body: bytes) -> None:
     response = client.post(URL, content=body, headers={"content-type": "application/json"})
 
-    assert response.status_code in {400, 422}
+    assert _error(response, 422)["code"] == "invalid_body"
+
+
+@pytest.mark.parametrize("body", [b"\xff\xfe{}", b'{"category": "\xc3"}'])
+def test_a_body_that_is_not_utf8_is_a_4xx(client: TestClient, db: Database, body: bytes) -> None:
+    response = client.post(URL, content=body, headers={"content-type": "application/json"})
+
+    assert 400 <= response.status_code < 500
     assert _error(response, response.status_code)
+    assert count(db, Report) == 0
 
 
 @pytest.mark.parametrize(
@@ -66,6 +77,10 @@ def test_a_body_that_is_not_an_object_is_a_422(client: TestClient, body: bytes) 
         ({"reporter": "alien"}, "reporter"),
         ({"narrative": "x" * 5001}, "narrative"),
         ({"place": "p" * 201}, "place"),
+        ({"narrative": "before\u0000after"}, "narrative"),  # PostgreSQL refuses NUL in text
+        ({"place": "at\u0000school"}, "place"),
+        ({"narrative": "bell\u0007"}, "narrative"),
+        ({"contact": {"method": "sms", "phone": "+359\u0000888"}}, "contact.phone"),
     ],
 )
 def test_wrong_types_and_values_name_the_field(
@@ -122,17 +137,18 @@ def test_error_messages_do_not_echo_what_was_sent(client: TestClient) -> None:
 
 
 def test_oversized_body_by_content_length_is_a_413(client: TestClient, db: Database) -> None:
-    big = app_payload(narrative="x" * 70_000)
+    big = app_payload(narrative="x" * 200_000)
     response = client.post(URL, json=big)
 
     assert _error(response, 413)["code"] == "body_too_large"
+    assert response.headers["x-content-type-options"] == "nosniff"
     assert count(db, Report) == 0
 
 
 def test_oversized_chunked_body_is_a_413(client: TestClient, db: Database) -> None:
     def chunks() -> Iterator[bytes]:  # no Content-Length: the limit must hold while streaming
         yield b'{"category": "bullying", "narrative": "'
-        for _ in range(100):
+        for _ in range(200):
             yield b"y" * 1024
         yield b'"}'
 
@@ -156,6 +172,28 @@ def test_unknown_api_path_is_a_json_404(client: TestClient) -> None:
 
 def test_wrong_method_is_a_json_405(client: TestClient) -> None:
     assert _error(client.get(URL), 405)["code"] == "method_not_allowed"
+
+
+def test_longest_narrative_in_the_widest_characters_fits(client: TestClient) -> None:
+    narrative = "\U0001f622" * 5000  # 5,000 emoji: 4 bytes each, 12 characters escaped
+    response = client.post(
+        URL,
+        content=json.dumps(app_payload(narrative=narrative)).encode(),
+        headers={"content-type": "application/json"},
+    )
+
+    assert response.status_code == 201, response.text
+
+
+def test_database_outage_is_a_503_that_invites_a_retry(settings: Settings) -> None:
+    engine = make_engine(
+        "postgresql+psycopg://nobody@127.0.0.1:1/none", pool_size=1, max_overflow=0
+    )
+    with TestClient(create_app(settings, database=Database(engine))) as offline:
+        response = offline.post(URL, json=app_payload())
+
+    assert _error(response, 503)["code"] == "temporarily_unavailable"
+    assert response.headers["retry-after"]
 
 
 def test_nothing_a_reporter_sends_reaches_the_logs(

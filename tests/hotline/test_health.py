@@ -65,3 +65,21 @@ def test_security_headers_everywhere(client: TestClient, path: str) -> None:
 
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["referrer-policy"] == "no-referrer"
+
+
+def test_production_answers_carry_hsts(db: Database, tmp_path: Path) -> None:
+    production = Settings(
+        _env_file=None,
+        env="production",
+        data_dir=tmp_path,
+        database_url="postgresql+psycopg://hotline:Vq8-real-pass@db/hotline",
+        public_base_url="https://hotline.example.org",
+    )
+    with TestClient(create_app(production, database=db)) as client:
+        response = client.get("/healthz")
+
+    assert response.headers["strict-transport-security"].startswith("max-age=")
+
+
+def test_development_answers_do_not_pin_https(client: TestClient) -> None:
+    assert "strict-transport-security" not in client.get("/healthz").headers

@@ -195,7 +195,14 @@ class TestProblems:
             ({"narrative": "n" * 5001}, "narrative"),
             ({"place": "p" * 201}, "place"),
             ({"age": "0"}, "age"),
-            ({"category": "alien_abduction"}, "category"),
+            ({"age": "\u00b2"}, "age"),  # a digit to str.isdigit(), not to int()
+            ({"age": "9" * 5000}, "age"),
+            ({"age": "\u0661\u0662"}, "age"),  # Arabic-Indic digits
+            ({"narrative": "before\x00after"}, "narrative"),
+            ({"place": "at\x00school"}, "place"),
+            ({"school": "capital\x00-001"}, "school"),
+            ({"region": "North"}, "region"),
+            ({"category": "Bullying!"}, "category"),
         ],
     )
     def test_each_bad_answer_is_shown_next_to_its_field(
@@ -209,6 +216,7 @@ class TestProblems:
     @pytest.mark.parametrize(
         ("change", "field"),
         [
+            ({"category": "alien_abduction"}, "category"),
             ({"school": "no-such-school"}, "school"),
             ({"region": "north", "school": "capital-001"}, "school"),
             ({"region": "atlantis"}, "region"),
@@ -225,20 +233,37 @@ class TestProblems:
         assert count(db, Report) == 0
 
     def test_oversized_form_gets_a_friendly_413_page(self, client: TestClient) -> None:
-        response = client.post("/report", data=web_form(narrative="x" * 70_000))
+        response = client.post("/report", data=web_form(narrative="x" * 200_000))
 
         assert response.status_code == 413
         assert response.headers["content-type"].startswith("text/html")
         assert "too long" in response.text
 
-    def test_file_upload_is_refused_with_a_page(self, client: TestClient, db: Database) -> None:
+    def test_file_upload_gets_the_form_again(self, client: TestClient, db: Database) -> None:
         response = client.post(
             "/report", data=web_form(), files={"photo": ("a.jpg", b"\xff\xd8", "image/jpeg")}
         )
 
-        assert 400 <= response.status_code < 500
-        assert response.headers["content-type"].startswith("text/html")
+        assert response.status_code == 400
+        assert 'class="error-summary"' in response.text
+        assert '<form method="post" action="/report"' in response.text
         assert count(db, Report) == 0
+
+    def test_too_many_fields_get_the_form_again(self, client: TestClient, db: Database) -> None:
+        form = {**web_form(), **{f"extra{i}": "x" for i in range(100)}}
+        response = client.post("/report", data=form)
+
+        assert response.status_code == 400
+        assert 'class="error-summary"' in response.text
+        assert count(db, Report) == 0
+
+    def test_longest_narrative_in_the_widest_characters_fits(self, client: TestClient) -> None:
+        narrative = "\U0001f622" * 5000  # the textarea allows 5,000; each is 12 bytes encoded
+        response = client.post(
+            "/report", data=web_form(narrative=narrative, place="\U0001f622" * 200)
+        )
+
+        assert response.status_code == 200
 
     def test_unknown_page_is_a_friendly_404(self, client: TestClient) -> None:
         response = client.get("/no-such-page")
