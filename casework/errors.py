@@ -5,6 +5,10 @@ Messages are written for the person who sent the input and never contain persona
 
 from __future__ import annotations
 
+from casework.ports import KeyUnavailable
+
+__all__ = ["DataErased", "DomainError", "IdempotencyKeyReused", "InvalidInput", "KeyUnavailable", "NotFound"]
+
 
 class DomainError(Exception):
     """Base of every error the domain raises on purpose."""
@@ -21,3 +25,11 @@ class InvalidInput(DomainError):
 
 class IdempotencyKeyReused(DomainError):
     """An Idempotency-Key came back with a different request body."""
+
+
+class DataErased(DomainError, KeyUnavailable):
+    """The case's data key was destroyed (crypto-shredded): its fields can never be read."""
+
+
+class NotFound(DomainError):
+    """The thing asked for does not exist (or is outside the caller's view)."""

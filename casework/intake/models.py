@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
-    JSON,
     ForeignKey,
     LargeBinary,
     SmallInteger,
     String,
-    Text,
     UniqueConstraint,
     Uuid,
 )
@@ -44,10 +42,11 @@ class Report(Base):
     channel: Mapped[Channel] = mapped_column(str_enum(Channel, "report_channel"))
     language: Mapped[str] = mapped_column(String(8))
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id"))
-    narrative: Mapped[str] = mapped_column(Text)
+    # The child's words, sealed under the case key (casework.protection.fields).
+    narrative_ct: Mapped[bytes] = mapped_column(LargeBinary)
     immediate_danger: Mapped[Danger] = mapped_column(str_enum(Danger, "report_danger"))
     school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
-    place: Mapped[str | None] = mapped_column(String(PLACE_MAX_CHARS))
+    place_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
     child_age: Mapped[int | None] = mapped_column(SmallInteger)
     reporter_role: Mapped[ReporterRole] = mapped_column(
@@ -56,8 +55,10 @@ class Report(Base):
     contact_method: Mapped[ContactMethod] = mapped_column(
         str_enum(ContactMethod, "report_contact_method")
     )
-    # E.164; only present when the reporter agreed to be texted.
-    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    # E.164, sealed; only present when the reporter agreed to be texted. ``phone_index`` is
+    # its keyed blind index, so reports from one phone can be found without decrypting.
+    phone_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phone_index: Mapped[bytes | None] = mapped_column(LargeBinary(32), index=True)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
     case: Mapped[Case] = relationship(back_populates="reports", lazy="raise")
@@ -79,7 +80,8 @@ class InboundMessage(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     channel: Mapped[Channel] = mapped_column(str_enum(Channel, "inbound_message_channel"))
     provider_message_id: Mapped[str] = mapped_column(String(64))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The raw event as the provider sent it, sealed under the inbox key (NULL once erased).
+    payload_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     status: Mapped[InboxStatus] = mapped_column(str_enum(InboxStatus, "inbound_message_status"))
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     processed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,1 @@
+"""Protection of children's data: envelope encryption, blind indexes, crypto-shredding."""
