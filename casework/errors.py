@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from casework.ports import KeyUnavailable
 
-__all__ = ["DataErased", "DomainError", "IdempotencyKeyReused", "InvalidInput", "KeyUnavailable", "NotFound"]
+__all__ = [
+    "DataErased",
+    "DomainError",
+    "IdempotencyKeyReused",
+    "InvalidInput",
+    "KeyUnavailable",
+    "NotFound",
+]
 
 
 class DomainError(Exception):

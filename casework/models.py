@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from casework.audit.models import AuditCheckpoint, AuditEvent, AuditNode
 from casework.cases.models import Case, CaseEvent
 from casework.db import Base
 from casework.followup.models import FollowUpCredential, FollowUpThrottle
 from casework.intake.models import IdempotencyRecord, InboundMessage, Report
 from casework.places.models import Region, School
+from casework.protection.models import DataKey
 from casework.taxonomy.models import Category
 
 __all__ = [
+    "AuditCheckpoint",
+    "AuditEvent",
+    "AuditNode",
     "Base",
     "Case",
     "CaseEvent",
     "Category",
+    "DataKey",
     "FollowUpCredential",
     "FollowUpThrottle",
     "IdempotencyRecord",

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Protocol
 
 import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
 
 from casework.clock import Clock, SystemClock
+from casework.ports import KeyProvider, Signer
+from casework.protection.keys import Keyring
 from hotline import __version__
 from hotline.app_api.routes import router as app_api_router
+from hotline.audit_runner import run_audit_loop
+from hotline.bootstrap import build_key_file
 from hotline.database import Database
 from hotline.errors import JSON_PREFIXES, install_error_handlers
 from hotline.health import router as health_router
@@ -22,6 +30,7 @@ from hotline.settings import Settings, load_settings
 from hotline.webform.routes import router as webform_router
 
 _STATIC = Path(__file__).resolve().parent / "static"
+log = logging.getLogger("hotline.app")
 
 DESCRIPTION = """
 Intake and follow-up for the Safeguarding Hotline.
@@ -32,23 +41,57 @@ Errors always have the shape `{"error": {"code", "message", "details"?}}`.
 """
 
 
+class Keys(KeyProvider, Signer, Protocol):
+    """A key provider that also holds the audit signing key (e.g. the local key file)."""
+
+
 def create_app(
     settings: Settings | None = None,
     *,
     database: Database | None = None,
     clock: Clock | None = None,
+    keys: Keys | None = None,
+    background: bool = False,
 ) -> FastAPI:
-    """Build the application. Pass ``database``/``clock`` to share or control them (tests)."""
+    """Build the application. Pass ``database``/``clock``/``keys`` to share or control them.
+
+    ``background`` runs the audit sequencer and checkpoint signer inside this process.
+    """
     settings = settings or load_settings()
     db = database or Database.from_settings(settings)
     owns_db = database is None
+    keys = keys or build_key_file(settings)
+    keyring = Keyring(keys)
+    app_clock = clock or SystemClock()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Sync database work runs on worker threads: allow one per pooled connection.
         limiter = anyio.to_thread.current_default_thread_limiter()
         limiter.total_tokens = settings.db_pool_size + 8
+        try:
+            await db.run_async(lambda s: keyring.ensure_root(s, now=app_clock.now()), write=True)
+        except DBAPIError:
+            # Not migrated yet, or the database is down: /readyz says so; the root key is
+            # then created on first use.
+            log.warning("could not create the root key at start-up")
+        tasks = []
+        if background:
+            tasks.append(
+                asyncio.create_task(
+                    run_audit_loop(
+                        db,
+                        signer=keys,
+                        clock=app_clock,
+                        every=settings.audit_sequence_seconds,
+                        checkpoint_every=settings.audit_checkpoint_seconds,
+                    )
+                )
+            )
         yield
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         if owns_db:
             db.dispose()
 
@@ -60,7 +103,8 @@ def create_app(
     )
     app.state.settings = settings
     app.state.db = db
-    app.state.clock = clock or SystemClock()
+    app.state.clock = app_clock
+    app.state.keyring = keyring
     app.state.schema_head = head_revision()
 
     install_error_handlers(app)

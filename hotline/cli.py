@@ -54,12 +54,15 @@ def db_upgrade(revision: str = "head") -> None:
 
 
 def _seed_demo(settings: Settings) -> None:
+    from casework.protection.keys import Keyring  # noqa: PLC0415
+    from hotline.bootstrap import build_key_file  # noqa: PLC0415
     from hotline.database import Database  # noqa: PLC0415
     from hotline.demo import seed_demo  # noqa: PLC0415
 
     db = Database.from_settings(settings)
+    keyring = Keyring(build_key_file(settings))
     try:
-        result = db.run(lambda s: seed_demo(s, clock=SystemClock()), write=True)
+        result = db.run(lambda s: seed_demo(s, clock=SystemClock(), keyring=keyring), write=True)
     finally:
         db.dispose()
     if not result.seeded:
@@ -143,7 +146,7 @@ def serve(
     typer.echo(f"  API docs: http://{bind_host}:{bind_port}/docs")
     sys.stdout.flush()
     uvicorn.run(
-        create_app(settings, database=db),
+        create_app(settings, database=db, background=True),
         host=bind_host,
         port=bind_port,
         access_log=False,

@@ -12,6 +12,7 @@ from casework.enums import Channel, ContactMethod, Danger, ReporterRole
 from casework.intake.schemas import ReportReceipt, ReportSubmission
 from casework.intake.service import prepare_follow_up, submit_report
 from casework.places.models import Region, School
+from casework.protection.keys import Keyring
 
 REGIONS = [
     ("capital", "Capital District"),
@@ -95,13 +96,18 @@ def seed_places(session: Session) -> bool:
     return True
 
 
-def seed_demo(session: Session, *, clock: Clock) -> DemoResult:
+def seed_demo(session: Session, *, clock: Clock, keyring: Keyring) -> DemoResult:
     """Seed places and sample reports once; a second run changes nothing."""
     if not seed_places(session):
         return DemoResult(seeded=False, receipts=[])
+    keyring.ensure_root(session, now=clock.now())
     receipts = [
         submit_report(
-            session, submission=submission, follow_up=prepare_follow_up(None), clock=clock
+            session,
+            submission=submission,
+            follow_up=prepare_follow_up(None),
+            clock=clock,
+            keyring=keyring,
         )
         for submission in SAMPLE_REPORTS
     ]

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from casework.clock import Clock
+from casework.protection.keys import Keyring
 from hotline.database import Database
 from hotline.settings import Settings
 
@@ -29,6 +30,13 @@ def get_clock(request: Request) -> Clock:
     return clock
 
 
+def get_keyring(request: Request) -> Keyring:
+    """The app's keyring (data keys through the key provider)."""
+    keyring: Keyring = request.app.state.keyring
+    return keyring
+
+
 DbDep = Annotated[Database, Depends(get_db)]
+KeyringDep = Annotated[Keyring, Depends(get_keyring)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ClockDep = Annotated[Clock, Depends(get_clock)]

@@ -7,6 +7,7 @@ from starlette.concurrency import run_in_threadpool
 from casework.clock import Clock
 from casework.intake.schemas import ReportReceipt, ReportSubmission
 from casework.intake.service import prepare_follow_up, submit_report
+from casework.protection.keys import Keyring
 from hotline.database import Database
 
 
@@ -18,6 +19,7 @@ async def accept_report(
     idempotency_key: str | None,
     idempotency_scope: str,
     default_phone_region: str | None,
+    keyring: Keyring,
 ) -> ReportReceipt:
     """Hash the follow-up code off the event loop, then store the report in one transaction."""
     # Hashing is slow on purpose; doing it before the transaction keeps it out of the SQLite
@@ -32,6 +34,7 @@ async def accept_report(
             idempotency_key=idempotency_key,
             idempotency_scope=idempotency_scope,
             default_phone_region=default_phone_region,
+            keyring=keyring,
         ),
         write=True,
     )

@@ -54,6 +54,18 @@ class Settings(BaseSettings):
     # A full form in the most expensive encoding (5,000 emoji, percent-encoded) is ~63 KB.
     max_body_bytes: int = Field(default=128 * 1024, ge=1024)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    key_file: Path | None = Field(
+        default=None,
+        description="Local key file (master keys, audit signing key); default: in data_dir. "
+        "Created on first use in development only.",
+    )
+    audit_origin: str | None = Field(
+        default=None,
+        pattern=r"^[^\s+]+$",
+        description="Name of the audit log in its checkpoints; default: <public host>/audit",
+    )
+    audit_sequence_seconds: float = Field(default=0.5, gt=0, le=60)
+    audit_checkpoint_seconds: float = Field(default=10.0, gt=0, le=3600)
 
     @field_validator("public_base_url", "quick_exit_url")
     @classmethod
@@ -72,6 +84,10 @@ class Settings(BaseSettings):
             raise SettingsError("HOTLINE_DATABASE_URL must be set in production")
         if "public_base_url" not in given:
             raise SettingsError("HOTLINE_PUBLIC_BASE_URL must be set in production")
+        if self.key_file is None:
+            raise SettingsError(
+                "HOTLINE_KEY_FILE must be set in production (it is never generated)"
+            )
         if not self.public_base_url.startswith("https://"):
             raise SettingsError("HOTLINE_PUBLIC_BASE_URL must be an https:// URL in production")
         password = urlsplit(self.database_url.get_secret_value()).password
@@ -96,6 +112,16 @@ class Settings(BaseSettings):
         if self.database_url is not None:
             return self.database_url.get_secret_value()
         return f"sqlite:///{(self.data_dir / 'hotline.db').as_posix()}"
+
+    @property
+    def key_path(self) -> Path:
+        """Where the key file is."""
+        return self.key_file or self.data_dir / "keys.json"
+
+    @property
+    def audit_log_name(self) -> str:
+        """The audit log's origin line and signing key name."""
+        return self.audit_origin or f"{urlsplit(self.public_base_url).netloc}/audit"
 
     @property
     def is_sqlite(self) -> bool:

@@ -18,10 +18,12 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import sessionmaker
 
 from casework.clock import FixedClock
+from casework.protection.keys import Keyring
 from hotline.app import create_app
 from hotline.database import Database, make_engine
 from hotline.demo import seed_places
 from hotline.settings import Settings
+from integrations.keys.local import LocalKeyFile
 from tests.databases import PG_MODE, TemplateDatabase, make_template, postgres_unavailable_reason
 
 BACKENDS = ("sqlite", "postgresql")
@@ -51,11 +53,30 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> LocalKeyFile:
+    """The run's key file (master keys and audit signing key), made like development does."""
+    return LocalKeyFile(
+        tmp_path_factory.mktemp("keys") / "keys.json", create=True, signer_name="hotline.test/audit"
+    )
+
+
+@pytest.fixture
+def keyring(keys: LocalKeyFile) -> Keyring:
+    """Data keys through the run's key file."""
+    return Keyring(keys)
+
+
+@pytest.fixture(scope="session")
 def template_db(
-    backend: str, tmp_path_factory: pytest.TempPathFactory
+    backend: str, tmp_path_factory: pytest.TempPathFactory, keys: LocalKeyFile
 ) -> Iterator[TemplateDatabase]:
-    """A database migrated from empty, once per backend per run."""
+    """A database migrated from empty, with its root key, once per backend per run."""
     template = make_template(backend, tmp_path_factory.mktemp(f"db-{backend}"))
+    engine = make_engine(template.url, pool_size=1, max_overflow=0)
+    Database(engine).run(
+        lambda s: Keyring(keys).ensure_root(s, now=dt.datetime.now(dt.UTC)), write=True
+    )
+    engine.dispose()
     yield template
     template.drop_copies()
 
@@ -117,10 +138,10 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def client(
-    settings: Settings, db: Database, clock: FixedClock, places: None
+    settings: Settings, db: Database, clock: FixedClock, places: None, keys: LocalKeyFile
 ) -> Iterator[TestClient]:
     """The app on the test's database and clock, with demo places."""
-    app = create_app(settings, database=db, clock=clock)
+    app = create_app(settings, database=db, clock=clock, keys=keys)
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 

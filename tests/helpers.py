@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from casework.cases.models import Case, CaseEvent
 from casework.intake.models import Report
+from casework.intake.reading import ReportContent, read_report_content
+from casework.protection.keys import Keyring
 from hotline.database import Database
 
 
@@ -29,3 +31,10 @@ def case_with_reports(db: Database, reference: str) -> tuple[Case, list[Report],
         return case, reports, events
 
     return db.run(load, write=False)
+
+
+def content(db: Database, keyring: Keyring, report: Report) -> ReportContent:
+    """A report's sealed fields, decrypted."""
+    return db.run(
+        lambda s: read_report_content(s, keyring=keyring, report_id=report.id), write=False
+    )

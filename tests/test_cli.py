@@ -69,6 +69,7 @@ def test_demo_is_refused_in_production(
     monkeypatch.setenv("HOTLINE_ENV", "production")
     monkeypatch.setenv("HOTLINE_DATABASE_URL", "postgresql+psycopg://h:Vq8-real@127.0.0.1:1/h")
     monkeypatch.setenv("HOTLINE_PUBLIC_BASE_URL", "https://hotline.example.org")
+    monkeypatch.setenv("HOTLINE_KEY_FILE", "/nonexistent/keys.json")
 
     result = runner.invoke(app, ["demo"])
 

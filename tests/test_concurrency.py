@@ -16,10 +16,12 @@ from casework.followup import policy
 from casework.followup.service import purge_stale_throttles
 from casework.intake.inbox import record_inbound
 from casework.intake.models import InboundMessage, Report
+from casework.protection.keys import Keyring
 from hotline.app import create_app
 from hotline.database import Database, make_engine
 from hotline.demo import seed_places
 from hotline.settings import Settings
+from integrations.keys.local import LocalKeyFile
 from tests.factories.reports import app_payload, idempotency_key
 from tests.helpers import count
 
@@ -35,9 +37,12 @@ def committed_db(fresh_url: str) -> Iterator[Database]:
 
 
 async def _post_all(
-    db: Database, settings: Settings, requests: list[tuple[dict[str, Any], dict[str, str]]]
+    db: Database,
+    settings: Settings,
+    keys: LocalKeyFile,
+    requests: list[tuple[dict[str, Any], dict[str, str]]],
 ) -> list[httpx.Response]:
-    app = create_app(settings, database=db)
+    app = create_app(settings, database=db, keys=keys)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://hotline.test") as client:
         return await asyncio.gather(
@@ -49,11 +54,11 @@ async def _post_all(
 
 
 def test_parallel_resends_with_one_key_make_one_report(
-    committed_db: Database, settings: Settings
+    committed_db: Database, settings: Settings, keys: LocalKeyFile
 ) -> None:
     headers = {"Idempotency-Key": idempotency_key()}
     responses = asyncio.run(
-        _post_all(committed_db, settings, [(app_payload(), headers)] * PARALLEL)
+        _post_all(committed_db, settings, keys, [(app_payload(), headers)] * PARALLEL)
     )
 
     assert [r.status_code for r in responses] == [201] * PARALLEL
@@ -63,21 +68,23 @@ def test_parallel_resends_with_one_key_make_one_report(
 
 
 def test_parallel_different_reports_are_all_kept(
-    committed_db: Database, settings: Settings
+    committed_db: Database, settings: Settings, keys: LocalKeyFile
 ) -> None:
     # On SQLite this is the write queue at work: no "database is locked", no lost report.
     requests = [
         (app_payload(narrative=f"Report number {i}"), {"Idempotency-Key": idempotency_key()})
         for i in range(PARALLEL * 2)
     ]
-    responses = asyncio.run(_post_all(committed_db, settings, requests))
+    responses = asyncio.run(_post_all(committed_db, settings, keys, requests))
 
     assert [r.status_code for r in responses] == [201] * len(requests)
     assert len({r.json()["reference"] for r in responses}) == len(requests)
     assert count(committed_db, Report) == len(requests)
 
 
-def test_inbox_stores_a_provider_event_once_under_parallel_retries(committed_db: Database) -> None:
+def test_inbox_stores_a_provider_event_once_under_parallel_retries(
+    committed_db: Database, keyring: Keyring
+) -> None:
     def deliver(_: int) -> bool:
         return committed_db.run(
             lambda s: record_inbound(
@@ -86,6 +93,7 @@ def test_inbox_stores_a_provider_event_once_under_parallel_retries(committed_db:
                 provider_message_id="SM0123456789abcdef0123456789abcdef",
                 payload={"Body": "help"},
                 clock=SystemClock(),
+                keyring=keyring,
             )[1],
             write=True,
         )
@@ -98,36 +106,38 @@ def test_inbox_stores_a_provider_event_once_under_parallel_retries(committed_db:
 
 
 async def _follow_up_all(
-    db: Database, settings: Settings, bodies: list[dict[str, str]]
+    db: Database, settings: Settings, keys: LocalKeyFile, bodies: list[dict[str, str]]
 ) -> list[httpx.Response]:
-    app = create_app(settings, database=db)
+    app = create_app(settings, database=db, keys=keys)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://hotline.test") as client:
         return await asyncio.gather(*(client.post("/api/v1/follow-up", json=b) for b in bodies))
 
 
-def _receipt(db: Database, settings: Settings) -> dict[str, str]:
-    (response,) = asyncio.run(_post_all(db, settings, [(app_payload(), {})]))
+def _receipt(db: Database, settings: Settings, keys: LocalKeyFile) -> dict[str, str]:
+    (response,) = asyncio.run(_post_all(db, settings, keys, [(app_payload(), {})]))
     body: dict[str, str] = response.json()
     return body
 
 
 def test_parallel_guesses_cannot_get_past_the_counter(
-    committed_db: Database, settings: Settings
+    committed_db: Database, settings: Settings, keys: LocalKeyFile
 ) -> None:
-    receipt = _receipt(committed_db, settings)
+    receipt = _receipt(committed_db, settings, keys)
     guesses = [{"reference": receipt["reference"], "code": "0000-0000-0000"}] * (PARALLEL * 2)
 
-    statuses = [r.status_code for r in asyncio.run(_follow_up_all(committed_db, settings, guesses))]
+    statuses = [
+        r.status_code for r in asyncio.run(_follow_up_all(committed_db, settings, keys, guesses))
+    ]
 
     assert statuses.count(403) == policy.FREE_ATTEMPTS
     assert statuses.count(429) == len(guesses) - policy.FREE_ATTEMPTS
 
 
 def test_a_right_code_and_guesses_in_parallel_never_fail(
-    committed_db: Database, settings: Settings
+    committed_db: Database, settings: Settings, keys: LocalKeyFile
 ) -> None:
-    receipt = _receipt(committed_db, settings)
+    receipt = _receipt(committed_db, settings, keys)
     right = {"reference": receipt["reference"], "code": receipt["follow_up_code"]}
     wrong = {"reference": receipt["reference"], "code": "0000-0000-0000"}
     bodies = [right, wrong] * PARALLEL
@@ -139,7 +149,7 @@ def test_a_right_code_and_guesses_in_parallel_never_fail(
     with ThreadPoolExecutor(1) as pool:
         purging = pool.submit(purge)  # the purge job deleting counters while attempts run
         statuses = [
-            r.status_code for r in asyncio.run(_follow_up_all(committed_db, settings, bodies))
+            r.status_code for r in asyncio.run(_follow_up_all(committed_db, settings, keys, bodies))
         ]
         purging.result()
 

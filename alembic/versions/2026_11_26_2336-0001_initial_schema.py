@@ -212,7 +212,7 @@ def upgrade() -> None:
         ),
         sa.Column("language", sa.String(length=8), nullable=False),
         sa.Column("category_id", sa.Integer(), nullable=False),
-        sa.Column("narrative", sa.Text(), nullable=False),
+        sa.Column("narrative_ct", sa.LargeBinary(), nullable=False),
         sa.Column(
             "immediate_danger",
             sa.Enum(
@@ -226,7 +226,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("school_id", sa.Integer(), nullable=True),
-        sa.Column("place", sa.String(length=200), nullable=True),
+        sa.Column("place_ct", sa.LargeBinary(), nullable=True),
         sa.Column("region_id", sa.Integer(), nullable=True),
         sa.Column("child_age", sa.SmallInteger(), nullable=True),
         sa.Column(
@@ -255,7 +255,8 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
-        sa.Column("contact_phone", sa.String(length=20), nullable=True),
+        sa.Column("phone_ct", sa.LargeBinary(), nullable=True),
+        sa.Column("phone_index", sa.LargeBinary(length=32), nullable=True),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["case_id"], ["case.id"], name=op.f("fk_report_case_id_case")),
         sa.ForeignKeyConstraint(
@@ -271,6 +272,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("report", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_report_case_id"), ["case_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_report_phone_index"), ["phone_index"], unique=False)
         batch_op.create_index(batch_op.f("ix_report_school_id"), ["school_id"], unique=False)
 
     op.create_table(
@@ -331,7 +333,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("provider_message_id", sa.String(length=64), nullable=False),
-        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("payload_ct", sa.LargeBinary(), nullable=True),
         sa.Column(
             "status",
             sa.Enum(
@@ -370,6 +372,7 @@ def downgrade() -> None:
     op.drop_table("follow_up_credential")
     with op.batch_alter_table("report", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_report_school_id"))
+        batch_op.drop_index(batch_op.f("ix_report_phone_index"))
         batch_op.drop_index(batch_op.f("ix_report_case_id"))
 
     op.drop_table("report")

@@ -118,7 +118,7 @@ def verify_inclusion(
 def verify_consistency(
     old: int, new: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]
 ) -> bool:
-    """RFC 9162 2.1.4.2: is the tree (``new``, ``new_root``) an extension of (``old``, ``old_root``)?"""
+    """RFC 9162 2.1.4.2: does the tree (``new``, ``new_root``) extend (``old``, ``old_root``)?"""
     if old < 0 or old > new or any(len(p) != 32 for p in proof):
         return False
     if old == new:

@@ -9,21 +9,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from casework.actors import Actor
 from casework.cases.models import Case, CaseEvent
-from casework.enums import ActorKind, CaseEventKind, CaseStatus
+from casework.enums import CaseEventKind, CaseStatus
 from casework.ids import new_id
 from casework.triage.rules import Assessment
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who does something: a reporter (anonymous), a member of staff, or the system."""
-
-    kind: ActorKind
-    id: str | None = None
-
-
-SYSTEM = Actor(ActorKind.SYSTEM)
 
 
 @dataclass(frozen=True)

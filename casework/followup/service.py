@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from casework.actors import REPORTER
+from casework.audit.record import AuditAction, record_event
 from casework.cases.models import Case
 from casework.cases.reference import normalise_reference
 from casework.clock import Clock
@@ -17,6 +19,7 @@ from casework.errors import InvalidInput
 from casework.followup import codes, policy
 from casework.followup.models import FollowUpCredential, FollowUpThrottle
 from casework.followup.repository import lock_counter, set_counter
+from casework.protection.keys import Keyring
 
 
 class ReporterStatus(enum.StrEnum):
@@ -52,7 +55,9 @@ class FollowUpResult:
         return self.status is not None
 
 
-def check_follow_up(session: Session, *, reference: str, code: str, clock: Clock) -> FollowUpResult:
+def check_follow_up(
+    session: Session, *, reference: str, code: str, clock: Clock, keyring: Keyring
+) -> FollowUpResult:
     """Check a reference and code, counting wrong attempts; never says if a reference exists.
 
     Known and unknown references take the same path (the same queries, one argon2
@@ -72,7 +77,7 @@ def check_follow_up(session: Session, *, reference: str, code: str, clock: Clock
         return FollowUpResult(reference=ref, retry_after=wait)
 
     rows = session.execute(
-        select(Case.status, Case.status_changed_at, FollowUpCredential.code_hash)
+        select(Case.id, Case.status, Case.status_changed_at, FollowUpCredential.code_hash)
         .join(FollowUpCredential, FollowUpCredential.case_id == Case.id)
         .where(Case.reference == ref)
     ).all()
@@ -82,6 +87,18 @@ def check_follow_up(session: Session, *, reference: str, code: str, clock: Clock
         matched = codes.verify_code(code_hash, code) or matched
     if matched and rows:
         set_counter(session, ref, failures=0, last_failure_at=None)
+        # A reporter reading their case is a read of case data like any other: audited.
+        record_event(
+            session,
+            keyring=keyring,
+            action=AuditAction.FOLLOW_UP_VIEWED,
+            actor=REPORTER,
+            object_type="case",
+            object_id=str(rows[0].id),
+            case_key=keyring.case_key_if_readable(session, rows[0].id),
+            details={"reference": ref},
+            now=now,
+        )
         return FollowUpResult(
             reference=ref,
             status=_REPORTER_STATUS[rows[0].status],

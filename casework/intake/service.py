@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casework.actors import REPORTER, SYSTEM
+from casework.audit.record import AuditAction, record_event
 from casework.cases.models import Case
 from casework.cases.reference import new_reference
-from casework.cases.service import SYSTEM, Actor, NewEvent, append_events, open_case
+from casework.cases.service import NewEvent, append_events, open_case
 from casework.clock import Clock
-from casework.enums import ActorKind, CaseEventKind, ContactMethod
+from casework.enums import CaseEventKind, ContactMethod
 from casework.errors import IdempotencyKeyReused, InvalidInput
 from casework.followup import codes
 from casework.followup.models import FollowUpCredential
@@ -31,12 +33,14 @@ from casework.intake.repository import IntakeLookup, lookup_for_intake
 from casework.intake.schemas import PreparedFollowUp, ReportReceipt, ReportSubmission
 from casework.languages import SUPPORTED_LANGUAGES
 from casework.phones import normalise_phone
+from casework.protection.blind_index import phone_index
+from casework.protection.fields import seal_text
+from casework.protection.keys import Keyring
 from casework.sql import insert_ignoring_conflict
 from casework.text import has_control_characters
 from casework.triage.rules import assess_intake
 
 _REFERENCE_ATTEMPTS = 5
-_REPORTER = Actor(ActorKind.REPORTER)
 
 
 def prepare_follow_up(idempotency_key: str | None) -> PreparedFollowUp:
@@ -160,13 +164,16 @@ def submit_report(
     clock: Clock,
     idempotency_key: str | None = None,
     idempotency_scope: str = "app",
+    keyring: Keyring,
     default_phone_region: str | None = None,
 ) -> ReportReceipt:
     """Accept a report: open a case for it, triage it, and return the reporter's receipt.
 
     With an ``idempotency_key`` the same key and content always give the same receipt (and
     never a second report); the same key with different content raises IdempotencyKeyReused.
-    Costs a handful of round trips: the claim, one lookup, the inserts.
+    The case gets its own data key; the child's words and phone number are sealed under it
+    and the intake is an audit event, all in this transaction. Costs a handful of round
+    trips: the claim, one lookup, the inserts.
     """
     now = clock.now()
     report_id = new_id()
@@ -197,21 +204,33 @@ def submit_report(
         assessment=assessment,
         now=now,
     )
+    case_key = keyring.new_case_key(session, case_id=case.id, now=now)
+
+    def sealed(column: str, text: str | None) -> bytes | None:
+        if not text:
+            return None
+        return seal_text(case_key, table="report", column=column, row_id=report_id, text=text)
+
     report = Report(
         id=report_id,
         case=case,
         channel=submission.channel,
         language=submission.language,
         category_id=resolved.category_id,
-        narrative=submission.narrative,
+        narrative_ct=sealed("narrative", submission.narrative),
         immediate_danger=submission.immediate_danger,
         school_id=resolved.school_id,
-        place=submission.place or None,
+        place_ct=sealed("place", submission.place),
         region_id=resolved.region_id,
         child_age=submission.child_age,
         reporter_role=submission.reporter_role,
         contact_method=submission.contact_method,
-        contact_phone=resolved.contact_phone,
+        phone_ct=sealed("phone", resolved.contact_phone),
+        phone_index=(
+            phone_index(session, keyring, resolved.contact_phone)
+            if resolved.contact_phone
+            else None
+        ),
         received_at=now,
     )
     session.add(report)
@@ -221,10 +240,10 @@ def submit_report(
         now=now,
         first_seq=1,
         events=[
-            NewEvent(CaseEventKind.OPENED, _REPORTER, {"channel": submission.channel.value}),
+            NewEvent(CaseEventKind.OPENED, REPORTER, {"channel": submission.channel.value}),
             NewEvent(
                 CaseEventKind.REPORT_RECEIVED,
-                _REPORTER,
+                REPORTER,
                 {"report_id": str(report.id), "channel": submission.channel.value},
             ),
             NewEvent(
@@ -238,6 +257,23 @@ def submit_report(
         FollowUpCredential(
             id=new_id(), case=case, report=report, code_hash=follow_up.code_hash, created_at=now
         )
+    )
+    record_event(
+        session,
+        keyring=keyring,
+        action=AuditAction.REPORT_RECEIVED,
+        actor=REPORTER,
+        object_type="report",
+        object_id=str(report_id),
+        case_key=case_key,
+        now=now,
+        details={
+            "case_reference": case.reference,
+            "channel": submission.channel.value,
+            "category": submission.category,
+            "priority": assessment.priority.value,
+            "factors": list(assessment.factors),
+        },
     )
     session.flush()
     return ReportReceipt(

@@ -30,7 +30,12 @@ class TamperedField(KeyUnavailable):
 
 def _aad(key: SealingKey, table: str, column: str, row_id: uuid.UUID) -> bytes:
     return b"\x00".join(
-        [b"hotline/field/v1", table.encode(), column.encode(), row_id.bytes + key.case_id.bytes + key.key_ref.bytes]
+        [
+            b"hotline/field/v1",
+            table.encode(),
+            column.encode(),
+            row_id.bytes + key.case_id.bytes + key.key_ref.bytes,
+        ]
     )
 
 
@@ -65,7 +70,9 @@ def open_text(
     key: SealingKey, *, table: str, column: str, row_id: uuid.UUID, ciphertext: bytes
 ) -> str:
     """Decrypt a text value."""
-    return open_sealed(key, table=table, column=column, row_id=row_id, ciphertext=ciphertext).decode()
+    return open_sealed(
+        key, table=table, column=column, row_id=row_id, ciphertext=ciphertext
+    ).decode()
 
 
 def key_ref_of(ciphertext: bytes) -> uuid.UUID:

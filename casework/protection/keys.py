@@ -112,8 +112,11 @@ class Keyring:
 
     def _root(self, session: Session) -> bytes:
         row = session.get(DataKey, ROOT_KEY_ID)
+        if row is None:  # first use on a new installation
+            self.ensure_root(session, now=dt.datetime.now(dt.UTC))
+            row = session.get(DataKey, ROOT_KEY_ID)
         if row is None:
-            raise KeyUnavailable("the root key has not been created (run the migrations)")
+            raise KeyUnavailable("the root key could not be created")
         return self._unwrap(row)
 
     def purpose_key(self, session: Session, purpose: str) -> SealingKey:
@@ -138,6 +141,13 @@ class Keyring:
         if row is None:
             raise KeyUnavailable("this case has no data key")
         return SealingKey(row.id, case_id, derive(self._unwrap(row), "hotline/fields/v1"))
+
+    def case_key_if_readable(self, session: Session, case_id: uuid.UUID) -> SealingKey | None:
+        """The case's field key, or None once the case was erased."""
+        try:
+            return self.case_key(session, case_id)
+        except DataErased:
+            return None
 
     def destroy_case_key(self, session: Session, case_id: uuid.UUID, *, now: dt.datetime) -> bool:
         """Crypto-shred a case: forget its wrapped data key. True if it was still there."""

@@ -28,7 +28,10 @@ class DataKey(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     purpose: Mapped[str] = mapped_column(String(16))
-    case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("case.id"), unique=True)
+    # Checked at commit: the key is made while the case it belongs to is being written.
+    case_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("case.id", deferrable=True, initially="DEFERRED"), unique=True
+    )
     key_id: Mapped[str] = mapped_column(String(200), index=True)
     wrapped: Mapped[bytes | None] = mapped_column(LargeBinary(512))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -17,7 +17,7 @@ from hotline.app_api.schemas import (
     ReportIn,
     ReportReceiptOut,
 )
-from hotline.deps import ClockDep, DbDep, SettingsDep
+from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep
 from hotline.errors import ApiError
 from hotline.intake_glue import accept_report
 from hotline.wording import RECEIPT_MESSAGE, STATUS_MESSAGES
@@ -65,6 +65,7 @@ async def create_report(
     db: DbDep,
     clock: ClockDep,
     settings: SettingsDep,
+    keyring: KeyringDep,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -101,6 +102,7 @@ async def create_report(
         idempotency_key=idempotency_key,
         idempotency_scope="app",
         default_phone_region=settings.default_phone_region,
+        keyring=keyring,
     )
     response.headers.update(_NO_STORE)
     if receipt.replayed:
@@ -127,11 +129,13 @@ async def create_report(
     },
 )
 async def follow_up(
-    body: FollowUpIn, response: Response, db: DbDep, clock: ClockDep
+    body: FollowUpIn, response: Response, db: DbDep, clock: ClockDep, keyring: KeyringDep
 ) -> FollowUpOut:
     """Tell a reporter where their case is."""
     result = await db.run_async(
-        lambda s: check_follow_up(s, reference=body.reference, code=body.code, clock=clock),
+        lambda s: check_follow_up(
+            s, reference=body.reference, code=body.code, clock=clock, keyring=keyring
+        ),
         write=True,
     )
     response.headers.update(_NO_STORE)

@@ -17,7 +17,7 @@ from casework.intake.models import NARRATIVE_MAX_CHARS, PLACE_MAX_CHARS
 from casework.intake.schemas import ReportReceipt
 from casework.places.repository import all_regions, all_schools
 from casework.taxonomy.repository import active_categories
-from hotline.deps import ClockDep, DbDep, SettingsDep
+from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep
 from hotline.intake_glue import accept_report
 from hotline.settings import Settings
 from hotline.templating import make_templates
@@ -104,7 +104,7 @@ async def report_form(request: Request, db: DbDep, settings: SettingsDep) -> HTM
 
 @router.post("/report", response_class=HTMLResponse)
 async def submit_report_form(
-    request: Request, db: DbDep, clock: ClockDep, settings: SettingsDep
+    request: Request, db: DbDep, clock: ClockDep, settings: SettingsDep, keyring: KeyringDep
 ) -> HTMLResponse:
     """Accept the form, or show it again with every problem explained."""
     try:
@@ -136,6 +136,7 @@ async def submit_report_form(
             idempotency_key=token,
             idempotency_scope="web",
             default_phone_region=settings.default_phone_region,
+            keyring=keyring,
         )
 
     try:
@@ -178,7 +179,7 @@ async def follow_up_form(request: Request, settings: SettingsDep) -> HTMLRespons
 
 @router.post("/follow-up", response_class=HTMLResponse)
 async def follow_up_submit(
-    request: Request, db: DbDep, clock: ClockDep, settings: SettingsDep
+    request: Request, db: DbDep, clock: ClockDep, settings: SettingsDep, keyring: KeyringDep
 ) -> HTMLResponse:
     """Check a reference and code and show the status in plain words."""
     form = await request.form(max_files=0, max_fields=_MAX_FORM_FIELDS)
@@ -199,7 +200,10 @@ async def follow_up_submit(
         return _page(request, settings, "follow_up.html", context, 422)
     try:
         result = await db.run_async(
-            lambda s: check_follow_up(s, reference=reference, code=code, clock=clock), write=True
+            lambda s: check_follow_up(
+                s, reference=reference, code=code, clock=clock, keyring=keyring
+            ),
+            write=True,
         )
     except InvalidInput as exc:
         context["errors"][exc.field] = exc.message

@@ -63,7 +63,7 @@ def test_reprs_never_show_what_a_reporter_wrote() -> None:
         narrative="secret words", contact_method=ContactMethod.SMS, contact_phone="+359888123456"
     )
     report = Report(
-        id=new_id(), channel=Channel.APP, narrative="secret words", contact_phone="+359888123456"
+        id=new_id(), channel=Channel.APP, narrative_ct=b"secret words", phone_ct=b"+359888123456"
     )
     prepared = PreparedFollowUp(code="AAAA-BBBB-CCCC", code_hash="$argon2id$...", salt=None)
 

@@ -12,16 +12,19 @@ from casework.enums import CaseEventKind, CaseStatus, Channel, Priority
 from casework.followup import codes
 from casework.followup.models import FollowUpCredential
 from casework.intake.models import IdempotencyRecord, Report
+from casework.protection.keys import Keyring
 from hotline.database import Database
 from tests.factories.reports import app_payload, idempotency_key
-from tests.helpers import case_with_reports, count
+from tests.helpers import case_with_reports, content, count
 
 URL = "/api/v1/reports"
 REFERENCE = re.compile(r"^HX-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{3}$")
 CODE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$")
 
 
-def test_report_is_accepted_and_opens_a_triaged_case(client: TestClient, db: Database) -> None:
+def test_report_is_accepted_and_opens_a_triaged_case(
+    client: TestClient, db: Database, keyring: Keyring
+) -> None:
     response = client.post(URL, json=app_payload())
 
     assert response.status_code == 201, response.text
@@ -37,7 +40,8 @@ def test_report_is_accepted_and_opens_a_triaged_case(client: TestClient, db: Dat
     assert case.priority is Priority.P2  # corporal punishment: an adult in authority
     assert [r.channel for r in reports] == [Channel.APP]
     report = reports[0]
-    assert report.narrative == app_payload()["narrative"]
+    assert content(db, keyring, report).narrative == app_payload()["narrative"]
+    assert app_payload()["narrative"].encode() not in report.narrative_ct
     assert report.child_age == 11
     assert report.region_id is not None  # taken from the school
     assert [e.kind for e in events] == [
@@ -75,15 +79,19 @@ def test_minimal_report_needs_only_category_and_narrative(client: TestClient, db
     case, reports, _ = case_with_reports(db, response.json()["reference"])
     assert case.priority is Priority.P3
     assert reports[0].language == "en"
-    assert reports[0].contact_phone is None
+    assert reports[0].phone_ct is None
+    assert reports[0].phone_index is None
 
 
-def test_sms_contact_phone_is_normalised_to_e164(client: TestClient, db: Database) -> None:
+def test_sms_contact_phone_is_normalised_to_e164(
+    client: TestClient, db: Database, keyring: Keyring
+) -> None:
     payload = app_payload(contact={"method": "sms", "phone": "+359 88 812 3456"})
     body = client.post(URL, json=payload).json()
 
     _, reports, _ = case_with_reports(db, body["reference"])
-    assert reports[0].contact_phone == "+359888123456"
+    assert content(db, keyring, reports[0]).contact_phone == "+359888123456"
+    assert reports[0].phone_index is not None
 
 
 class TestIdempotency:

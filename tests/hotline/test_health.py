@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from hotline.app import create_app
 from hotline.database import Database, make_engine
 from hotline.settings import Settings
+from integrations.keys.local import LocalKeyFile
 from tests.databases import empty_database
 
 
@@ -25,11 +26,11 @@ def test_readyz_when_migrated(client: TestClient) -> None:
 
 
 def test_readyz_is_503_on_an_unmigrated_database(
-    backend: str, settings: Settings, tmp_path: Path
+    backend: str, settings: Settings, tmp_path: Path, keys: LocalKeyFile
 ) -> None:
     db = Database(make_engine(empty_database(backend, tmp_path), pool_size=1, max_overflow=0))
     try:
-        with TestClient(create_app(settings, database=db)) as client:
+        with TestClient(create_app(settings, database=db, keys=keys)) as client:
             response = client.get("/readyz")
     finally:
         db.dispose()
@@ -67,15 +68,16 @@ def test_security_headers_everywhere(client: TestClient, path: str) -> None:
     assert response.headers["referrer-policy"] == "no-referrer"
 
 
-def test_production_answers_carry_hsts(db: Database, tmp_path: Path) -> None:
+def test_production_answers_carry_hsts(db: Database, tmp_path: Path, keys: LocalKeyFile) -> None:
     production = Settings(
         _env_file=None,
         env="production",
         data_dir=tmp_path,
         database_url="postgresql+psycopg://hotline:Vq8-real-pass@db/hotline",
         public_base_url="https://hotline.example.org",
+        key_file=keys.path,
     )
-    with TestClient(create_app(production, database=db)) as client:
+    with TestClient(create_app(production, database=db, keys=keys)) as client:
         response = client.get("/healthz")
 
     assert response.headers["strict-transport-security"].startswith("max-age=")

@@ -12,6 +12,7 @@ PROD_OK = {
     "HOTLINE_ENV": "production",
     "HOTLINE_DATABASE_URL": "postgresql+psycopg://hotline:Vq8-real-pass@db:5432/hotline",
     "HOTLINE_PUBLIC_BASE_URL": "https://hotline.example.org",
+    "HOTLINE_KEY_FILE": "/run/secrets/hotline-keys.json",
 }
 
 
@@ -51,6 +52,7 @@ def test_production_with_every_value_starts(monkeypatch: pytest.MonkeyPatch) -> 
     [
         ("HOTLINE_DATABASE_URL", "HOTLINE_DATABASE_URL"),
         ("HOTLINE_PUBLIC_BASE_URL", "HOTLINE_PUBLIC_BASE_URL"),
+        ("HOTLINE_KEY_FILE", "HOTLINE_KEY_FILE"),
     ],
 )
 def test_production_names_a_missing_setting(

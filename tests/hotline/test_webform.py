@@ -9,9 +9,10 @@ from fastapi.testclient import TestClient
 
 from casework.enums import Channel, Danger, Priority
 from casework.intake.models import Report
+from casework.protection.keys import Keyring
 from hotline.database import Database
 from tests.factories.reports import web_form
-from tests.helpers import case_with_reports, count
+from tests.helpers import case_with_reports, content, count
 
 
 def _reference(html: str) -> str:
@@ -147,13 +148,15 @@ class TestSubmit:
         response = client.post("/report", data=web_form(contact="no", phone="+359888123456"))
 
         _, reports, _ = case_with_reports(db, _reference(response.text))
-        assert reports[0].contact_phone is None
+        assert reports[0].phone_ct is None
 
-    def test_sms_contact_keeps_the_phone(self, client: TestClient, db: Database) -> None:
+    def test_sms_contact_keeps_the_phone(
+        self, client: TestClient, db: Database, keyring: Keyring
+    ) -> None:
         response = client.post("/report", data=web_form(contact="sms", phone="+33 6 12 34 56 78"))
 
         _, reports, _ = case_with_reports(db, _reference(response.text))
-        assert reports[0].contact_phone == "+33612345678"
+        assert content(db, keyring, reports[0]).contact_phone == "+33612345678"
 
 
 class TestProblems:
