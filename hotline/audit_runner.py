@@ -36,7 +36,7 @@ async def run_audit_loop(
                 last_checkpoint = time.monotonic()
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - keep the loop alive; the events wait
+        except Exception:  # keep the loop alive; the events wait for the next tick
             # The JSON log formatter keeps only the exception type, never its message.
             log.exception("audit sequencing failed")
         await asyncio.sleep(every)
