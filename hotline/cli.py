@@ -154,3 +154,14 @@ def serve(
         proxy_headers=False,
         server_header=False,
     )
+
+
+def _register_operator_commands() -> None:
+    from hotline.cli_ops import audit_app, cases_app, keys_app  # noqa: PLC0415
+
+    app.add_typer(audit_app, name="audit")
+    app.add_typer(keys_app, name="keys")
+    app.add_typer(cases_app, name="cases")
+
+
+_register_operator_commands()

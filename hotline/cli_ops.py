@@ -1,0 +1,322 @@
+"""Operator commands: the audit trail, key rotation, erasure. Registered by ``hotline.cli``."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from sqlalchemy.orm import Session
+
+from casework.actors import Actor
+from casework.audit import log as audit_log
+from casework.audit import merkle, tree
+from casework.audit.note import NoteError, Verifier, verifier_key
+from casework.audit.record import AuditAction, record_event
+from casework.audit.sequencer import issue_checkpoint, latest_checkpoint, sequence
+from casework.audit.verify import Verification
+from casework.cases.reference import normalise_reference
+from casework.cases.repository import case_by_reference
+from casework.clock import SystemClock
+from casework.enums import ActorKind
+from casework.protection.erasure import erase_case
+from casework.protection.keys import Keyring
+from casework.protection.rotation import rewrap_batch, stale_count
+from hotline.bootstrap import build_key_file
+from hotline.database import Database
+from hotline.settings import Settings, SettingsError, load_settings
+from integrations.keys.local import LocalKeyFile
+
+T = TypeVar("T")
+
+audit_app = typer.Typer(
+    help="The tamper-evident audit trail.", no_args_is_help=True, pretty_exceptions_enable=False
+)
+keys_app = typer.Typer(
+    help="Master keys and data keys.", no_args_is_help=True, pretty_exceptions_enable=False
+)
+cases_app = typer.Typer(
+    help="Case operations.", no_args_is_help=True, pretty_exceptions_enable=False
+)
+
+
+def _operator() -> Actor:
+    return Actor(ActorKind.SYSTEM, id=f"cli:{getpass.getuser()}"[:64])
+
+
+@contextmanager
+def _context() -> Iterator[tuple[Settings, Database, LocalKeyFile, Keyring]]:
+    try:
+        settings = load_settings()
+        keys = build_key_file(settings)
+    except SettingsError as exc:
+        typer.echo(f"Configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    db = Database.from_settings(settings)
+    try:
+        yield settings, db, keys, Keyring(keys)
+    finally:
+        db.dispose()
+
+
+def _write(db: Database, fn: Callable[[Session], T]) -> T:
+    return db.run(fn, write=True)
+
+
+def _read(db: Database, fn: Callable[[Session], T]) -> T:
+    return db.run(fn, write=False)
+
+
+# ---------------------------------------------------------------------------------- audit
+def _catch_up(db: Database, keys: LocalKeyFile) -> int:
+    total = 0
+    while (done := _write(db, lambda s: sequence(s, batch=5000))) > 0:
+        total += done
+    _write(db, lambda s: issue_checkpoint(s, signer=keys, now=SystemClock().now()))
+    return total
+
+
+@audit_app.command("sequence")
+def audit_sequence() -> None:
+    """Sequence every pending event now and sign a checkpoint."""
+    with _context() as (_, db, keys, _keyring):
+        typer.echo(f"Sequenced {_catch_up(db, keys)} events.")
+
+
+@audit_app.command("public-key")
+def audit_public_key() -> None:
+    """Print the verifier key auditors need (name+id+key)."""
+    with _context() as (_, _db, keys, _keyring):
+        typer.echo(verifier_key(keys.name, keys.public_key()))
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sequence what is pending, then print the latest signed checkpoint (to anchor elsewhere)."""
+    with _context() as (_, db, keys, _keyring):
+        _catch_up(db, keys)
+        note = _read(db, latest_checkpoint)
+        if note is None:
+            typer.echo("The audit trail is empty.", err=True)
+            raise typer.Exit(1)
+        sys.stdout.write(note)
+
+
+def _report(result: Verification) -> None:
+    if result.ok:
+        typer.echo(f"OK: {result.size} entries, {result.checkpoints} signed checkpoints verified.")
+        return
+    where = (
+        ""
+        if result.first_bad_position is None
+        else f" First bad position: {result.first_bad_position}."
+    )
+    typer.echo(f"FAILED: {result.problem}.{where}", err=True)
+    raise typer.Exit(1)
+
+
+def _verifier(key: str | None, keys: LocalKeyFile | None) -> Verifier:
+    text = key or (verifier_key(keys.name, keys.public_key()) if keys else "")
+    try:
+        return Verifier.parse(text)
+    except NoteError as exc:
+        typer.echo(f"Bad verifier key: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+@audit_app.command("verify")
+def audit_verify(
+    checkpoint: Annotated[
+        list[Path] | None, typer.Option(help="A checkpoint kept outside the database (repeatable).")
+    ] = None,
+    log_file: Annotated[
+        Path | None, typer.Option("--log", help="Verify an exported log offline instead.")
+    ] = None,
+    key: Annotated[
+        str | None, typer.Option(help="Verifier key (name+id+key); default: this installation's.")
+    ] = None,
+) -> None:
+    """Check signatures, contiguity, every leaf and every checkpoint root; exit 1 on failure."""
+    extra = [p.read_text() for p in checkpoint or []]
+    if log_file is not None:
+        verifier = _verifier(key, None)
+        with log_file.open() as lines:
+            try:
+                result = audit_log.verify_export(lines, verifier=verifier, extra_checkpoints=extra)
+            except ValueError as exc:
+                typer.echo(f"FAILED: {exc}", err=True)
+                raise typer.Exit(1) from None
+        _report(result)
+        return
+    with _context() as (_, db, keys, _keyring):
+        verifier = _verifier(key, keys)
+        started = time.perf_counter()
+        result = _read(
+            db, lambda s: audit_log.verify_stored(s, verifier=verifier, extra_checkpoints=extra)
+        )
+        pending = _read(db, audit_log.pending_count)
+        typer.echo(
+            f"Checked in {time.perf_counter() - started:.1f} s; {pending} events not yet sequenced."
+        )
+        _report(result)
+
+
+@audit_app.command("prove")
+def audit_prove(
+    position: int,
+    size: Annotated[int | None, typer.Option(help="Tree size; default: the current size.")] = None,
+) -> None:
+    """Print an inclusion proof for the entry at POSITION, as JSON."""
+    with _context() as (_, db, _keys, _keyring):
+
+        def prove(s: Session) -> dict[str, object]:
+            n = size or tree.tree_size(s)
+            if not 0 <= position < n:
+                raise typer.BadParameter(f"position must be below the tree size {n}")
+            proof = tree.inclusion_proof(s, position, n)
+            leaf, root = tree.leaf_at(s, position), tree.root_at(s, n)
+            if leaf is None:
+                raise typer.BadParameter(f"no leaf is stored at {position}: run audit verify")
+            return {
+                "position": position,
+                "size": n,
+                "leaf_hash": leaf.hex(),
+                "root": root.hex(),
+                "proof": [p.hex() for p in proof],
+                "verified": merkle.verify_inclusion(position, n, leaf, proof, root),
+            }
+
+        typer.echo(json.dumps(_read(db, prove), indent=2))
+
+
+@audit_app.command("consistency")
+def audit_consistency(old: int, new: int) -> None:
+    """Print a consistency proof between tree sizes OLD and NEW, as JSON."""
+    with _context() as (_, db, _keys, _keyring):
+
+        def prove(s: Session) -> dict[str, object]:
+            if not 0 <= old <= new <= tree.tree_size(s):
+                raise typer.BadParameter("need 0 <= OLD <= NEW <= current size")
+            proof = tree.consistency_proof(s, old, new)
+            r1, r2 = tree.root_at(s, old), tree.root_at(s, new)
+            return {
+                "old": old,
+                "new": new,
+                "old_root": r1.hex(),
+                "new_root": r2.hex(),
+                "proof": [p.hex() for p in proof],
+                "verified": merkle.verify_consistency(old, new, r1, r2, proof),
+            }
+
+        typer.echo(json.dumps(_read(db, prove), indent=2))
+
+
+@audit_app.command("export")
+def audit_export(out: Path) -> None:
+    """Write the whole log (ciphertext only) and its checkpoints to OUT, for offline audit."""
+    with _context() as (_, db, keys, keyring):
+        _catch_up(db, keys)
+        with out.open("w") as handle:
+            count = _read(db, lambda s: audit_log.export_log(s, handle))
+        _write(
+            db,
+            lambda s: record_event(
+                s,
+                keyring=keyring,
+                action=AuditAction.AUDIT_EXPORTED,
+                actor=_operator(),
+                object_type="audit_log",
+                object_id="export",
+                details={"entries": count},
+                now=SystemClock().now(),
+            ),
+        )
+        typer.echo(f"Exported {count} entries to {out}.")
+
+
+# ---------------------------------------------------------------------------------- keys
+@keys_app.command("rotate")
+def keys_rotate(
+    batch: Annotated[int, typer.Option(min=1, max=10_000)] = 500,
+    rewrap_only: Annotated[
+        bool, typer.Option(help="Do not add a master key version; only re-wrap to the current one.")
+    ] = False,
+) -> None:
+    """Add a master key version and re-wrap every data key to it, in batches, while serving.
+
+    Idempotent: if a previous rotation was interrupted, this finishes it instead of adding
+    another version.
+    """
+    with _context() as (_, db, keys, keyring):
+        current = keys.current_key_id()
+        stale = _read(db, lambda s: stale_count(s, current_key_id=current))
+        if stale == 0 and not rewrap_only:
+            current = keys.add_version()
+            typer.echo(f"Added master key {current}.")
+        elif stale:
+            typer.echo(f"Finishing a rotation to {current}.")
+        total = _read(db, lambda s: stale_count(s, current_key_id=current))
+        done = 0
+        while True:
+            moved = _write(
+                db, lambda s: rewrap_batch(s, keyring=keyring, batch=batch, now=SystemClock().now())
+            )
+            done += moved
+            if moved:
+                typer.echo(f"  re-wrapped {done}/{total}")
+                continue
+            # Keys wrapped by requests that started before the new version was visible may
+            # still commit: look again after a moment, and stop only when none are left.
+            time.sleep(1.0)
+            if _read(db, lambda s: stale_count(s, current_key_id=current)) == 0:
+                break
+        _write(
+            db,
+            lambda s: record_event(
+                s,
+                keyring=keyring,
+                action=AuditAction.KEYS_ROTATED,
+                actor=_operator(),
+                object_type="master_key",
+                object_id=current,
+                details={"rewrapped": done},
+                now=SystemClock().now(),
+            ),
+        )
+        typer.echo(f"Done: every data key is wrapped by {current} ({done} re-wrapped).")
+
+
+# ---------------------------------------------------------------------------------- cases
+@cases_app.command("erase")
+def cases_erase(
+    reference: str,
+    reason: Annotated[str, typer.Option(help="Why (recorded, sealed, in the audit trail).")],
+) -> None:
+    """Crypto-shred a case: destroy its data key so its fields can never be read again."""
+    ref = normalise_reference(reference)
+    if ref is None:
+        typer.echo("That is not a case reference.", err=True)
+        raise typer.Exit(2)
+    with _context() as (_, db, _keys, keyring):
+
+        def erase(s: Session) -> str:
+            case = case_by_reference(s, ref)
+            if case is None:
+                raise typer.BadParameter(f"no case {ref}")
+            result = erase_case(
+                s,
+                keyring=keyring,
+                case=case,
+                actor=_operator(),
+                reason=reason,
+                now=SystemClock().now(),
+            )
+            return "was already erased" if result.already_erased else "is erased"
+
+        typer.echo(f"Case {ref} {_write(db, erase)}.")
