@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -128,3 +129,56 @@ def test_maintenance_purge(env: dict[str, str]) -> None:
 
     assert result.exit_code == 0, result.output
     assert "Removed 0" in result.output
+
+
+def test_audit_erase_rotate_and_verify_from_the_command_line(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    reference = runner.invoke(app, ["demo"]).output  # demo twice: nothing more
+    assert "already there" in reference
+
+    sequenced = runner.invoke(app, ["audit", "sequence"])
+    assert sequenced.exit_code == 0, sequenced.output
+    assert "Sequenced 4 events" in sequenced.output
+    checkpoint = runner.invoke(app, ["audit", "checkpoint"])
+    assert checkpoint.output.splitlines()[1] == "4"
+    (tmp_path / "outside.checkpoint").write_text(checkpoint.output)
+
+    rotated = runner.invoke(app, ["keys", "rotate", "--batch", "2"])
+    assert rotated.exit_code == 0, rotated.output
+    assert "Done: every data key is wrapped by local-2" in rotated.output
+    again = runner.invoke(app, ["keys", "rotate", "--rewrap-only"])
+    assert "(0 re-wrapped)" in again.output
+
+    db_path = Path(env["HOTLINE_DATA_DIR"]) / "hotline.db"
+    ref = sqlite3.connect(db_path).execute('SELECT reference FROM "case" LIMIT 1').fetchone()[0]
+    erased = runner.invoke(
+        app, ["cases", "erase", ref.lower(), "--reason", "retention period over"]
+    )
+    assert erased.exit_code == 0, erased.output
+
+    verified = runner.invoke(
+        app, ["audit", "verify", "--checkpoint", str(tmp_path / "outside.checkpoint")]
+    )
+    assert verified.exit_code == 0, verified.output
+    assert "OK:" in verified.output
+
+    export = tmp_path / "log.jsonl"
+    assert runner.invoke(app, ["audit", "export", str(export)]).exit_code == 0
+    key = runner.invoke(app, ["audit", "public-key"]).output.strip()
+    offline = runner.invoke(app, ["audit", "verify", "--log", str(export), "--key", key])
+    assert offline.exit_code == 0, offline.output
+
+    proof = runner.invoke(app, ["audit", "prove", "1"])
+    assert '"verified": true' in proof.output
+    consistency = runner.invoke(app, ["audit", "consistency", "2", "4"])
+    assert '"verified": true' in consistency.output
+
+    conn = sqlite3.connect(db_path)
+    conn.execute("DROP TRIGGER audit_event_no_update")
+    conn.execute("UPDATE audit_event SET object_type = 'tampered' WHERE position = 2")
+    conn.commit()
+    broken = runner.invoke(app, ["audit", "verify"])
+    assert broken.exit_code == 1
+    assert "First bad position: 2" in broken.output
