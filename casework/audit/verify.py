@@ -18,8 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from casework.audit.leaf import LeafRecord
-from casework.audit.merkle import Frontier
+from casework.audit.merkle import Frontier, leaf_hash
 from casework.audit.note import Checkpoint, NoteError, Verifier, open_checkpoint
 
 
@@ -59,16 +58,16 @@ def _checkpoints(
 
 
 def verify_log(
-    records: Iterable[tuple[LeafRecord, bytes | None]],
+    records: Iterable[tuple[int, bytes, bytes | None]],
     *,
     checkpoints: Sequence[str],
     verifier: Verifier,
     stored_leaves: bool,
 ) -> Verification:
-    """Check a log given as (record, stored leaf hash) pairs in position order.
+    """Check a log given as (position, canonical bytes, stored leaf hash) in position order.
 
-    ``stored_leaves`` says whether the second element is the hash stored for the record's
-    position (database mode) or absent (offline mode, ``None``).
+    ``stored_leaves`` says whether the third element is the hash stored for the position
+    (database mode) or absent (offline mode, ``None``).
     """
     result = Verification()
     trusted = _checkpoints(checkpoints, verifier, result)
@@ -78,13 +77,11 @@ def verify_log(
     roots = {c.size: c.root for c in trusted}
     frontier = Frontier()
     vouched = 0  # every position below this is covered by a verified checkpoint
-    for record, stored in records:
+    for position, canonical, stored in records:
         expected = frontier.size
-        if record.position != expected:
-            return result.fail(
-                expected, f"position {expected} is missing (found {record.position})"
-            )
-        leaf = record.leaf_hash()
+        if position != expected:
+            return result.fail(expected, f"position {expected} is missing (found {position})")
+        leaf = leaf_hash(canonical)
         if stored_leaves and stored != leaf:
             what = "has no stored leaf" if stored is None else "does not match its stored leaf hash"
             return result.fail(expected, f"the event at position {expected} {what}")
