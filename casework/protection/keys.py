@@ -65,6 +65,9 @@ class Keyring:
         self.provider = provider
         self._cache: OrderedDict[tuple[uuid.UUID, str, bytes], bytes] = OrderedDict()
         self._lock = threading.Lock()
+        # The root secret never changes (rotation only re-wraps it), so once unwrapped it and
+        # the keys derived from it are kept for the life of the process.
+        self._purpose_keys: dict[str, SealingKey] = {}
 
     def __repr__(self) -> str:
         return f"Keyring({self.provider!r})"
@@ -121,11 +124,15 @@ class Keyring:
 
     def purpose_key(self, session: Session, purpose: str) -> SealingKey:
         """A key derived from the root secret for one purpose (blind index, system audit...)."""
-        return SealingKey(
-            key_ref=ROOT_KEY_ID,
-            case_id=NIL,
-            secret=derive(self._root(session), f"hotline/{purpose}/v1"),
-        )
+        key = self._purpose_keys.get(purpose)
+        if key is None:
+            key = SealingKey(
+                key_ref=ROOT_KEY_ID,
+                case_id=NIL,
+                secret=derive(self._root(session), f"hotline/{purpose}/v1"),
+            )
+            self._purpose_keys[purpose] = key
+        return key
 
     # ------------------------------------------------------------------ case keys
     def new_case_key(self, session: Session, *, case_id: uuid.UUID, now: dt.datetime) -> SealingKey:
