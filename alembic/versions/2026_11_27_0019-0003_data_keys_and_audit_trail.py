@@ -1,7 +1,9 @@
 """Data keys (envelope encryption) and the audit trail, with append-only triggers.
 
-``audit_event`` allows exactly one change: its position written once by the sequencer
-(NULL to a value, nothing else touched). ``audit_node`` and ``audit_checkpoint`` allow none.
+``audit_event`` allows exactly one change: its position, written once by the sequencer (NULL
+to a value, nothing else touched, and only where the leaf for that position is stored).
+``audit_node`` and ``audit_checkpoint`` allow none. ``data_key`` rows are only re-wrapped or
+destroyed. TRUNCATE is refused on PostgreSQL, where row triggers would not see it.
 
 Revision ID: 0003
 Revises: 0002
@@ -32,15 +34,48 @@ _EVENT_COLUMNS = [
     "case_id",
     "payload_ct",
 ]
+_KEY_COLUMNS = ["id", "purpose", "case_id", "created_at"]
+# A position may be written only once, only onto a pending event, and only where the
+# sequencer has already stored the leaf for it: a stray UPDATE cannot take a position and
+# wedge the sequencer.
+_SEQUENCER_WRITE = (
+    "OLD.position IS NULL AND NEW.position IS NOT NULL AND {same}"
+    " AND EXISTS (SELECT 1 FROM audit_node WHERE level = 0 AND idx = NEW.position)"
+)
+# A data key may be re-wrapped (rotation) or destroyed (erasure, which must say when), never
+# brought back, deleted or moved to another case.
+_KEY_CHANGE = (
+    "{same} AND NOT (OLD.wrapped IS NULL AND NEW.wrapped IS NOT NULL)"
+    " AND (NEW.wrapped IS NOT NULL OR NEW.destroyed_at IS NOT NULL)"
+)
+
+
+def _pg_same(columns: list[str]) -> str:
+    new = ", ".join("NEW." + c for c in columns)
+    old = ", ".join("OLD." + c for c in columns)
+    return f"({new}) IS NOT DISTINCT FROM ({old})"
+
+
+def _sqlite_same(columns: list[str]) -> str:
+    return " AND ".join(f"NEW.{c} IS OLD.{c}" for c in columns)
+
+
+_APPEND_ONLY = ("audit_event", "audit_node", "audit_checkpoint")
 _PG = [
     f"""CREATE FUNCTION hotline_audit_event_guard() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            IF TG_OP = 'UPDATE' AND OLD.position IS NULL AND NEW.position IS NOT NULL
-               AND ({", ".join("NEW." + c for c in _EVENT_COLUMNS)})
-                   IS NOT DISTINCT FROM ({", ".join("OLD." + c for c in _EVENT_COLUMNS)}) THEN
+            IF TG_OP = 'UPDATE' AND {_SEQUENCER_WRITE.format(same=_pg_same(_EVENT_COLUMNS))} THEN
                 RETURN NEW;
             END IF;
             RAISE EXCEPTION 'table audit_event is append-only'
+                USING ERRCODE = 'insufficient_privilege';
+        END $$""",
+    f"""CREATE FUNCTION hotline_data_key_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'UPDATE' AND {_KEY_CHANGE.format(same=_pg_same(_KEY_COLUMNS))} THEN
+                RETURN NEW;
+            END IF;
+            RAISE EXCEPTION 'data keys are only re-wrapped or destroyed'
                 USING ERRCODE = 'insufficient_privilege';
         END $$""",
     """CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event
@@ -49,11 +84,18 @@ _PG = [
        FOR EACH ROW EXECUTE FUNCTION hotline_refuse_change()""",
     """CREATE TRIGGER audit_checkpoint_append_only BEFORE UPDATE OR DELETE ON audit_checkpoint
        FOR EACH ROW EXECUTE FUNCTION hotline_refuse_change()""",
+    """CREATE TRIGGER data_key_guard BEFORE UPDATE OR DELETE ON data_key
+       FOR EACH ROW EXECUTE FUNCTION hotline_data_key_guard()""",
+    # Row triggers do not fire on TRUNCATE: refuse it per statement.
+    *[
+        f"""CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
+            FOR EACH STATEMENT EXECUTE FUNCTION hotline_refuse_change()"""
+        for table in (*_APPEND_ONLY, "case_event", "data_key")
+    ],
 ]
 _SQLITE = [
     f"""CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event
-        WHEN NOT (OLD.position IS NULL AND NEW.position IS NOT NULL
-                  AND {" AND ".join(f"NEW.{c} IS OLD.{c}" for c in _EVENT_COLUMNS)})
+        WHEN NOT ({_SEQUENCER_WRITE.format(same=_sqlite_same(_EVENT_COLUMNS))})
         BEGIN SELECT RAISE(ABORT, 'table audit_event is append-only'); END""",
     """CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event
        BEGIN SELECT RAISE(ABORT, 'table audit_event is append-only'); END""",
@@ -63,6 +105,11 @@ _SQLITE = [
         for table in ("audit_node", "audit_checkpoint")
         for verb in ("UPDATE", "DELETE")
     ],
+    f"""CREATE TRIGGER data_key_no_update BEFORE UPDATE ON data_key
+        WHEN NOT ({_KEY_CHANGE.format(same=_sqlite_same(_KEY_COLUMNS))})
+        BEGIN SELECT RAISE(ABORT, 'data keys are only re-wrapped or destroyed'); END""",
+    """CREATE TRIGGER data_key_no_delete BEFORE DELETE ON data_key
+       BEGIN SELECT RAISE(ABORT, 'data keys are only re-wrapped or destroyed'); END""",
 ]
 
 
@@ -74,13 +121,15 @@ def _create_triggers() -> None:
 
 def _drop_triggers() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        for table in ("audit_event", "audit_node", "audit_checkpoint"):
+        for table in _APPEND_ONLY:
             op.execute(f"DROP TRIGGER {table}_append_only ON {table}")
+        op.execute("DROP TRIGGER data_key_guard ON data_key")
+        for table in (*_APPEND_ONLY, "case_event", "data_key"):
+            op.execute(f"DROP TRIGGER {table}_no_truncate ON {table}")
         op.execute("DROP FUNCTION hotline_audit_event_guard()")
+        op.execute("DROP FUNCTION hotline_data_key_guard()")
     else:
-        op.execute("DROP TRIGGER audit_event_no_update")
-        op.execute("DROP TRIGGER audit_event_no_delete")
-        for table in ("audit_node", "audit_checkpoint"):
+        for table in ("audit_event", "audit_node", "audit_checkpoint", "data_key"):
             op.execute(f"DROP TRIGGER {table}_no_update")
             op.execute(f"DROP TRIGGER {table}_no_delete")
 

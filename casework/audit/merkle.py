@@ -122,9 +122,10 @@ def verify_consistency(
     if old < 0 or old > new or any(len(p) != 32 for p in proof):
         return False
     if old == new:
-        return not proof and old_root == new_root
-    if old == 0:
-        return not proof
+        same = not proof and old_root == new_root
+        return same and (old > 0 or old_root == EMPTY_ROOT)
+    if old == 0:  # everything extends the empty tree, whose root is fixed
+        return not proof and old_root == EMPTY_ROOT
     if not proof:
         return False
     path = list(proof)

@@ -22,9 +22,13 @@ class AuditAction(enum.StrEnum):
     """Every kind of action the trail records."""
 
     REPORT_RECEIVED = "report.received"
+    REPORT_RECEIPT_REPLAYED = "report.receipt_replayed"
     FOLLOW_UP_VIEWED = "follow_up.viewed"
+    FOLLOW_UP_DENIED = "follow_up.denied"
     CASE_ERASED = "case.erased"
+    KEYS_ROTATION_STARTED = "keys.rotation_started"
     KEYS_ROTATED = "keys.rotated"
+    KEYS_RETIRED = "keys.retired"
     AUDIT_EXPORTED = "audit.exported"
 
 

@@ -62,8 +62,9 @@ def sequence(session: Session, *, batch: int = 1000) -> int:
             for level, idx, digest in frontier.append(record.leaf_hash())
         )
         positions.append({"id": row.id, "position": record.position})
-    session.execute(update(AuditEvent), positions)  # by primary key, one statement per batch
+    # Leaves first: the database lets a position be written only where its leaf is stored.
     session.execute(insert(AuditNode), nodes)
+    session.execute(update(AuditEvent), positions)  # by primary key, one statement per batch
     return len(pending)
 
 

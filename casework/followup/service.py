@@ -74,6 +74,7 @@ def check_follow_up(
     failures, last_failure_at = lock_counter(session, ref)
     wait = policy.wait_required(failures, last_failure_at, now)
     if wait > dt.timedelta(0):
+        _record_denied(session, keyring, ref, reason="locked", now=now)
         return FollowUpResult(reference=ref, retry_after=wait)
 
     rows = session.execute(
@@ -106,7 +107,24 @@ def check_follow_up(
         )
     streak = policy.effective_failures(failures, last_failure_at, now)
     set_counter(session, ref, failures=streak + 1, last_failure_at=now)
+    _record_denied(session, keyring, ref, reason="wrong_code", now=now)
     return FollowUpResult(reference=ref)
+
+
+def _record_denied(
+    session: Session, keyring: Keyring, reference: str, *, reason: str, now: dt.datetime
+) -> None:
+    """Failed attempts are security events: audited, under the system key (no case is opened)."""
+    record_event(
+        session,
+        keyring=keyring,
+        action=AuditAction.FOLLOW_UP_DENIED,
+        actor=REPORTER,
+        object_type="case_reference",
+        object_id=reference,
+        details={"reason": reason},
+        now=now,
+    )
 
 
 def purge_stale_throttles(session: Session, *, clock: Clock) -> int:

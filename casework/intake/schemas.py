@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import uuid
 from dataclasses import asdict, dataclass
@@ -31,10 +32,14 @@ class ReportSubmission:
         # The narrative, place and phone are a child's words and contact details.
         return f"ReportSubmission({self.channel.value}, {self.category!r})"
 
-    def fingerprint(self) -> str:
-        """SHA-256 over the canonical content, to tell a resend from a different report."""
+    def fingerprint(self, key: bytes) -> str:
+        """Keyed hash (HMAC-SHA256) of the content, to tell a resend from a different report.
+
+        Keyed so that a copy of the database cannot be used to confirm a guessed narrative
+        or phone number against it.
+        """
         canonical = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False, default=str)
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -137,15 +137,32 @@ def _resolve(
 
 
 def _replay(
-    session: Session, record: IdempotencyRecord, *, idempotency_key: str, request_hash: str
+    session: Session,
+    record: IdempotencyRecord,
+    *,
+    idempotency_key: str,
+    request_hash: str,
+    keyring: Keyring,
+    now: dt.datetime,
 ) -> ReportReceipt:
-    """The receipt of the report first submitted under this key."""
+    """The receipt of the report first submitted under this key (handing it out is audited)."""
     if record.request_hash != request_hash:
         raise IdempotencyKeyReused("this Idempotency-Key was already used for a different report")
     report = session.get(Report, record.report_id) if record.report_id else None
     if report is None:  # the claim and the report are written in one transaction
         raise RuntimeError("idempotency record without its report")
     case = session.get_one(Case, report.case_id)
+    record_event(
+        session,
+        keyring=keyring,
+        action=AuditAction.REPORT_RECEIPT_REPLAYED,
+        actor=REPORTER,
+        object_type="report",
+        object_id=str(report.id),
+        case_key=keyring.case_key_if_readable(session, case.id),
+        details={"case_reference": case.reference},
+        now=now,
+    )
     return ReportReceipt(
         case_id=case.id,
         report_id=report.id,
@@ -180,6 +197,7 @@ def submit_report(
     if idempotency_key is not None:
         replay = _claim(
             session,
+            keyring=keyring,
             submission=submission,
             follow_up=follow_up,
             idempotency_key=idempotency_key,
@@ -288,6 +306,7 @@ def submit_report(
 def _claim(
     session: Session,
     *,
+    keyring: Keyring,
     submission: ReportSubmission,
     follow_up: PreparedFollowUp,
     idempotency_key: str,
@@ -303,7 +322,7 @@ def _claim(
     """
     if follow_up.salt is None:
         raise ValueError("an idempotent submission needs a derived follow-up code")
-    request_hash = submission.fingerprint()
+    request_hash = submission.fingerprint(keyring.purpose_key(session, "idempotency").secret)
     hashed_key = key_hash(idempotency_key)
     claimed = insert_ignoring_conflict(
         session,
@@ -326,4 +345,11 @@ def _claim(
             IdempotencyRecord.scope == scope, IdempotencyRecord.key_hash == hashed_key
         )
     ).one()
-    return _replay(session, existing, idempotency_key=idempotency_key, request_hash=request_hash)
+    return _replay(
+        session,
+        existing,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
+        keyring=keyring,
+        now=now,
+    )

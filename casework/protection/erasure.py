@@ -1,9 +1,12 @@
 """Erasure by crypto-shredding: destroy a case's data key, keep the (verifiable) trail.
 
 After erasure no field of the case decrypts, anywhere: reports, phone numbers, what the
-audit trail said about the case. The blind indexes of its phone numbers are removed too (they
-would still link the case to a phone). Rows stay, so ids, statistics and the audit trail's
-Merkle tree (built over ciphertext) remain intact and verifiable.
+audit trail said about the case. The blind indexes of its phone numbers, its follow-up
+credentials and the keyed fingerprints of its submissions are removed too (they would still
+link the case to a phone, a reporter or a text). Rows stay, so ids, statistics and the audit
+trail's Merkle tree (built over ciphertext) remain intact and verifiable. Backups taken
+before the erasure stay readable only while the master key versions they used exist:
+retire old versions (``hotline keys retire``) once every data key is re-wrapped.
 """
 
 from __future__ import annotations
@@ -11,13 +14,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from casework.actors import Actor
 from casework.audit.record import AuditAction, record_event
 from casework.cases.models import Case
-from casework.intake.models import InboundMessage, Report
+from casework.followup.models import FollowUpCredential
+from casework.intake.models import IdempotencyRecord, InboundMessage, Report
 from casework.protection.keys import Keyring
 
 
@@ -36,6 +40,10 @@ def erase_case(
     destroyed = keyring.destroy_case_key(session, case.id, now=now)
     session.execute(update(Report).where(Report.case_id == case.id).values(phone_index=None))
     reports = select(Report.id).where(Report.case_id == case.id)
+    # The follow-up code no longer opens anything: the reference answers like an unknown one.
+    session.execute(delete(FollowUpCredential).where(FollowUpCredential.case_id == case.id))
+    # The keyed fingerprint of the submission goes too (a resend would make a new report).
+    session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.report_id.in_(reports)))
     session.execute(
         update(InboundMessage).where(InboundMessage.report_id.in_(reports)).values(payload_ct=None)
     )

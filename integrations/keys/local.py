@@ -22,7 +22,7 @@ import os
 import secrets
 import stat
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,9 +61,9 @@ def _b64(data: bytes) -> str:
 
 @dataclass(frozen=True)
 class _Contents:
-    master: dict[str, bytes]
+    master: dict[str, bytes] = field(repr=False)
     current: str
-    signing_seed: bytes
+    signing_seed: bytes = field(repr=False)
     stamp: tuple[int, int, int]
 
 
@@ -111,7 +111,7 @@ class LocalKeyFile:
             master = {k: base64.b64decode(v) for k, v in data["master_keys"].items()}
             current = str(data["current"])
             seed = base64.b64decode(data["signing_key"]["ed25519_seed"])
-        except (KeyError, ValueError, TypeError) as exc:
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
             raise KeyFileError(f"key file {self.path} is malformed") from exc
         if current not in master or any(len(k) != 32 for k in master.values()) or len(seed) != 32:
             raise KeyFileError(f"key file {self.path} is malformed")

@@ -216,6 +216,8 @@ def test_every_corrupted_consistency_proof_is_refused(
     [
         (0, 0, merkle.EMPTY_ROOT, merkle.EMPTY_ROOT, [], True),
         (0, 1, merkle.EMPTY_ROOT, ROOTS[1], [], True),
+        (0, 1, SOME_HASH, ROOTS[1], [], False),  # the empty tree has one root only
+        (0, 0, SOME_HASH, SOME_HASH, [], False),
         (1, 1, ROOTS[1], ROOTS[1], [], True),
         (1, 1, ROOTS[1], ROOTS[2], [], False),
         (1, 0, ROOTS[1], merkle.EMPTY_ROOT, [], False),

@@ -137,6 +137,37 @@ class TestWrittenWithTheChange:
 
         assert count(db, AuditEvent) == 0
 
+    def test_wrong_codes_and_replayed_receipts_are_audited(
+        self, client: TestClient, db: Database
+    ) -> None:
+        key = "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f"
+        body = client.post(
+            "/api/v1/reports", json=app_payload(), headers={"Idempotency-Key": key}
+        ).json()
+        client.post("/api/v1/reports", json=app_payload(), headers={"Idempotency-Key": key})
+        client.post(
+            "/api/v1/follow-up", json={"reference": body["reference"], "code": "0000-0000-0000"}
+        )
+        client.post(
+            "/api/v1/follow-up", json={"reference": "HX-ZZZZ-ZZZ", "code": "0000-0000-0000"}
+        )
+
+        rows = db.run(
+            lambda s: s.execute(
+                select(AuditEvent.action, AuditEvent.object_id).order_by(
+                    AuditEvent.occurred_at, AuditEvent.id
+                )
+            ).all(),
+            write=False,
+        )
+        assert [action for action, _ in rows] == [
+            "report.received",
+            "report.receipt_replayed",
+            "follow_up.denied",
+            "follow_up.denied",
+        ]
+        assert rows[3][1] == "HX-ZZZZ-ZZZ"
+
     def test_a_reporter_reading_their_case_is_audited(
         self, client: TestClient, db: Database
     ) -> None:
@@ -176,6 +207,53 @@ class TestAppendOnly:
         with pytest.raises(DBAPIError, match="append-only"), log_db.engine.begin() as conn:
             conn.execute(text(statement))
         assert _verify(log_db, keys).ok
+
+    def test_a_stray_update_cannot_give_a_pending_event_a_position(
+        self, log_db: Database, keyring: Keyring, keys: LocalKeyFile
+    ) -> None:
+        _append(log_db, keyring, 3)
+        _sequence_all(log_db, keys)
+        _append(log_db, keyring, 1)  # pending
+
+        for position in (1, 3, 99):  # taken, next free, far ahead: none has its leaf stored
+            with pytest.raises(DBAPIError), log_db.engine.begin() as conn:
+                conn.execute(
+                    text("UPDATE audit_event SET position = :p WHERE position IS NULL"),
+                    {"p": position},
+                )
+        _sequence_all(log_db, keys)  # the sequencer is not wedged
+        assert _verify(log_db, keys).size == 4
+
+    def test_truncate_is_refused(
+        self, log_db: Database, keyring: Keyring, keys: LocalKeyFile
+    ) -> None:
+        if log_db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite has no TRUNCATE; DELETE fires the row triggers")
+        _append(log_db, keyring, 2)
+        _sequence_all(log_db, keys)
+        for table in ("audit_event", "audit_node", "audit_checkpoint", "case_event", "data_key"):
+            with pytest.raises(DBAPIError, match="append-only"), log_db.engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {table} CASCADE"))
+        assert _verify(log_db, keys).size == 2
+
+    @pytest.mark.parametrize(
+        "statement",
+        [
+            "UPDATE data_key SET wrapped = NULL",  # erasing without saying when
+            "DELETE FROM data_key",
+            "UPDATE data_key SET purpose = 'case'",
+        ],
+    )
+    def test_data_keys_are_only_rewrapped_or_destroyed(
+        self, log_db: Database, keyring: Keyring, statement: str
+    ) -> None:
+        log_db.run(lambda s: keyring.ensure_root(s, now=T0), write=True)
+
+        with (
+            pytest.raises(DBAPIError, match="re-wrapped or destroyed"),
+            log_db.engine.begin() as conn,
+        ):
+            conn.execute(text(statement))
 
     def test_setting_a_position_together_with_anything_else_is_refused(
         self, log_db: Database, keyring: Keyring
