@@ -228,13 +228,9 @@ def test_erasure_shreds_every_field_of_the_case_and_only_that_case(
     assert db.run(lambda s: s.get_one(Report, reports[0].id).phone_index, write=False) is None
     kept = case_with_reports(db, kept_ref)[1][0]
     assert content(db, keyring, kept).narrative == "Keep me"
-    # The reporter can still ask; the case simply reads as closed, nothing fails.
-    assert (
-        client.post(
-            "/api/v1/follow-up", json={"reference": erased_ref, "code": "0000-0000-0000"}
-        ).status_code
-        == 403
-    )
+    # The right code opens nothing any more: the reference answers like one that never was.
+    assert client.post("/api/v1/follow-up", json=erased_receipt).status_code == 403
+    assert count(db, IdempotencyRecord) == 0
 
 
 def test_report_content_repr_hides_everything(
