@@ -16,7 +16,7 @@ from casework.cases.models import Case
 from casework.clock import FixedClock
 from casework.db import Base
 from casework.errors import DataErased
-from casework.intake.models import Report
+from casework.intake.models import IdempotencyRecord, Report
 from casework.intake.reading import read_report_content
 from casework.protection import fields
 from casework.protection.erasure import erase_case
@@ -24,7 +24,7 @@ from casework.protection.fields import TamperedField
 from casework.protection.keys import Keyring, SealingKey
 from hotline.database import Database
 from tests.factories.reports import app_payload
-from tests.helpers import case_with_reports, content
+from tests.helpers import case_with_reports, content, count
 
 CASE_A, CASE_B = uuid.uuid4(), uuid.uuid4()
 ROW_1, ROW_2 = uuid.uuid4(), uuid.uuid4()
