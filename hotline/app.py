@@ -13,6 +13,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
+from starlette.concurrency import run_in_threadpool
 
 from casework.clock import Clock, SystemClock
 from casework.ports import KeyProvider, Signer
@@ -20,7 +21,7 @@ from casework.protection.keys import Keyring
 from hotline import __version__
 from hotline.app_api.routes import router as app_api_router
 from hotline.audit_runner import run_audit_loop
-from hotline.bootstrap import build_key_file
+from hotline.bootstrap import build_key_file, check_keys
 from hotline.database import Database
 from hotline.errors import JSON_PREFIXES, install_error_handlers
 from hotline.health import router as health_router
@@ -60,21 +61,26 @@ def create_app(
     settings = settings or load_settings()
     db = database or Database.from_settings(settings)
     owns_db = database is None
-    keys = keys or build_key_file(settings)
+    keys = keys or build_key_file(settings, engine=db.engine)
     keyring = Keyring(keys)
     app_clock = clock or SystemClock()
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Sync database work runs on worker threads: allow one per pooled connection.
         limiter = anyio.to_thread.current_default_thread_limiter()
         limiter.total_tokens = settings.db_pool_size + 8
         try:
             await db.run_async(lambda s: keyring.ensure_root(s, now=app_clock.now()), write=True)
+            problem = await run_in_threadpool(check_keys, db, keys, keyring)
         except DBAPIError:
             # Not migrated yet, or the database is down: /readyz says so; the root key is
             # then created on first use.
             log.warning("could not create the root key at start-up")
+            problem = None
+        if problem is not None:
+            log.critical("keys do not match the database", extra={"problem": problem})
+        app.state.key_problem = problem
         tasks = []
         if background:
             tasks.append(
@@ -105,6 +111,7 @@ def create_app(
     app.state.db = db
     app.state.clock = app_clock
     app.state.keyring = keyring
+    app.state.key_problem = None
     app.state.schema_head = head_revision()
 
     install_error_handlers(app)

@@ -1,13 +1,44 @@
-"""Building the adapters the app needs from settings (composition root)."""
+"""Building the adapters the app needs from settings (composition root), and checking them."""
 
 from __future__ import annotations
 
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import DBAPIError
+
+from casework.audit.note import NoteError, Verifier, open_checkpoint, verifier_key
+from casework.audit.sequencer import latest_checkpoint
+from casework.ports import KeyUnavailable, Signer
+from casework.protection.keys import Keyring
+from casework.protection.models import ROOT_KEY_ID, DataKey
+from hotline.database import Database
 from hotline.settings import Settings, SettingsError
 from integrations.keys.local import KeyFileError, LocalKeyFile
 
 
-def build_key_file(settings: Settings) -> LocalKeyFile:
-    """The key provider and audit signer (created on first use in development only)."""
+def _has_encrypted_data(engine: Engine) -> bool:
+    try:
+        with engine.connect() as conn:
+            return (
+                conn.execute(select(DataKey.id).where(DataKey.id == ROOT_KEY_ID)).first()
+                is not None
+            )
+    except DBAPIError:  # not migrated yet (or unreachable): nothing to protect yet
+        return False
+
+
+def build_key_file(settings: Settings, *, engine: Engine | None = None) -> LocalKeyFile:
+    """The key provider and audit signer.
+
+    Created on first use in development only, and never for a database that already holds
+    encrypted data: a missing key file there means the keys are lost or misplaced, and a new
+    one would silently split the data between two sets of keys.
+    """
+    create = settings.env == "development" and not settings.key_path.exists()
+    if create and engine is not None and _has_encrypted_data(engine):
+        raise SettingsError(
+            f"the key file {settings.key_path} is missing but the database holds data "
+            "encrypted with it: restore the key file (or point HOTLINE_KEY_FILE at it)"
+        )
     try:
         return LocalKeyFile(
             settings.key_path,
@@ -16,3 +47,25 @@ def build_key_file(settings: Settings) -> LocalKeyFile:
         )
     except KeyFileError as exc:
         raise SettingsError(str(exc)) from exc
+
+
+def check_keys(db: Database, keys: Signer, keyring: Keyring) -> str | None:
+    """Why these keys cannot serve this database, or None when they can.
+
+    The root key must unwrap (the master keys are the ones the data was written with) and the
+    newest checkpoint must verify (the signing key is the log's).
+    """
+    try:
+        db.run(lambda s: keyring.purpose_key(s, "audit"), write=True)
+    except KeyUnavailable:
+        return "the key file does not hold the master key this database's data is wrapped with"
+    note = db.run(latest_checkpoint, write=False)
+    if note is not None:
+        try:
+            open_checkpoint(note, Verifier.parse(verifier_key(keys.name, keys.public_key())))
+        except NoteError:
+            return (
+                "the audit signing key (or HOTLINE_AUDIT_ORIGIN) is not the one that signed "
+                "this database's audit checkpoints"
+            )
+    return None

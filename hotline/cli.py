@@ -60,7 +60,7 @@ def _seed_demo(settings: Settings) -> None:
     from hotline.demo import seed_demo  # noqa: PLC0415
 
     db = Database.from_settings(settings)
-    keyring = Keyring(build_key_file(settings))
+    keyring = Keyring(build_key_file(settings, engine=db.engine))
     try:
         result = db.run(lambda s: seed_demo(s, clock=SystemClock(), keyring=keyring), write=True)
     finally:
@@ -116,7 +116,9 @@ def serve(
     """Run the web service. On the embedded default (SQLite) the schema is migrated first."""
     import uvicorn  # noqa: PLC0415
 
+    from casework.protection.keys import Keyring  # noqa: PLC0415
     from hotline.app import create_app  # noqa: PLC0415
+    from hotline.bootstrap import build_key_file, check_keys  # noqa: PLC0415
     from hotline.database import Database  # noqa: PLC0415
     from hotline.logging_setup import configure_logging  # noqa: PLC0415
     from hotline.migrations import current_revision, head_revision, upgrade  # noqa: PLC0415
@@ -140,13 +142,24 @@ def serve(
             err=True,
         )
         raise typer.Exit(2)
+    try:
+        keys = build_key_file(settings, engine=db.engine)
+    except SettingsError as exc:
+        typer.echo(f"Configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    keyring = Keyring(keys)
+    db.run(lambda s: keyring.ensure_root(s, now=SystemClock().now()), write=True)
+    problem = check_keys(db, keys, keyring)
+    if problem is not None:
+        typer.echo(f"Refusing to start: {problem}.", err=True)
+        raise typer.Exit(2)
     bind_host = host or settings.host
     bind_port = port or settings.port
     typer.echo(f"Safeguarding Hotline {__version__} on http://{bind_host}:{bind_port}/report")
     typer.echo(f"  API docs: http://{bind_host}:{bind_port}/docs")
     sys.stdout.flush()
     uvicorn.run(
-        create_app(settings, database=db, background=True),
+        create_app(settings, database=db, keys=keys, background=True),
         host=bind_host,
         port=bind_port,
         access_log=False,

@@ -54,11 +54,11 @@ def _operator() -> Actor:
 def _context() -> Iterator[tuple[Settings, Database, LocalKeyFile, Keyring]]:
     try:
         settings = load_settings()
-        keys = build_key_file(settings)
+        db = Database.from_settings(settings)
+        keys = build_key_file(settings, engine=db.engine)
     except SettingsError as exc:
         typer.echo(f"Configuration error: {exc}", err=True)
         raise typer.Exit(2) from None
-    db = Database.from_settings(settings)
     try:
         yield settings, db, keys, Keyring(keys)
     finally:

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from casework.clock import Clock
 from casework.protection.keys import Keyring
 from hotline.database import Database
+from hotline.errors import ApiError
 from hotline.settings import Settings
 
 
@@ -34,6 +35,17 @@ def get_keyring(request: Request) -> Keyring:
     """The app's keyring (data keys through the key provider)."""
     keyring: Keyring = request.app.state.keyring
     return keyring
+
+
+def require_working_keys(request: Request) -> None:
+    """Refuse to touch protected data while the keys do not match the database (503)."""
+    if request.app.state.key_problem is not None:
+        raise ApiError(
+            503,
+            "temporarily_unavailable",
+            "We cannot take this just now. Please try again later.",
+            headers={"Retry-After": "60"},
+        )
 
 
 DbDep = Annotated[Database, Depends(get_db)]

@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from casework.errors import IdempotencyKeyReused, InvalidInput
+from casework.ports import KeyUnavailable
 
 log = logging.getLogger("hotline.errors")
 
@@ -200,6 +201,21 @@ def install_error_handlers(app: FastAPI) -> None:
             "temporarily_unavailable",
             "We could not save this just now. Please try again in a moment.",
             headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(KeyUnavailable)
+    async def _keys(request: Request, exc: KeyUnavailable) -> Response:
+        # A key could not be unwrapped: misconfigured keys, or data that was erased. Nothing
+        # was written; the operator must look (the log says which route).
+        log.error(
+            "key unavailable", extra={"error_type": type(exc).__name__, "route": _route(request)}
+        )
+        return error_response(
+            request,
+            503,
+            "temporarily_unavailable",
+            "We cannot open this just now. Please try again later.",
+            headers={"Retry-After": "60"},
         )
 
     @app.exception_handler(Exception)

@@ -32,4 +32,6 @@ async def readyz(request: Request, db: DbDep) -> JSONResponse:
         return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
     if current != expected:
         return JSONResponse({"status": "unavailable", "database": "not migrated"}, 503)
+    if request.app.state.key_problem is not None:
+        return JSONResponse({"status": "unavailable", "database": "ok", "keys": "mismatch"}, 503)
     return JSONResponse({"status": "ok", "database": "ok"})

@@ -17,7 +17,7 @@ from hotline.app_api.schemas import (
     ReportIn,
     ReportReceiptOut,
 )
-from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep
+from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep, require_working_keys
 from hotline.errors import ApiError
 from hotline.intake_glue import accept_report
 from hotline.wording import RECEIPT_MESSAGE, STATUS_MESSAGES
@@ -37,7 +37,7 @@ def require_json(request: Request) -> None:
 router = APIRouter(
     prefix="/api/v1",
     tags=["app"],
-    dependencies=[Depends(require_json)],
+    dependencies=[Depends(require_working_keys), Depends(require_json)],
     responses={
         400: {"model": ErrorOut, "description": "Malformed JSON or header"},
         413: {"model": ErrorOut, "description": "Body too large"},

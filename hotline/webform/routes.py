@@ -6,7 +6,7 @@ import secrets
 from itertools import groupby
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
@@ -17,7 +17,7 @@ from casework.intake.models import NARRATIVE_MAX_CHARS, PLACE_MAX_CHARS
 from casework.intake.schemas import ReportReceipt
 from casework.places.repository import all_regions, all_schools
 from casework.taxonomy.repository import active_categories
-from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep
+from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep, require_working_keys
 from hotline.intake_glue import accept_report
 from hotline.settings import Settings
 from hotline.templating import make_templates
@@ -102,7 +102,7 @@ async def report_form(request: Request, db: DbDep, settings: SettingsDep) -> HTM
     return await _form_page(request, db, settings, values={}, errors={}, status=200)
 
 
-@router.post("/report", response_class=HTMLResponse)
+@router.post("/report", response_class=HTMLResponse, dependencies=[Depends(require_working_keys)])
 async def submit_report_form(
     request: Request, db: DbDep, clock: ClockDep, settings: SettingsDep, keyring: KeyringDep
 ) -> HTMLResponse:
@@ -177,7 +177,9 @@ async def follow_up_form(request: Request, settings: SettingsDep) -> HTMLRespons
     )
 
 
-@router.post("/follow-up", response_class=HTMLResponse)
+@router.post(
+    "/follow-up", response_class=HTMLResponse, dependencies=[Depends(require_working_keys)]
+)
 async def follow_up_submit(
     request: Request, db: DbDep, clock: ClockDep, settings: SettingsDep, keyring: KeyringDep
 ) -> HTMLResponse:
