@@ -27,9 +27,10 @@ from casework.clock import SystemClock
 from casework.enums import ActorKind
 from casework.protection.erasure import erase_case
 from casework.protection.keys import Keyring
-from casework.protection.rotation import rewrap_batch, stale_count
+from casework.protection.rotation import keys_using
 from hotline.bootstrap import build_key_file
 from hotline.database import Database
+from hotline.key_rotation import rotate
 from hotline.settings import Settings, SettingsError, load_settings
 from integrations.keys.local import LocalKeyFile
 
@@ -254,42 +255,53 @@ def keys_rotate(
     another version.
     """
     with _context() as (_, db, keys, keyring):
-        current = keys.current_key_id()
-        stale = _read(db, lambda s: stale_count(s, current_key_id=current))
-        if stale == 0 and not rewrap_only:
-            current = keys.add_version()
-            typer.echo(f"Added master key {current}.")
-        elif stale:
-            typer.echo(f"Finishing a rotation to {current}.")
-        total = _read(db, lambda s: stale_count(s, current_key_id=current))
-        done = 0
-        while True:
-            moved = _write(
-                db, lambda s: rewrap_batch(s, keyring=keyring, batch=batch, now=SystemClock().now())
+        result = rotate(
+            db,
+            keys=keys,
+            keyring=keyring,
+            clock=SystemClock(),
+            actor=_operator(),
+            batch=batch,
+            add_version=not rewrap_only,
+            progress=lambda done, total: typer.echo(f"  re-wrapped {done}/{total}"),
+        )
+        if result.added:
+            typer.echo(f"Added master key {result.key_id}.")
+        typer.echo(
+            f"Done: every data key is wrapped by {result.key_id} ({result.rewrapped} re-wrapped)."
+        )
+
+
+@keys_app.command("retire")
+def keys_retire(key_id: str) -> None:
+    """Remove an old master key version once no data key uses it (old backups then stay shut)."""
+    with _context() as (_, db, keys, keyring):
+        if key_id == keys.current_key_id():
+            typer.echo("Refusing to retire the current master key.", err=True)
+            raise typer.Exit(2)
+        in_use = _read(db, lambda s: keys_using(s, key_id))
+        if in_use:
+            typer.echo(
+                f"{in_use} data keys still use {key_id}: run `hotline keys rotate` first.", err=True
             )
-            done += moved
-            if moved:
-                typer.echo(f"  re-wrapped {done}/{total}")
-                continue
-            # Keys wrapped by requests that started before the new version was visible may
-            # still commit: look again after a moment, and stop only when none are left.
-            time.sleep(1.0)
-            if _read(db, lambda s: stale_count(s, current_key_id=current)) == 0:
-                break
+            raise typer.Exit(1)
         _write(
             db,
             lambda s: record_event(
                 s,
                 keyring=keyring,
-                action=AuditAction.KEYS_ROTATED,
+                action=AuditAction.KEYS_RETIRED,
                 actor=_operator(),
                 object_type="master_key",
-                object_id=current,
-                details={"rewrapped": done},
+                object_id=key_id,
+                details={},
                 now=SystemClock().now(),
             ),
         )
-        typer.echo(f"Done: every data key is wrapped by {current} ({done} re-wrapped).")
+        if not keys.remove_version(key_id):
+            typer.echo(f"There is no master key {key_id}.", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"Retired master key {key_id}.")
 
 
 # ---------------------------------------------------------------------------------- cases

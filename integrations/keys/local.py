@@ -22,6 +22,7 @@ import os
 import secrets
 import stat
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -129,28 +130,44 @@ class LocalKeyFile:
                     self._contents = self._load()
         return self._contents
 
-    def add_version(self) -> str:
-        """Add a new master key version and make it current; returns its id."""
+    @contextlib.contextmanager
+    def _locked_edit(self) -> Iterator[dict[str, Any]]:
+        """Read, change and atomically replace the file, one editor at a time."""
         lock_path = self.path.with_name(self.path.name + ".lock")
         fd = os.open(lock_path, os.O_WRONLY | os.O_CREAT, 0o600)
         with os.fdopen(fd, "w") as lock:
-            # A separate lock file: the key file itself is replaced, so two rotations locking
-            # it would each hold a lock on a different inode and one new key would be lost.
+            # A separate lock file: the key file itself is replaced, so two editors locking
+            # it would each hold a lock on a different inode and one change would be lost.
             fcntl.flock(lock, fcntl.LOCK_EX)
-            data = json.loads(self.path.read_text())
-            numbers = [int(k.rsplit("-", 1)[1]) for k in data["master_keys"]]
-            key_id = f"local-{max(numbers) + 1}"
-            data["master_keys"][key_id] = _b64(secrets.token_bytes(32))
-            data["current"] = key_id
+            data: dict[str, Any] = json.loads(self.path.read_text())
+            yield data
             tmp = self.path.with_suffix(".tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w") as f:
+            out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(out, "w") as f:
                 json.dump(data, f, indent=2)
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, self.path)
         self._contents = self._load()
+
+    def add_version(self) -> str:
+        """Add a new master key version and make it current; returns its id."""
+        with self._locked_edit() as data:
+            numbers = [int(k.rsplit("-", 1)[1]) for k in data["master_keys"]]
+            key_id = f"local-{max(numbers) + 1}"
+            data["master_keys"][key_id] = _b64(secrets.token_bytes(32))
+            data["current"] = key_id
         return key_id
+
+    def remove_version(self, key_id: str) -> bool:
+        """Delete an old master key version; False if the file does not hold it."""
+        with self._locked_edit() as data:
+            if key_id == data["current"]:
+                raise KeyFileError("the current master key cannot be removed")
+            if key_id not in data["master_keys"]:
+                return False
+            del data["master_keys"][key_id]
+        return True
 
     # ----------------------------------------------------------------- KeyProvider
     def current_key_id(self) -> str:

@@ -5,22 +5,25 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from casework.actors import SYSTEM
 from casework.clock import SystemClock
 from casework.intake.models import Report
 from casework.intake.reading import read_report_content
 from casework.intake.service import prepare_follow_up, submit_report
 from casework.protection.keys import Keyring
 from casework.protection.models import DataKey
-from casework.protection.rotation import rewrap_batch, stale_count
+from casework.protection.rotation import keys_using, rewrap_batch, stale_count
 from hotline.database import Database, make_engine
 from hotline.demo import seed_places
-from integrations.keys.local import LocalKeyFile
+from hotline.key_rotation import rotate
+from integrations.keys.local import KeyFileError, LocalKeyFile
 from tests.factories.reports import submission
 
 
@@ -123,3 +126,82 @@ def test_rewrapping_twice_changes_nothing_more(rot_db: Database, own_keys: Local
     )
 
     assert (first, second) == (2, 0)  # the case key and the root
+
+
+def test_a_rotation_waits_for_a_request_that_wrapped_under_the_old_key(
+    rot_db: Database, own_keys: LocalKeyFile
+) -> None:
+    if rot_db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers: a re-wrap batch always runs after them")
+    old_view = Keyring(LocalKeyFile(own_keys.path, create=False, signer_name=own_keys.name))
+    wrapped = threading.Event()
+    release = threading.Event()
+
+    def slow_request() -> None:
+        def work(s) -> None:  # type: ignore[no-untyped-def]
+            submit_report(
+                s,
+                submission=submission(),
+                follow_up=prepare_follow_up(None),
+                clock=SystemClock(),
+                keyring=old_view,
+            )
+            s.flush()
+            wrapped.set()  # its key is wrapped under local-1, the transaction still open
+            release.wait(10)
+
+        rot_db.run(work, write=True)
+
+    request = threading.Thread(target=slow_request)
+    request.start()
+    assert wrapped.wait(10)
+    outcome: list[object] = []
+    rotation = threading.Thread(
+        target=lambda: outcome.append(
+            rotate(
+                rot_db,
+                keys=own_keys,
+                keyring=Keyring(own_keys),
+                clock=SystemClock(),
+                actor=SYSTEM,
+                batch=10,
+                add_version=True,
+            )
+        )
+    )
+    rotation.start()
+    time.sleep(1.0)
+    assert rotation.is_alive()  # not done while an older transaction could still commit
+    release.set()
+    request.join()
+    rotation.join(30)
+
+    assert outcome, "the rotation did not finish"
+    assert (
+        rot_db.run(lambda s: stale_count(s, current_key_id=own_keys.current_key_id()), write=False)
+        == 0
+    )
+
+
+def test_retiring_a_master_key(rot_db: Database, own_keys: LocalKeyFile) -> None:
+    keyring = Keyring(own_keys)
+    rot_db.run(lambda s: keyring.ensure_root(s, now=dt.datetime.now(dt.UTC)), write=True)
+    assert rot_db.run(lambda s: keys_using(s, "local-1"), write=False) == 1
+
+    rotate(
+        rot_db,
+        keys=own_keys,
+        keyring=keyring,
+        clock=SystemClock(),
+        actor=SYSTEM,
+        batch=10,
+        add_version=True,
+    )
+
+    assert rot_db.run(lambda s: keys_using(s, "local-1"), write=False) == 0
+    assert own_keys.remove_version("local-1")
+    assert not own_keys.remove_version("local-1")
+    with pytest.raises(KeyFileError):
+        own_keys.remove_version("local-2")  # the current one
+    fresh = Keyring(LocalKeyFile(own_keys.path, create=False, signer_name=own_keys.name))
+    assert rot_db.run(lambda s: fresh.purpose_key(s, "audit"), write=True)  # still opens
