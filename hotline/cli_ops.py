@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from casework.actors import Actor
 from casework.audit import log as audit_log
 from casework.audit import merkle, tree
-from casework.audit.note import NoteError, Verifier, verifier_key
+from casework.audit.note import NoteError, Verifier, open_checkpoint, verifier_key
 from casework.audit.record import AuditAction, record_event
 from casework.audit.sequencer import issue_checkpoint, latest_checkpoint, sequence
 from casework.audit.verify import Verification
@@ -142,6 +142,9 @@ def audit_verify(
     key: Annotated[
         str | None, typer.Option(help="Verifier key (name+id+key); default: this installation's.")
     ] = None,
+    nodes: Annotated[
+        bool, typer.Option("--nodes", help="Also recompute every stored interior node.")
+    ] = False,
 ) -> None:
     """Check signatures, contiguity, every leaf and every checkpoint root; exit 1 on failure."""
     extra = [p.read_text() for p in checkpoint or []]
@@ -161,6 +164,10 @@ def audit_verify(
         result = _read(
             db, lambda s: audit_log.verify_stored(s, verifier=verifier, extra_checkpoints=extra)
         )
+        if nodes and result.ok:
+            bad = _read(db, lambda s: audit_log.check_stored_nodes(s, result.size))
+            if bad is not None:
+                result.fail(bad, f"a stored interior node over position {bad} is wrong")
         pending = _read(db, audit_log.pending_count)
         typer.echo(
             f"Checked in {time.perf_counter() - started:.1f} s; {pending} events not yet sequenced."
@@ -168,20 +175,37 @@ def audit_verify(
         _report(result)
 
 
+def _signed_head(s: Session, size: int | None, keys: LocalKeyFile) -> tuple[int, bytes, str]:
+    """The tree size and root to prove against: a signed checkpoint whenever there is one."""
+    verifier = Verifier.parse(verifier_key(keys.name, keys.public_key()))
+    notes = {
+        c.size: c for c in (open_checkpoint(n, verifier) for n in audit_log.checkpoint_notes(s))
+    }
+    stored = tree.tree_size(s)
+    n = size if size is not None else max(notes, default=stored)
+    if not 0 < n <= stored:
+        raise typer.BadParameter(f"size must be between 1 and the tree size {stored}")
+    if n in notes:
+        return n, notes[n].root, "signed checkpoint"
+    return n, tree.root_at(s, n), "stored tree (no checkpoint at this size)"
+
+
 @audit_app.command("prove")
 def audit_prove(
     position: int,
-    size: Annotated[int | None, typer.Option(help="Tree size; default: the current size.")] = None,
+    size: Annotated[
+        int | None, typer.Option(help="Tree size; default: the newest signed checkpoint.")
+    ] = None,
 ) -> None:
-    """Print an inclusion proof for the entry at POSITION, as JSON."""
-    with _context() as (_, db, _keys, _keyring):
+    """Print an inclusion proof for the entry at POSITION, as JSON, checked against the root."""
+    with _context() as (_, db, keys, _keyring):
 
         def prove(s: Session) -> dict[str, object]:
-            n = size or tree.tree_size(s)
+            n, root, source = _signed_head(s, size, keys)
             if not 0 <= position < n:
                 raise typer.BadParameter(f"position must be below the tree size {n}")
             proof = tree.inclusion_proof(s, position, n)
-            leaf, root = tree.leaf_at(s, position), tree.root_at(s, n)
+            leaf = tree.leaf_at(s, position)
             if leaf is None:
                 raise typer.BadParameter(f"no leaf is stored at {position}: run audit verify")
             return {
@@ -189,6 +213,7 @@ def audit_prove(
                 "size": n,
                 "leaf_hash": leaf.hex(),
                 "root": root.hex(),
+                "root_from": source,
                 "proof": [p.hex() for p in proof],
                 "verified": merkle.verify_inclusion(position, n, leaf, proof, root),
             }
@@ -199,13 +224,14 @@ def audit_prove(
 @audit_app.command("consistency")
 def audit_consistency(old: int, new: int) -> None:
     """Print a consistency proof between tree sizes OLD and NEW, as JSON."""
-    with _context() as (_, db, _keys, _keyring):
+    with _context() as (_, db, keys, _keyring):
 
         def prove(s: Session) -> dict[str, object]:
             if not 0 <= old <= new <= tree.tree_size(s):
                 raise typer.BadParameter("need 0 <= OLD <= NEW <= current size")
             proof = tree.consistency_proof(s, old, new)
-            r1, r2 = tree.root_at(s, old), tree.root_at(s, new)
+            r1 = _signed_head(s, old, keys)[1] if old else merkle.EMPTY_ROOT
+            r2 = _signed_head(s, new, keys)[1] if new else merkle.EMPTY_ROOT
             return {
                 "old": old,
                 "new": new,

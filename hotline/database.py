@@ -12,13 +12,16 @@ PostgreSQL uses psycopg 3 with a connection pool sized for the expected concurre
 from __future__ import annotations
 
 import asyncio
+import os
+import stat
 import threading
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -51,9 +54,27 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def private_sqlite_file(url: str) -> None:
+    """Create the SQLite file (and its folder) readable by this user only, before SQLite does.
+
+    SQLite creates its journal and WAL files with the database file's permissions, so this
+    keeps all of them 0600 (the data is encrypted, but ids, dates and the audit trail are not).
+    """
+    path = make_url(url).database
+    if not path or path == ":memory:":
+        return
+    file = Path(path)
+    file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(file, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(fd)
+    if stat.S_IMODE(file.stat().st_mode) & 0o077:
+        file.chmod(0o600)
+
+
 def make_engine(url: str, *, pool_size: int = 32, max_overflow: int = 8) -> Engine:
     """An engine configured for SQLite or PostgreSQL."""
     if url.startswith("sqlite"):
+        private_sqlite_file(url)
         engine = create_engine(
             url,
             pool_size=pool_size,

@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from hotline.database import private_sqlite_file
+
 # alembic/ sits beside the packages in the repository (and in the Docker image).
 ALEMBIC_DIR = Path(__file__).resolve().parent.parent / "alembic"
 
@@ -26,6 +28,8 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at ``url`` up to ``revision``."""
+    if url.startswith("sqlite"):
+        private_sqlite_file(url)
     command.upgrade(alembic_config(url), revision)
 
 

@@ -182,3 +182,11 @@ def test_audit_erase_rotate_and_verify_from_the_command_line(
     broken = runner.invoke(app, ["audit", "verify"])
     assert broken.exit_code == 1
     assert "First bad position: 2" in broken.output
+
+
+def test_the_embedded_database_and_keys_are_private(env: dict[str, str]) -> None:
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    data = Path(env["HOTLINE_DATA_DIR"])
+
+    for name in ("hotline.db", "keys.json"):
+        assert (data / name).stat().st_mode & 0o077 == 0, name

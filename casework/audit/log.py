@@ -10,6 +10,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from casework.audit.leaf import LeafRecord, canonical_bytes
+from casework.audit.merkle import node_hash
 from casework.audit.models import AuditCheckpoint, AuditEvent, AuditNode
 from casework.audit.note import Verifier
 from casework.audit.verify import Verification, verify_log
@@ -121,3 +122,48 @@ def verify_export(
         verifier=verifier,
         stored_leaves=False,
     )
+
+
+def _first_bad_node(session: Session, level: int, count: int) -> int | None:
+    """Index of the first of ``count`` stored nodes at ``level`` that is missing or is not the
+    hash of its two children as stored one level down."""
+    below = session.connection().execute(
+        select(AuditNode.hash)
+        .where(AuditNode.level == level - 1)
+        .order_by(AuditNode.idx)
+        .limit(count * 2),
+        execution_options={"yield_per": _CHUNK},
+    )
+    stored = session.connection().execute(
+        select(AuditNode.idx, AuditNode.hash)
+        .where(AuditNode.level == level)
+        .order_by(AuditNode.idx)
+        .limit(count),
+        execution_options={"yield_per": _CHUNK},
+    )
+    children = iter(below.scalars())
+    seen = 0
+    for expected, (idx, digest) in enumerate(stored):
+        left, right = next(children, None), next(children, None)
+        if idx != expected or left is None or right is None:
+            return expected
+        if node_hash(bytes(left), bytes(right)) != bytes(digest):
+            return expected
+        seen = expected + 1
+    return None if seen == count else seen
+
+
+def check_stored_nodes(session: Session, size: int) -> int | None:
+    """Recompute every stored interior node from the level below; the first leaf position
+    under the lowest node that is wrong or missing, or None when all are right.
+
+    Proofs are served from these nodes, so a damaged node would make proofs fail for auditors
+    even though every leaf is right; ``audit verify --nodes`` finds it first.
+    """
+    # Lowest level first: a wrong node also makes its parents disagree, but it is the first
+    # one to be wrong from below that is damaged.
+    for level in range(1, size.bit_length()):
+        index = _first_bad_node(session, level, size >> level)
+        if index is not None:
+            return index << level
+    return None

@@ -9,4 +9,9 @@ uses) and ``casework.ports.Signer`` (an Ed25519 key that signs remotely, e.g. Va
 field encryption, blind indexes and the audit trail only ever see the ports. Rotation then
 happens in the KMS; ``hotline keys rotate --rewrap-only`` re-wraps data keys to the new
 version.
+
+Several API hosts with local key files: every host must hold a new master key version
+before any host wraps with it, and ``add_version`` makes it current at once. Copy the rotated
+file to every host (they re-read it when it changes) before running ``keys rotate`` again,
+or use a shared provider (KMS/Vault), which is the production setup this port is shaped for.
 """

@@ -19,6 +19,7 @@ from casework.actors import SYSTEM, Actor
 from casework.audit import merkle, tree
 from casework.audit.leaf import LeafRecord
 from casework.audit.log import (
+    check_stored_nodes,
     checkpoint_notes,
     export_log,
     read_export,
@@ -496,3 +497,13 @@ def test_proofs_from_storage_verify(log_of_200: Database) -> None:
             assert merkle.verify_consistency(old, 200, tree.root_at(s, old), root, proof)
 
     log_of_200.run(check, write=False)
+
+
+def test_a_damaged_interior_node_is_found_by_the_deep_check(log_of_200: Database) -> None:
+    assert log_of_200.run(lambda s: check_stored_nodes(s, 200), write=False) is None
+    with _tampering(log_of_200) as conn:
+        conn.execute(
+            text("UPDATE audit_node SET hash = :h WHERE level = 3 AND idx = 5"), {"h": b"\x00" * 32}
+        )
+
+    assert log_of_200.run(lambda s: check_stored_nodes(s, 200), write=False) == 5 << 3
