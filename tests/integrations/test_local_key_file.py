@@ -39,7 +39,7 @@ def test_a_key_file_others_can_read_is_refused(tmp_path: Path, mode: int) -> Non
         _new(path, create=False)
 
 
-@pytest.mark.parametrize("content", ["", "{}", "[]", "{\"format\": \"other\"}", "not json"])
+@pytest.mark.parametrize("content", ["", "{}", "[]", '{"format": "other"}', "not json"])
 def test_a_malformed_key_file_is_refused(tmp_path: Path, content: str) -> None:
     path = tmp_path / "keys.json"
     path.write_text(content)
