@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import uuid
 from dataclasses import dataclass
 
@@ -54,9 +55,13 @@ def prepare_follow_up(idempotency_key: str | None) -> PreparedFollowUp:
     return PreparedFollowUp(code=code, code_hash=codes.hash_code(code), salt=salt)
 
 
-def key_hash(idempotency_key: str) -> str:
-    """How an Idempotency-Key is stored: its SHA-256, never the key itself."""
-    return hashlib.sha256(idempotency_key.encode()).hexdigest()
+def key_hash(secret: bytes, idempotency_key: str) -> str:
+    """How an Idempotency-Key is stored: a keyed hash, never the key itself.
+
+    Keyed (HMAC-SHA256 under a purpose key) so that a copy of the database cannot be used to
+    guess weak keys, which would give away the follow-up codes derived from them.
+    """
+    return hmac.new(secret, idempotency_key.encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -323,7 +328,7 @@ def _claim(
     if follow_up.salt is None:
         raise ValueError("an idempotent submission needs a derived follow-up code")
     request_hash = submission.fingerprint(keyring.purpose_key(session, "idempotency").secret)
-    hashed_key = key_hash(idempotency_key)
+    hashed_key = key_hash(keyring.purpose_key(session, "idempotency-key").secret, idempotency_key)
     claimed = insert_ignoring_conflict(
         session,
         IdempotencyRecord,
