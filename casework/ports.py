@@ -6,6 +6,7 @@ domain never knows which one it got.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -62,4 +63,58 @@ class Signer(Protocol):
 
     def sign(self, message: bytes) -> bytes:
         """A 64-byte Ed25519 signature of ``message``."""
+        ...
+
+
+class SendOutcome(enum.StrEnum):
+    """What happened to one attempt to hand a message to a provider."""
+
+    SENT = "sent"  # the provider took it
+    RETRY = "retry"  # a passing problem (rate limit, outage, network): try again later
+    OPTED_OUT = "opted_out"  # the recipient opted out: never retry, remember it
+    UNREACHABLE = "unreachable"  # e.g. a landline: never retry
+    REJECTED = "rejected"  # refused for another reason: dead-letter for a person to look at
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """The outcome, the provider's id for the message, and an error code (never content)."""
+
+    outcome: SendOutcome
+    provider_ref: str | None = None
+    error: str | None = None
+
+
+class SmsSender(Protocol):
+    """Sends one text message."""
+
+    def send(
+        self, *, to: str, body: str, status_callback: str | None, idempotency_key: str
+    ) -> SendResult:
+        """Hand a text to the provider; never raises for provider or network errors."""
+        ...
+
+
+@dataclass(frozen=True)
+class FetchedMedia:
+    """A downloaded media item, or why not."""
+
+    outcome: SendOutcome
+    content: bytes = b""
+    content_type: str | None = None
+    error: str | None = None
+
+    def __repr__(self) -> str:
+        return f"FetchedMedia({self.outcome.value}, {len(self.content)} bytes)"
+
+
+class MediaStore(Protocol):
+    """Where MMS media waits until we take it (the provider's store)."""
+
+    def fetch(self, url: str, *, max_bytes: int) -> FetchedMedia:
+        """Download one item (at most ``max_bytes``)."""
+        ...
+
+    def delete(self, url: str) -> SendOutcome:
+        """Remove it from the provider once we hold it."""
         ...

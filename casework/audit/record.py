@@ -30,6 +30,14 @@ class AuditAction(enum.StrEnum):
     KEYS_ROTATED = "keys.rotated"
     KEYS_RETIRED = "keys.retired"
     AUDIT_EXPORTED = "audit.exported"
+    SMS_RECEIVED = "sms.received"
+    SMS_OPTED_OUT = "sms.opted_out"
+    SMS_OPTED_IN = "sms.opted_in"
+    SMS_SILENCED = "sms.silenced"
+    SMS_STATUS = "sms.status"
+    OUTBOX_DELIVERED = "outbox.delivered"
+    OUTBOX_FAILED = "outbox.failed"
+    EVIDENCE_STORED = "evidence.stored"
 
 
 SYSTEM_PURPOSE = "audit"

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from casework.actors import Actor
 from casework.cases.models import Case, CaseEvent
-from casework.enums import CaseEventKind, CaseStatus
+from casework.enums import CaseEventKind, CaseStatus, Priority
 from casework.ids import new_id
 from casework.triage.rules import Assessment
 
@@ -77,3 +77,31 @@ def append_events(
     ]
     session.add_all(rows)
     return rows
+
+
+def raise_priority(
+    session: Session,
+    *,
+    case: Case,
+    to: Priority,
+    factors: list[str],
+    actor: Actor,
+    now: dt.datetime,
+) -> bool:
+    """Make a case more urgent (never less: lowering is a caseworker's reasoned decision)."""
+    if list(Priority).index(to) >= list(Priority).index(case.priority):
+        return False
+    case.priority = to
+    append_events(
+        session,
+        case=case,
+        now=now,
+        first_seq=next_event_seq(session, case),
+        events=[
+            NewEvent(
+                CaseEventKind.PRIORITY_ASSESSED, actor, {"priority": to.value, "factors": factors}
+            )
+        ],
+    )
+    session.flush()
+    return True

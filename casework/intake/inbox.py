@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from typing import Any
@@ -14,7 +15,7 @@ from casework.enums import Channel, InboxStatus
 from casework.ids import new_id
 from casework.intake.models import InboundMessage
 from casework.protection.fields import open_sealed, seal
-from casework.protection.keys import Keyring
+from casework.protection.keys import Keyring, SealingKey
 from casework.sql import insert_ignoring_conflict
 
 INBOX_PURPOSE = "inbox"
@@ -60,6 +61,60 @@ def record_inbound(
     return row, created
 
 
+def _key(session: Session, keyring: Keyring, message: InboundMessage) -> SealingKey:
+    if message.case_id is not None:
+        return keyring.case_key(session, message.case_id)
+    return keyring.purpose_key(session, INBOX_PURPOSE)
+
+
+def complete_inbound(
+    session: Session,
+    *,
+    keyring: Keyring,
+    message: InboundMessage,
+    case_key: SealingKey | None,
+    report_id: uuid.UUID | None,
+    response: str,
+    now: dt.datetime,
+) -> None:
+    """Mark an event processed, keep the answer given, and move it under its case's key."""
+    payload = read_inbound_payload(session, keyring=keyring, message=message)
+    key = case_key or keyring.purpose_key(session, INBOX_PURPOSE)
+    message.case_id = case_key.case_id if case_key else None
+    message.report_id = report_id
+    if payload is not None:
+        message.payload_ct = seal(
+            key,
+            table="inbound_message",
+            column="payload",
+            row_id=message.id,
+            plaintext=json.dumps(payload, sort_keys=True).encode(),
+        )
+    message.response_ct = seal(
+        key,
+        table="inbound_message",
+        column="response",
+        row_id=message.id,
+        plaintext=response.encode(),
+    )
+    message.status = InboxStatus.PROCESSED
+    message.processed_at = now
+    session.flush()
+
+
+def stored_response(session: Session, *, keyring: Keyring, message: InboundMessage) -> str | None:
+    """The answer given the first time this event arrived (None if it was never answered)."""
+    if message.response_ct is None:
+        return None
+    return open_sealed(
+        _key(session, keyring, message),
+        table="inbound_message",
+        column="response",
+        row_id=message.id,
+        ciphertext=message.response_ct,
+    ).decode()
+
+
 def read_inbound_payload(
     session: Session, *, keyring: Keyring, message: InboundMessage
 ) -> dict[str, Any] | None:
@@ -67,7 +122,7 @@ def read_inbound_payload(
     if message.payload_ct is None:
         return None
     plaintext = open_sealed(
-        keyring.purpose_key(session, INBOX_PURPOSE),
+        _key(session, keyring, message),
         table="inbound_message",
         column="payload",
         row_id=message.id,

@@ -80,8 +80,12 @@ class InboundMessage(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     channel: Mapped[Channel] = mapped_column(str_enum(Channel, "inbound_message_channel"))
     provider_message_id: Mapped[str] = mapped_column(String(64))
-    # The raw event as the provider sent it, sealed under the inbox key (NULL once erased).
+    # The raw event as the provider sent it: sealed under the inbox key on arrival, then under
+    # its case's key once it joined one (so erasing the case shreds it too).
     payload_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # What we answered, sealed the same way: a retry of the same event gets the same answer.
+    response_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    case_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
     status: Mapped[InboxStatus] = mapped_column(str_enum(InboxStatus, "inbound_message_status"))
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     processed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -182,7 +182,7 @@ def submit_report(
     session: Session,
     *,
     submission: ReportSubmission,
-    follow_up: PreparedFollowUp,
+    follow_up: PreparedFollowUp | None,
     clock: Clock,
     idempotency_key: str | None = None,
     idempotency_scope: str = "app",
@@ -193,6 +193,7 @@ def submit_report(
 
     With an ``idempotency_key`` the same key and content always give the same receipt (and
     never a second report); the same key with different content raises IdempotencyKeyReused.
+    Without ``follow_up`` no code is issued yet (see ``issue_follow_up``).
     The case gets its own data key; the child's words and phone number are sealed under it
     and the intake is an audit event, all in this transaction. Costs a handful of round
     trips: the claim, one lookup, the inserts.
@@ -200,6 +201,8 @@ def submit_report(
     now = clock.now()
     report_id = new_id()
     if idempotency_key is not None:
+        if follow_up is None:
+            raise ValueError("an idempotent submission needs its follow-up code up front")
         replay = _claim(
             session,
             keyring=keyring,
@@ -276,11 +279,12 @@ def submit_report(
             ),
         ],
     )
-    session.add(
-        FollowUpCredential(
-            id=new_id(), case=case, report=report, code_hash=follow_up.code_hash, created_at=now
+    if follow_up is not None:
+        session.add(
+            FollowUpCredential(
+                id=new_id(), case=case, report=report, code_hash=follow_up.code_hash, created_at=now
+            )
         )
-    )
     record_event(
         session,
         keyring=keyring,
@@ -303,9 +307,26 @@ def submit_report(
         case_id=case.id,
         report_id=report.id,
         reference=case.reference,
-        follow_up_code=follow_up.code,
+        follow_up_code=follow_up.code if follow_up else "",
         priority=case.priority,
     )
+
+
+def issue_follow_up(
+    session: Session, *, case_id: uuid.UUID, report_id: uuid.UUID, now: dt.datetime
+) -> str:
+    """Give a report its follow-up code now (channels that show it at the end); returns it."""
+    prepared = prepare_follow_up(None)
+    session.add(
+        FollowUpCredential(
+            id=new_id(),
+            case_id=case_id,
+            report_id=report_id,
+            code_hash=prepared.code_hash,
+            created_at=now,
+        )
+    )
+    return prepared.code
 
 
 def _claim(

@@ -22,7 +22,9 @@ from casework.audit.record import AuditAction, record_event
 from casework.cases.models import Case
 from casework.followup.models import FollowUpCredential
 from casework.intake.models import IdempotencyRecord, InboundMessage, Report
+from casework.outbox.models import OutboxMessage, OutboxStatus
 from casework.protection.keys import Keyring
+from casework.sms.models import SmsConversation
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,29 @@ def erase_case(
     session.execute(delete(FollowUpCredential).where(FollowUpCredential.case_id == case.id))
     # The keyed fingerprint of the submission goes too (a resend would make a new report).
     session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.report_id.in_(reports)))
+    # Nothing more goes out for it; its phone's conversation forgets the phone (a new text
+    # from it starts afresh).
     session.execute(
-        update(InboundMessage).where(InboundMessage.report_id.in_(reports)).values(payload_ct=None)
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.case_id == case.id,
+            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+        )
+        .values(status=OutboxStatus.CANCELLED, last_error="erased", lease_until=None)
+    )
+    session.execute(
+        update(SmsConversation)
+        .where(SmsConversation.case_id == case.id)
+        .values(phone_index=None, phone_ct=None, case_id=None, report_id=None)
+    )
+    session.execute(
+        update(OutboxMessage).where(OutboxMessage.case_id == case.id).values(phone_index=None)
+    )
+    # Inbound events that joined the case are sealed under its key already; drop them anyway.
+    session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.case_id == case.id)
+        .values(payload_ct=None, response_ct=None)
     )
     record_event(
         session,

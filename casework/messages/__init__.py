@@ -1,0 +1,1 @@
+"""Messages between a reporter and the caseworkers, and evidence the reporter sends."""

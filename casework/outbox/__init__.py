@@ -1,0 +1,1 @@
+"""The transactional outbox: everything that must happen later, written with its cause."""

@@ -1,0 +1,1 @@
+"""The SMS intake conversation: a few questions, then a line to the caseworkers."""
