@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,14 +20,15 @@ from casework.ports import KeyProvider, Signer
 from casework.protection.keys import Keyring
 from hotline import __version__
 from hotline.app_api.routes import router as app_api_router
-from hotline.audit_runner import run_audit_loop
-from hotline.bootstrap import build_key_file, check_keys
+from hotline.bootstrap import build_key_file, build_worker, check_keys
 from hotline.database import Database
 from hotline.errors import JSON_PREFIXES, install_error_handlers
 from hotline.health import router as health_router
 from hotline.middleware import AccessLog, BodySizeLimit, SecurityHeaders
 from hotline.migrations import head_revision
 from hotline.settings import Settings, load_settings
+from hotline.sms.routes import router as sms_router
+from hotline.sms.simulator import router as simulator_router
 from hotline.webform.routes import router as webform_router
 
 _STATIC = Path(__file__).resolve().parent / "static"
@@ -56,7 +57,7 @@ def create_app(
 ) -> FastAPI:
     """Build the application. Pass ``database``/``clock``/``keys`` to share or control them.
 
-    ``background`` runs the audit sequencer and checkpoint signer inside this process.
+    ``background`` runs the worker (outbox, audit sequencer, periodic jobs) in this process.
     """
     settings = settings or load_settings()
     db = database or Database.from_settings(settings)
@@ -81,23 +82,20 @@ def create_app(
         if problem is not None:
             log.critical("keys do not match the database", extra={"problem": problem})
         app.state.key_problem = problem
-        tasks = []
+        stop = threading.Event()
+        thread = None
         if background:
-            tasks.append(
-                asyncio.create_task(
-                    run_audit_loop(
-                        db,
-                        signer=keys,
-                        clock=app_clock,
-                        every=settings.audit_sequence_seconds,
-                        checkpoint_every=settings.audit_checkpoint_seconds,
-                    )
-                )
+            # The embedded default has no separate worker process: the outbox, the audit
+            # sequencer and the periodic jobs run here, in a thread of their own.
+            worker = build_worker(settings, db=db, keyring=keyring, signer=keys, clock=app_clock)
+            thread = threading.Thread(
+                target=worker.run, args=(stop,), name="hotline-worker", daemon=True
             )
+            thread.start()
         yield
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        stop.set()
+        if thread is not None:
+            await run_in_threadpool(thread.join, 30)
         if owns_db:
             db.dispose()
 
@@ -118,6 +116,10 @@ def create_app(
     app.include_router(health_router)
     app.include_router(app_api_router)
     app.include_router(webform_router)
+    app.include_router(sms_router)
+    twilio = settings.twilio
+    if twilio is not None and twilio.simulated:
+        app.include_router(simulator_router)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
 
     # The last added is the outermost: every answer is logged and carries the security

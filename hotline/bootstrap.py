@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError
 
 from casework.audit.note import NoteError, Verifier, open_checkpoint, verifier_key
 from casework.audit.sequencer import latest_checkpoint
-from casework.ports import KeyUnavailable, Signer
+from casework.clock import Clock
+from casework.ports import (
+    FetchedMedia,
+    KeyUnavailable,
+    MediaStore,
+    SendOutcome,
+    SendResult,
+    Signer,
+    SmsSender,
+)
 from casework.protection.keys import Keyring
 from casework.protection.models import ROOT_KEY_ID, DataKey
 from hotline.database import Database
 from hotline.settings import Settings, SettingsError
+from hotline.worker import Worker, WorkerConfig
 from integrations.keys.local import KeyFileError, LocalKeyFile
+from integrations.twilio.sender import TwilioMediaStore, TwilioSmsSender
 
 
 def _has_encrypted_data(engine: Engine) -> bool:
@@ -69,3 +82,67 @@ def check_keys(db: Database, keys: Signer, keyring: Keyring) -> str | None:
                 "this database's audit checkpoints"
             )
     return None
+
+
+class SmsNotConfigured:
+    """Stands in for Twilio when SMS is not set up (production without HOTLINE_TWILIO_*)."""
+
+    def send(
+        self, *, to: str, body: str, status_callback: str | None, idempotency_key: str
+    ) -> SendResult:
+        """Refuse: the row is dead-lettered where an operator sees it."""
+        del to, body, status_callback, idempotency_key
+        return SendResult(SendOutcome.REJECTED, error="sms_not_configured")
+
+    def fetch(self, url: str, *, max_bytes: int) -> FetchedMedia:
+        """Refuse."""
+        del url, max_bytes
+        return FetchedMedia(SendOutcome.REJECTED, error="sms_not_configured")
+
+    def delete(self, url: str) -> SendOutcome:
+        """Refuse."""
+        del url
+        return SendOutcome.REJECTED
+
+
+def build_sms(settings: Settings) -> tuple[SmsSender, MediaStore]:
+    """The text sender and media store: Twilio (or the development simulator)."""
+    twilio = settings.twilio
+    if twilio is None:
+        missing = SmsNotConfigured()
+        return missing, missing
+    return (
+        TwilioSmsSender(
+            account_sid=twilio.account_sid,
+            auth_token=twilio.auth_token,
+            sender=twilio.sender,
+            api_base=twilio.api_base,
+        ),
+        TwilioMediaStore(
+            account_sid=twilio.account_sid, auth_token=twilio.auth_token, api_base=twilio.api_base
+        ),
+    )
+
+
+def build_worker(
+    settings: Settings, *, db: Database, keyring: Keyring, signer: Signer | None, clock: Clock
+) -> Worker:
+    """A worker wired to the configured adapters."""
+    sms, media = build_sms(settings)
+    return Worker(
+        db,
+        keyring=keyring,
+        clock=clock,
+        sms=sms,
+        media=media,
+        signer=signer,
+        config=WorkerConfig(
+            public_base_url=settings.public_base_url,
+            oncall_phones=settings.on_call,
+            batch=settings.worker_batch,
+            lease=dt.timedelta(seconds=settings.outbox_lease_seconds),
+            poll_seconds=settings.worker_poll_seconds,
+            audit_every=settings.audit_sequence_seconds,
+            checkpoint_every=settings.audit_checkpoint_seconds,
+        ),
+    )

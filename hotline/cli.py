@@ -171,10 +171,49 @@ def serve(
 
 def _register_operator_commands() -> None:
     from hotline.cli_ops import audit_app, cases_app, keys_app  # noqa: PLC0415
+    from hotline.sms.simulate import sms_app  # noqa: PLC0415
 
+    app.add_typer(sms_app, name="sms")
     app.add_typer(audit_app, name="audit")
     app.add_typer(keys_app, name="keys")
     app.add_typer(cases_app, name="cases")
 
 
 _register_operator_commands()
+
+
+worker_help = (
+    "Deliver the outbox and run the periodic jobs (audit sequencing, purges) until stopped."
+)
+
+
+@app.command(help=worker_help)
+def worker() -> None:
+    """Run a worker process (several may run at once)."""
+    import signal  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+
+    from casework.protection.keys import Keyring  # noqa: PLC0415
+    from hotline.bootstrap import build_key_file, build_worker, check_keys  # noqa: PLC0415
+    from hotline.database import Database  # noqa: PLC0415
+    from hotline.logging_setup import configure_logging  # noqa: PLC0415
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+    db = Database.from_settings(settings)
+    try:
+        keys = build_key_file(settings, engine=db.engine)
+    except SettingsError as exc:
+        typer.echo(f"Configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    keyring = Keyring(keys)
+    problem = check_keys(db, keys, keyring)
+    if problem is not None:
+        typer.echo(f"Refusing to start: {problem}.", err=True)
+        raise typer.Exit(2)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    typer.echo("Worker running.")
+    build_worker(settings, db=db, keyring=keyring, signer=keys, clock=SystemClock()).run(stop)
+    db.dispose()

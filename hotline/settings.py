@@ -8,6 +8,7 @@ value that looks like a placeholder stops start-up with a message naming the var
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -20,6 +21,22 @@ _PLACEHOLDER = re.compile(
     re.IGNORECASE,
 )
 _DEV_BASE_URL = "http://127.0.0.1:8000"
+
+
+DEV_TWILIO_SID = "AC" + "d" * 32
+DEV_ONCALL_PHONE = "+15005550009"  # the simulated on-call phone: GET /dev/phone/+15005550009
+DEV_TWILIO_TOKEN = "development-only-simulated-twilio"  # noqa: S105 - never used in production
+
+
+@dataclass(frozen=True)
+class TwilioSettings:
+    """The Twilio account in use (or the development simulator)."""
+
+    account_sid: str
+    auth_token: str = field(repr=False)
+    sender: str
+    api_base: str
+    simulated: bool
 
 
 class SettingsError(ValueError):
@@ -64,6 +81,21 @@ class Settings(BaseSettings):
         pattern=r"^[^\s+]+$",
         description="Name of the audit log in its checkpoints; default: <public host>/audit",
     )
+    twilio_account_sid: str | None = Field(default=None, pattern=r"^AC[0-9a-fA-F]{32}$")
+    twilio_auth_token: SecretStr | None = None
+    twilio_from: str | None = Field(
+        default=None,
+        pattern=r"^(\+[1-9][0-9]{6,14}|MG[0-9a-fA-F]{32})$",
+        description="Our number (E.164) or a Messaging Service SID",
+    )
+    twilio_api_base: str = "https://api.twilio.com"
+    sms_safe_word: str = Field(default="BANANA", min_length=3, max_length=20)
+    oncall_phones: list[str] = Field(
+        default_factory=list, description="E.164 numbers texted when a child is in danger"
+    )
+    worker_batch: int = Field(default=20, ge=1, le=500)
+    worker_poll_seconds: float = Field(default=0.5, gt=0, le=60)
+    outbox_lease_seconds: float = Field(default=60, ge=1, le=3600)
     audit_sequence_seconds: float = Field(default=0.5, gt=0, le=60)
     audit_checkpoint_seconds: float = Field(default=10.0, gt=0, le=3600)
 
@@ -112,6 +144,47 @@ class Settings(BaseSettings):
         if self.database_url is not None:
             return self.database_url.get_secret_value()
         return f"sqlite:///{(self.data_dir / 'hotline.db').as_posix()}"
+
+    @property
+    def twilio(self) -> TwilioSettings | None:
+        """Everything needed to talk to Twilio, or None when SMS is not set up.
+
+        In development with nothing configured, the built-in simulated phone network
+        (``/dev/twilio``) stands in for Twilio with a fixed development token.
+        """
+        if self.twilio_account_sid and self.twilio_auth_token and self.twilio_from:
+            return TwilioSettings(
+                account_sid=self.twilio_account_sid,
+                auth_token=self.twilio_auth_token.get_secret_value(),
+                sender=self.twilio_from,
+                api_base=self.twilio_api_base.rstrip("/"),
+                simulated=False,
+            )
+        if self.env == "development":
+            return TwilioSettings(
+                account_sid=DEV_TWILIO_SID,
+                auth_token=DEV_TWILIO_TOKEN,
+                sender="+15005550006",
+                api_base=f"{self.public_base_url}/dev/twilio",
+                simulated=True,
+            )
+        return None
+
+    @property
+    def on_call(self) -> list[str]:
+        """Who is texted when a child is in danger (a simulated phone in development)."""
+        twilio = self.twilio
+        if not self.oncall_phones and twilio is not None and twilio.simulated:
+            return [DEV_ONCALL_PHONE]
+        return list(self.oncall_phones)
+
+    @field_validator("oncall_phones")
+    @classmethod
+    def _e164(cls, phones: list[str]) -> list[str]:
+        for phone in phones:
+            if not re.fullmatch(r"\+[1-9][0-9]{6,14}", phone):
+                raise ValueError("on-call phones must be E.164 numbers like +359888123456")
+        return phones
 
     @property
     def key_path(self) -> Path:

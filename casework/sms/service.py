@@ -29,7 +29,7 @@ from casework.intake.models import Report
 from casework.intake.schemas import ReportSubmission
 from casework.intake.service import issue_follow_up, submit_report
 from casework.messages.models import CaseMessage, Direction
-from casework.outbox.models import OutboxKind
+from casework.outbox.models import OutboxKind, OutboxMessage
 from casework.outbox.service import cancel_to_phone, enqueue
 from casework.phones import normalise_phone
 from casework.protection.blind_index import phone_index
@@ -468,3 +468,25 @@ def queue_text_to_reporter(
     session.flush()
     session.get_one(CaseMessage, message_id).outbox_id = outbox_id
     return outbox_id
+
+
+def opt_out_by_outbox(session: Session, outbox_id: uuid.UUID, *, now: dt.datetime) -> bool:
+    """The provider reports the phone of one of our texts opted out: remember it."""
+    row = session.get(OutboxMessage, outbox_id)
+    if row is None or row.phone_index is None:
+        return False
+    conversation = session.scalars(
+        select(SmsConversation).where(SmsConversation.phone_index == row.phone_index)
+    ).first()
+    if conversation is None:
+        return False
+    conversation.opted_out_at = conversation.opted_out_at or now
+    cancel_to_phone(session, row.phone_index)
+    return True
+
+
+def conversation_for_phone(session: Session, phone_index_value: bytes) -> SmsConversation | None:
+    """The conversation a phone (blind index) has with us, if any."""
+    return session.scalars(
+        select(SmsConversation).where(SmsConversation.phone_index == phone_index_value)
+    ).first()

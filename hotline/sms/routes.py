@@ -1,0 +1,151 @@
+"""Twilio webhooks: inbound messages and delivery status callbacks.
+
+Every request's X-Twilio-Signature is checked against the configured public URL (never the
+Host header) over all form fields as sent; anything unsigned or wrongly signed is a 403 and
+there is no switch to turn that off. An inbound message is stored in the inbox under its
+MessageSid first: a retry gets the first answer again and makes nothing new.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+
+from casework.enums import Channel
+from casework.intake.inbox import complete_inbound, record_inbound, stored_response
+from casework.outbox.service import record_delivery_status
+from casework.sms.service import InboundSms, SmsPolicy, opt_out_by_outbox, receive
+from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep, require_working_keys
+from hotline.errors import ApiError
+from hotline.settings import Settings
+from integrations.twilio.signature import signature_is_valid
+from integrations.twilio.twiml import messages
+
+router = APIRouter(prefix="/twilio", tags=["twilio"], include_in_schema=False)
+
+# Where the phone is, by the carrier's reckoning: never kept.
+LOCATION_FIELDS = frozenset(
+    f"{side}{part}" for side in ("From", "To") for part in ("City", "State", "Zip", "Country")
+)
+_MESSAGE_SID = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
+_MAX_FIELDS = 120
+_TWIML = "application/xml"
+
+
+async def _signed_form(request: Request, settings: Settings) -> FormData:
+    """The form, if and only if Twilio signed exactly it for our public URL (403 otherwise)."""
+    try:
+        form = await request.form(max_files=0, max_fields=_MAX_FIELDS)
+    except HTTPException as exc:
+        if exc.status_code == 413:
+            raise
+        raise ApiError(400, "malformed_form", "The request body is not a valid form.") from None
+    twilio = settings.twilio
+    url = settings.public_base_url + request.url.path
+    if request.url.query:
+        url += "?" + request.url.query
+    if not signature_is_valid(
+        auth_token=twilio.auth_token if twilio else None,
+        url=url,
+        params=form,
+        signature=request.headers.get("X-Twilio-Signature"),
+        settings_header=request.headers.get("X-Twilio-Webhooks-Signature-Settings"),
+    ):
+        raise ApiError(403, "bad_signature", "This request is not signed by our Twilio account.")
+    return form
+
+
+def _one(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _inbound(form: FormData) -> InboundSms:
+    sid = _one(form, "MessageSid") or _one(form, "SmsSid")
+    if not _MESSAGE_SID.match(sid) or not _one(form, "From"):
+        raise ApiError(400, "not_a_message", "MessageSid and From are required.")
+    try:
+        count = min(int(_one(form, "NumMedia") or 0), 10)
+    except ValueError:
+        count = 0
+    media = tuple(
+        (
+            _one(form, f"MediaUrl{i}"),
+            _one(form, f"MediaContentType{i}") or "application/octet-stream",
+        )
+        for i in range(count)
+        if _one(form, f"MediaUrl{i}").startswith("https://")
+    )
+    return InboundSms(
+        message_sid=sid, phone=_one(form, "From"), body=_one(form, "Body"), media=media
+    )
+
+
+@router.post("/sms", dependencies=[Depends(require_working_keys)])
+async def inbound_sms(
+    request: Request, db: DbDep, keyring: KeyringDep, clock: ClockDep, settings: SettingsDep
+) -> Response:
+    """A text from a child (or anyone): answer at once with TwiML."""
+    form = await _signed_form(request, settings)
+    sms = _inbound(form)
+    payload: dict[str, Any] = {
+        k: v for k, v in form.multi_items() if k not in LOCATION_FIELDS and isinstance(v, str)
+    }
+    policy = SmsPolicy(safe_word=settings.sms_safe_word, emergency_number=settings.emergency_number)
+
+    def handle(session: Session) -> str:
+        now = clock.now()
+        row, created = record_inbound(
+            session,
+            channel=Channel.SMS,
+            provider_message_id=sms.message_sid,
+            payload=payload,
+            clock=clock,
+            keyring=keyring,
+        )
+        if not created:
+            return stored_response(session, keyring=keyring, message=row) or messages([])
+        handled = receive(session, keyring=keyring, clock=clock, sms=sms, policy=policy)
+        answer = messages(handled.replies)
+        complete_inbound(
+            session,
+            keyring=keyring,
+            message=row,
+            case_key=keyring.case_key(session, handled.case_id) if handled.case_id else None,
+            report_id=handled.report_id,
+            response=answer,
+            now=now,
+        )
+        return answer
+
+    return Response(await db.run_async(handle, write=True), media_type=_TWIML)
+
+
+@router.post("/sms/status", status_code=204, dependencies=[Depends(require_working_keys)])
+async def sms_status(
+    request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep
+) -> Response:
+    """Twilio tells us how a text we sent is doing; ``m`` in the URL names our outbox row."""
+    form = await _signed_form(request, settings)
+    try:
+        outbox_id = uuid.UUID(hex=request.query_params.get("m", ""))
+    except ValueError:
+        raise ApiError(
+            400, "unknown_message", "The callback does not name one of our messages."
+        ) from None
+    status = _one(form, "MessageStatus")
+    error_code = _one(form, "ErrorCode")
+
+    def handle(session: Session) -> None:
+        record_delivery_status(session, outbox_id, status)
+        if error_code == "21610":  # the phone said STOP: never text it again
+            opt_out_by_outbox(session, outbox_id, now=clock.now())
+
+    await db.run_async(handle, write=True)
+    return Response(status_code=204)

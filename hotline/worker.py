@@ -1,0 +1,288 @@
+"""The worker: delivers the outbox and runs the periodic jobs.
+
+``hotline worker`` runs it as its own process (several may run at once: rows are claimed with
+a lease, ``FOR UPDATE SKIP LOCKED`` on PostgreSQL); on the embedded default ``hotline serve``
+runs it in a thread. No transaction is open while it talks to Twilio.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import random
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from casework.actors import SYSTEM
+from casework.audit.record import AuditAction, record_event
+from casework.audit.sequencer import issue_checkpoint, sequence
+from casework.clock import Clock
+from casework.followup.service import purge_stale_throttles
+from casework.ids import new_id
+from casework.messages.models import Attachment
+from casework.outbox.models import OutboxKind, OutboxMessage
+from casework.outbox.service import Claimed, claim, mark_failed, mark_sent, retry_later
+from casework.ports import MediaStore, SendOutcome, SendResult, Signer, SmsSender
+from casework.protection.fields import seal
+from casework.protection.keys import Keyring
+from casework.sms.service import conversation_for_phone, may_text, opt_out_by_outbox
+from hotline.database import Database
+
+log = logging.getLogger("hotline.worker")
+
+MAX_MEDIA_BYTES = 5 * 1024 * 1024
+ALERT_TEXT = (
+    "Safeguarding hotline: a {priority} report ({reference}, by {channel}) needs someone now."
+)
+
+
+@dataclass
+class WorkerConfig:
+    """How the worker behaves."""
+
+    public_base_url: str
+    oncall_phones: list[str] = field(default_factory=list)
+    batch: int = 20
+    lease: dt.timedelta = dt.timedelta(seconds=60)
+    poll_seconds: float = 0.5
+    audit_every: float = 0.5
+    checkpoint_every: float = 10.0
+    purge_every: float = 3600.0
+
+
+class Worker:
+    """Claims due outbox rows, hands each to its adapter, settles the outcome."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        keyring: Keyring,
+        clock: Clock,
+        sms: SmsSender,
+        media: MediaStore,
+        signer: Signer | None,
+        config: WorkerConfig,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.db = db
+        self.keyring = keyring
+        self.clock = clock
+        self.sms = sms
+        self.media = media
+        self.signer = signer
+        self.config = config
+        self.rng = rng or random.Random()  # noqa: S311 - jitter for back-off, not a secret
+        self._last: dict[str, float] = {}
+
+    # ------------------------------------------------------------------ outbox
+    def deliver_due(self) -> int:
+        """Claim one batch and deliver it; returns how many rows were handled."""
+        claimed = self.db.run(
+            lambda s: claim(
+                s,
+                keyring=self.keyring,
+                now=self.clock.now(),
+                lease=self.config.lease,
+                batch=self.config.batch,
+            ),
+            write=True,
+        )
+        for item in claimed:
+            try:
+                self._deliver(item)
+            except Exception:  # one bad row must not stop the others; it is retried
+                log.exception("delivery failed", extra={"kind": item.kind.value})
+                self._retry_after_error(item)
+        return len(claimed)
+
+    def _retry_after_error(self, item: Claimed) -> None:
+        self.db.run(
+            lambda s: retry_later(
+                s, item.id, error="worker_error", now=self.clock.now(), rng=self.rng
+            ),
+            write=True,
+        )
+
+    def _deliver(self, item: Claimed) -> None:
+        if item.kind is OutboxKind.SMS:
+            self._text_reporter(item)
+        elif item.kind is OutboxKind.ALERT:
+            self._alert(item)
+        elif item.kind is OutboxKind.MEDIA_FETCH:
+            self._fetch_media(item)
+
+    def _status_callback(self, item: Claimed) -> str:
+        # Our id in the URL: Twilio echoes it with every status, and it is the idempotency key.
+        return f"{self.config.public_base_url}/twilio/sms/status?m={item.id.hex}"
+
+    def _text_reporter(self, item: Claimed) -> None:
+        def allowed(s: Session) -> bool:
+            # Checked again now: a STOP or the safe word may have come since it was queued.
+            row = s.get(OutboxMessage, item.id)
+            index = row.phone_index if row else None
+            return index is not None and may_text(conversation_for_phone(s, index))
+
+        if not self.db.run(allowed, write=False):
+            self.db.run(
+                lambda s: mark_failed(s, item.id, error="not_allowed", dead=False), write=True
+            )
+            return
+        result = self.sms.send(
+            to=str(item.payload["to"]),
+            body=str(item.payload["body"]),
+            status_callback=self._status_callback(item),
+            idempotency_key=item.idempotency_key,
+        )
+        self._settle(item, result)
+
+    def _alert(self, item: Claimed) -> None:
+        if not self.config.oncall_phones:
+            self.db.run(
+                lambda s: mark_failed(s, item.id, error="no_on_call_phone", dead=True), write=True
+            )
+            log.error("danger alert with nobody on call to text")
+            return
+        body = ALERT_TEXT.format(
+            **{k: item.payload.get(k, "?") for k in ("priority", "reference", "channel")}
+        )
+        results = [
+            self.sms.send(
+                to=phone,
+                body=body,
+                status_callback=self._status_callback(item),
+                idempotency_key=f"{item.idempotency_key}:{n}",
+            )
+            for n, phone in enumerate(self.config.oncall_phones)
+        ]
+        sent = [r for r in results if r.outcome is SendOutcome.SENT]
+        retry = [r for r in results if r.outcome is SendOutcome.RETRY]
+        if sent:
+            self._settle(item, sent[0])  # someone on call has it
+        elif retry:
+            self._settle(item, retry[0])
+        else:
+            self._settle(item, results[0])
+
+    def _settle(self, item: Claimed, result: SendResult) -> None:
+        now = self.clock.now()
+
+        def settle(s: Session) -> None:
+            if result.outcome is SendOutcome.SENT:
+                if mark_sent(s, item.id, provider_ref=result.provider_ref, now=now):
+                    self._audit(
+                        s, item, AuditAction.OUTBOX_DELIVERED, {"provider_ref": result.provider_ref}
+                    )
+            elif result.outcome is SendOutcome.RETRY:
+                retry_later(s, item.id, error=result.error or "retry", now=now, rng=self.rng)
+            else:
+                dead = result.outcome is SendOutcome.REJECTED
+                if mark_failed(s, item.id, error=result.error or result.outcome.value, dead=dead):
+                    self._audit(
+                        s, item, AuditAction.OUTBOX_FAILED, {"outcome": result.outcome.value}
+                    )
+                if result.outcome is SendOutcome.OPTED_OUT:
+                    opt_out_by_outbox(s, item.id, now=now)
+
+        self.db.run(settle, write=True)
+
+    def _audit(
+        self, s: Session, item: Claimed, action: AuditAction, details: dict[str, object]
+    ) -> None:
+        record_event(
+            s,
+            keyring=self.keyring,
+            action=action,
+            actor=SYSTEM,
+            object_type=f"outbox_{item.kind.value}",
+            object_id=str(item.id),
+            case_key=self.keyring.case_key_if_readable(s, item.case_id) if item.case_id else None,
+            details={"attempt": item.attempts, **details},
+            now=self.clock.now(),
+        )
+
+    def _fetch_media(self, item: Claimed) -> None:
+        url = str(item.payload["url"])
+        fetched = self.media.fetch(url, max_bytes=MAX_MEDIA_BYTES)
+        if fetched.outcome is not SendOutcome.SENT:
+            self._settle(item, SendResult(fetched.outcome, error=fetched.error))
+            return
+        now = self.clock.now()
+
+        def store(s: Session) -> None:
+            if item.case_id is None:
+                raise RuntimeError("a media job without its case")
+            existing = s.scalars(
+                select(Attachment.id).where(Attachment.source_ref == item.idempotency_key)
+            ).first()
+            if existing is None:  # a retry after a crash must not keep the picture twice
+                attachment_id = new_id()
+                key = self.keyring.case_key(s, item.case_id)
+                s.add(
+                    Attachment(
+                        id=attachment_id,
+                        case_id=item.case_id,
+                        message_id=uuid.UUID(str(item.payload["message_id"])),
+                        content_type=(fetched.content_type or str(item.payload["content_type"]))[
+                            :100
+                        ],
+                        size=len(fetched.content),
+                        sha256=hashlib.sha256(fetched.content).hexdigest(),
+                        content_ct=seal(
+                            key,
+                            table="attachment",
+                            column="content",
+                            row_id=attachment_id,
+                            plaintext=fetched.content,
+                        ),
+                        source_ref=item.idempotency_key,
+                        created_at=now,
+                    )
+                )
+                self._audit(
+                    s, item, AuditAction.EVIDENCE_STORED, {"attachment": str(attachment_id)}
+                )
+            mark_sent(s, item.id, provider_ref=None, now=now)
+
+        self.db.run(store, write=True)
+        if self.media.delete(url) is not SendOutcome.SENT:
+            log.warning("media kept as evidence but not deleted from the provider")
+
+    # ------------------------------------------------------------------ periodic jobs
+    def _due(self, name: str, every: float) -> bool:
+        now = time.monotonic()
+        if now - self._last.get(name, float("-inf")) < every:
+            return False
+        self._last[name] = now
+        return True
+
+    def periodic(self) -> None:
+        """The audit sequencer and checkpoints, and forgetting expired follow-up counters."""
+        if self.signer is not None and self._due("audit", self.config.audit_every):
+            while self.db.run(lambda s: sequence(s, batch=1000), write=True) == 1000:
+                pass
+            if self._due("checkpoint", self.config.checkpoint_every):
+                signer = self.signer
+                self.db.run(
+                    lambda s: issue_checkpoint(s, signer=signer, now=self.clock.now()), write=True
+                )
+        if self._due("purge", self.config.purge_every):
+            self.db.run(lambda s: purge_stale_throttles(s, clock=self.clock), write=True)
+
+    def run(self, stop: threading.Event) -> None:
+        """Work until ``stop`` is set."""
+        while not stop.is_set():
+            busy = False
+            try:
+                busy = self.deliver_due() > 0
+                self.periodic()
+            except Exception:  # the database may be away for a moment; try again soon
+                log.exception("worker cycle failed")
+            if not busy:
+                stop.wait(self.config.poll_seconds)
