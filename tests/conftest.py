@@ -155,3 +155,30 @@ def fresh_url(template_db: TemplateDatabase) -> str:
 @pytest.fixture(autouse=True)
 def _capture_all_logs(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
+
+
+@pytest.fixture
+def sms_settings(tmp_path: Path) -> Settings:
+    """Development settings with a Twilio account (its API base set by tests that send)."""
+    from tests.factories.sms import ACCOUNT, OUR_NUMBER, PUBLIC, TOKEN  # noqa: PLC0415
+
+    return Settings(
+        _env_file=None,
+        env="development",
+        data_dir=tmp_path,
+        public_base_url=PUBLIC,
+        twilio_account_sid=ACCOUNT,
+        twilio_auth_token=TOKEN,
+        twilio_from=OUR_NUMBER,
+        oncall_phones=["+359888000999"],
+    )
+
+
+@pytest.fixture
+def sms_client(
+    sms_settings: Settings, db: Database, clock: FixedClock, places: None, keys: LocalKeyFile
+) -> Iterator[TestClient]:
+    """The app with SMS set up, on the test's database and clock."""
+    app = create_app(sms_settings, database=db, clock=clock, keys=keys)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client

@@ -9,6 +9,7 @@ say back is returned; the caller answers with it at once (TwiML).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from dataclasses import dataclass, field
 
@@ -79,6 +80,22 @@ class Handled:
         return f"Handled({len(self.replies)} replies, case={self.case_id})"
 
 
+_E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+
+
+def _sender_phone(raw: str) -> str:
+    """The sender as E.164. The provider already gives E.164; a number the numbering plan
+    calls invalid (a new range, a test range) is still a child's phone: never drop the text."""
+    if _E164.match(raw):
+        return raw
+    try:
+        return normalise_phone(raw, default_region=None)
+    except InvalidInput:
+        return raw.strip()[
+            :32
+        ]  # an alphanumeric sender: keep the text, there is no one to text back
+
+
 def _language_of(phone: str) -> str | None:
     try:
         region = phonenumbers.region_code_for_number(phonenumbers.parse(phone, None))
@@ -141,10 +158,7 @@ def receive(
 ) -> Handled:
     """Handle one inbound text; returns what to reply (nothing for STOP and the safe word)."""
     now = clock.now()
-    try:
-        phone = normalise_phone(sms.phone, default_region=None)
-    except InvalidInput:
-        return Handled()  # not a phone we can ever answer; Twilio would not send this
+    phone = _sender_phone(sms.phone)
     index = phone_index(session, keyring, phone)
     conversation = _conversation(session, index, now)
     conversation.last_inbound_at = now
