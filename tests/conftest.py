@@ -160,7 +160,7 @@ def _capture_all_logs(caplog: pytest.LogCaptureFixture) -> None:
 @pytest.fixture
 def sms_settings(tmp_path: Path) -> Settings:
     """Development settings with a Twilio account (its API base set by tests that send)."""
-    from tests.factories.sms import ACCOUNT, OUR_NUMBER, PUBLIC, TOKEN  # noqa: PLC0415
+    from tests.factories.sms import ACCOUNT, OUR_NUMBER, PUBLIC, TOKEN
 
     return Settings(
         _env_file=None,

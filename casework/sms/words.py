@@ -137,5 +137,6 @@ REGION_LANGUAGE: Final = {
     "BG": "bg",
     "FR": "fr", "BE": "fr", "LU": "fr", "MC": "fr", "SN": "fr", "CI": "fr",
     "PH": "fil",
-    "GB": "en", "GG": "en", "JE": "en", "IM": "en", "IE": "en", "US": "en", "CA": "en", "AU": "en", "NZ": "en", "MT": "en",
+    "GB": "en", "GG": "en", "JE": "en", "IM": "en", "IE": "en",
+    "US": "en", "CA": "en", "AU": "en", "NZ": "en", "MT": "en",
 }  # fmt: skip

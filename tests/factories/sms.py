@@ -33,7 +33,7 @@ def sms_params(
     body: str,
     *,
     sid: str | None = None,
-    media: list[tuple[str, str]] = (),
+    media: tuple[tuple[str, str], ...] = (),
     **extra: str,
 ) -> dict[str, str]:  # type: ignore[assignment]
     """The form fields of an inbound message."""

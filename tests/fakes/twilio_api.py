@@ -15,6 +15,7 @@ number with ``errors``.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import re
@@ -136,7 +137,7 @@ class FakeTwilio:
             self.violations.extend(problems)
             return _error(400, 21604, "; ".join(problems))
         if self.delay:
-            time.sleep(self.delay)
+            await asyncio.sleep(self.delay)
         with self._lock:
             if self._failures:
                 status, code = self._failures.pop(0)

@@ -44,7 +44,7 @@ def test_a_text_is_sent_as_twilio_documents_it(fake: FakeTwilio) -> None:
     result = _send(_sender(fake))
 
     assert result.outcome is SendOutcome.SENT
-    assert result.provider_ref and result.provider_ref.startswith("SM")
+    assert (result.provider_ref or "").startswith("SM")
     assert fake.violations == []
     assert fake.messages[0]["To"] == CHILD
     assert fake.messages[0]["StatusCallback"].endswith("?m=k1")
