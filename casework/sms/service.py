@@ -42,6 +42,7 @@ from casework.sms.models import SmsConversation, Step
 from casework.sms.words import REGION_LANGUAGE, Keyword, keyword, mentions_danger
 from casework.sql import insert_ignoring_conflict
 from casework.taxonomy.repository import active_category_by_code
+from casework.triage.rules import assess_intake
 
 MAX_MEDIA = 10
 ALERT_AGAIN_AFTER = dt.timedelta(minutes=10)
@@ -290,6 +291,7 @@ def _message(
             case_key=case_key,
             phone=phone,
             result=replies_from,
+            now=now,
         )
     report_id = conversation.report_id
     if report_id is None:  # set together with the case above
@@ -342,6 +344,7 @@ def _apply(
     case_key: SealingKey,
     phone: str,
     result: Answer,
+    now: dt.datetime,
 ) -> None:
     """Write what an answer changes onto the conversation, the report and the case."""
     conversation.step = result.next_step
@@ -357,6 +360,15 @@ def _apply(
         category = active_category_by_code(session, result.category)
         if category is not None:
             report.category_id = case.category_id = category.id
+            triage = assess_intake(danger=report.immediate_danger, category_code=category.code)
+            raise_priority(
+                session,
+                case=case,
+                to=triage.priority,
+                factors=list(triage.factors),
+                actor=REPORTER,
+                now=now,
+            )
     if result.words:
         earlier = open_text(
             case_key,

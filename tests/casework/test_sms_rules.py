@@ -1,0 +1,115 @@
+"""The SMS rules as tables: keywords only as whole messages, yes/no, danger words, steps."""
+
+from __future__ import annotations
+
+import pytest
+
+from casework.enums import Danger
+from casework.sms import texts
+from casework.sms.conversation import answer, first_message
+from casework.sms.models import Step
+from casework.sms.words import Keyword, keyword, mentions_danger, yes_no_unsure
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("STOP", Keyword.STOP),
+        ("stop", Keyword.STOP),
+        (" Stop. ", Keyword.STOP),
+        ("STOPALL", Keyword.STOP),
+        ("unsubscribe", Keyword.STOP),
+        ("cancel", Keyword.STOP),
+        ("END", Keyword.STOP),
+        ("quit", Keyword.STOP),
+        ("START", Keyword.START),
+        ("unstop", Keyword.START),
+        ("HELP", Keyword.HELP),
+        ("info", Keyword.HELP),
+        ("banana", Keyword.SAFE_WORD),
+        ("BANANA!", Keyword.SAFE_WORD),
+        ("He won't stop hitting me", None),
+        ("please stop him", None),
+        ("help me", None),
+        ("I need help", None),
+        ("banana bread", None),
+        ("", None),
+    ],
+)
+def test_keywords_are_whole_messages(message: str, expected: Keyword | None) -> None:
+    assert keyword(message, safe_word="Banana") is expected
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("yes", Danger.YES), ("Y", Danger.YES), ("oui", Danger.YES), ("да", Danger.YES),
+        ("oo", Danger.YES), ("opo", Danger.YES), ("no", Danger.NO), ("non", Danger.NO),
+        ("не", Danger.NO), ("hindi", Danger.NO), ("not sure", Danger.UNKNOWN),
+        ("не знам", Danger.UNKNOWN), ("he is outside my door", None),
+    ],
+)  # fmt: skip
+def test_yes_no_in_every_language(message: str, expected: Danger | None) -> None:
+    assert yes_no_unsure(message) is expected
+
+
+@pytest.mark.parametrize(
+    ("message", "danger"),
+    [
+        ("he has a knife", True),
+        ("Il a un couteau", True),
+        ("Той има нож", True),
+        ("may baril siya", True),
+        ("I want to kill myself", True),
+        ("I am bleeding", True),
+        ("au secours", True),
+        ("My teacher hit me yesterday", False),
+        ("skills class was bad", False),  # "kill" inside a word
+        ("not right now", False),
+        ("I need help with bullying", False),
+    ],
+)
+def test_danger_words(message: str, danger: bool) -> None:
+    assert mentions_danger(message) is danger
+
+
+@pytest.mark.parametrize(
+    ("step", "message", "next_step", "fields"),
+    [
+        (Step.LANGUAGE, "3", Step.WHAT, {"language": "bg"}),
+        (Step.LANGUAGE, "Français", Step.WHAT, {"language": "fr"}),
+        (Step.LANGUAGE, "they hit me", Step.WHERE, {"language": "en", "words": "they hit me"}),
+        (Step.WHAT, "5", Step.WHERE, {"category": "corporal_punishment"}),
+        (Step.WHAT, "7", Step.WHERE, {"category": "self_harm"}),
+        (Step.WHAT, "my teacher", Step.WHERE, {"words": "my teacher"}),
+        (Step.WHERE, " Central School ", Step.DANGER, {"place": "Central School"}),
+        (Step.DANGER, "YES", Step.CONSENT, {"danger": Danger.YES}),
+        (
+            Step.DANGER,
+            "he is outside",
+            Step.CONSENT,
+            {"danger": Danger.UNKNOWN, "words": "he is outside"},
+        ),
+        (Step.CONSENT, "yes", Step.OPEN, {"consent": True, "complete": True}),
+        (Step.CONSENT, "no", Step.OPEN, {"consent": False, "complete": True}),
+        (
+            Step.CONSENT,
+            "maybe later",
+            Step.OPEN,
+            {"consent": False, "complete": True},
+        ),  # not a clear yes
+        (Step.OPEN, "more news", Step.OPEN, {"words": "more news", "ask": (texts.RECEIVED,)}),
+    ],
+)
+def test_each_step(step: Step, message: str, next_step: Step, fields: dict[str, object]) -> None:
+    result = answer(step, message)
+
+    assert result.next_step is next_step
+    for name, value in fields.items():
+        assert getattr(result, name) == value, name
+
+
+def test_first_message_asks_the_language_only_when_unknown() -> None:
+    assert first_message("hi", language=None).ask == (texts.ASK_LANGUAGE,)
+    assert first_message("hi", language="fil").ask == (texts.ASK_WHAT,)
+    assert first_message("hi", language="fil").words == "hi"
