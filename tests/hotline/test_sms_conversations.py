@@ -72,7 +72,9 @@ def test_a_whole_conversation_in_english(
     case, report = _case(db), _report(db)
     reference = re.search(r"HX-[0-9A-Z]{4}-[0-9A-Z]{3}", done)
     code = re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", done)
-    assert reference and code and reference.group() == case.reference
+    assert reference
+    assert code
+    assert reference.group() == case.reference
     assert case.priority is Priority.P2  # corporal punishment, re-triaged from the answer
     assert report.immediate_danger is Danger.NO
     assert report.contact_method is ContactMethod.SMS
@@ -204,7 +206,8 @@ def test_the_safe_word_silences_the_phone_at_once(
 def test_mms_pictures_are_queued_for_the_worker(sms_client: TestClient, db: Database) -> None:
     media = tuple(
         (
-            f"https://api.twilio.com/2010-04-01/Accounts/AC{'a1' * 16}/Messages/MM{'0' * 32}/Media/ME{i:032d}",
+            f"https://api.twilio.com/2010-04-01/Accounts/AC{'a1' * 16}"
+            f"/Messages/MM{'0' * 32}/Media/ME{i:032d}",
             "image/jpeg",
         )
         for i in range(12)
