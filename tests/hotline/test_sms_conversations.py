@@ -206,8 +206,10 @@ def test_the_safe_word_silences_the_phone_at_once(
 def test_mms_pictures_are_queued_for_the_worker(sms_client: TestClient, db: Database) -> None:
     media = tuple(
         (
-            f"https://api.twilio.com/2010-04-01/Accounts/AC{'a1' * 16}"
-            f"/Messages/MM{'0' * 32}/Media/ME{i:032d}",
+            (
+                f"https://api.twilio.com/2010-04-01/Accounts/AC{'a1' * 16}"
+                f"/Messages/MM{'0' * 32}/Media/ME{i:032d}"
+            ),
             "image/jpeg",
         )
         for i in range(12)
