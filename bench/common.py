@@ -49,6 +49,18 @@ def bench_database(backend: str, workdir: Path) -> Iterator[str]:
         admin.dispose()
 
 
+def prepare_database(url: str) -> None:
+    """Migrate a fresh database and add the demo schools (reports name one)."""
+    from hotline import migrations  # noqa: PLC0415 - only the benchmarks that need it pay
+    from hotline.database import Database, make_engine  # noqa: PLC0415
+    from hotline.demo import seed_places  # noqa: PLC0415
+
+    migrations.upgrade(url)
+    db = Database(make_engine(url, pool_size=1, max_overflow=0))
+    db.run(seed_places, write=True)
+    db.dispose()
+
+
 @contextmanager
 def server(args: list[str], env: dict[str, str], ready_path: str, port: int) -> Iterator[None]:
     """Run a server process on loopback until the block ends."""
@@ -86,27 +98,53 @@ def server(args: list[str], env: dict[str, str], ready_path: str, port: int) -> 
             proc.kill()
 
 
-def load(
-    port: int, path: str, body_file: Path, *, seconds: float, concurrency: int, key: bool
-) -> dict[str, Any]:
-    """Drive the server from a separate process; returns the load generator's figures."""
-    args = [
-        sys.executable,
-        "-m",
-        "bench.loadgen",
-        "--port",
-        str(port),
-        "--path",
-        path,
-        "--body-file",
-        str(body_file),
-        "--seconds",
-        str(seconds),
-        "--concurrency",
-        str(concurrency),
-    ]
+def loadgen_args(
+    port: int,
+    path: str,
+    body_file: Path | None = None,
+    *,
+    seconds: float,
+    concurrency: int,
+    key: bool = False,
+    twilio: tuple[str, str] | None = None,
+    rate: float | None = None,
+) -> list[str]:
+    """The command line of a load generator; ``twilio`` is (auth token, public base URL)."""
+    args = [sys.executable, "-m", "bench.loadgen", "--port", str(port), "--path", path]
+    args += ["--seconds", str(seconds), "--concurrency", str(concurrency)]
+    if body_file is not None:
+        args += ["--body-file", str(body_file)]
     if key:
         args.append("--idempotency-key")
+    if twilio is not None:
+        args += ["--twilio-token", twilio[0], "--public-url", twilio[1]]
+    if rate is not None:
+        args += ["--rate", str(rate)]
+    return args
+
+
+def load(
+    port: int,
+    path: str,
+    body_file: Path | None = None,
+    *,
+    seconds: float,
+    concurrency: int,
+    key: bool = False,
+    twilio: tuple[str, str] | None = None,
+    rate: float | None = None,
+) -> dict[str, Any]:
+    """Drive the server from a separate process; returns the load generator's figures."""
+    args = loadgen_args(
+        port,
+        path,
+        body_file,
+        seconds=seconds,
+        concurrency=concurrency,
+        key=key,
+        twilio=twilio,
+        rate=rate,
+    )
     out = subprocess.run(args, cwd=ROOT, capture_output=True, check=True, text=True)
     result: dict[str, Any] = json.loads(out.stdout)
     return result

@@ -23,10 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.common import bench_database, free_port, load, server
-from hotline import migrations
-from hotline.database import Database, make_engine
-from hotline.demo import seed_places
+from bench.common import bench_database, free_port, load, prepare_database, server
 
 REPORT = {
     "category": "corporal_punishment",
@@ -40,20 +37,13 @@ REPORT = {
 }
 
 
-def _prepare(url: str) -> None:
-    migrations.upgrade(url)
-    db = Database(make_engine(url, pool_size=1, max_overflow=0))
-    db.run(seed_places, write=True)
-    db.dispose()
-
-
 def bench_backend(
     backend: str, workdir: Path, *, seconds: float, concurrency: int, rounds: int
 ) -> dict[str, Any]:
     body_file = workdir / "report.json"
     body_file.write_text(json.dumps(REPORT))
     with bench_database(backend, workdir) as url:
-        _prepare(url)
+        prepare_database(url)
         hotline_port, baseline_port = free_port(), free_port()
         hotline_env = {
             "HOTLINE_DATABASE_URL": url,

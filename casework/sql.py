@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from casework.db import Base
+
+M = TypeVar("M", bound=Base)
 
 
 def insert_ignoring_conflict(
@@ -28,3 +30,22 @@ def insert_ignoring_conflict(
         .returning(table.c[conflict_columns[0]])
     )
     return session.execute(stmt).first() is not None
+
+
+def insert_returning_new(
+    session: Session, model: type[M], values: dict[str, Any], conflict_columns: list[str]
+) -> M | None:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING the row: the new ORM object, or None.
+
+    One round trip where "insert, then select it back" would take two.
+    """
+    dialect = session.get_bind().dialect.name
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    stmt = (
+        module.insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=conflict_columns)
+        .returning(model)
+    )
+    row: M | None = session.scalars(stmt).first()
+    return row

@@ -16,7 +16,7 @@ from casework.ids import new_id
 from casework.intake.models import InboundMessage
 from casework.protection.fields import open_sealed, seal
 from casework.protection.keys import Keyring, SealingKey
-from casework.sql import insert_ignoring_conflict
+from casework.sql import insert_returning_new
 
 INBOX_PURPOSE = "inbox"
 
@@ -39,7 +39,7 @@ def record_inbound(
         row_id=row_id,
         plaintext=json.dumps(payload, sort_keys=True).encode(),
     )
-    created = insert_ignoring_conflict(
+    row = insert_returning_new(
         session,
         InboundMessage,
         {
@@ -52,13 +52,15 @@ def record_inbound(
         },
         ["channel", "provider_message_id"],
     )
-    row = session.scalars(
+    if row is not None:
+        return row, True
+    earlier = session.scalars(
         select(InboundMessage).where(
             InboundMessage.channel == channel,
             InboundMessage.provider_message_id == provider_message_id,
         )
     ).one()
-    return row, created
+    return earlier, False
 
 
 def _key(session: Session, keyring: Keyring, message: InboundMessage) -> SealingKey:

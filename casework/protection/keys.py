@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from casework.errors import DataErased, KeyUnavailable
@@ -140,14 +140,21 @@ class Keyring:
         row_id = new_id()
         values, secret = self._new_row(row_id=row_id, purpose="case", case_id=case_id, now=now)
         session.add(DataKey(**values))
-        return SealingKey(row_id, case_id, derive(secret, "hotline/fields/v1"))
+        key = SealingKey(row_id, case_id, derive(secret, "hotline/fields/v1"))
+        _session_keys(session)[case_id] = key
+        return key
 
     def case_key(self, session: Session, case_id: uuid.UUID) -> SealingKey:
         """The field key of a case; raises DataErased once the case was crypto-shredded."""
+        known = _session_keys(session).get(case_id)
+        if known is not None:
+            return known
         row = session.scalars(select(DataKey).where(DataKey.case_id == case_id)).one_or_none()
         if row is None:
             raise KeyUnavailable("this case has no data key")
-        return SealingKey(row.id, case_id, derive(self._unwrap(row), "hotline/fields/v1"))
+        key = SealingKey(row.id, case_id, derive(self._unwrap(row), "hotline/fields/v1"))
+        _session_keys(session)[case_id] = key
+        return key
 
     def case_key_if_readable(self, session: Session, case_id: uuid.UUID) -> SealingKey | None:
         """The case's field key, or None once the case was erased."""
@@ -165,8 +172,28 @@ class Keyring:
             return False
         row.wrapped = None
         row.destroyed_at = now
+        _session_keys(session).pop(case_id, None)
         with self._lock:  # drop every cached copy of this key
             for key in [k for k in self._cache if k[0] == row.id]:
                 del self._cache[key]
         session.flush()
         return True
+
+
+def _session_keys(session: Session) -> dict[uuid.UUID, SealingKey]:
+    """Case keys already read in this transaction: one data-key query per case per request.
+
+    Kept on the session (one transaction), so a key destroyed by another transaction is never
+    used past the end of the current one.
+    """
+    keys: dict[uuid.UUID, SealingKey] = session.info.setdefault(_SESSION_KEYS, {})
+    return keys
+
+
+_SESSION_KEYS = "hotline.case_keys"
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_session_keys(session: Session) -> None:
+    session.info.pop(_SESSION_KEYS, None)

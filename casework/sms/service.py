@@ -111,6 +111,15 @@ def _conversation(session: Session, index: bytes, now: dt.datetime) -> SmsConver
     Messages from one phone are handled one after another; two arriving together cannot both
     start a case.
     """
+    locked = (
+        select(SmsConversation)
+        .where(SmsConversation.phone_index == index)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    existing = session.scalars(locked).one_or_none()
+    if existing is not None:
+        return existing
     insert_ignoring_conflict(
         session,
         SmsConversation,
@@ -124,12 +133,8 @@ def _conversation(session: Session, index: bytes, now: dt.datetime) -> SmsConver
         },
         ["phone_index"],
     )
-    return session.scalars(
-        select(SmsConversation)
-        .where(SmsConversation.phone_index == index)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    # New, or created by a message from the same phone that arrived at the same moment.
+    return session.scalars(locked).one()
 
 
 def _audit(

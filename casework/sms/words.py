@@ -73,7 +73,8 @@ CATEGORY_CHOICES: Final = {
 DANGER_WORDS: Final = {
     "en": ["kill", "killing", "knife", "gun", "bleeding", "blood", "suicide", "dying",
            "going to die", "help me now", "can't breathe", "cant breathe", "emergency",
-           "hurting me now", "kill myself"],
+           "hurting me now", "hurting me right now", "hitting me now", "hitting me right now",
+           "kill myself"],
     "fr": ["tuer", "tue", "couteau", "arme", "pistolet", "saigne", "sang", "suicide", "mourir",
            "urgence", "au secours", "aidez-moi", "me tuer"],
     "bg": ["убие", "убия", "убива", "нож", "пистолет", "кърви", "кръв", "самоубийство",

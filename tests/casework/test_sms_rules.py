@@ -62,6 +62,8 @@ def test_yes_no_in_every_language(message: str, expected: Danger | None) -> None
         ("may baril siya", True),
         ("I want to kill myself", True),
         ("I am bleeding", True),
+        ("He is hurting me right now, please help", True),
+        ("he's hitting me now", True),
         ("au secours", True),
         ("My teacher hit me yesterday", False),
         ("skills class was bad", False),  # "kill" inside a word

@@ -69,6 +69,7 @@ class FakeTwilio:
     requests: int = 0
     effects: Counter[str] = field(default_factory=Counter)
     messages: list[dict[str, str]] = field(default_factory=list)
+    arrived: list[float] = field(default_factory=list)  # time.monotonic() of each message
     errors: dict[str, tuple[int, int]] = field(default_factory=dict)  # To -> (HTTP status, code)
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # media sid -> content
     deleted_media: list[str] = field(default_factory=list)
@@ -151,6 +152,7 @@ class FakeTwilio:
             self.effects[key] += 1
             if first:
                 self.messages.append(fields)
+                self.arrived.append(time.monotonic())
         sid = "SM" + secrets.token_hex(16)
         resource = dict.fromkeys(_MESSAGE_FIELDS)
         resource.update(
