@@ -62,6 +62,25 @@ def prepare_database(url: str) -> None:
 
 
 @contextmanager
+def background_process(args: list[str], env: dict[str, str]) -> Iterator[None]:
+    """Run a process (such as ``hotline worker``) until the block ends."""
+    proc = subprocess.Popen(
+        args, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        time.sleep(1)
+        if proc.poll() is not None:
+            raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "process died")
+        yield
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@contextmanager
 def server(args: list[str], env: dict[str, str], ready_path: str, port: int) -> Iterator[None]:
     """Run a server process on loopback until the block ends."""
     proc = subprocess.Popen(

@@ -3,9 +3,10 @@
     python -m bench.sms [--seconds 15] [--rounds 2] [--steady-seconds 30]
                         [--backends postgresql,sqlite]
 
-For each backend, on a fresh database, with the service running as ``hotline serve`` runs it
-(one uvicorn process, the worker in a thread) and Twilio's REST API played by the local fake
-(``tests/fakes/twilio_api.py``, on loopback):
+For each backend, on a fresh database, with the service running as deployed - one ``hotline
+serve`` process, and the worker in it on SQLite or as one ``hotline worker`` process on
+PostgreSQL - and Twilio's REST API played by the local fake (``tests/fakes/twilio_api.py``,
+on loopback):
 
 1. Throughput at concurrency 32, closed loop: signed webhooks playing whole children's
    conversations (first text, four answers, one later message; a fresh MessageSid each)
@@ -39,6 +40,7 @@ from sqlalchemy import create_engine, text
 
 from bench.common import (
     ROOT,
+    background_process,
     bench_database,
     free_port,
     load,
@@ -120,6 +122,7 @@ def bench_backend(
             "HOTLINE_TWILIO_API_BASE": fake.url,
             "HOTLINE_ONCALL_PHONES": json.dumps([ON_CALL]),
         }
+
         hotline_cmd = [sys.executable, "-m", "hotline", "serve", "--port", str(hotline_port)]
         baseline_cmd = [
             *(sys.executable, "-m", "uvicorn", "--factory", "bench.baseline_app:create_app"),
@@ -132,8 +135,13 @@ def bench_backend(
         }
         sms = (token, PUBLIC_URL)
         runs: dict[str, list[dict[str, Any]]] = {"baseline": [], "webhook": []}
+        # On SQLite `serve` runs the worker in its process; on PostgreSQL it is its own.
+        worker_cmd = [sys.executable, "-m", "hotline", "worker"]
+        if backend == "sqlite":
+            worker_cmd = [sys.executable, "-c", "import time; time.sleep(86400)"]
         with (
             server(hotline_cmd, hotline_env, "/readyz", hotline_port),
+            background_process(worker_cmd, hotline_env),
             server(baseline_cmd, baseline_env, "/baseline", baseline_port),
         ):
             for port, path in ((baseline_port, "/baseline-sms"), (hotline_port, "/twilio/sms")):

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from casework.clock import SystemClock
 from hotline import __version__
 from hotline.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:  # imported where used: `hotline version` must stay quick
+    from casework.protection.keys import Keyring
+    from hotline.database import Database
+    from integrations.keys.local import LocalKeyFile
 
 # Pretty tracebacks print local variables, which can hold a child's words: plain ones only.
 app = typer.Typer(
@@ -105,34 +110,13 @@ def demo() -> None:
     _seed_demo(settings)
 
 
-@app.command()
-def serve(
-    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
-    with_demo: Annotated[
-        bool, typer.Option("--demo", help="Seed demo data first (development only).")
-    ] = False,
-) -> None:
-    """Run the web service. On the embedded default (SQLite) the schema is migrated first."""
-    import uvicorn  # noqa: PLC0415
-
+def _open_for_service(settings: Settings) -> tuple[Database, LocalKeyFile, Keyring]:
+    """The database and keys, checked: migrated to this code's schema, keys that fit the data."""
     from casework.protection.keys import Keyring  # noqa: PLC0415
-    from hotline.app import create_app  # noqa: PLC0415
     from hotline.bootstrap import build_key_file, check_keys  # noqa: PLC0415
     from hotline.database import Database  # noqa: PLC0415
-    from hotline.logging_setup import configure_logging  # noqa: PLC0415
-    from hotline.migrations import current_revision, head_revision, upgrade  # noqa: PLC0415
+    from hotline.migrations import current_revision, head_revision  # noqa: PLC0415
 
-    settings = _settings()
-    configure_logging(settings.log_level)
-    if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        upgrade(settings.sqlalchemy_url)
-    if with_demo:
-        if settings.env == "production":
-            typer.echo("--demo is refused in production.", err=True)
-            raise typer.Exit(2)
-        _seed_demo(settings)
     db = Database.from_settings(settings)
     current = current_revision(db.engine)
     if current != head_revision():
@@ -153,13 +137,44 @@ def serve(
     if problem is not None:
         typer.echo(f"Refusing to start: {problem}.", err=True)
         raise typer.Exit(2)
+    return db, keys, keyring
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    with_demo: Annotated[
+        bool, typer.Option("--demo", help="Seed demo data first (development only).")
+    ] = False,
+) -> None:
+    """Run the web service. On the embedded default (SQLite) the schema is migrated first."""
+    import uvicorn  # noqa: PLC0415
+
+    from hotline.app import create_app  # noqa: PLC0415
+    from hotline.logging_setup import configure_logging  # noqa: PLC0415
+    from hotline.migrations import upgrade  # noqa: PLC0415
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        upgrade(settings.sqlalchemy_url)
+    if with_demo:
+        if settings.env == "production":
+            typer.echo("--demo is refused in production.", err=True)
+            raise typer.Exit(2)
+        _seed_demo(settings)
+    db, keys, _ = _open_for_service(settings)
     bind_host = host or settings.host
     bind_port = port or settings.port
     typer.echo(f"Safeguarding Hotline {__version__} on http://{bind_host}:{bind_port}/report")
     typer.echo(f"  API docs: http://{bind_host}:{bind_port}/docs")
+    if not settings.worker_in_serve:
+        typer.echo("  Outbox and audit sequencing: run `hotline worker` (not in this process).")
     sys.stdout.flush()
     uvicorn.run(
-        create_app(settings, database=db, keys=keys, background=True),
+        create_app(settings, database=db, keys=keys, background=settings.worker_in_serve),
         host=bind_host,
         port=bind_port,
         access_log=False,
@@ -193,24 +208,12 @@ def worker() -> None:
     import signal  # noqa: PLC0415
     import threading  # noqa: PLC0415
 
-    from casework.protection.keys import Keyring  # noqa: PLC0415
-    from hotline.bootstrap import build_key_file, build_worker, check_keys  # noqa: PLC0415
-    from hotline.database import Database  # noqa: PLC0415
+    from hotline.bootstrap import build_worker  # noqa: PLC0415
     from hotline.logging_setup import configure_logging  # noqa: PLC0415
 
     settings = _settings()
     configure_logging(settings.log_level)
-    db = Database.from_settings(settings)
-    try:
-        keys = build_key_file(settings, engine=db.engine)
-    except SettingsError as exc:
-        typer.echo(f"Configuration error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    keyring = Keyring(keys)
-    problem = check_keys(db, keys, keyring)
-    if problem is not None:
-        typer.echo(f"Refusing to start: {problem}.", err=True)
-        raise typer.Exit(2)
+    db, keys, keyring = _open_for_service(settings)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

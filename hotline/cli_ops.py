@@ -268,6 +268,23 @@ def audit_export(out: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------- keys
+@keys_app.command("init")
+def keys_init(path: Path) -> None:
+    """Create a new key file for production (mode 0600); refuses to replace an existing one.
+
+    Keep a copy somewhere safe and separate from database backups: without it, the data
+    cannot be read.
+    """
+    if path.exists():
+        typer.echo(
+            f"Refusing to overwrite {path}: it may hold the only copy of the keys.", err=True
+        )
+        raise typer.Exit(2)
+    keys = LocalKeyFile(path, create=True, signer_name="hotline/audit")
+    typer.echo(f"Created {path} with master key {keys.current_key_id()}.")
+    typer.echo("Set HOTLINE_KEY_FILE to this path; back it up apart from the database.")
+
+
 @keys_app.command("rotate")
 def keys_rotate(
     batch: Annotated[int, typer.Option(min=1, max=10_000)] = 500,

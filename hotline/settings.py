@@ -46,8 +46,9 @@ class SettingsError(ValueError):
 class Settings(BaseSettings):
     """Configuration of one hotline process."""
 
+    # An empty variable means "not set" (compose files pass optional ones through empty).
     model_config = SettingsConfigDict(
-        env_prefix="HOTLINE_", env_file=".env", extra="ignore", frozen=True
+        env_prefix="HOTLINE_", env_file=".env", extra="ignore", frozen=True, env_ignore_empty=True
     )
 
     env: Literal["development", "production"] = "development"
@@ -92,6 +93,11 @@ class Settings(BaseSettings):
     sms_safe_word: str = Field(default="BANANA", min_length=3, max_length=20)
     oncall_phones: list[str] = Field(
         default_factory=list, description="E.164 numbers texted when a child is in danger"
+    )
+    serve_runs_worker: bool | None = Field(
+        default=None,
+        description="Run the worker inside `hotline serve`; default: on SQLite only "
+        "(with PostgreSQL, run `hotline worker` processes)",
     )
     worker_batch: int = Field(default=20, ge=1, le=500)
     worker_poll_seconds: float = Field(default=0.5, gt=0, le=60)
@@ -200,6 +206,11 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         """True on the embedded default."""
         return self.sqlalchemy_url.startswith("sqlite")
+
+    @property
+    def worker_in_serve(self) -> bool:
+        """Whether `hotline serve` runs the worker in its own process."""
+        return self.is_sqlite if self.serve_runs_worker is None else self.serve_runs_worker
 
 
 def load_settings() -> Settings:

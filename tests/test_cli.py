@@ -83,6 +83,19 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _wait_ready(proc: subprocess.Popen[bytes], base: str) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert proc.poll() is None, "server exited"
+        assert time.monotonic() < deadline, "server did not become ready"
+        time.sleep(0.2)
+
+
 def test_serve_with_demo_starts_on_sqlite_and_takes_a_report(
     env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -96,16 +109,7 @@ def test_serve_with_demo_starts_on_sqlite_and_takes_a_report(
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, "server exited"
-            assert time.monotonic() < deadline, "server did not become ready"
-            time.sleep(0.2)
+        _wait_ready(proc, base)
         form = httpx.get(f"{base}/report", timeout=5)
         assert "Tell us what happened" in form.text
         sent = httpx.post(
@@ -190,3 +194,27 @@ def test_the_embedded_database_and_keys_are_private(env: dict[str, str]) -> None
 
     for name in ("hotline.db", "keys.json"):
         assert (data / name).stat().st_mode & 0o077 == 0, name
+
+
+def test_keys_init_makes_a_private_key_file_and_never_overwrites_one(
+    env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "secrets" / "keys.json"
+    created = runner.invoke(app, ["keys", "init", str(path)])
+    assert created.exit_code == 0, created.output
+    assert path.stat().st_mode & 0o077 == 0
+    before = path.read_bytes()
+
+    again = runner.invoke(app, ["keys", "init", str(path)])
+    assert again.exit_code == 2
+    assert "Refusing to overwrite" in again.output
+    assert path.read_bytes() == before
+
+    # Production uses the file as given (it never generates one) and the keys serve a database.
+    monkeypatch.setenv("HOTLINE_ENV", "production")
+    monkeypatch.setenv("HOTLINE_KEY_FILE", str(path))
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", f"sqlite:///{tmp_path / 'prod.db'}")
+    monkeypatch.setenv("HOTLINE_PUBLIC_BASE_URL", "https://hotline.example.org")
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    sequenced = runner.invoke(app, ["audit", "sequence"])
+    assert sequenced.exit_code == 0, sequenced.output

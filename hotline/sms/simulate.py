@@ -32,10 +32,21 @@ def _send(base: str, token: str, phone: str, to: str, text: str) -> list[str]:
     return [m.text or "" for m in ElementTree.fromstring(response.text).iter("Message")]  # noqa: S314
 
 
+def _inbox(base: str, number: str) -> list[dict[str, str]]:
+    messages: list[dict[str, str]] = httpx.get(f"{base}/dev/phone/{number}", timeout=5).json()[
+        "messages"
+    ]
+    return messages
+
+
 @sms_app.command("simulate")
 def simulate(
     message: str = typer.Argument(None, help="Text to send; leave out to chat interactively."),
-    phone: str = typer.Option("+359888000111", "--from", help="The simulated child's number."),
+    phone: str = typer.Option(
+        "+447400123456",
+        "--from",
+        help="The child's number (its country sets the language).",
+    ),
 ) -> None:
     """Send texts as a phone to the running local service and print what comes back."""
     settings = load_settings()
@@ -44,17 +55,19 @@ def simulate(
         typer.echo("The simulator only works in development without a Twilio account.", err=True)
         raise typer.Exit(2)
     base = settings.public_base_url
-    seen = len(httpx.get(f"{base}/dev/phone/{phone}", timeout=5).json()["messages"])
+    # The child's phone, and the on-call staff's phones that danger alerts go to.
+    phones = {phone: "hotline (text)", **dict.fromkeys(settings.on_call, "on-call phone got")}
+    seen = {number: len(_inbox(base, number)) for number in phones}
 
     def exchange(text: str) -> None:
-        nonlocal seen
         for reply in _send(base, twilio.auth_token, phone, twilio.sender, text):
             typer.echo(f"  hotline> {reply}")
-        time.sleep(0.5)  # texts from caseworkers arrive through the outbox
-        later = httpx.get(f"{base}/dev/phone/{phone}", timeout=5).json()["messages"]
-        for item in later[seen:]:
-            typer.echo(f"  hotline (text)> {item['body']}")
-        seen = len(later)
+        time.sleep(1.0)  # texts from caseworkers and alerts arrive through the outbox
+        for number, label in phones.items():
+            later = _inbox(base, number)
+            for item in later[seen[number] :]:
+                typer.echo(f"  {label}> {item['body']}")
+            seen[number] = len(later)
 
     if message:
         exchange(message)

@@ -105,3 +105,22 @@ def test_settings_do_not_read_the_environment_at_import() -> None:
     # Constructing twice with different environments gives different values: nothing cached.
     assert Settings(_env_file=None, port=1234).port == 1234
     assert Settings(_env_file=None).port == 8000
+
+
+def test_serve_runs_the_worker_itself_only_on_the_embedded_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_settings().worker_in_serve  # SQLite: nothing else would deliver the outbox
+
+    _set(monkeypatch, PROD_OK)
+    assert not load_settings().worker_in_serve  # PostgreSQL: `hotline worker` processes
+
+    monkeypatch.setenv("HOTLINE_SERVE_RUNS_WORKER", "true")
+    assert load_settings().worker_in_serve
+
+
+def test_an_empty_variable_means_not_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    _set(monkeypatch, {**PROD_OK, "HOTLINE_TWILIO_ACCOUNT_SID": "", "HOTLINE_TWILIO_FROM": ""})
+    settings = load_settings()
+
+    assert settings.twilio is None  # SMS not set up, rather than a start-up failure

@@ -1,0 +1,105 @@
+"""The simulated phone: a newcomer texts the running embedded service with no Twilio account."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from hotline.app import create_app
+from hotline.settings import DEV_ONCALL_PHONE, Settings
+from tests.factories.sms import ACCOUNT, OUR_NUMBER, TOKEN
+from tests.test_cli import _free_port, _wait_ready
+
+
+@pytest.fixture
+def running(tmp_path: Path) -> tuple[str, dict[str, str]]:
+    """`hotline serve --demo` on SQLite, as the README's first command runs it."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")} | {
+        "HOTLINE_DATA_DIR": str(tmp_path / "data"),
+        "HOTLINE_PORT": str(port),
+        "HOTLINE_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hotline", "serve", "--demo"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=tmp_path,
+    )
+    try:
+        _wait_ready(proc, env["HOTLINE_PUBLIC_BASE_URL"])
+        yield env["HOTLINE_PUBLIC_BASE_URL"], env
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _simulate(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "hotline", "sms", "simulate", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout
+
+
+def test_a_whole_conversation_and_a_danger_alert_through_the_simulated_phone(
+    running: tuple[str, dict[str, str]],
+) -> None:
+    base, env = running
+    replies = [
+        _simulate(env, text)
+        for text in ("My teacher hits us", "5", "Central Primary School", "no", "yes")
+    ]
+
+    assert "What happened?" in replies[0]
+    assert "Where did it happen?" in replies[1]
+    assert "in danger right now?" in replies[2]
+    assert "May we text you back" in replies[3]
+    assert re.search(r"Your reference is HX-[0-9A-Z]{4}-[0-9A-Z]{3}", replies[4])
+
+    danger = _simulate(env, "--from", "+447400123457", "he has a knife")
+    assert "112" in danger  # emergency guidance at once
+    deadline = time.monotonic() + 15
+    alerts: list[dict[str, str]] = []
+    while not alerts and time.monotonic() < deadline:  # the worker texts the on-call phone
+        alerts = httpx.get(f"{base}/dev/phone/{DEV_ONCALL_PHONE}", timeout=5).json()["messages"]
+        time.sleep(0.3)
+    assert alerts
+    assert "P1" in alerts[0]["body"]
+    assert "knife" not in alerts[0]["body"]  # the alert names the case, never the child's words
+
+
+def test_the_simulated_network_exists_only_in_development_without_a_twilio_account(
+    tmp_path: Path,
+) -> None:
+    def has_simulator(settings: Settings) -> bool:
+        with TestClient(create_app(settings)) as client:
+            return client.get(f"/dev/phone/{DEV_ONCALL_PHONE}").status_code == 200
+
+    development = Settings(_env_file=None, env="development", data_dir=tmp_path)
+    assert has_simulator(development)
+
+    with_account = Settings(
+        _env_file=None,
+        env="development",
+        data_dir=tmp_path,
+        twilio_account_sid=ACCOUNT,
+        twilio_auth_token=TOKEN,
+        twilio_from=OUR_NUMBER,
+    )
+    assert not has_simulator(with_account)
+    assert with_account.twilio is not None
+    assert not with_account.twilio.simulated
