@@ -83,16 +83,20 @@ def _seed_demo(settings: Settings) -> None:
 
 @maintenance_app.command("purge")
 def maintenance_purge() -> None:
-    """Forget follow-up attempt counters whose streak has expired."""
+    """Forget expired follow-up attempt counters and inbox answers past the retry window."""
     from casework.followup.service import purge_stale_throttles  # noqa: PLC0415
+    from casework.intake.inbox import forget_after_retry_window  # noqa: PLC0415
     from hotline.database import Database  # noqa: PLC0415
 
     db = Database.from_settings(_settings())
+    clock = SystemClock()
     try:
-        removed = db.run(lambda s: purge_stale_throttles(s, clock=SystemClock()), write=True)
+        removed = db.run(lambda s: purge_stale_throttles(s, clock=clock), write=True)
+        forgotten = db.run(lambda s: forget_after_retry_window(s, now=clock.now()), write=True)
     finally:
         db.dispose()
     typer.echo(f"Removed {removed} expired follow-up attempt counters.")
+    typer.echo(f"Forgot {forgotten} inbox answers and payloads past the retry window.")
 
 
 @app.command()

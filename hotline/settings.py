@@ -131,6 +131,11 @@ class Settings(BaseSettings):
         password = urlsplit(self.database_url.get_secret_value()).password
         if password is not None and _PLACEHOLDER.search(password):
             raise SettingsError("HOTLINE_DATABASE_URL has a placeholder password")
+        if self.twilio_account_sid and not self.oncall_phones:
+            raise SettingsError(
+                "HOTLINE_ONCALL_PHONES must name at least one phone in production when SMS is "
+                "set up: danger alerts go there"
+            )
         for name, value in self.secrets().items():
             if value is not None and _PLACEHOLDER.search(value.get_secret_value()):
                 raise SettingsError(f"HOTLINE_{name.upper()} looks like a placeholder")

@@ -25,9 +25,18 @@ from casework.audit.sequencer import issue_checkpoint, sequence
 from casework.clock import Clock
 from casework.followup.service import purge_stale_throttles
 from casework.ids import new_id
+from casework.intake.inbox import forget_after_retry_window
 from casework.messages.models import Attachment
 from casework.outbox.models import OutboxKind, OutboxMessage
-from casework.outbox.service import Claimed, claim, mark_failed, mark_sent, retry_later
+from casework.outbox.service import (
+    Claimed,
+    claim,
+    enqueue,
+    mark_failed,
+    mark_sent,
+    renew,
+    retry_later,
+)
 from casework.ports import MediaStore, SendOutcome, SendResult, Signer, SmsSender
 from casework.protection.fields import seal
 from casework.protection.keys import Keyring
@@ -96,16 +105,31 @@ class Worker:
         )
         for item in claimed:
             try:
-                self._deliver(item)
+                if self._still_mine(item):
+                    self._deliver(item)
             except Exception:  # one bad row must not stop the others; it is retried
                 log.exception("delivery failed", extra={"kind": item.kind.value})
                 self._retry_after_error(item)
         return len(claimed)
 
+    def _still_mine(self, item: Claimed) -> bool:
+        """Renew the lease just before acting; False if the row was taken over or cancelled."""
+        return self.db.run(
+            lambda s: renew(
+                s, item.id, attempt=item.attempts, now=self.clock.now(), lease=self.config.lease
+            ),
+            write=True,
+        )
+
     def _retry_after_error(self, item: Claimed) -> None:
         self.db.run(
             lambda s: retry_later(
-                s, item.id, error="worker_error", now=self.clock.now(), rng=self.rng
+                s,
+                item.id,
+                attempt=item.attempts,
+                error="worker_error",
+                now=self.clock.now(),
+                rng=self.rng,
             ),
             write=True,
         )
@@ -117,10 +141,14 @@ class Worker:
             self._alert(item)
         elif item.kind is OutboxKind.MEDIA_FETCH:
             self._fetch_media(item)
+        elif item.kind is OutboxKind.MEDIA_DELETE:
+            self._delete_media(item)
 
     def _status_callback(self, item: Claimed) -> str:
-        # Our id in the URL: Twilio echoes it with every status, and it is the idempotency key.
-        return f"{self.config.public_base_url}/twilio/sms/status?m={item.id.hex}"
+        # Our id in the URL: Twilio echoes it with every status, and it is the idempotency key;
+        # the attempt tells a late word about an earlier attempt from the current one.
+        base = self.config.public_base_url
+        return f"{base}/twilio/sms/status?m={item.id.hex}&a={item.attempts}"
 
     def _text_reporter(self, item: Claimed) -> None:
         def allowed(s: Session) -> bool:
@@ -131,7 +159,10 @@ class Worker:
 
         if not self.db.run(allowed, write=False):
             self.db.run(
-                lambda s: mark_failed(s, item.id, error="not_allowed", dead=False), write=True
+                lambda s: mark_failed(
+                    s, item.id, attempt=item.attempts, error="not_allowed", dead=False
+                ),
+                write=True,
             )
             return
         result = self.sms.send(
@@ -145,7 +176,10 @@ class Worker:
     def _alert(self, item: Claimed) -> None:
         if not self.config.oncall_phones:
             self.db.run(
-                lambda s: mark_failed(s, item.id, error="no_on_call_phone", dead=True), write=True
+                lambda s: mark_failed(
+                    s, item.id, attempt=item.attempts, error="no_on_call_phone", dead=True
+                ),
+                write=True,
             )
             log.error("danger alert with nobody on call to text")
             return
@@ -174,16 +208,21 @@ class Worker:
         now = self.clock.now()
 
         def settle(s: Session) -> None:
+            attempt = item.attempts
             if result.outcome is SendOutcome.SENT:
-                if mark_sent(s, item.id, provider_ref=result.provider_ref, now=now):
+                if mark_sent(
+                    s, item.id, attempt=attempt, provider_ref=result.provider_ref, now=now
+                ):
                     self._audit(
                         s, item, AuditAction.OUTBOX_DELIVERED, {"provider_ref": result.provider_ref}
                     )
             elif result.outcome is SendOutcome.RETRY:
-                retry_later(s, item.id, error=result.error or "retry", now=now, rng=self.rng)
+                error = result.error or "retry"
+                retry_later(s, item.id, attempt=attempt, error=error, now=now, rng=self.rng)
             else:
                 dead = result.outcome is SendOutcome.REJECTED
-                if mark_failed(s, item.id, error=result.error or result.outcome.value, dead=dead):
+                error = result.error or result.outcome.value
+                if mark_failed(s, item.id, attempt=attempt, error=error, dead=dead):
                     self._audit(
                         s, item, AuditAction.OUTBOX_FAILED, {"outcome": result.outcome.value}
                     )
@@ -248,11 +287,24 @@ class Worker:
                 self._audit(
                     s, item, AuditAction.EVIDENCE_STORED, {"attachment": str(attachment_id)}
                 )
-            mark_sent(s, item.id, provider_ref=None, now=now)
+                # Deleting it from the provider is a job of its own, queued with the evidence:
+                # retried until done, and it outlives an erasure of the case.
+                enqueue(
+                    s,
+                    keyring=self.keyring,
+                    kind=OutboxKind.MEDIA_DELETE,
+                    payload={"url": url},
+                    now=now,
+                )
+            mark_sent(s, item.id, attempt=item.attempts, provider_ref=None, now=now)
 
         self.db.run(store, write=True)
-        if self.media.delete(url) is not SendOutcome.SENT:
-            log.warning("media kept as evidence but not deleted from the provider")
+
+    def _delete_media(self, item: Claimed) -> None:
+        # Already gone counts as deleted (see the adapter); a refusal is dead-lettered.
+        outcome = self.media.delete(str(item.payload["url"]))
+        error = None if outcome is SendOutcome.SENT else f"delete_{outcome.value}"
+        self._settle(item, SendResult(outcome, error=error))
 
     # ------------------------------------------------------------------ periodic jobs
     def _due(self, name: str, every: float) -> bool:
@@ -274,6 +326,7 @@ class Worker:
                 )
         if self._due("purge", self.config.purge_every):
             self.db.run(lambda s: purge_stale_throttles(s, clock=self.clock), write=True)
+            self.db.run(lambda s: forget_after_retry_window(s, now=self.clock.now()), write=True)
 
     def run(self, stop: threading.Event) -> None:
         """Work until ``stop`` is set."""

@@ -103,3 +103,13 @@ def test_the_simulated_network_exists_only_in_development_without_a_twilio_accou
     assert not has_simulator(with_account)
     assert with_account.twilio is not None
     assert not with_account.twilio.simulated
+
+
+def test_the_simulated_network_answers_only_this_machine(tmp_path: Path) -> None:
+    app = create_app(Settings(_env_file=None, env="development", data_dir=tmp_path))
+    inbox = f"/dev/phone/{DEV_ONCALL_PHONE}"
+
+    with TestClient(app, client=("127.0.0.1", 50000)) as local:
+        assert local.get(inbox).status_code == 200
+    with TestClient(app, client=("203.0.113.9", 50000)) as remote:
+        assert remote.get(inbox).status_code == 404

@@ -95,6 +95,7 @@ def upgrade() -> None:
                 "sms",
                 "alert",
                 "media_fetch",
+                "media_delete",
                 name=op.f("ck_outbox_message_outbox_message_kind"),
                 native_enum=False,
                 create_constraint=True,

@@ -7,7 +7,7 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from casework.clock import Clock
@@ -19,6 +19,10 @@ from casework.protection.keys import Keyring, SealingKey
 from casework.sql import insert_returning_new
 
 INBOX_PURPOSE = "inbox"
+# How long a provider may retry a webhook and get the same answer. After it, the answer (which
+# may hold a new follow-up code) is forgotten, and so is the raw payload of anything that
+# never joined a case (STOP, HELP, the safe word: the sender's number and nothing else).
+RETRY_WINDOW = dt.timedelta(days=1)
 
 
 def record_inbound(
@@ -132,3 +136,23 @@ def read_inbound_payload(
     )
     payload: dict[str, Any] = json.loads(plaintext)
     return payload
+
+
+def forget_after_retry_window(session: Session, *, now: dt.datetime) -> int:
+    """Drop stored answers, and payloads outside any case, once retries are over."""
+    cutoff = now - RETRY_WINDOW
+    answers = session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.received_at < cutoff, InboundMessage.response_ct.is_not(None))
+        .values(response_ct=None)
+    )
+    caseless = session.execute(
+        update(InboundMessage)
+        .where(
+            InboundMessage.received_at < cutoff,
+            InboundMessage.case_id.is_(None),
+            InboundMessage.payload_ct.is_not(None),
+        )
+        .values(payload_ct=None)
+    )
+    return int(answers.rowcount) + int(caseless.rowcount)  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ class OutboxKind(enum.StrEnum):
     SMS = "sms"  # a text to a reporter
     ALERT = "alert"  # a text to the on-duty staff
     MEDIA_FETCH = "media_fetch"  # download an MMS picture, keep it as evidence
+    MEDIA_DELETE = "media_delete"  # delete a picture from the provider once we hold it
 
 
 class OutboxStatus(enum.StrEnum):

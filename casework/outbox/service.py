@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from casework.errors import DataErased
+from casework.errors import DataErased, KeyUnavailable
 from casework.ids import new_id
 from casework.outbox.models import OutboxKind, OutboxMessage, OutboxStatus
 from casework.protection.fields import open_sealed, seal
@@ -124,47 +124,98 @@ def claim(
         except DataErased:
             # Its case was erased while it waited: nothing to send, ever.
             row.status, row.lease_until, row.last_error = OutboxStatus.CANCELLED, None, "erased"
+        except (KeyUnavailable, ValueError) as exc:  # tampered, no key, not JSON
+            # One unreadable row must not stop the queue behind it (danger alerts included):
+            # set aside, visible, for an operator.
+            row.status, row.lease_until = OutboxStatus.DEAD, None
+            row.last_error = f"unreadable: {type(exc).__name__}"[:64]
     session.flush()
     return claimed
 
 
-def _opened(session: Session, keyring: Keyring, row: OutboxMessage) -> Claimed:
+def read_payload(session: Session, *, keyring: Keyring, message: OutboxMessage) -> dict[str, Any]:
+    """The opened payload of an outbox row (raises DataErased once its case was erased)."""
     key = (
-        keyring.case_key(session, row.case_id)
-        if row.case_id
+        keyring.case_key(session, message.case_id)
+        if message.case_id
         else keyring.purpose_key(session, _SYSTEM_PURPOSE)
     )
     payload: dict[str, Any] = json.loads(
         open_sealed(
-            key, table="outbox_message", column="payload", row_id=row.id, ciphertext=row.payload_ct
+            key,
+            table="outbox_message",
+            column="payload",
+            row_id=message.id,
+            ciphertext=message.payload_ct,
         )
     )
+    return payload
+
+
+def _opened(session: Session, keyring: Keyring, row: OutboxMessage) -> Claimed:
+    payload = read_payload(session, keyring=keyring, message=row)
     return Claimed(row.id, row.kind, row.idempotency_key, row.case_id, row.attempts, payload)
 
 
-def _settle(session: Session, message_id: uuid.UUID, **values: Any) -> bool:
-    # Only a row still being sent is settled: a cancelled one stays cancelled.
+def _still_held(message_id: uuid.UUID, attempt: int) -> Any:
+    # The claim is the attempt number: a worker whose lease ran out (and whose row another
+    # worker has claimed since) can no longer settle or renew it.
+    return (
+        (OutboxMessage.id == message_id)
+        & (OutboxMessage.status == OutboxStatus.SENDING)
+        & (OutboxMessage.attempts == attempt)
+    )
+
+
+def _settle(session: Session, message_id: uuid.UUID, attempt: int, **values: Any) -> bool:
+    # Only a row still held by this claim is settled: a cancelled one stays cancelled.
     result = session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.SENDING)
+        .where(_still_held(message_id, attempt))
         .values(lease_until=None, **values)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def renew(
+    session: Session, message_id: uuid.UUID, *, attempt: int, now: dt.datetime, lease: dt.timedelta
+) -> bool:
+    """Just before sending: True (and the lease extended) only if this claim still holds it.
+
+    A batch can outlast its lease; renewing per item keeps a slow batch from sending a row
+    that another worker has taken over, or that was cancelled (STOP, the safe word, erasure).
+    """
+    held = update(OutboxMessage).where(_still_held(message_id, attempt))
+    result = session.execute(held.values(lease_until=now + lease))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 def mark_sent(
-    session: Session, message_id: uuid.UUID, *, provider_ref: str | None, now: dt.datetime
+    session: Session,
+    message_id: uuid.UUID,
+    *,
+    attempt: int,
+    provider_ref: str | None,
+    now: dt.datetime,
 ) -> bool:
     """The receiver took it."""
     return _settle(
-        session, message_id, status=OutboxStatus.SENT, provider_ref=provider_ref, sent_at=now
+        session,
+        message_id,
+        attempt,
+        status=OutboxStatus.SENT,
+        provider_ref=provider_ref,
+        sent_at=now,
+        delivery_status=None,
     )
 
 
-def mark_failed(session: Session, message_id: uuid.UUID, *, error: str, dead: bool) -> bool:
+def mark_failed(
+    session: Session, message_id: uuid.UUID, *, attempt: int, error: str, dead: bool
+) -> bool:
     """It can never succeed (``dead=False``: a known permanent reason; ``True``: unknown)."""
     status = OutboxStatus.DEAD if dead else OutboxStatus.FAILED
-    return _settle(session, message_id, status=status, last_error=error[:64])
+    return _settle(session, message_id, attempt, status=status, last_error=error[:64])
 
 
 def backoff(attempts: int, rng: random.Random) -> dt.timedelta:
@@ -174,17 +225,24 @@ def backoff(attempts: int, rng: random.Random) -> dt.timedelta:
 
 
 def retry_later(
-    session: Session, message_id: uuid.UUID, *, error: str, now: dt.datetime, rng: random.Random
+    session: Session,
+    message_id: uuid.UUID,
+    *,
+    attempt: int,
+    error: str,
+    now: dt.datetime,
+    rng: random.Random,
 ) -> bool:
     """A passing failure: try again later, or dead-letter once out of attempts."""
     row = session.get(OutboxMessage, message_id)
-    if row is None or row.status is not OutboxStatus.SENDING:
+    if row is None or row.status is not OutboxStatus.SENDING or row.attempts != attempt:
         return False
     if row.attempts >= row.max_attempts:
-        return mark_failed(session, message_id, error=error, dead=True)
+        return mark_failed(session, message_id, attempt=attempt, error=error, dead=True)
     return _settle(
         session,
         message_id,
+        attempt,
         status=OutboxStatus.PENDING,
         last_error=error[:64],
         next_attempt_at=now + backoff(row.attempts, rng),
@@ -216,17 +274,40 @@ _DELIVERY_ORDER = {
     "failed": 4,
     "read": 5,
 }
+# Reported after the provider took the message: worth another attempt (63018: the channel's
+# rate limit). Any other failure code is final (30006 landline, 21610 opted out, ...).
+RETRY_DELIVERY_CODES = frozenset({"63018"})
 
 
-def record_delivery_status(session: Session, message_id: uuid.UUID, status: str) -> bool:
-    """Move a message's delivery status forward (never back); True if it changed."""
+def record_delivery_status(
+    session: Session,
+    message_id: uuid.UUID,
+    status: str,
+    *,
+    attempt: int | None,
+    error_code: str,
+    now: dt.datetime,
+    rng: random.Random,
+) -> bool:
+    """Move a message's delivery status forward (never back); True if it changed.
+
+    A failure reported this way re-queues the message when the code says it may pass, and
+    otherwise marks it failed. A word about an earlier attempt than the current one is ignored.
+    """
     rank = _DELIVERY_ORDER.get(status)
     row = session.get(OutboxMessage, message_id, with_for_update=True)
-    if rank is None or row is None:
+    if rank is None or row is None or (attempt is not None and attempt != row.attempts):
         return False
     current = _DELIVERY_ORDER.get(row.delivery_status or "", -1)
     if rank <= current:
         return False
     row.delivery_status = status
+    if status in {"failed", "undelivered"} and row.status is OutboxStatus.SENT:
+        row.last_error = f"{status}:{error_code or '?'}"[:64]
+        if error_code in RETRY_DELIVERY_CODES and row.attempts < row.max_attempts:
+            row.status, row.next_attempt_at = OutboxStatus.PENDING, now + backoff(row.attempts, rng)
+            row.delivery_status = None  # the next attempt starts its own progress
+        else:
+            row.status = OutboxStatus.FAILED
     session.flush()
     return True

@@ -22,7 +22,8 @@ from casework.audit.record import AuditAction, record_event
 from casework.cases.models import Case
 from casework.followup.models import FollowUpCredential
 from casework.intake.models import IdempotencyRecord, InboundMessage, Report
-from casework.outbox.models import OutboxMessage, OutboxStatus
+from casework.outbox.models import OutboxKind, OutboxMessage, OutboxStatus
+from casework.outbox.service import enqueue, read_payload
 from casework.protection.keys import Keyring
 from casework.sms.models import SmsConversation
 
@@ -39,6 +40,9 @@ def erase_case(
     session: Session, *, keyring: Keyring, case: Case, actor: Actor, reason: str, now: dt.datetime
 ) -> ErasureResult:
     """Crypto-shred one case, in the caller's transaction, and record it in the audit trail."""
+    # Pictures still waiting to be fetched from the provider: have them deleted there instead
+    # (the job is sealed under the system key, so it outlives the case key).
+    _delete_pending_media(session, keyring=keyring, case=case, now=now)
     destroyed = keyring.destroy_case_key(session, case.id, now=now)
     session.execute(update(Report).where(Report.case_id == case.id).values(phone_index=None))
     reports = select(Report.id).where(Report.case_id == case.id)
@@ -81,3 +85,25 @@ def erase_case(
         now=now,
     )
     return ErasureResult(reference=case.reference, already_erased=not destroyed)
+
+
+def _delete_pending_media(
+    session: Session, *, keyring: Keyring, case: Case, now: dt.datetime
+) -> None:
+    pending = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.case_id == case.id,
+            OutboxMessage.kind == OutboxKind.MEDIA_FETCH,
+            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+        )
+    ).all()
+    for job in pending:
+        url = read_payload(session, keyring=keyring, message=job).get("url")
+        if isinstance(url, str):
+            enqueue(
+                session,
+                keyring=keyring,
+                kind=OutboxKind.MEDIA_DELETE,
+                payload={"url": url},
+                now=now,
+            )

@@ -36,8 +36,22 @@ def first_message(text: str, *, language: str | None) -> Answer:
     return Answer(Step.WHAT, language=language, words=text, ask=(texts.ASK_WHAT,))
 
 
+# The question each step is waiting for.
+QUESTION: dict[Step, str] = {
+    Step.LANGUAGE: texts.ASK_LANGUAGE,
+    Step.WHAT: texts.ASK_WHAT,
+    Step.WHERE: texts.ASK_WHERE,
+    Step.DANGER: texts.ASK_DANGER,
+    Step.CONSENT: texts.ASK_CONSENT,
+    Step.OPEN: texts.RECEIVED,
+}
+
+
 def answer(step: Step, text: str) -> Answer:  # noqa: PLR0911 - one branch per step reads best
     """What ``text`` means at ``step``."""
+    if not text.strip():
+        # A picture without words answers nothing: stay, and ask the same question again.
+        return Answer(step, ask=(QUESTION[step],))
     word = normalise(text)
     if step is Step.LANGUAGE:
         chosen = LANGUAGE_CHOICES.get(word)

@@ -323,7 +323,8 @@ def _message(
     if replies_from.complete:
         code = issue_follow_up(session, case_id=case.id, report_id=report_id, now=now)
         replies.append(translate(language, texts.DONE, reference=case.reference, code=code))
-        # The code is never kept, not even sealed: it exists only as a hash.
+        # The code is kept only as a hash, and in the inbox's sealed answer for a provider's
+        # retry until the retry window ends (casework.intake.inbox.RETRY_WINDOW).
         kept.append(translate(language, texts.DONE, reference=case.reference, code="****"))
     for reply in kept:
         _record_message(session, case_key, Direction.OUTBOUND, reply, None, now)
@@ -514,6 +515,14 @@ def opt_out_by_outbox(session: Session, outbox_id: uuid.UUID, *, now: dt.datetim
     conversation.opted_out_at = conversation.opted_out_at or now
     cancel_to_phone(session, row.phone_index)
     return True
+
+
+def may_answer_again(session: Session, *, keyring: Keyring, phone: str) -> bool:
+    """Whether a provider's retry may be answered as before: not after STOP or the safe word."""
+    conversation = conversation_for_phone(
+        session, phone_index(session, keyring, _sender_phone(phone))
+    )
+    return conversation is None or conversation.may_receive
 
 
 def conversation_for_phone(session: Session, phone_index_value: bytes) -> SmsConversation | None:

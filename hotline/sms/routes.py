@@ -8,6 +8,7 @@ MessageSid first: a retry gets the first answer again and makes nothing new.
 
 from __future__ import annotations
 
+import random
 import re
 import uuid
 from typing import Any
@@ -20,7 +21,13 @@ from starlette.exceptions import HTTPException
 from casework.enums import Channel
 from casework.intake.inbox import complete_inbound, record_inbound, stored_response
 from casework.outbox.service import record_delivery_status
-from casework.sms.service import InboundSms, SmsPolicy, opt_out_by_outbox, receive
+from casework.sms.service import (
+    InboundSms,
+    SmsPolicy,
+    may_answer_again,
+    opt_out_by_outbox,
+    receive,
+)
 from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep, require_working_keys
 from hotline.errors import ApiError
 from hotline.settings import Settings
@@ -36,6 +43,7 @@ LOCATION_FIELDS = frozenset(
 _MESSAGE_SID = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
 _MAX_FIELDS = 120
 _TWIML = "application/xml"
+_JITTER = random.Random()  # noqa: S311 - spreads retries, not a secret
 
 
 async def _signed_form(request: Request, settings: Settings) -> FormData:
@@ -110,6 +118,10 @@ async def inbound_sms(
             keyring=keyring,
         )
         if not created:
+            # A provider's retry gets the first answer, unless the phone has since said STOP
+            # or the safe word: then nothing goes back.
+            if not may_answer_again(session, keyring=keyring, phone=sms.phone):
+                return messages([])
             return stored_response(session, keyring=keyring, message=row) or messages([])
         handled = receive(session, keyring=keyring, clock=clock, sms=sms, policy=policy)
         answer = messages(handled.replies)
@@ -141,9 +153,19 @@ async def sms_status(
         ) from None
     status = _one(form, "MessageStatus")
     error_code = _one(form, "ErrorCode")
+    attempt_text = request.query_params.get("a", "")
+    attempt = int(attempt_text) if attempt_text.isdigit() and len(attempt_text) < 4 else None
 
     def handle(session: Session) -> None:
-        record_delivery_status(session, outbox_id, status)
+        record_delivery_status(
+            session,
+            outbox_id,
+            status,
+            attempt=attempt,
+            error_code=error_code,
+            now=clock.now(),
+            rng=_JITTER,
+        )
         if error_code == "21610":  # the phone said STOP: never text it again
             opt_out_by_outbox(session, outbox_id, now=clock.now())
 

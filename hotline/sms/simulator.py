@@ -8,17 +8,30 @@ shows what comes back. Mounted only when no real Twilio account is configured in
 from __future__ import annotations
 
 import base64
+import ipaddress
 import secrets
 import threading
 from collections import defaultdict
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from hotline.deps import SettingsDep
 
-router = APIRouter(prefix="/dev", include_in_schema=False)
+
+def _loopback_only(request: Request) -> None:
+    """The simulated network answers this machine only (it shows every text it was given)."""
+    host = request.client.host if request.client else ""
+    try:
+        local = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        local = host == "testclient"  # Starlette's in-process test client
+    if not local:
+        raise HTTPException(status_code=404)
+
+
+router = APIRouter(prefix="/dev", include_in_schema=False, dependencies=[Depends(_loopback_only)])
 
 _lock = threading.Lock()
 _sent: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)

@@ -100,4 +100,6 @@ class TwilioMediaStore:
             return SendOutcome.RETRY
         if response.status_code in (204, 404):
             return SendOutcome.SENT
-        return SendOutcome.RETRY if response.status_code >= 500 else SendOutcome.REJECTED
+        if response.status_code >= 500 or response.status_code == 429:
+            return SendOutcome.RETRY
+        return SendOutcome.REJECTED

@@ -124,3 +124,20 @@ def test_an_empty_variable_means_not_set(monkeypatch: pytest.MonkeyPatch) -> Non
     settings = load_settings()
 
     assert settings.twilio is None  # SMS not set up, rather than a start-up failure
+
+
+def test_production_with_sms_needs_someone_on_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    _set(
+        monkeypatch,
+        {
+            **PROD_OK,
+            "HOTLINE_TWILIO_ACCOUNT_SID": "AC" + "1f" * 16,
+            "HOTLINE_TWILIO_AUTH_TOKEN": "a-real-looking-token-9f8e7d",
+            "HOTLINE_TWILIO_FROM": "+15005550006",
+        },
+    )
+    with pytest.raises(SettingsError, match="HOTLINE_ONCALL_PHONES"):
+        load_settings()
+
+    monkeypatch.setenv("HOTLINE_ONCALL_PHONES", '["+359888123456"]')
+    assert load_settings().on_call == ["+359888123456"]

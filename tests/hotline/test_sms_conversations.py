@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -12,15 +13,17 @@ from casework.cases.models import Case
 from casework.clock import FixedClock
 from casework.enums import ContactMethod, Danger, Priority
 from casework.i18n import translate
+from casework.intake.inbox import RETRY_WINDOW, forget_after_retry_window
 from casework.intake.models import Report
 from casework.messages.models import CaseMessage, Direction
 from casework.outbox.models import OutboxKind, OutboxMessage, OutboxStatus
+from casework.protection.fields import open_text
 from casework.protection.keys import Keyring
 from casework.sms import texts
 from casework.sms.models import SmsConversation, Step
 from casework.sms.service import queue_text_to_reporter
 from hotline.database import Database
-from tests.factories.sms import text
+from tests.factories.sms import replies, signed_post, sms_params, text
 from tests.helpers import content, count
 
 UK, BG, JP = "+447400123456", "+359888123456", "+819012345678"
@@ -100,15 +103,58 @@ def test_a_whole_conversation_in_english(
     assert inbound is not None
 
 
-def test_the_code_sent_at_the_end_is_never_kept(sms_client: TestClient, db: Database) -> None:
+def test_the_code_sent_at_the_end_is_kept_only_for_a_retry_then_forgotten(
+    sms_client: TestClient, db: Database, keyring: Keyring, clock: FixedClock
+) -> None:
     for answer in ("Someone takes my things", "3", "school", "no"):
         text(sms_client, UK, answer)
-    (done,) = text(sms_client, UK, "yes")
+    last = sms_params(UK, "yes")
+    (done,) = replies(signed_post(sms_client, "/twilio/sms", last).text)
     code = re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", done)
     assert code
 
-    bodies = db.run(lambda s: [m.body_ct for m in s.scalars(select(CaseMessage))], write=False)
-    assert all(code.group().encode() not in b for b in bodies)
+    def message_texts(s) -> list[str]:  # type: ignore[no-untyped-def]
+        key = keyring.case_key(s, s.scalars(select(Case.id)).one())
+        return [
+            open_text(key, table="case_message", column="body", row_id=m.id, ciphertext=m.body_ct)
+            for m in s.scalars(select(CaseMessage))
+        ]
+
+    kept = db.run(message_texts, write=False)
+    assert any("****" in body for body in kept)  # the caseworker sees that a code was sent
+    assert all(code.group() not in body for body in kept)
+    # A retry by Twilio within the window gets the same answer, code included...
+    assert replies(signed_post(sms_client, "/twilio/sms", last).text) == [done]
+
+    clock.advance(RETRY_WINDOW + dt.timedelta(minutes=1))
+    assert db.run(lambda s: forget_after_retry_window(s, now=clock.now()), write=True) > 0
+    # ...after it, nothing holds the code but its hash.
+    assert replies(signed_post(sms_client, "/twilio/sms", last).text) == []
+
+
+def test_a_retry_after_stop_or_the_safe_word_gets_no_answer(sms_client: TestClient) -> None:
+    first = sms_params(UK, "My teacher hits us")
+    assert replies(signed_post(sms_client, "/twilio/sms", first).text)
+    text(sms_client, UK, "BANANA")  # the safe word
+
+    assert replies(signed_post(sms_client, "/twilio/sms", first).text) == []
+
+
+def test_a_picture_without_words_does_not_answer_a_question(
+    sms_client: TestClient, db: Database
+) -> None:
+    for answer in ("Someone takes my things", "3", "school"):
+        text(sms_client, UK, answer)
+    picture = (
+        ("https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1", "image/jpeg"),
+    )
+
+    asked_again = text(sms_client, UK, "", media=picture)
+
+    assert asked_again == [translate("en", texts.ASK_DANGER)]
+    assert _conversation(db).step is Step.DANGER
+    text(sms_client, UK, "no")  # the question is still open, and this answers it
+    assert _report(db).immediate_danger is Danger.NO
 
 
 def test_a_whole_conversation_in_bulgarian_with_danger(

@@ -5,17 +5,28 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import random
+import uuid
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
 
+from casework.actors import SYSTEM
 from casework.audit.models import AuditEvent
 from casework.cases.models import Case
 from casework.clock import FixedClock
 from casework.messages.models import Attachment
 from casework.outbox.models import OutboxKind, OutboxMessage, OutboxStatus
-from casework.outbox.service import DEFAULT_MAX_ATTEMPTS, MAX_DELAY, claim, enqueue
+from casework.outbox.service import (
+    DEFAULT_MAX_ATTEMPTS,
+    MAX_DELAY,
+    claim,
+    enqueue,
+    mark_failed,
+    record_delivery_status,
+    renew,
+)
+from casework.protection.erasure import erase_case
 from casework.protection.fields import open_sealed
 from casework.protection.keys import Keyring
 from casework.sms.models import SmsConversation
@@ -128,7 +139,7 @@ def test_a_text_is_delivered_with_our_id_in_the_callback(
     assert fake.delivered_to(CHILD) == ["Hello, I am your caseworker."]
     assert (
         fake.messages[0]["StatusCallback"]
-        == f"https://hotline.example.org/twilio/sms/status?m={row.id.hex}"
+        == f"https://hotline.example.org/twilio/sms/status?m={row.id.hex}&a=1"
     )
     actions = wdb.run(lambda s: list(s.scalars(select(AuditEvent.action))), write=False)
     assert "outbox.delivered" in actions
@@ -297,7 +308,8 @@ def test_mms_pictures_are_kept_sealed_as_evidence_then_deleted_from_twilio(
     url = fake.add_media(picture, "image/jpeg")
     _converse(wdb, keyring, clock, ("look at this",), media=((url, "image/jpeg"),))
 
-    _worker(wdb, keyring, keys, clock, fake).deliver_due()
+    worker = _worker(wdb, keyring, keys, clock, fake)
+    worker.deliver_due()
 
     attachment = wdb.run(lambda s: s.scalars(select(Attachment)).one(), write=False)
     assert attachment.sha256 == hashlib.sha256(picture).hexdigest()
@@ -313,7 +325,10 @@ def test_mms_pictures_are_kept_sealed_as_evidence_then_deleted_from_twilio(
         )
         == picture
     )
-    assert fake.media == {}  # deleted from Twilio once we hold it
+    # Deleting it from Twilio is a job of its own, queued with the evidence...
+    assert fake.media != {}
+    worker.deliver_due()
+    assert fake.media == {}  # ...and done once we hold it
 
 
 def test_a_picture_over_5_mb_is_refused(
@@ -363,3 +378,125 @@ def test_system_outbox_payloads_are_sealed(
     )
 
     assert b"HX-AAAA-AAA" not in _row(wdb, message_id).payload_ct
+
+
+def test_a_worker_whose_lease_ran_out_can_neither_send_nor_settle_a_row_taken_over(
+    wdb: Database, keyring: Keyring, keys: LocalKeyFile, clock: FixedClock, fake: FakeTwilio
+) -> None:
+    row = _queued_text(wdb, keyring, clock)
+    (slow,) = wdb.run(
+        lambda s: claim(
+            s, keyring=keyring, now=clock.now(), lease=dt.timedelta(seconds=60), batch=5
+        ),
+        write=True,
+    )
+    clock.advance(dt.timedelta(seconds=61))  # the slow worker is still busy with its batch
+    assert _worker(wdb, keyring, keys, clock, fake).deliver_due() == 1  # another takes over
+
+    def slow_worker_comes_back(s) -> tuple[bool, bool]:  # type: ignore[no-untyped-def]
+        mine = renew(
+            s, slow.id, attempt=slow.attempts, now=clock.now(), lease=dt.timedelta(seconds=60)
+        )
+        settled = mark_failed(s, slow.id, attempt=slow.attempts, error="late", dead=True)
+        return mine, settled
+
+    assert wdb.run(slow_worker_comes_back, write=True) == (False, False)
+    assert _row(wdb, row.id).status is OutboxStatus.SENT
+    assert fake.requests == 1  # sent once, by the worker that held it
+
+
+def test_an_unreadable_row_is_set_aside_and_the_queue_behind_it_still_moves(
+    wdb: Database, keyring: Keyring, keys: LocalKeyFile, clock: FixedClock, fake: FakeTwilio
+) -> None:
+    def two_alerts(s) -> list[uuid.UUID]:  # type: ignore[no-untyped-def]
+        return [
+            enqueue(
+                s,
+                keyring=keyring,
+                kind=OutboxKind.ALERT,
+                payload={"reference": ref, "priority": "P1", "channel": "sms"},
+                now=clock.now(),
+            )
+            for ref in ("HX-AAAA-AAA", "HX-BBBB-BBB")
+        ]
+
+    broken, good = wdb.run(two_alerts, write=True)
+
+    def tamper(s) -> None:  # type: ignore[no-untyped-def]
+        row = s.get_one(OutboxMessage, broken)
+        row.payload_ct = row.payload_ct[:-1] + bytes([row.payload_ct[-1] ^ 1])
+
+    wdb.run(tamper, write=True)
+    worker = _worker(wdb, keyring, keys, clock, fake)
+    for _ in range(3):
+        worker.deliver_due()
+
+    assert (_row(wdb, broken).status, _row(wdb, broken).last_error) == (
+        OutboxStatus.DEAD,
+        "unreadable: TamperedField",
+    )
+    assert _row(wdb, good).status is OutboxStatus.SENT
+    assert ["HX-BBBB-BBB" in body for body in fake.delivered_to(ON_CALL)] == [True]
+
+
+def test_late_delivery_failures_retry_only_when_they_may_pass(
+    wdb: Database, keyring: Keyring, keys: LocalKeyFile, clock: FixedClock, fake: FakeTwilio
+) -> None:
+    rate_limited = _queued_text(wdb, keyring, clock)
+    worker = _worker(wdb, keyring, keys, clock, fake)
+    worker.deliver_due()
+
+    def callback(message_id, status, attempt, code) -> bool:  # type: ignore[no-untyped-def]
+        return wdb.run(
+            lambda s: record_delivery_status(
+                s,
+                message_id,
+                status,
+                attempt=attempt,
+                error_code=code,
+                now=clock.now(),
+                rng=random.Random(2),  # noqa: S311 - jitter in a test
+            ),
+            write=True,
+        )
+
+    assert callback(rate_limited.id, "sent", 1, "")
+    assert callback(rate_limited.id, "failed", 1, "63018")  # Twilio's rate limit: try again
+    again = _row(wdb, rate_limited.id)
+    assert (again.status, again.last_error) == (OutboxStatus.PENDING, "failed:63018")
+    clock.advance(MAX_DELAY)
+    worker.deliver_due()
+    assert _row(wdb, rate_limited.id).attempts == 2
+    assert not callback(rate_limited.id, "delivered", 1, "")  # about the first attempt: ignored
+    assert callback(rate_limited.id, "delivered", 2, "")
+    assert _row(wdb, rate_limited.id).delivery_status == "delivered"
+
+    landline = _queued_text(wdb, keyring, clock)
+    worker.deliver_due()
+    assert callback(landline.id, "undelivered", 1, "30006")
+    final = _row(wdb, landline.id)
+    assert (final.status, final.last_error) == (OutboxStatus.FAILED, "undelivered:30006")
+
+
+def test_erasing_a_case_has_its_pictures_deleted_from_twilio_not_fetched(
+    wdb: Database, keyring: Keyring, keys: LocalKeyFile, clock: FixedClock, fake: FakeTwilio
+) -> None:
+    url = fake.add_media(b"picture", "image/jpeg")
+    _converse(wdb, keyring, clock, ("look",), media=((url, "image/jpeg"),))
+
+    def erase(s) -> None:  # type: ignore[no-untyped-def]
+        erase_case(
+            s,
+            keyring=keyring,
+            case=s.scalars(select(Case)).one(),
+            actor=SYSTEM,
+            reason="test",
+            now=clock.now(),
+        )
+
+    wdb.run(erase, write=True)
+    _worker(wdb, keyring, keys, clock, fake).deliver_due()
+
+    assert fake.media == {}
+    assert fake.deleted_media
+    assert wdb.run(lambda s: s.scalars(select(Attachment)).all(), write=False) == []
