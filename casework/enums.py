@@ -79,6 +79,12 @@ class CaseEventKind(enum.StrEnum):
     REPORT_RECEIVED = "report_received"
     PRIORITY_ASSESSED = "priority_assessed"
     STATUS_CHANGED = "status_changed"
+    ASSIGNED = "assigned"
+    RESTRICTION_CHANGED = "restriction_changed"
+    NOTE_ADDED = "note_added"
+    MESSAGE_SENT = "message_sent"
+    ACCESS_GRANTED = "access_granted"
+    REFERRED = "referred"
 
 
 class InboxStatus(enum.StrEnum):

@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 from casework.audit.models import AuditCheckpoint, AuditEvent, AuditNode
-from casework.cases.models import Case, CaseEvent
+from casework.cases.models import Case, CaseEvent, CaseNote
 from casework.db import Base
 from casework.followup.models import FollowUpCredential, FollowUpThrottle
 from casework.intake.models import IdempotencyRecord, InboundMessage, Report
 from casework.messages.models import Attachment, CaseMessage
 from casework.outbox.models import OutboxMessage
+from casework.partners.models import Partner, PartnerApiKey, Referral
 from casework.places.models import Region, School
 from casework.protection.models import DataKey
 from casework.sms.models import SmsConversation
+from casework.staff.models import (
+    CaseAccessGrant,
+    LoginThrottle,
+    RecoveryCode,
+    StaffNotification,
+    StaffSchoolLink,
+    StaffSession,
+    StaffUser,
+    Team,
+    TeamMember,
+    TeamRegion,
+)
 from casework.taxonomy.models import Category
 
 __all__ = [
@@ -21,17 +34,31 @@ __all__ = [
     "AuditNode",
     "Base",
     "Case",
+    "CaseAccessGrant",
     "CaseEvent",
     "CaseMessage",
+    "CaseNote",
     "Category",
     "DataKey",
     "FollowUpCredential",
     "FollowUpThrottle",
     "IdempotencyRecord",
     "InboundMessage",
+    "LoginThrottle",
     "OutboxMessage",
+    "Partner",
+    "PartnerApiKey",
+    "RecoveryCode",
+    "Referral",
     "Region",
     "Report",
     "School",
     "SmsConversation",
+    "StaffNotification",
+    "StaffSchoolLink",
+    "StaffSession",
+    "StaffUser",
+    "Team",
+    "TeamMember",
+    "TeamRegion",
 ]

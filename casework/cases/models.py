@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Uuid
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.db import Base, UTCDateTime, str_enum
@@ -33,6 +33,14 @@ class Case(Base):
     language: Mapped[str] = mapped_column(String(8))
     opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     status_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # Whose it is: a member of staff, and the team whose queue it is in.
+    assigned_to_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("staff_user.id"), index=True
+    )
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
+    # Restricted (e.g. the accused works at the school): named users and supervisors only,
+    # never anyone linked to the school.
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False)
 
     reports: Mapped[list[Report]] = relationship(back_populates="case", lazy="raise")
     events: Mapped[list[CaseEvent]] = relationship(
@@ -71,3 +79,18 @@ class CaseEvent(Base):
 
     def __repr__(self) -> str:
         return f"CaseEvent({self.seq}, {self.kind.value})"
+
+
+class CaseNote(Base):
+    """A caseworker's note on a case (sealed under the case key)."""
+
+    __tablename__ = "case_note"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case.id"), index=True)
+    author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_user.id"))
+    body_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"CaseNote({self.id})"

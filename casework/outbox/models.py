@@ -19,6 +19,7 @@ class OutboxKind(enum.StrEnum):
     ALERT = "alert"  # a text to the on-duty staff
     MEDIA_FETCH = "media_fetch"  # download an MMS picture, keep it as evidence
     MEDIA_DELETE = "media_delete"  # delete a picture from the provider once we hold it
+    STAFF_NOTICE = "staff_notice"  # tell members of staff something (break-glass access...)
 
 
 class OutboxStatus(enum.StrEnum):

@@ -1,0 +1,1 @@
+"""Who may do what to which case: one pure policy, enforced in the queries."""

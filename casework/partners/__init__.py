@@ -1,0 +1,1 @@
+"""Partner organisations, their API keys, and the referrals they receive."""

@@ -1,0 +1,1 @@
+"""Staff identity: users, teams, passwords, TOTP, sessions and login throttling."""
