@@ -1,0 +1,262 @@
+"""Managing staff accounts: create, change password, disable, reset MFA, change role, teams.
+
+Every change is audited with who made it. A change to a password, the second factor or the
+role ends every session of that account at once. Password hashes are made by the caller
+(outside the transaction: argon2id is slow on purpose).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from casework.actors import Actor
+from casework.audit.record import AuditAction, record_event
+from casework.errors import InvalidInput, NotFound
+from casework.places.models import Region, School
+from casework.protection.keys import Keyring
+from casework.staff.models import (
+    RecoveryCode,
+    Role,
+    StaffSchoolLink,
+    StaffUser,
+    Team,
+    TeamMember,
+    TeamRegion,
+)
+from casework.staff.passwords import PasswordProblem, password_problem
+from casework.staff.sessions import revoke_all
+from casework.staff.signin import normalise_username
+
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+_PROBLEMS = {
+    PasswordProblem.TOO_SHORT: "Use at least 12 characters; a few unrelated words work well.",
+    PasswordProblem.TOO_LONG: "Use at most 128 characters.",
+    PasswordProblem.COMMON: "This password is one of the most common ones; choose another.",
+    PasswordProblem.GUESSABLE: "This password is too easy to guess; add more unrelated words.",
+    PasswordProblem.CONTAINS_USERNAME: "The password must not contain the username.",
+}
+
+
+def check_new_password(password: str, *, username: str) -> None:
+    """Raise InvalidInput (field ``password``) when a new password is not allowed."""
+    problem = password_problem(password, username=normalise_username(username))
+    if problem is not None:
+        raise InvalidInput("password", _PROBLEMS[problem])
+
+
+def _audit(
+    session: Session,
+    keyring: Keyring,
+    action: AuditAction,
+    *,
+    actor: Actor,
+    user: StaffUser,
+    details: dict[str, object],
+    now: dt.datetime,
+) -> None:
+    record_event(
+        session,
+        keyring=keyring,
+        action=action,
+        actor=actor,
+        object_type="staff_user",
+        object_id=str(user.id),
+        details=details,
+        now=now,
+    )
+
+
+def create_user(
+    session: Session,
+    *,
+    keyring: Keyring,
+    username: str,
+    display_name: str,
+    role: Role,
+    password_hash: str,
+    actor: Actor,
+    now: dt.datetime,
+    partner_id: uuid.UUID | None = None,
+) -> StaffUser:
+    """A new account (it must enrol TOTP at its first sign-in)."""
+    name = normalise_username(username)
+    if not _USERNAME.match(name):
+        raise InvalidInput("username", "Use 3 to 64 letters, digits, dots, dashes or underscores.")
+    if session.scalars(select(StaffUser.id).where(StaffUser.username == name)).first():
+        raise InvalidInput("username", "That username is taken.")
+    if (role is Role.PARTNER) != (partner_id is not None):
+        raise InvalidInput("partner", "A partner user belongs to exactly one partner.")
+    user = StaffUser(
+        username=name,
+        display_name=display_name.strip()[:120] or name,
+        role=role,
+        partner_id=partner_id,
+        password_hash=password_hash,
+        active=True,
+        created_at=now,
+        password_changed_at=now,
+    )
+    session.add(user)
+    session.flush()
+    _audit(
+        session,
+        keyring,
+        AuditAction.STAFF_USER_CREATED,
+        actor=actor,
+        user=user,
+        details={"role": role.value},
+        now=now,
+    )
+    return user
+
+
+def user_by_username(session: Session, username: str) -> StaffUser:
+    """An account by name (NotFound when there is none)."""
+    user = session.scalars(
+        select(StaffUser).where(StaffUser.username == normalise_username(username))
+    ).first()
+    if user is None:
+        raise NotFound("no such user")
+    return user
+
+
+def set_password(
+    session: Session,
+    *,
+    keyring: Keyring,
+    user: StaffUser,
+    password_hash: str,
+    actor: Actor,
+    now: dt.datetime,
+) -> None:
+    """A new password: every session of the account ends."""
+    user.password_hash = password_hash
+    user.password_changed_at = now
+    revoke_all(session, user.id, now=now)
+    _audit(
+        session,
+        keyring,
+        AuditAction.STAFF_PASSWORD_CHANGED,
+        actor=actor,
+        user=user,
+        details={},
+        now=now,
+    )
+
+
+def disable_user(
+    session: Session, *, keyring: Keyring, user: StaffUser, actor: Actor, now: dt.datetime
+) -> None:
+    """No more sign-ins; every session ends."""
+    user.active = False
+    revoke_all(session, user.id, now=now)
+    _audit(
+        session,
+        keyring,
+        AuditAction.STAFF_USER_DISABLED,
+        actor=actor,
+        user=user,
+        details={},
+        now=now,
+    )
+
+
+def reset_mfa(
+    session: Session, *, keyring: Keyring, user: StaffUser, actor: Actor, now: dt.datetime
+) -> None:
+    """Forget the second factor and recovery codes: enrolment again at the next sign-in."""
+    user.totp_secret_ct = None
+    user.totp_confirmed_at = None
+    user.totp_last_step = None
+    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    revoke_all(session, user.id, now=now)
+    _audit(
+        session, keyring, AuditAction.STAFF_MFA_RESET, actor=actor, user=user, details={}, now=now
+    )
+
+
+def set_role(
+    session: Session,
+    *,
+    keyring: Keyring,
+    user: StaffUser,
+    role: Role,
+    actor: Actor,
+    now: dt.datetime,
+) -> None:
+    """A new role; every session ends (the old role's access must not linger)."""
+    if role is Role.PARTNER or user.role is Role.PARTNER:
+        raise InvalidInput("role", "Partner accounts are separate accounts.")
+    before = user.role
+    user.role = role
+    revoke_all(session, user.id, now=now)
+    _audit(
+        session,
+        keyring,
+        AuditAction.STAFF_ROLE_CHANGED,
+        actor=actor,
+        user=user,
+        details={"from": before.value, "to": role.value},
+        now=now,
+    )
+
+
+def ensure_team(
+    session: Session, *, name: str, region_codes: list[str], national: bool = False
+) -> Team:
+    """A team covering these regions (created, or its regions replaced)."""
+    team = session.scalars(select(Team).where(Team.name == name)).first()
+    if team is None:
+        team = Team(name=name, national=national)
+        session.add(team)
+        session.flush()
+    team.national = national
+    regions = session.scalars(select(Region).where(Region.code.in_(region_codes))).all()
+    if len(regions) != len(set(region_codes)):
+        raise InvalidInput("regions", "Unknown region code.")
+    session.execute(delete(TeamRegion).where(TeamRegion.team_id == team.id))
+    session.add_all(TeamRegion(team_id=team.id, region_id=r.id) for r in regions)
+    session.flush()
+    return team
+
+
+def set_teams(
+    session: Session,
+    *,
+    keyring: Keyring,
+    user: StaffUser,
+    team_names: list[str],
+    actor: Actor,
+    now: dt.datetime,
+) -> None:
+    """The teams a member of staff belongs to (replacing the old ones)."""
+    teams = session.scalars(select(Team).where(Team.name.in_(team_names))).all()
+    if len(teams) != len(set(team_names)):
+        raise InvalidInput("teams", "Unknown team.")
+    session.execute(delete(TeamMember).where(TeamMember.user_id == user.id))
+    session.add_all(TeamMember(team_id=t.id, user_id=user.id) for t in teams)
+    _audit(
+        session,
+        keyring,
+        AuditAction.STAFF_TEAMS_CHANGED,
+        actor=actor,
+        user=user,
+        details={"teams": sorted(t.name for t in teams)},
+        now=now,
+    )
+    session.flush()
+
+
+def link_school(session: Session, *, user: StaffUser, school_code: str) -> None:
+    """Record that a member of staff is connected to a school (a conflict of interest)."""
+    school = session.scalars(select(School).where(School.code == school_code)).first()
+    if school is None:
+        raise InvalidInput("school", "Unknown school.")
+    if session.get(StaffSchoolLink, (user.id, school.id)) is None:
+        session.add(StaffSchoolLink(user_id=user.id, school_id=school.id))
+        session.flush()

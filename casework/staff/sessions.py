@@ -1,0 +1,127 @@
+"""Server-side staff sessions.
+
+The client holds a random 256-bit token (cookie or bearer); the database holds only its
+SHA-256, so a copy of the table opens nothing. A session is refused once revoked, past its
+absolute lifetime, or idle for longer than the idle timeout. Sign-in goes through a short
+pending stage (password accepted, waiting for TOTP or enrolment) that opens nothing else; the
+active session gets a new token (no session fixation). The CSRF token of a browser session is
+an HMAC of its token hash under a server key: nothing more to store, and useless elsewhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from casework.staff.models import SessionStage, StaffSession, StaffUser
+
+# last_seen_at is written at most this often: a page's dozen requests need not each write.
+_TOUCH_EVERY = dt.timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    """How long sessions last."""
+
+    idle: dt.timedelta = dt.timedelta(minutes=30)
+    absolute: dt.timedelta = dt.timedelta(hours=12)
+    pending: dt.timedelta = dt.timedelta(minutes=5)  # between password and second factor
+
+
+def token_hash(token: str) -> str:
+    """What the database keeps of a token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(
+    session: Session,
+    *,
+    user_id: uuid.UUID,
+    stage: SessionStage,
+    now: dt.datetime,
+    policy: SessionPolicy,
+) -> str:
+    """Start a session; returns the token (shown to the client once, never stored)."""
+    token = secrets.token_urlsafe(32)
+    lifetime = policy.absolute if stage is SessionStage.ACTIVE else policy.pending
+    session.add(
+        StaffSession(
+            token_hash=token_hash(token),
+            user_id=user_id,
+            stage=stage,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + lifetime,
+        )
+    )
+    session.flush()
+    return token
+
+
+def find_session(
+    session: Session, token: str, *, now: dt.datetime, policy: SessionPolicy
+) -> tuple[StaffSession, StaffUser] | None:
+    """The live session of ``token`` and its (active) user, or None."""
+    if not token or len(token) > 100:
+        return None
+    row = session.execute(
+        select(StaffSession, StaffUser)
+        .join(StaffUser, StaffUser.id == StaffSession.user_id)
+        .where(StaffSession.token_hash == token_hash(token))
+    ).first()
+    if row is None:
+        return None
+    staff_session, user = row.tuple()
+    if (
+        staff_session.revoked_at is not None
+        or now >= staff_session.expires_at
+        or (
+            staff_session.stage is SessionStage.ACTIVE
+            and now - staff_session.last_seen_at > policy.idle
+        )
+        or not user.active
+    ):
+        return None
+    return staff_session, user
+
+
+def touch(session: Session, staff_session: StaffSession, *, now: dt.datetime) -> None:
+    """Record activity (keeps an active session from idling out)."""
+    if now - staff_session.last_seen_at >= _TOUCH_EVERY:
+        staff_session.last_seen_at = now
+        session.flush()
+
+
+def revoke(session: Session, staff_session: StaffSession, *, now: dt.datetime) -> None:
+    """End one session."""
+    staff_session.revoked_at = staff_session.revoked_at or now
+    session.flush()
+
+
+def revoke_all(session: Session, user_id: uuid.UUID, *, now: dt.datetime) -> int:
+    """End every session of a user (password, MFA or role changed; account disabled)."""
+    result = session.execute(
+        update(StaffSession)
+        .where(StaffSession.user_id == user_id, StaffSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def csrf_token(secret: bytes, staff_session: StaffSession) -> str:
+    """The CSRF token of a browser session."""
+    return hmac.new(secret, staff_session.token_hash.encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_ok(secret: bytes, staff_session: StaffSession, presented: str | None) -> bool:
+    """Whether a state-changing browser request carries its session's CSRF token."""
+    return presented is not None and hmac.compare_digest(
+        csrf_token(secret, staff_session), presented
+    )
