@@ -39,7 +39,7 @@ class AuditAction(enum.StrEnum):
     OUTBOX_FAILED = "outbox.failed"
     EVIDENCE_STORED = "evidence.stored"
     # Staff sign-in and accounts
-    STAFF_PASSWORD_ACCEPTED = "staff.password_accepted"
+    STAFF_PASSWORD_ACCEPTED = "staff.password_accepted"  # noqa: S105 - an action name
     STAFF_LOGIN_FAILED = "staff.login_failed"
     STAFF_LOGIN_LOCKED = "staff.login_locked"
     STAFF_SIGNED_IN = "staff.signed_in"
@@ -47,7 +47,7 @@ class AuditAction(enum.StrEnum):
     STAFF_MFA_ENROLLED = "staff.mfa_enrolled"
     STAFF_RECOVERY_CODE_USED = "staff.recovery_code_used"
     STAFF_SIGNED_OUT = "staff.signed_out"
-    STAFF_PASSWORD_CHANGED = "staff.password_changed"
+    STAFF_PASSWORD_CHANGED = "staff.password_changed"  # noqa: S105 - an action name
     STAFF_USER_CREATED = "staff.user_created"
     STAFF_USER_DISABLED = "staff.user_disabled"
     STAFF_MFA_RESET = "staff.mfa_reset"

@@ -1,0 +1,329 @@
+"""Working on a case as a member of staff: notes, texting the reporter, assignment,
+restriction, and break-glass access.
+
+Each function takes a case already found through the policy (``find_case`` with the right
+action), writes the case's history and an audit event in the same transaction, and leaves
+anything that must reach someone later (a text, a notice) to the outbox.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import delete, exists, select
+from sqlalchemy.orm import Session
+
+from casework.access.policy import Action, may_globally
+from casework.access.scope import Principal, case_filter, conflicted
+from casework.audit.record import AuditAction, record_event
+from casework.cases.models import Case, CaseNote
+from casework.cases.service import NewEvent, append_events, next_event_seq
+from casework.enums import CaseEventKind
+from casework.errors import InvalidInput, NotFound
+from casework.outbox.models import OutboxKind
+from casework.outbox.service import enqueue
+from casework.protection.fields import seal_text
+from casework.protection.keys import Keyring
+from casework.sms.service import queue_text_to_reporter
+from casework.staff.models import (
+    CaseAccessGrant,
+    GrantKind,
+    Role,
+    StaffSchoolLink,
+    StaffUser,
+    Team,
+    TeamMember,
+    TeamRegion,
+)
+
+MAX_NOTE = 10_000
+MAX_TEXT = 640  # four SMS segments
+MIN_REASON = 10
+
+
+def _history(
+    session: Session,
+    principal: Principal,
+    case: Case,
+    kind: CaseEventKind,
+    data: dict[str, object],
+    now: dt.datetime,
+) -> None:
+    append_events(
+        session,
+        case=case,
+        events=[NewEvent(kind, principal.actor, dict(data))],
+        now=now,
+        first_seq=next_event_seq(session, case),
+    )
+
+
+def _audit(
+    session: Session,
+    keyring: Keyring,
+    principal: Principal,
+    case: Case,
+    action: AuditAction,
+    details: dict[str, object],
+    now: dt.datetime,
+) -> None:
+    record_event(
+        session,
+        keyring=keyring,
+        action=action,
+        actor=principal.actor,
+        object_type="case",
+        object_id=str(case.id),
+        case_key=keyring.case_key(session, case.id),
+        details=details,
+        now=now,
+    )
+
+
+def add_note(
+    session: Session,
+    *,
+    keyring: Keyring,
+    principal: Principal,
+    case: Case,
+    body: str,
+    now: dt.datetime,
+) -> uuid.UUID:
+    """A caseworker's note on the case (sealed)."""
+    text = body.strip()
+    if not text or len(text) > MAX_NOTE:
+        raise InvalidInput("body", f"Write a note of 1 to {MAX_NOTE} characters.")
+    note_id = uuid.uuid4()
+    session.add(
+        CaseNote(
+            id=note_id,
+            case_id=case.id,
+            author_id=principal.user_id,
+            body_ct=seal_text(
+                keyring.case_key(session, case.id),
+                table="case_note",
+                column="body",
+                row_id=note_id,
+                text=text,
+            ),
+            created_at=now,
+        )
+    )
+    _history(session, principal, case, CaseEventKind.NOTE_ADDED, {"note": str(note_id)}, now)
+    _audit(
+        session, keyring, principal, case, AuditAction.CASE_NOTE_ADDED, {"note": str(note_id)}, now
+    )
+    session.flush()
+    return note_id
+
+
+def text_reporter(
+    session: Session,
+    *,
+    keyring: Keyring,
+    principal: Principal,
+    case: Case,
+    body: str,
+    now: dt.datetime,
+) -> uuid.UUID:
+    """Queue a text to the case's reporter, only if they agreed and have not opted out."""
+    text = body.strip()
+    if not text or len(text) > MAX_TEXT:
+        raise InvalidInput("body", f"Write a message of 1 to {MAX_TEXT} characters.")
+    outbox_id = queue_text_to_reporter(session, keyring=keyring, case=case, body=text, now=now)
+    if outbox_id is None:
+        raise InvalidInput(
+            "body",
+            "This reporter cannot be texted: they did not agree, opted out, or silenced the phone.",
+        )
+    _history(session, principal, case, CaseEventKind.MESSAGE_SENT, {"outbox": str(outbox_id)}, now)
+    _audit(
+        session,
+        keyring,
+        principal,
+        case,
+        AuditAction.CASE_MESSAGE_SENT,
+        {"outbox": str(outbox_id)},
+        now,
+    )
+    return outbox_id
+
+
+def _is_conflicted(session: Session, user_id: uuid.UUID, case: Case) -> bool:
+    if not case.restricted or case.school_id is None:
+        return False
+    return session.get(StaffSchoolLink, (user_id, case.school_id)) is not None
+
+
+def assign(
+    session: Session,
+    *,
+    keyring: Keyring,
+    principal: Principal,
+    case: Case,
+    assignee_id: uuid.UUID | None,
+    team_id: int | None,
+    now: dt.datetime,
+) -> None:
+    """Give the case to a caseworker or supervisor and/or put it in a team's queue."""
+    if assignee_id is not None:
+        assignee = session.get(StaffUser, assignee_id)
+        if (
+            assignee is None
+            or not assignee.active
+            or assignee.role not in {Role.CASEWORKER, Role.SUPERVISOR}
+        ):
+            raise InvalidInput("assignee", "Assign to an active caseworker or supervisor.")
+        if _is_conflicted(session, assignee_id, case):
+            raise InvalidInput(
+                "assignee", "That person is linked to the school: a conflict of interest."
+            )
+    if team_id is not None and session.get(Team, team_id) is None:
+        raise InvalidInput("team", "No such team.")
+    case.assigned_to_id = assignee_id
+    case.team_id = team_id if team_id is not None else case.team_id
+    data: dict[str, object] = {
+        "assignee": str(assignee_id) if assignee_id else None,
+        "team": case.team_id,
+    }
+    _history(session, principal, case, CaseEventKind.ASSIGNED, data, now)
+    _audit(session, keyring, principal, case, AuditAction.CASE_ASSIGNED, data, now)
+    session.flush()
+
+
+def set_restriction(
+    session: Session,
+    *,
+    keyring: Keyring,
+    principal: Principal,
+    case: Case,
+    restricted: bool,
+    named_user_ids: list[uuid.UUID],
+    now: dt.datetime,
+) -> None:
+    """Restrict a case to named users and supervisors (or lift it); replaces the names."""
+    for user_id in named_user_ids:
+        user = session.get(StaffUser, user_id)
+        if user is None or user.role not in {Role.CASEWORKER, Role.SUPERVISOR}:
+            raise InvalidInput("named_users", "Name active caseworkers or supervisors.")
+        linked = (
+            case.school_id is not None
+            and session.get(StaffSchoolLink, (user_id, case.school_id)) is not None
+        )
+        if linked:
+            raise InvalidInput(
+                "named_users", "A named person is linked to the school: a conflict of interest."
+            )
+    case.restricted = restricted
+    session.execute(
+        delete(CaseAccessGrant).where(
+            CaseAccessGrant.case_id == case.id, CaseAccessGrant.kind == GrantKind.NAMED
+        )
+    )
+    if restricted:
+        session.add_all(
+            CaseAccessGrant(
+                case_id=case.id,
+                user_id=user_id,
+                kind=GrantKind.NAMED,
+                granted_by=principal.user_id,
+                created_at=now,
+            )
+            for user_id in dict.fromkeys(named_user_ids)
+        )
+    data: dict[str, object] = {
+        "restricted": restricted,
+        "named": sorted(str(u) for u in named_user_ids),
+    }
+    _history(session, principal, case, CaseEventKind.RESTRICTION_CHANGED, data, now)
+    _audit(session, keyring, principal, case, AuditAction.CASE_RESTRICTION_CHANGED, data, now)
+    session.flush()
+
+
+def break_glass(
+    session: Session,
+    *,
+    keyring: Keyring,
+    principal: Principal,
+    case_id: uuid.UUID,
+    reason: str,
+    minutes: int,
+    now: dt.datetime,
+) -> Case:
+    """Open a case outside one's scope for ``minutes``, with a reason; the region's
+    supervisors are told at once (through the outbox). Never for a conflict of interest."""
+    if not may_globally(principal.role, Action.BREAK_GLASS):
+        raise NotFound("no such case")
+    reason = reason.strip()
+    if len(reason) < MIN_REASON or len(reason) > 500:
+        raise InvalidInput("reason", f"Say why, in {MIN_REASON} to 500 characters.")
+    case = session.scalars(select(Case).where(Case.id == case_id, ~conflicted(principal))).first()
+    if case is None:
+        raise NotFound("no such case")
+    already = session.scalar(
+        select(
+            exists().where(Case.id == case_id, case_filter(principal, Action.CASE_READ, now=now))
+        )
+    )
+    if already:
+        raise InvalidInput("reason", "You can already open this case.")
+    key = keyring.case_key(session, case.id)
+    grant_id = uuid.uuid4()
+    session.add(
+        CaseAccessGrant(
+            id=grant_id,
+            case_id=case.id,
+            user_id=principal.user_id,
+            kind=GrantKind.BREAK_GLASS,
+            reason_ct=seal_text(
+                key, table="case_access_grant", column="reason", row_id=grant_id, text=reason
+            ),
+            granted_by=principal.user_id,
+            created_at=now,
+            expires_at=now + dt.timedelta(minutes=minutes),
+        )
+    )
+    data: dict[str, object] = {"grant": str(grant_id), "minutes": minutes}
+    _history(session, principal, case, CaseEventKind.ACCESS_GRANTED, data, now)
+    _audit(
+        session,
+        keyring,
+        principal,
+        case,
+        AuditAction.CASE_BREAK_GLASS,
+        {**data, "reason": reason},
+        now,
+    )
+    supervisors = region_supervisors(session, case)
+    enqueue(
+        session,
+        keyring=keyring,
+        kind=OutboxKind.STAFF_NOTICE,
+        payload={
+            "to": [str(s) for s in supervisors],
+            "kind": "break_glass",
+            "case": str(case.id),
+            "text": f"Break-glass access to case {case.reference} for {minutes} minutes.",
+        },
+        now=now,
+    )
+    session.flush()
+    return case
+
+
+def region_supervisors(session: Session, case: Case) -> list[uuid.UUID]:
+    """Active supervisors whose teams cover the case's region (or every region)."""
+    covering = select(TeamRegion.team_id).where(TeamRegion.region_id == case.region_id)
+    national = select(Team.id).where(Team.national)
+    rows = session.scalars(
+        select(StaffUser.id)
+        .join(TeamMember, TeamMember.user_id == StaffUser.id)
+        .where(
+            StaffUser.role == Role.SUPERVISOR,
+            StaffUser.active,
+            TeamMember.team_id.in_(covering.union(national)),
+        )
+        .distinct()
+    )
+    return sorted(rows)
