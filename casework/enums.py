@@ -70,6 +70,7 @@ class ActorKind(enum.StrEnum):
     REPORTER = "reporter"
     STAFF = "staff"
     SYSTEM = "system"
+    PARTNER = "partner"  # a partner organisation (its API key or one of its users)
 
 
 class CaseEventKind(enum.StrEnum):

@@ -29,13 +29,19 @@ _NEW_CASE_EVENT_KINDS = [
 ]
 _OUTBOX_KINDS = ["sms", "alert", "media_fetch", "media_delete"]
 # (table, column, constraint name) -> values
+_ACTOR_KINDS = ["reporter", "staff", "system"]
 OLD_VALUES = {
     ("case_event", "kind", "ck_case_event_case_event_kind"): _CASE_EVENT_KINDS,
+    ("case_event", "actor_kind", "ck_case_event_case_event_actor_kind"): _ACTOR_KINDS,
     ("outbox_message", "kind", "ck_outbox_message_outbox_message_kind"): _OUTBOX_KINDS,
 }
 NEW_VALUES = {
     ("case_event", "kind", "ck_case_event_case_event_kind"): _CASE_EVENT_KINDS
     + _NEW_CASE_EVENT_KINDS,
+    ("case_event", "actor_kind", "ck_case_event_case_event_actor_kind"): [
+        *_ACTOR_KINDS,
+        "partner",
+    ],
     ("outbox_message", "kind", "ck_outbox_message_outbox_message_kind"): [
         *_OUTBOX_KINDS,
         "staff_notice",

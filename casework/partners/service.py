@@ -1,0 +1,288 @@
+"""Partners: their API keys, and referrals in the minimised form a partner may see.
+
+API keys look like ``hpk_<prefix>_<secret>``: the prefix finds the row, the secret (256 bits)
+is stored only as SHA-256 and compared in constant time. A key is shown once, when made, and
+can be revoked at any time. A partner (through a key or one of its users) sees only referrals
+made to it, and of each only what the referral shares: never the reporter's words or contacts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from casework.access.scope import Principal
+from casework.actors import Actor
+from casework.audit.record import AuditAction, record_event
+from casework.cases.models import Case
+from casework.cases.service import NewEvent, append_events, next_event_seq
+from casework.enums import ActorKind, CaseEventKind, CaseStatus, Priority
+from casework.errors import InvalidInput, NotFound
+from casework.partners.models import Partner, PartnerApiKey, Referral, ReferralStatus
+from casework.protection.fields import open_text, seal_text
+from casework.protection.keys import Keyring
+from casework.taxonomy.models import Category
+
+KEY_PREFIX = "hpk"
+MAX_SUMMARY = 2000
+_TOUCH_EVERY = dt.timedelta(minutes=5)
+
+
+def partner_actor(partner_id: uuid.UUID) -> Actor:
+    """How a partner appears in the audit trail."""
+    return Actor(ActorKind.PARTNER, str(partner_id))
+
+
+def create_partner(
+    session: Session, *, keyring: Keyring, name: str, kind: str, actor: Actor, now: dt.datetime
+) -> Partner:
+    """A new partner organisation."""
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise InvalidInput("name", "Give the organisation's name (up to 200 characters).")
+    if session.scalars(select(Partner.id).where(Partner.name == name)).first():
+        raise InvalidInput("name", "A partner with that name exists.")
+    partner = Partner(name=name, kind=kind.strip()[:40] or "other", created_at=now)
+    session.add(partner)
+    session.flush()
+    record_event(
+        session,
+        keyring=keyring,
+        action=AuditAction.PARTNER_CREATED,
+        actor=actor,
+        object_type="partner",
+        object_id=str(partner.id),
+        details={"name": partner.name},
+        now=now,
+    )
+    return partner
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_api_key(
+    session: Session,
+    *,
+    keyring: Keyring,
+    partner: Partner,
+    label: str,
+    actor: Actor,
+    now: dt.datetime,
+) -> tuple[PartnerApiKey, str]:
+    """A new key for a partner's system; the full key is returned once and never stored."""
+    prefix = secrets.token_hex(8)
+    secret = secrets.token_urlsafe(32)
+    key = PartnerApiKey(
+        partner_id=partner.id,
+        prefix=prefix,
+        secret_hash=_hash(secret),
+        label=label.strip()[:120] or "key",
+        created_at=now,
+    )
+    session.add(key)
+    session.flush()
+    record_event(
+        session,
+        keyring=keyring,
+        action=AuditAction.PARTNER_KEY_CREATED,
+        actor=actor,
+        object_type="partner_api_key",
+        object_id=str(key.id),
+        details={"partner": str(partner.id), "prefix": prefix},
+        now=now,
+    )
+    return key, f"{KEY_PREFIX}_{prefix}_{secret}"
+
+
+def revoke_api_key(
+    session: Session, *, keyring: Keyring, key_id: uuid.UUID, actor: Actor, now: dt.datetime
+) -> None:
+    """A key stops working at once."""
+    key = session.get(PartnerApiKey, key_id)
+    if key is None:
+        raise NotFound("no such key")
+    key.revoked_at = key.revoked_at or now
+    record_event(
+        session,
+        keyring=keyring,
+        action=AuditAction.PARTNER_KEY_REVOKED,
+        actor=actor,
+        object_type="partner_api_key",
+        object_id=str(key.id),
+        details={"partner": str(key.partner_id)},
+        now=now,
+    )
+
+
+def partner_for_key(session: Session, presented: str, *, now: dt.datetime) -> uuid.UUID | None:
+    """The partner a presented key belongs to, if it is a live key."""
+    parts = presented.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX or len(presented) > 200:
+        return None
+    key = session.scalars(select(PartnerApiKey).where(PartnerApiKey.prefix == parts[1])).first()
+    if key is None or key.revoked_at is not None:
+        return None
+    if not hmac.compare_digest(key.secret_hash, _hash(parts[2])):
+        return None
+    if key.last_used_at is None or now - key.last_used_at > _TOUCH_EVERY:
+        key.last_used_at = now
+    return key.partner_id
+
+
+def refer(
+    session: Session,
+    *,
+    keyring: Keyring,
+    principal: Principal,
+    case: Case,
+    partner_id: uuid.UUID,
+    summary: str,
+    now: dt.datetime,
+) -> Referral:
+    """Refer a case (found with CASE_WORK) to a partner with a minimised summary."""
+    if session.get(Partner, partner_id) is None:
+        raise InvalidInput("partner", "No such partner.")
+    summary = summary.strip()
+    if not summary or len(summary) > MAX_SUMMARY:
+        raise InvalidInput(
+            "summary", f"Write what the partner needs, 1 to {MAX_SUMMARY} characters."
+        )
+    referral_id = uuid.uuid4()
+    key = keyring.case_key(session, case.id)
+    referral = Referral(
+        id=referral_id,
+        case_id=case.id,
+        partner_id=partner_id,
+        status=ReferralStatus.SENT,
+        summary_ct=seal_text(
+            key, table="referral", column="summary", row_id=referral_id, text=summary
+        ),
+        created_by=principal.user_id,
+        created_at=now,
+    )
+    session.add(referral)
+    case.status = CaseStatus.REFERRED
+    case.status_changed_at = now
+    append_events(
+        session,
+        case=case,
+        events=[
+            NewEvent(
+                CaseEventKind.REFERRED,
+                principal.actor,
+                {"referral": str(referral_id), "partner": str(partner_id)},
+            )
+        ],
+        now=now,
+        first_seq=next_event_seq(session, case),
+    )
+    record_event(
+        session,
+        keyring=keyring,
+        action=AuditAction.REFERRAL_CREATED,
+        actor=principal.actor,
+        object_type="referral",
+        object_id=str(referral_id),
+        case_key=key,
+        details={"partner": str(partner_id)},
+        now=now,
+    )
+    session.flush()
+    return referral
+
+
+@dataclass(frozen=True)
+class ReferralView:
+    """What a partner sees of a referral: the minimum."""
+
+    id: uuid.UUID
+    status: ReferralStatus
+    created_at: dt.datetime
+    category: str
+    priority: Priority
+    summary: str
+
+    def __repr__(self) -> str:
+        return f"ReferralView({self.id})"
+
+
+def _view(
+    session: Session, keyring: Keyring, referral: Referral, case: Case, category: str
+) -> ReferralView:
+    summary = open_text(
+        keyring.case_key(session, case.id),
+        table="referral",
+        column="summary",
+        row_id=referral.id,
+        ciphertext=referral.summary_ct,
+    )
+    return ReferralView(
+        referral.id, referral.status, referral.created_at, category, case.priority, summary
+    )
+
+
+def _referrals(partner_id: uuid.UUID) -> Select[Referral, Case, str]:
+    return (
+        select(Referral, Case, Category.code)
+        .join(Case, Case.id == Referral.case_id)
+        .join(Category, Category.id == Case.category_id)
+        .where(Referral.partner_id == partner_id)
+    )
+
+
+def partner_referrals(
+    session: Session, *, keyring: Keyring, partner_id: uuid.UUID, actor: Actor, now: dt.datetime
+) -> list[ReferralView]:
+    """Every referral made to this partner, newest first (audited)."""
+    rows = session.execute(
+        _referrals(partner_id).order_by(Referral.created_at.desc(), Referral.id)
+    ).all()
+    views = [_view(session, keyring, r, c, code) for r, c, code in rows]
+    record_event(
+        session,
+        keyring=keyring,
+        action=AuditAction.REFERRALS_LISTED,
+        actor=actor,
+        object_type="partner",
+        object_id=str(partner_id),
+        details={"returned": [str(v.id) for v in views]},
+        now=now,
+    )
+    return views
+
+
+def partner_referral(
+    session: Session,
+    *,
+    keyring: Keyring,
+    partner_id: uuid.UUID,
+    referral_id: uuid.UUID,
+    actor: Actor,
+    now: dt.datetime,
+) -> ReferralView:
+    """One referral made to this partner (NotFound for anyone else's)."""
+    row = session.execute(_referrals(partner_id).where(Referral.id == referral_id)).first()
+    if row is None:
+        raise NotFound("no such referral")
+    referral, case, code = row.tuple()
+    record_event(
+        session,
+        keyring=keyring,
+        action=AuditAction.REFERRAL_READ,
+        actor=actor,
+        object_type="referral",
+        object_id=str(referral.id),
+        case_key=keyring.case_key(session, case.id),
+        details={"partner": str(partner_id)},
+        now=now,
+    )
+    return _view(session, keyring, referral, case, code)
