@@ -29,6 +29,10 @@ from hotline.migrations import head_revision
 from hotline.settings import Settings, load_settings
 from hotline.sms.routes import router as sms_router
 from hotline.sms.simulator import router as simulator_router
+from hotline.staff.routes_admin import router as staff_admin_router
+from hotline.staff.routes_auth import router as staff_auth_router
+from hotline.staff.routes_cases import router as staff_cases_router
+from hotline.staff.routes_partner import router as partner_router
 from hotline.webform.routes import router as webform_router
 
 _STATIC = Path(__file__).resolve().parent / "static"
@@ -45,6 +49,18 @@ Errors always have the shape `{"error": {"code", "message", "details"?}}`.
 
 class Keys(KeyProvider, Signer, Protocol):
     """A key provider that also holds the audit signing key (e.g. the local key file)."""
+
+
+_ROUTERS = (
+    health_router,
+    app_api_router,
+    webform_router,
+    sms_router,
+    staff_auth_router,
+    staff_cases_router,
+    staff_admin_router,
+    partner_router,
+)
 
 
 def create_app(
@@ -113,10 +129,8 @@ def create_app(
     app.state.schema_head = head_revision()
 
     install_error_handlers(app)
-    app.include_router(health_router)
-    app.include_router(app_api_router)
-    app.include_router(webform_router)
-    app.include_router(sms_router)
+    for router in _ROUTERS:
+        app.include_router(router)
     twilio = settings.twilio
     if twilio is not None and twilio.simulated:
         app.include_router(simulator_router)

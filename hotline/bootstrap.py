@@ -144,5 +144,6 @@ def build_worker(
             poll_seconds=settings.worker_poll_seconds,
             audit_every=settings.audit_sequence_seconds,
             checkpoint_every=settings.audit_checkpoint_seconds,
+            login_throttle=settings.staff_auth.throttle,
         ),
     )

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from casework.errors import IdempotencyKeyReused, InvalidInput
+from casework.errors import IdempotencyKeyReused, InvalidInput, NotFound
 from casework.ports import KeyUnavailable
 
 log = logging.getLogger("hotline.errors")
@@ -163,6 +163,11 @@ def install_error_handlers(app: FastAPI) -> None:
             "Some fields are missing or not valid.",
             [{"field": exc.field, "message": exc.message}],
         )
+
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, _exc: NotFound) -> Response:
+        # The same answer whether it does not exist or is outside the caller's scope.
+        return error_response(request, 404, "not_found", "There is nothing here.")
 
     @app.exception_handler(IdempotencyKeyReused)
     async def _key_reused(request: Request, _exc: IdempotencyKeyReused) -> Response:

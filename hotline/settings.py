@@ -7,6 +7,7 @@ value that looks like a placeholder stops start-up with a message naming the var
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,11 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from casework.staff.passwords import PasswordHashing
+from casework.staff.sessions import SessionPolicy
+from casework.staff.signin import StaffAuthConfig
+from casework.staff.throttle import ThrottlePolicy
 
 _PLACEHOLDER = re.compile(
     r"change.?me|placeholder|example|dummy|default|secret|password|xxx|todo|<[^>]*>",
@@ -94,6 +100,17 @@ class Settings(BaseSettings):
     oncall_phones: list[str] = Field(
         default_factory=list, description="E.164 numbers texted when a child is in danger"
     )
+    session_idle_minutes: float = Field(default=30, gt=0, le=24 * 60)
+    session_max_hours: float = Field(default=12, gt=0, le=7 * 24)
+    password_hash_time_cost: int = Field(default=3, ge=1, le=20)
+    password_hash_memory_kib: int = Field(default=65536, ge=1024, le=4 * 1024 * 1024)
+    password_hash_parallelism: int = Field(default=4, ge=1, le=16)
+    login_lock_after: int = Field(default=10, ge=3, le=1000)
+    login_lock_minutes: float = Field(default=15, gt=0, le=24 * 60)
+    login_slow_seconds: float = Field(
+        default=1.0, ge=0, le=30, description="first added wait after repeated failures"
+    )
+    break_glass_minutes: int = Field(default=60, ge=5, le=24 * 60)
     serve_runs_worker: bool | None = Field(
         default=None,
         description="Run the worker inside `hotline serve`; default: on SQLite only "
@@ -211,6 +228,27 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         """True on the embedded default."""
         return self.sqlalchemy_url.startswith("sqlite")
+
+    @property
+    def staff_auth(self) -> StaffAuthConfig:
+        """Costs and lifetimes of staff sign-in."""
+        return StaffAuthConfig(
+            hashing=PasswordHashing(
+                time_cost=self.password_hash_time_cost,
+                memory_kib=self.password_hash_memory_kib,
+                parallelism=self.password_hash_parallelism,
+            ),
+            sessions=SessionPolicy(
+                idle=dt.timedelta(minutes=self.session_idle_minutes),
+                absolute=dt.timedelta(hours=self.session_max_hours),
+            ),
+            throttle=ThrottlePolicy(
+                account_lock_after=self.login_lock_after,
+                lock_for=dt.timedelta(minutes=self.login_lock_minutes),
+                base_delay_seconds=self.login_slow_seconds,
+                max_delay_seconds=max(8 * self.login_slow_seconds, self.login_slow_seconds),
+            ),
+        )
 
     @property
     def worker_in_serve(self) -> bool:

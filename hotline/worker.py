@@ -41,6 +41,11 @@ from casework.ports import MediaStore, SendOutcome, SendResult, Signer, SmsSende
 from casework.protection.fields import seal
 from casework.protection.keys import Keyring
 from casework.sms.service import conversation_for_phone, may_text, opt_out_by_outbox
+from casework.sql import insert_ignoring_conflict
+from casework.staff.models import StaffNotification
+from casework.staff.sessions import purge_ended_sessions
+from casework.staff.throttle import ThrottlePolicy
+from casework.staff.throttle import purge_stale as purge_stale_login_counts
 from hotline.database import Database
 
 log = logging.getLogger("hotline.worker")
@@ -63,6 +68,7 @@ class WorkerConfig:
     audit_every: float = 0.5
     checkpoint_every: float = 10.0
     purge_every: float = 3600.0
+    login_throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
 
 
 class Worker:
@@ -143,6 +149,8 @@ class Worker:
             self._fetch_media(item)
         elif item.kind is OutboxKind.MEDIA_DELETE:
             self._delete_media(item)
+        elif item.kind is OutboxKind.STAFF_NOTICE:
+            self._notify_staff(item)
 
     def _status_callback(self, item: Claimed) -> str:
         # Our id in the URL: Twilio echoes it with every status, and it is the idempotency key;
@@ -306,6 +314,32 @@ class Worker:
         error = None if outcome is SendOutcome.SENT else f"delete_{outcome.value}"
         self._settle(item, SendResult(outcome, error=error))
 
+    def _notify_staff(self, item: Claimed) -> None:
+        """Notices in the console of each member of staff named (once each, even on retry)."""
+        now = self.clock.now()
+
+        def notify(s: Session) -> None:
+            for n, user_id in enumerate(item.payload.get("to", [])):
+                insert_ignoring_conflict(
+                    s,
+                    StaffNotification,
+                    {
+                        "id": new_id(),
+                        "user_id": uuid.UUID(str(user_id)),
+                        "kind": str(item.payload.get("kind", "notice"))[:40],
+                        "text": str(item.payload.get("text", ""))[:300],
+                        "case_id": uuid.UUID(str(item.payload["case"]))
+                        if item.payload.get("case")
+                        else None,
+                        "source_ref": f"{item.id.hex}:{n}",
+                        "created_at": now,
+                    },
+                    ["source_ref"],
+                )
+            mark_sent(s, item.id, attempt=item.attempts, provider_ref=None, now=now)
+
+        self.db.run(notify, write=True)
+
     # ------------------------------------------------------------------ periodic jobs
     def _due(self, name: str, every: float) -> bool:
         now = time.monotonic()
@@ -327,6 +361,13 @@ class Worker:
         if self._due("purge", self.config.purge_every):
             self.db.run(lambda s: purge_stale_throttles(s, clock=self.clock), write=True)
             self.db.run(lambda s: forget_after_retry_window(s, now=self.clock.now()), write=True)
+            self.db.run(
+                lambda s: purge_stale_login_counts(
+                    s, now=self.clock.now(), policy=self.config.login_throttle
+                ),
+                write=True,
+            )
+            self.db.run(lambda s: purge_ended_sessions(s, now=self.clock.now()), write=True)
 
     def run(self, stop: threading.Event) -> None:
         """Work until ``stop`` is set."""

@@ -17,7 +17,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from casework.staff.models import SessionStage, StaffSession, StaffUser
@@ -115,13 +115,23 @@ def revoke_all(session: Session, user_id: uuid.UUID, *, now: dt.datetime) -> int
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def csrf_token(secret: bytes, staff_session: StaffSession) -> str:
-    """The CSRF token of a browser session."""
-    return hmac.new(secret, staff_session.token_hash.encode(), hashlib.sha256).hexdigest()
+def csrf_token(secret: bytes, session_token_hash: str) -> str:
+    """The CSRF token of a browser session (from the hash of its token)."""
+    return hmac.new(secret, session_token_hash.encode(), hashlib.sha256).hexdigest()
 
 
 def csrf_ok(secret: bytes, staff_session: StaffSession, presented: str | None) -> bool:
     """Whether a state-changing browser request carries its session's CSRF token."""
-    return presented is not None and hmac.compare_digest(
-        csrf_token(secret, staff_session), presented
+    expected = csrf_token(secret, staff_session.token_hash)
+    return presented is not None and hmac.compare_digest(expected, presented)
+
+
+def purge_ended_sessions(session: Session, *, now: dt.datetime) -> int:
+    """Forget sessions that ended more than a day ago (expired or revoked)."""
+    cutoff = now - dt.timedelta(days=1)
+    result = session.execute(
+        delete(StaffSession).where(
+            or_(StaffSession.expires_at < cutoff, StaffSession.revoked_at < cutoff)
+        )
     )
+    return int(result.rowcount)  # type: ignore[attr-defined]

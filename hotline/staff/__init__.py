@@ -1,0 +1,1 @@
+"""The staff API (JSON): sign-in, cases within scope, administration; and the partner API."""

@@ -1,0 +1,117 @@
+"""Who is calling the staff API: the session behind a cookie or a bearer token, and CSRF.
+
+A browser holds the session in a ``Secure`` (outside development), ``HttpOnly``,
+``SameSite=Strict`` cookie and must send the session's CSRF token (header ``X-CSRF-Token``)
+with every state-changing request. An API client sends the same
+session token as ``Authorization: Bearer``; browsers never add that header on their own, so
+it needs no CSRF token. Anything else is 401.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
+from sqlalchemy.orm import Session
+
+from casework.access.policy import Action, may_globally
+from casework.access.scope import Principal, load_principal
+from casework.staff.models import SessionStage, StaffSession
+from casework.staff.sessions import csrf_ok, csrf_token, find_session, touch
+from casework.staff.signin import CSRF_PURPOSE
+from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep
+from hotline.errors import ApiError
+
+COOKIE = "hotline_staff"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class StaffContext:
+    """The signed-in member of staff of this request."""
+
+    principal: Principal
+    session_id: uuid.UUID
+    by_cookie: bool
+    csrf_token: str
+
+
+def presented_token(request: Request) -> tuple[str | None, bool]:
+    """The session token sent, and whether it came in the cookie."""
+    header = request.headers.get("authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip(), False
+    cookie = request.cookies.get(COOKIE)
+    return (cookie, True) if cookie else (None, False)
+
+
+def _unauthorised() -> ApiError:
+    return ApiError(
+        401,
+        "not_signed_in",
+        "Sign in first.",
+        headers={"WWW-Authenticate": 'Bearer realm="staff"'},
+    )
+
+
+async def current_staff(
+    request: Request, db: DbDep, keyring: KeyringDep, clock: ClockDep, settings: SettingsDep
+) -> StaffContext:
+    """The signed-in member of staff (401 if none; 403 for a cookie request without CSRF)."""
+    token, by_cookie = presented_token(request)
+    if not token:
+        raise _unauthorised()
+    csrf_header = request.headers.get("x-csrf-token")
+    config = settings.staff_auth
+
+    def load(session: Session) -> tuple[Principal, StaffSession, str] | None:
+        now = clock.now()
+        found = find_session(session, token, now=now, policy=config.sessions)
+        if found is None or found[0].stage is not SessionStage.ACTIVE:
+            return None
+        staff_session, user = found
+        secret = keyring.purpose_key(session, CSRF_PURPOSE).secret
+        unsafe = by_cookie and request.method not in _SAFE_METHODS
+        if unsafe and not csrf_ok(secret, staff_session, csrf_header):
+            raise ApiError(403, "csrf_failed", "Reload the page and try again.")
+        touch(session, staff_session, now=now)
+        return (
+            load_principal(session, user),
+            staff_session,
+            csrf_token(secret, staff_session.token_hash),
+        )
+
+    loaded = await db.run_async(load, write=True)
+    if loaded is None:
+        raise _unauthorised()
+    principal, staff_session, csrf = loaded
+    return StaffContext(principal, staff_session.id, by_cookie, csrf)
+
+
+CurrentStaff = Annotated[StaffContext, Depends(current_staff)]
+
+
+def allowed(staff: StaffContext, action: Action) -> None:
+    """Refuse (403) an action that is not about one case and that the role may not do."""
+    if not may_globally(staff.principal.role, action):
+        raise ApiError(403, "forbidden", "Your role does not allow this.")
+
+
+def set_session_cookie(response: Response, token: str, *, secure: bool, max_age: int) -> None:
+    """Give the browser its session."""
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=max_age,
+        path="/",
+        secure=secure,
+        httponly=True,
+        samesite="strict",
+    )
+
+
+def clear_session_cookie(response: Response, *, secure: bool) -> None:
+    """Forget the browser's session."""
+    response.delete_cookie(COOKIE, path="/", secure=secure, httponly=True, samesite="strict")

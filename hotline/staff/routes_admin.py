@@ -1,0 +1,384 @@
+"""Administration (users, teams, partners and their keys), the audit trail's index, statistics
+and one's own notices. Role checks here are per action (403), as none of it is one case."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from casework.access.policy import Action
+from casework.audit.models import AuditEvent
+from casework.audit.record import AuditAction, record_event
+from casework.cases.models import Case
+from casework.errors import NotFound
+from casework.partners.models import Partner
+from casework.partners.service import create_partner, new_api_key, revoke_api_key
+from casework.staff.accounts import (
+    check_new_password,
+    create_user,
+    disable_user,
+    ensure_team,
+    reset_mfa,
+    set_role,
+    set_teams,
+)
+from casework.staff.models import StaffNotification, StaffUser
+from casework.taxonomy.models import Category
+from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep, require_working_keys
+from hotline.staff.auth import CurrentStaff, allowed
+from hotline.staff.schemas import (
+    ApiKeyIn,
+    ApiKeyOut,
+    AuditEventOut,
+    CreatedOut,
+    NotificationOut,
+    PartnerIn,
+    RoleIn,
+    StatsOut,
+    TeamIn,
+    TeamOut,
+    TeamsIn,
+    UserIn,
+    UserOut,
+)
+
+router = APIRouter(
+    prefix="/api/staff/v1", tags=["administration"], dependencies=[Depends(require_working_keys)]
+)
+
+
+def _user_out(user: StaffUser) -> UserOut:
+    return UserOut(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=user.role,
+        active=user.active,
+        mfa_enrolled=user.totp_confirmed_at is not None,
+        partner_id=user.partner_id,
+    )
+
+
+def _user(session: Session, user_id: uuid.UUID) -> StaffUser:
+    user = session.get(StaffUser, user_id)
+    if user is None:
+        raise NotFound("no such user")
+    return user
+
+
+@router.get("/users", response_model=list[UserOut])
+async def users(staff: CurrentStaff, db: DbDep) -> list[UserOut]:
+    """Every account."""
+    allowed(staff, Action.USERS_MANAGE)
+    found = await db.run_async(
+        lambda s: list(s.scalars(select(StaffUser).order_by(StaffUser.username))), write=False
+    )
+    return [_user_out(u) for u in found]
+
+
+@router.post("/users", response_model=UserOut, status_code=201)
+async def new_user(
+    body: UserIn,
+    staff: CurrentStaff,
+    db: DbDep,
+    keyring: KeyringDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> UserOut:
+    """A new account; it sets up TOTP at its first sign-in."""
+    allowed(staff, Action.USERS_MANAGE)
+    check_new_password(body.password, username=body.username)
+    password_hash = await run_in_threadpool(settings.staff_auth.hashing.hash, body.password)
+
+    def run(s: Session) -> UserOut:
+        now = clock.now()
+        user = create_user(
+            s,
+            keyring=keyring,
+            username=body.username,
+            display_name=body.display_name,
+            role=body.role,
+            password_hash=password_hash,
+            partner_id=body.partner_id,
+            actor=staff.principal.actor,
+            now=now,
+        )
+        if body.teams:
+            set_teams(
+                s,
+                keyring=keyring,
+                user=user,
+                team_names=body.teams,
+                actor=staff.principal.actor,
+                now=now,
+            )
+        return _user_out(user)
+
+    return await db.run_async(run, write=True)
+
+
+@router.post("/users/{user_id}/disable", status_code=204)
+async def disable(
+    user_id: uuid.UUID, staff: CurrentStaff, db: DbDep, keyring: KeyringDep, clock: ClockDep
+) -> Response:
+    """No more sign-ins; every session ends."""
+    allowed(staff, Action.USERS_MANAGE)
+    await db.run_async(
+        lambda s: disable_user(
+            s, keyring=keyring, user=_user(s, user_id), actor=staff.principal.actor, now=clock.now()
+        ),
+        write=True,
+    )
+    return Response(status_code=204)
+
+
+@router.post("/users/{user_id}/reset-mfa", status_code=204)
+async def reset_second_factor(
+    user_id: uuid.UUID, staff: CurrentStaff, db: DbDep, keyring: KeyringDep, clock: ClockDep
+) -> Response:
+    """Forget the account's authenticator: it enrols again at the next sign-in."""
+    allowed(staff, Action.USERS_MANAGE)
+    await db.run_async(
+        lambda s: reset_mfa(
+            s, keyring=keyring, user=_user(s, user_id), actor=staff.principal.actor, now=clock.now()
+        ),
+        write=True,
+    )
+    return Response(status_code=204)
+
+
+@router.post("/users/{user_id}/role", status_code=204)
+async def change_role(
+    user_id: uuid.UUID,
+    body: RoleIn,
+    staff: CurrentStaff,
+    db: DbDep,
+    keyring: KeyringDep,
+    clock: ClockDep,
+) -> Response:
+    """A new role; every session of the account ends."""
+    allowed(staff, Action.USERS_MANAGE)
+    await db.run_async(
+        lambda s: set_role(
+            s,
+            keyring=keyring,
+            user=_user(s, user_id),
+            role=body.role,
+            actor=staff.principal.actor,
+            now=clock.now(),
+        ),
+        write=True,
+    )
+    return Response(status_code=204)
+
+
+@router.post("/users/{user_id}/teams", status_code=204)
+async def change_teams(
+    user_id: uuid.UUID,
+    body: TeamsIn,
+    staff: CurrentStaff,
+    db: DbDep,
+    keyring: KeyringDep,
+    clock: ClockDep,
+) -> Response:
+    """The teams a member of staff is in."""
+    allowed(staff, Action.USERS_MANAGE)
+    await db.run_async(
+        lambda s: set_teams(
+            s,
+            keyring=keyring,
+            user=_user(s, user_id),
+            team_names=body.teams,
+            actor=staff.principal.actor,
+            now=clock.now(),
+        ),
+        write=True,
+    )
+    return Response(status_code=204)
+
+
+@router.post("/teams", response_model=TeamOut, status_code=201)
+async def team(body: TeamIn, staff: CurrentStaff, db: DbDep) -> TeamOut:
+    """A team and the regions it covers (created or updated)."""
+    allowed(staff, Action.CONFIG_MANAGE)
+    team_id = await db.run_async(
+        lambda s: (
+            ensure_team(s, name=body.name, region_codes=body.regions, national=body.national).id
+        ),
+        write=True,
+    )
+    return TeamOut(id=team_id)
+
+
+@router.post("/partners", response_model=CreatedOut, status_code=201)
+async def partner(
+    body: PartnerIn, staff: CurrentStaff, db: DbDep, keyring: KeyringDep, clock: ClockDep
+) -> CreatedOut:
+    """A partner organisation."""
+    allowed(staff, Action.CONFIG_MANAGE)
+    created = await db.run_async(
+        lambda s: create_partner(
+            s,
+            keyring=keyring,
+            name=body.name,
+            kind=body.kind,
+            actor=staff.principal.actor,
+            now=clock.now(),
+        ),
+        write=True,
+    )
+    return CreatedOut(id=created.id)
+
+
+@router.post("/partners/{partner_id}/keys", response_model=ApiKeyOut, status_code=201)
+async def partner_key(
+    partner_id: uuid.UUID,
+    body: ApiKeyIn,
+    staff: CurrentStaff,
+    db: DbDep,
+    keyring: KeyringDep,
+    clock: ClockDep,
+    response: Response,
+) -> ApiKeyOut:
+    """A new API key for a partner's system (shown once)."""
+    allowed(staff, Action.CONFIG_MANAGE)
+
+    def run(s: Session) -> ApiKeyOut:
+        found = s.get(Partner, partner_id)
+        if found is None:
+            raise NotFound("no such partner")
+        key, secret = new_api_key(
+            s,
+            keyring=keyring,
+            partner=found,
+            label=body.label,
+            actor=staff.principal.actor,
+            now=clock.now(),
+        )
+        return ApiKeyOut(id=key.id, key=secret)
+
+    response.headers["Cache-Control"] = "no-store"
+    return await db.run_async(run, write=True)
+
+
+@router.delete("/partner-keys/{key_id}", status_code=204)
+async def revoke_partner_key(
+    key_id: uuid.UUID, staff: CurrentStaff, db: DbDep, keyring: KeyringDep, clock: ClockDep
+) -> Response:
+    """A key stops working at once."""
+    allowed(staff, Action.CONFIG_MANAGE)
+    await db.run_async(
+        lambda s: revoke_api_key(
+            s, keyring=keyring, key_id=key_id, actor=staff.principal.actor, now=clock.now()
+        ),
+        write=True,
+    )
+    return Response(status_code=204)
+
+
+@router.get("/audit/events", response_model=list[AuditEventOut])
+async def audit_events(
+    staff: CurrentStaff,
+    db: DbDep,
+    keyring: KeyringDep,
+    clock: ClockDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    before: Annotated[int | None, Query(ge=0)] = None,
+) -> list[AuditEventOut]:
+    """Who did what, when, to which object - newest first; never what the payloads say."""
+    allowed(staff, Action.AUDIT_READ)
+
+    def run(s: Session) -> list[AuditEventOut]:
+        query = select(AuditEvent).where(AuditEvent.position.is_not(None))
+        if before is not None:
+            query = query.where(AuditEvent.position < before)
+        rows = s.scalars(query.order_by(AuditEvent.position.desc()).limit(limit)).all()
+        record_event(
+            s,
+            keyring=keyring,
+            action=AuditAction.AUDIT_READ,
+            actor=staff.principal.actor,
+            object_type="audit_trail",
+            object_id="-",
+            details={"limit": limit, "before": before},
+            now=clock.now(),
+        )
+        return [
+            AuditEventOut(
+                position=e.position,
+                occurred_at=e.occurred_at,
+                actor_kind=e.actor_kind,
+                actor_id=e.actor_id,
+                action=e.action,
+                object_type=e.object_type,
+                object_id=e.object_id,
+            )
+            for e in rows
+        ]
+
+    return await db.run_async(run, write=True)
+
+
+@router.get("/stats", response_model=StatsOut)
+async def stats(staff: CurrentStaff, db: DbDep, keyring: KeyringDep, clock: ClockDep) -> StatsOut:
+    """How many cases by status, priority and category (counts only)."""
+    allowed(staff, Action.STATS_READ)
+
+    def run(s: Session) -> StatsOut:
+        def counted(column) -> dict[str, int]:  # type: ignore[no-untyped-def]
+            return {
+                str(k): int(n) for k, n in s.execute(select(column, func.count()).group_by(column))
+            }
+
+        by_category = {
+            code: int(n)
+            for code, n in s.execute(
+                select(Category.code, func.count(Case.id))
+                .join(Case, Case.category_id == Category.id)
+                .group_by(Category.code)
+            )
+        }
+        record_event(
+            s,
+            keyring=keyring,
+            action=AuditAction.STATS_READ,
+            actor=staff.principal.actor,
+            object_type="statistics",
+            object_id="-",
+            details={},
+            now=clock.now(),
+        )
+        return StatsOut(
+            by_status=counted(Case.status),
+            by_priority=counted(Case.priority),
+            by_category=by_category,
+        )
+
+    return await db.run_async(run, write=True)
+
+
+@router.get("/notifications", response_model=list[NotificationOut])
+async def notifications(staff: CurrentStaff, db: DbDep) -> list[NotificationOut]:
+    """Notices for you (break-glass access in your regions...), newest first."""
+    rows = await db.run_async(
+        lambda s: list(
+            s.scalars(
+                select(StaffNotification)
+                .where(StaffNotification.user_id == staff.principal.user_id)
+                .order_by(StaffNotification.created_at.desc())
+                .limit(100)
+            )
+        ),
+        write=False,
+    )
+    return [
+        NotificationOut(
+            id=n.id, kind=n.kind, text=n.text, case_id=n.case_id, created_at=n.created_at
+        )
+        for n in rows
+    ]

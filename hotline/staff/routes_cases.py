@@ -1,0 +1,422 @@
+"""The staff API on cases: every route finds the case through the access policy, so a case
+outside the caller's scope is 404 with nothing in the body, and every read is audited."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy.orm import Session
+
+from casework.access.cases import (
+    CaseQuery,
+    ReportView,
+    find_case,
+    list_cases,
+    read_attachment,
+    read_messages,
+    read_notes,
+    read_report,
+    read_reports,
+)
+from casework.access.policy import Action
+from casework.access.work import add_note, assign, break_glass, set_restriction, text_reporter
+from casework.cases.models import Case
+from casework.cases.reference import normalise_reference
+from casework.enums import CaseStatus, Priority
+from casework.partners.service import refer
+from casework.taxonomy.models import Category
+from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep, require_working_keys
+from hotline.staff.auth import CurrentStaff
+from hotline.staff.schemas import (
+    AssignIn,
+    BreakGlassIn,
+    BreakGlassOut,
+    CaseListOut,
+    CaseOut,
+    CaseSummaryOut,
+    CreatedOut,
+    MessageOut,
+    NoteIn,
+    NoteOut,
+    ReferralIn,
+    ReportOut,
+    RestrictionIn,
+    TextIn,
+)
+
+router = APIRouter(
+    prefix="/api/staff/v1/cases",
+    tags=["staff cases"],
+    dependencies=[Depends(require_working_keys)],
+)
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such case, or not yours to see"}
+}
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _summary(session: Session, case: Case) -> CaseSummaryOut:
+    category = session.get_one(Category, case.category_id)
+    return CaseSummaryOut(
+        id=case.id,
+        reference=case.reference,
+        status=case.status,
+        priority=case.priority,
+        category=category.code,
+        language=case.language,
+        opened_at=case.opened_at,
+        assigned_to_id=case.assigned_to_id,
+        team_id=case.team_id,
+        restricted=case.restricted,
+    )
+
+
+def _report(view: ReportView) -> ReportOut:
+    return ReportOut(
+        id=view.report.id,
+        channel=view.report.channel.value,
+        language=view.report.language,
+        received_at=view.report.received_at,
+        immediate_danger=view.report.immediate_danger.value,
+        narrative=view.content.narrative,
+        place=view.content.place,
+        contact_phone=view.content.contact_phone,
+    )
+
+
+@router.get("", response_model=CaseListOut)
+async def cases(
+    staff: CurrentStaff,
+    db: DbDep,
+    keyring: KeyringDep,
+    clock: ClockDep,
+    response: Response,
+    status: CaseStatus | None = None,
+    priority: Priority | None = None,
+    reference: Annotated[str | None, Query(max_length=20)] = None,
+    mine: bool = False,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> CaseListOut:
+    """The cases you may see, most urgent first (a search is audited)."""
+    query = CaseQuery(
+        status=status,
+        priority=priority,
+        reference=normalise_reference(reference) if reference else None,
+        assigned_to_me=mine,
+        limit=limit,
+        offset=offset,
+    )
+
+    def run(s: Session) -> CaseListOut:
+        found, total = list_cases(
+            s, keyring=keyring, principal=staff.principal, query=query, now=clock.now()
+        )
+        return CaseListOut(total=total, cases=[_summary(s, c) for c in found])
+
+    response.headers.update(_NO_STORE)
+    return await db.run_async(run, write=True)
+
+
+@router.get("/{case_id}", response_model=CaseOut, responses=_NOT_FOUND)
+async def case(
+    case_id: uuid.UUID,
+    staff: CurrentStaff,
+    db: DbDep,
+    keyring: KeyringDep,
+    clock: ClockDep,
+    response: Response,
+) -> CaseOut:
+    """One case with its reports, decrypted (the read is audited)."""
+
+    def run(s: Session) -> CaseOut:
+        now = clock.now()
+        found = find_case(s, staff.principal, case_id, Action.CASE_READ, now=now)
+        reports = read_reports(s, keyring=keyring, principal=staff.principal, case=found, now=now)
+        return CaseOut(**_summary(s, found).model_dump(), reports=[_report(r) for r in reports])
+
+    response.headers.update(_NO_STORE)
+    return await db.run_async(run, write=True)
+
+
+@router.get("/{case_id}/reports/{report_id}", response_model=ReportOut, responses=_NOT_FOUND)
+async def report(
+    case_id: uuid.UUID,
+    report_id: uuid.UUID,
+    staff: CurrentStaff,
+    db: DbDep,
+    keyring: KeyringDep,
+    clock: ClockDep,
+    response: Response,
+) -> ReportOut:
+    """One report of a case."""
+
+    def run(s: Session) -> ReportOut:
+        now = clock.now()
+        found = find_case(s, staff.principal, case_id, Action.CASE_READ, now=now)
+        return _report(
+            read_report(
+                s,
+                keyring=keyring,
+                principal=staff.principal,
+                case=found,
+                report_id=report_id,
+                now=now,
+            )
+        )
+
+    response.headers.update(_NO_STORE)
+    return await db.run_async(run, write=True)
+
+
+@router.get("/{case_id}/messages", response_model=list[MessageOut], responses=_NOT_FOUND)
+async def messages(
+    case_id: uuid.UUID,
+    staff: CurrentStaff,
+    db: DbDep,
+    keyring: KeyringDep,
+    clock: ClockDep,
+    response: Response,
+) -> list[MessageOut]:
+    """The conversation with the reporter."""
+
+    def run(s: Session) -> list[MessageOut]:
+        now = clock.now()
+        found = find_case(s, staff.principal, case_id, Action.CASE_READ, now=now)
+        return [
+            MessageOut(
+                id=m.id,
+                direction=m.direction,
+                body=m.body,
+                created_at=m.created_at,
+                attachment_ids=list(m.attachment_ids),
+            )
+            for m in read_messages(
+                s, keyring=keyring, principal=staff.principal, case=found, now=now
+            )
+        ]
+
+    response.headers.update(_NO_STORE)
+    return await db.run_async(run, write=True)
+
+
+@router.post(
+    "/{case_id}/messages", response_model=CreatedOut, status_code=201, responses=_NOT_FOUND
+)
+async def send_message(
+    case_id: uuid.UUID,
+    body: TextIn,
+    staff: CurrentStaff,
+    db: DbDep,
+    keyring: KeyringDep,
+    clock: ClockDep,
+) -> CreatedOut:
+    """Text the reporter (only if they agreed, and have not opted out or silenced the phone)."""
+
+    def run(s: Session) -> CreatedOut:
+        now = clock.now()
+        found = find_case(s, staff.principal, case_id, Action.CASE_WORK, now=now)
+        outbox_id = text_reporter(
+            s, keyring=keyring, principal=staff.principal, case=found, body=body.body, now=now
+        )
+        return CreatedOut(id=outbox_id)
+
+    return await db.run_async(run, write=True)
+
+
+@router.get("/{case_id}/attachments/{attachment_id}", responses=_NOT_FOUND)
+async def attachment(
+    case_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    staff: CurrentStaff,
+    db: DbDep,
+    keyring: KeyringDep,
+    clock: ClockDep,
+) -> Response:
+    """An attachment's bytes, as the reporter sent them (with their SHA-256)."""
+
+    def run(s: Session) -> Response:
+        now = clock.now()
+        found = find_case(s, staff.principal, case_id, Action.CASE_READ, now=now)
+        content = read_attachment(
+            s,
+            keyring=keyring,
+            principal=staff.principal,
+            case=found,
+            attachment_id=attachment_id,
+            now=now,
+        )
+        return Response(
+            content.content,
+            media_type="application/octet-stream",
+            headers={
+                **_NO_STORE,
+                "Content-Disposition": f'attachment; filename="{attachment_id}"',
+                "X-Content-SHA256": content.sha256,
+                "X-Original-Content-Type": content.content_type,
+            },
+        )
+
+    return await db.run_async(run, write=True)
+
+
+@router.get("/{case_id}/notes", response_model=list[NoteOut], responses=_NOT_FOUND)
+async def notes(
+    case_id: uuid.UUID,
+    staff: CurrentStaff,
+    db: DbDep,
+    keyring: KeyringDep,
+    clock: ClockDep,
+    response: Response,
+) -> list[NoteOut]:
+    """The case's notes."""
+
+    def run(s: Session) -> list[NoteOut]:
+        now = clock.now()
+        found = find_case(s, staff.principal, case_id, Action.CASE_READ, now=now)
+        return [
+            NoteOut(id=n.id, author_id=n.author_id, body=n.body, created_at=n.created_at)
+            for n in read_notes(s, keyring=keyring, principal=staff.principal, case=found, now=now)
+        ]
+
+    response.headers.update(_NO_STORE)
+    return await db.run_async(run, write=True)
+
+
+@router.post("/{case_id}/notes", response_model=CreatedOut, status_code=201, responses=_NOT_FOUND)
+async def new_note(
+    case_id: uuid.UUID,
+    body: NoteIn,
+    staff: CurrentStaff,
+    db: DbDep,
+    keyring: KeyringDep,
+    clock: ClockDep,
+) -> CreatedOut:
+    """Add a note."""
+
+    def run(s: Session) -> CreatedOut:
+        now = clock.now()
+        found = find_case(s, staff.principal, case_id, Action.CASE_WORK, now=now)
+        note_id = add_note(
+            s, keyring=keyring, principal=staff.principal, case=found, body=body.body, now=now
+        )
+        return CreatedOut(id=note_id)
+
+    return await db.run_async(run, write=True)
+
+
+@router.post("/{case_id}/assignment", status_code=204, responses=_NOT_FOUND)
+async def assignment(
+    case_id: uuid.UUID,
+    body: AssignIn,
+    staff: CurrentStaff,
+    db: DbDep,
+    keyring: KeyringDep,
+    clock: ClockDep,
+) -> Response:
+    """Give the case to someone and/or a team's queue (supervisors, in their regions)."""
+
+    def run(s: Session) -> None:
+        now = clock.now()
+        found = find_case(s, staff.principal, case_id, Action.CASE_ASSIGN, now=now)
+        assign(
+            s,
+            keyring=keyring,
+            principal=staff.principal,
+            case=found,
+            assignee_id=body.assignee_id,
+            team_id=body.team_id,
+            now=now,
+        )
+
+    await db.run_async(run, write=True)
+    return Response(status_code=204)
+
+
+@router.post("/{case_id}/restriction", status_code=204, responses=_NOT_FOUND)
+async def restriction(
+    case_id: uuid.UUID,
+    body: RestrictionIn,
+    staff: CurrentStaff,
+    db: DbDep,
+    keyring: KeyringDep,
+    clock: ClockDep,
+) -> Response:
+    """Restrict the case to named people and supervisors, or lift it (supervisors)."""
+
+    def run(s: Session) -> None:
+        now = clock.now()
+        found = find_case(s, staff.principal, case_id, Action.CASE_RESTRICT, now=now)
+        set_restriction(
+            s,
+            keyring=keyring,
+            principal=staff.principal,
+            case=found,
+            restricted=body.restricted,
+            named_user_ids=body.named_user_ids,
+            now=now,
+        )
+
+    await db.run_async(run, write=True)
+    return Response(status_code=204)
+
+
+@router.post("/{case_id}/break-glass", response_model=BreakGlassOut, responses=_NOT_FOUND)
+async def open_in_emergency(
+    case_id: uuid.UUID,
+    body: BreakGlassIn,
+    staff: CurrentStaff,
+    db: DbDep,
+    keyring: KeyringDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> BreakGlassOut:
+    """Open a case outside your scope, with a reason: for a limited time, audited, and the
+    region's supervisors are told."""
+    minutes = settings.break_glass_minutes
+
+    def run(s: Session) -> BreakGlassOut:
+        found = break_glass(
+            s,
+            keyring=keyring,
+            principal=staff.principal,
+            case_id=case_id,
+            reason=body.reason,
+            minutes=minutes,
+            now=clock.now(),
+        )
+        return BreakGlassOut(case_id=found.id, minutes=minutes)
+
+    return await db.run_async(run, write=True)
+
+
+@router.post(
+    "/{case_id}/referrals", response_model=CreatedOut, status_code=201, responses=_NOT_FOUND
+)
+async def new_referral(
+    case_id: uuid.UUID,
+    body: ReferralIn,
+    staff: CurrentStaff,
+    db: DbDep,
+    keyring: KeyringDep,
+    clock: ClockDep,
+) -> CreatedOut:
+    """Refer the case to a partner with a minimised summary."""
+
+    def run(s: Session) -> CreatedOut:
+        now = clock.now()
+        found = find_case(s, staff.principal, case_id, Action.CASE_WORK, now=now)
+        referral = refer(
+            s,
+            keyring=keyring,
+            principal=staff.principal,
+            case=found,
+            partner_id=body.partner_id,
+            summary=body.summary,
+            now=now,
+        )
+        return CreatedOut(id=referral.id)
+
+    return await db.run_async(run, write=True)
