@@ -62,12 +62,17 @@ def _seed_demo(settings: Settings) -> None:
     from casework.protection.keys import Keyring  # noqa: PLC0415
     from hotline.bootstrap import build_key_file  # noqa: PLC0415
     from hotline.database import Database  # noqa: PLC0415
-    from hotline.demo import seed_demo  # noqa: PLC0415
+    from hotline.demo import PARTNER, seed_demo  # noqa: PLC0415
 
     db = Database.from_settings(settings)
     keyring = Keyring(build_key_file(settings, engine=db.engine))
     try:
-        result = db.run(lambda s: seed_demo(s, clock=SystemClock(), keyring=keyring), write=True)
+        result = db.run(
+            lambda s: seed_demo(
+                s, clock=SystemClock(), keyring=keyring, hashing=settings.staff_auth.hashing
+            ),
+            write=True,
+        )
     finally:
         db.dispose()
     if not result.seeded:
@@ -79,6 +84,17 @@ def _seed_demo(settings: Settings) -> None:
             f"  {receipt.reference}  priority {receipt.priority.value}  "
             f"follow-up code {receipt.follow_up_code}"
         )
+    typer.echo("Demo staff (development only; add each TOTP secret to an authenticator app):")
+    for login in result.logins:
+        typer.echo(
+            f"  {login.role.value:<13} {login.username:<15} password {login.password}  "
+            f"TOTP secret {login.totp_secret}"
+        )
+    typer.echo(
+        "  Current code without an app: "
+        "python -c \"import pyotp; print(pyotp.TOTP('SECRET').now())\""
+    )
+    typer.echo(f"Partner API key of {PARTNER[0]}: {result.partner_key}")
 
 
 @maintenance_app.command("purge")
@@ -190,9 +206,11 @@ def serve(
 
 def _register_operator_commands() -> None:
     from hotline.cli_ops import audit_app, cases_app, keys_app  # noqa: PLC0415
+    from hotline.cli_users import users_app  # noqa: PLC0415
     from hotline.sms.simulate import sms_app  # noqa: PLC0415
 
     app.add_typer(sms_app, name="sms")
+    app.add_typer(users_app, name="users")
     app.add_typer(audit_app, name="audit")
     app.add_typer(keys_app, name="keys")
     app.add_typer(cases_app, name="cases")

@@ -1,18 +1,30 @@
-"""Demo data for the embedded default: regions, schools and a few sample reports."""
+"""Demo data for the embedded default: regions, schools, sample reports, and one member of
+staff of each role (with a password and an already set-up authenticator secret, printed so a
+newcomer can sign in), their teams, and a partner with an API key. Development only."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from casework.actors import SYSTEM
+from casework.cases.models import Case
 from casework.clock import Clock
 from casework.enums import Channel, ContactMethod, Danger, ReporterRole
 from casework.intake.schemas import ReportReceipt, ReportSubmission
 from casework.intake.service import prepare_follow_up, submit_report
+from casework.partners.service import create_partner, new_api_key
 from casework.places.models import Region, School
+from casework.protection.fields import seal_text
 from casework.protection.keys import Keyring
+from casework.staff.accounts import create_user, ensure_team, set_teams
+from casework.staff.models import CaseAccessGrant, GrantKind, Role, StaffUser, Team
+from casework.staff.passwords import PasswordHashing
+from casework.staff.signin import STAFF_PURPOSE
+from casework.staff.totp import new_secret
 
 REGIONS = [
     ("capital", "Capital District"),
@@ -75,11 +87,39 @@ SAMPLE_REPORTS = [
 
 
 @dataclass(frozen=True)
+class DemoLogin:
+    """How to sign in as one demo member of staff (development only)."""
+
+    username: str
+    role: Role
+    password: str
+    totp_secret: str
+
+    def __repr__(self) -> str:
+        return f"DemoLogin({self.username!r})"
+
+
+@dataclass(frozen=True)
 class DemoResult:
     """What seeding did."""
 
     seeded: bool
     receipts: list[ReportReceipt]
+    logins: list[DemoLogin] = field(default_factory=list)
+    partner_key: str | None = None
+
+
+TEAMS = [("Capital team", ["capital"], False), ("North and South team", ["north", "south"], False)]
+# username, display name, role, teams
+STAFF = [
+    ("cw.amina", "Amina Diallo", Role.CASEWORKER, ["Capital team"]),
+    ("cw.boris", "Boris Petrov", Role.CASEWORKER, ["North and South team"]),
+    ("sv.chen", "Chen Wei", Role.SUPERVISOR, ["Capital team", "North and South team"]),
+    ("admin.dana", "Dana Cruz", Role.ADMINISTRATOR, []),
+    ("audit.eli", "Eli Novak", Role.AUDITOR, []),
+    ("partner.fatima", "Fatima Haddad", Role.PARTNER, []),
+]
+PARTNER = ("Capital Social Services", "social_services")
 
 
 def seed_places(session: Session) -> bool:
@@ -96,8 +136,10 @@ def seed_places(session: Session) -> bool:
     return True
 
 
-def seed_demo(session: Session, *, clock: Clock, keyring: Keyring) -> DemoResult:
-    """Seed places and sample reports once; a second run changes nothing."""
+def seed_demo(
+    session: Session, *, clock: Clock, keyring: Keyring, hashing: PasswordHashing
+) -> DemoResult:
+    """Seed places, sample reports and demo staff once; a second run changes nothing."""
     if not seed_places(session):
         return DemoResult(seeded=False, receipts=[])
     keyring.ensure_root(session, now=clock.now())
@@ -111,4 +153,69 @@ def seed_demo(session: Session, *, clock: Clock, keyring: Keyring) -> DemoResult
         )
         for submission in SAMPLE_REPORTS
     ]
-    return DemoResult(seeded=True, receipts=receipts)
+    logins, partner_key = _seed_staff(session, clock=clock, keyring=keyring, hashing=hashing)
+    _place_cases(session, receipts, clock=clock)
+    return DemoResult(seeded=True, receipts=receipts, logins=logins, partner_key=partner_key)
+
+
+def _seed_staff(
+    session: Session, *, clock: Clock, keyring: Keyring, hashing: PasswordHashing
+) -> tuple[list[DemoLogin], str]:
+    now = clock.now()
+    for name, regions, national in TEAMS:
+        ensure_team(session, name=name, region_codes=regions, national=national)
+    partner = create_partner(
+        session, keyring=keyring, name=PARTNER[0], kind=PARTNER[1], actor=SYSTEM, now=now
+    )
+    _, partner_key = new_api_key(
+        session, keyring=keyring, partner=partner, label="demo", actor=SYSTEM, now=now
+    )
+    logins = []
+    for username, display_name, role, teams in STAFF:
+        password = secrets.token_urlsafe(15)
+        user = create_user(
+            session,
+            keyring=keyring,
+            username=username,
+            display_name=display_name,
+            role=role,
+            password_hash=hashing.hash(password),
+            partner_id=partner.id if role is Role.PARTNER else None,
+            actor=SYSTEM,
+            now=now,
+        )
+        if teams:
+            set_teams(session, keyring=keyring, user=user, team_names=teams, actor=SYSTEM, now=now)
+        # Already set up, so a newcomer can sign in with the printed secret.
+        secret = new_secret()
+        user.totp_secret_ct = seal_text(
+            keyring.purpose_key(session, STAFF_PURPOSE),
+            table="staff_user",
+            column="totp_secret",
+            row_id=user.id,
+            text=secret,
+        )
+        user.totp_confirmed_at = now
+        logins.append(DemoLogin(username, role, password, secret))
+    session.flush()
+    return logins, partner_key
+
+
+def _place_cases(session: Session, receipts: list[ReportReceipt], *, clock: Clock) -> None:
+    """Put the sample cases in their teams' queues; the teacher case restricted to Amina."""
+    teams = {t.name: t.id for t in session.scalars(select(Team))}
+    amina = session.scalars(select(StaffUser).where(StaffUser.username == "cw.amina")).one()
+    for receipt in receipts:
+        case = session.get_one(Case, receipt.case_id)
+        region = session.get(Region, case.region_id) if case.region_id else None
+        capital = region is not None and region.code == "capital"
+        case.team_id = teams["Capital team" if capital else "North and South team"]
+    first = session.get_one(Case, receipts[0].case_id)  # the teacher with a ruler
+    first.assigned_to_id = amina.id
+    first.restricted = True
+    session.add(
+        CaseAccessGrant(
+            case_id=first.id, user_id=amina.id, kind=GrantKind.NAMED, created_at=clock.now()
+        )
+    )
+    session.flush()
