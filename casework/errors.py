@@ -13,6 +13,7 @@ __all__ = [
     "IdempotencyKeyReused",
     "InvalidInput",
     "KeyUnavailable",
+    "NotAllowed",
     "NotFound",
 ]
 
@@ -40,3 +41,7 @@ class DataErased(DomainError, KeyUnavailable):
 
 class NotFound(DomainError):
     """The thing asked for does not exist (or is outside the caller's view)."""
+
+
+class NotAllowed(DomainError):
+    """The caller may see this but not do that to it (their role does not allow it)."""

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from casework.errors import IdempotencyKeyReused, InvalidInput, NotFound
+from casework.errors import IdempotencyKeyReused, InvalidInput, NotAllowed, NotFound
 from casework.ports import KeyUnavailable
 
 log = logging.getLogger("hotline.errors")
@@ -163,6 +163,10 @@ def install_error_handlers(app: FastAPI) -> None:
             "Some fields are missing or not valid.",
             [{"field": exc.field, "message": exc.message}],
         )
+
+    @app.exception_handler(NotAllowed)
+    async def _not_allowed(request: Request, _exc: NotAllowed) -> Response:
+        return error_response(request, 403, "forbidden", "Your role does not allow this.")
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, _exc: NotFound) -> Response:

@@ -19,7 +19,7 @@ from casework.access.scope import Principal, case_filter
 from casework.audit.record import AuditAction, record_event
 from casework.cases.models import Case, CaseNote
 from casework.enums import CaseStatus, Priority
-from casework.errors import NotFound
+from casework.errors import NotAllowed, NotFound
 from casework.intake.models import Report
 from casework.intake.reading import ReportContent, read_report_content
 from casework.messages.models import Attachment, CaseMessage, Direction
@@ -32,13 +32,25 @@ MAX_PAGE = 100
 def find_case(
     session: Session, principal: Principal, case_id: uuid.UUID, action: Action, *, now: dt.datetime
 ) -> Case:
-    """The case, if ``principal`` may do ``action`` on it (NotFound otherwise, as if absent)."""
+    """The case, if ``principal`` may do ``action`` on it.
+
+    NotFound (as if it did not exist) when it is outside their view; NotAllowed when they may
+    see it but their role does not allow this action on it.
+    """
     case = session.scalars(
         select(Case).where(Case.id == case_id, case_filter(principal, action, now=now))
     ).first()
-    if case is None:
-        raise NotFound("no such case")
-    return case
+    if case is not None:
+        return case
+    if action is not Action.CASE_READ:
+        visible = session.scalar(
+            select(Case.id).where(
+                Case.id == case_id, case_filter(principal, Action.CASE_READ, now=now)
+            )
+        )
+        if visible is not None:
+            raise NotAllowed("not allowed")
+    raise NotFound("no such case")
 
 
 @dataclass(frozen=True)

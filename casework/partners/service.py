@@ -273,7 +273,7 @@ def partner_referral(
     row = session.execute(_referrals(partner_id).where(Referral.id == referral_id)).first()
     if row is None:
         raise NotFound("no such referral")
-    referral, case, code = row.tuple()
+    referral, case, code = row
     record_event(
         session,
         keyring=keyring,

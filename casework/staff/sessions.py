@@ -78,7 +78,7 @@ def find_session(
     ).first()
     if row is None:
         return None
-    staff_session, user = row.tuple()
+    staff_session, user = row
     if (
         staff_session.revoked_at is not None
         or now >= staff_session.expires_at
