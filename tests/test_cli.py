@@ -144,9 +144,14 @@ def test_audit_erase_rotate_and_verify_from_the_command_line(
 
     sequenced = runner.invoke(app, ["audit", "sequence"])
     assert sequenced.exit_code == 0, sequenced.output
-    assert "Sequenced 4 events" in sequenced.output
+    events = (
+        sqlite3.connect(Path(env["HOTLINE_DATA_DIR"]) / "hotline.db")
+        .execute("SELECT count(*) FROM audit_event")
+        .fetchone()[0]
+    )
+    assert f"Sequenced {events} events" in sequenced.output
     checkpoint = runner.invoke(app, ["audit", "checkpoint"])
-    assert checkpoint.output.splitlines()[1] == "4"
+    assert checkpoint.output.splitlines()[1] == str(events)
     (tmp_path / "outside.checkpoint").write_text(checkpoint.output)
 
     rotated = runner.invoke(app, ["keys", "rotate", "--batch", "2"])
@@ -218,3 +223,43 @@ def test_keys_init_makes_a_private_key_file_and_never_overwrites_one(
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     sequenced = runner.invoke(app, ["audit", "sequence"])
     assert sequenced.exit_code == 0, sequenced.output
+
+
+def test_users_create_disable_and_reset_mfa(env: dict[str, str]) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    weak = runner.invoke(
+        app,
+        ["users", "create", "zoe", "--role", "caseworker"],
+        input="password1234\npassword1234\n",
+    )
+    assert weak.exit_code == 2
+    assert "most common" in weak.output
+
+    made = runner.invoke(
+        app, ["users", "create", "zoe", "--role", "supervisor", "--generate-password"]
+    )
+    assert made.exit_code == 0, made.output
+    assert "Created zoe (supervisor)." in made.output
+    assert "Password: " in made.output
+    again = runner.invoke(
+        app, ["users", "create", "ZOE", "--role", "auditor", "--generate-password"]
+    )
+    assert again.exit_code == 2
+    assert "taken" in again.output
+
+    assert runner.invoke(app, ["users", "reset-mfa", "zoe"]).exit_code == 0
+    disabled = runner.invoke(app, ["users", "disable", "zoe"])
+    assert disabled.exit_code == 0
+    assert "Disabled zoe" in disabled.output
+    missing = runner.invoke(app, ["users", "disable", "nobody"])
+    assert missing.exit_code == 1
+
+
+def test_demo_prints_a_sign_in_for_each_role(env: dict[str, str]) -> None:
+    result = runner.invoke(app, ["demo"])
+
+    assert result.exit_code == 0, result.output
+    for role in ("caseworker", "supervisor", "administrator", "auditor", "partner"):
+        assert f"  {role}" in result.output
+    assert "TOTP secret" in result.output
+    assert "Partner API key" in result.output

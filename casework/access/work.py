@@ -313,10 +313,11 @@ def break_glass(
 
 
 def region_supervisors(session: Session, case: Case) -> list[uuid.UUID]:
-    """Active supervisors whose teams cover the case's region (or every region)."""
+    """Active supervisors whose teams cover the case's region (or every region); for a
+    restricted case, not those linked to its school (they must not learn of it)."""
     covering = select(TeamRegion.team_id).where(TeamRegion.region_id == case.region_id)
     national = select(Team.id).where(Team.national)
-    rows = session.scalars(
+    query = (
         select(StaffUser.id)
         .join(TeamMember, TeamMember.user_id == StaffUser.id)
         .where(
@@ -326,4 +327,7 @@ def region_supervisors(session: Session, case: Case) -> list[uuid.UUID]:
         )
         .distinct()
     )
-    return sorted(rows)
+    if case.restricted and case.school_id is not None:
+        linked = select(StaffSchoolLink.user_id).where(StaffSchoolLink.school_id == case.school_id)
+        query = query.where(StaffUser.id.not_in(linked))
+    return sorted(session.scalars(query))

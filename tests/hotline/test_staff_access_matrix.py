@@ -10,21 +10,13 @@ person can already open the case.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from casework.clock import FixedClock
-from casework.protection.keys import Keyring
-from hotline.app import create_app
-from integrations.keys.local import LocalKeyFile
-from tests.conftest import RollbackDatabase
-from tests.databases import TemplateDatabase
-from tests.factories.staff import bearer, staff_settings
-from tests.hotline.staff_world import NOW, World, build_world
+from tests.factories.staff import bearer
+from tests.hotline.staff_world import World
 
 ENDPOINTS = (
     "list",
@@ -84,22 +76,6 @@ CELLS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def world(template_db: TemplateDatabase, keys: LocalKeyFile) -> Iterator[World]:
-    yield from build_world(template_db.copy(), Keyring(keys))
-
-
-@pytest.fixture
-def client(world: World, keys: LocalKeyFile, tmp_path: Path) -> Iterator[TestClient]:
-    with world.engine.connect() as connection:
-        outer = connection.begin()
-        db = RollbackDatabase(world.engine, connection)
-        app = create_app(staff_settings(tmp_path), database=db, clock=FixedClock(NOW), keys=keys)
-        with TestClient(app, raise_server_exceptions=False) as test_client:
-            yield test_client
-        outer.rollback()
-
-
 def call(client: TestClient, world: World, who: str, case: str, endpoint: str) -> Any:
     """One endpoint, as ``who``, on ``case``."""
     headers = bearer(world.tokens[who])
@@ -126,9 +102,9 @@ def call(client: TestClient, world: World, who: str, case: str, endpoint: str) -
 
 @pytest.mark.parametrize(("who", "case", "endpoint", "expected"), CELLS)
 def test_cell(
-    client: TestClient, world: World, who: str, case: str, endpoint: str, expected: Any
+    world_client: TestClient, world: World, who: str, case: str, endpoint: str, expected: Any
 ) -> None:
-    response = call(client, world, who, case, endpoint)
+    response = call(world_client, world, who, case, endpoint)
 
     if endpoint == "list":
         assert response.status_code == 200
