@@ -199,7 +199,9 @@ def serve(
         port=bind_port,
         access_log=False,
         log_config=None,
-        proxy_headers=False,
+        # Sign-in throttling counts per client address: behind a proxy, trust only its word.
+        proxy_headers=settings.forwarded_allow_ips is not None,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         server_header=False,
     )
 

@@ -111,6 +111,12 @@ class Settings(BaseSettings):
         default=1.0, ge=0, le=30, description="first added wait after repeated failures"
     )
     break_glass_minutes: int = Field(default=60, ge=5, le=24 * 60)
+    forwarded_allow_ips: str | None = Field(
+        default=None,
+        max_length=500,
+        description="Proxies trusted to say the client's address (X-Forwarded-For), "
+        "comma-separated; unset: the connection's own address is used",
+    )
     serve_runs_worker: bool | None = Field(
         default=None,
         description="Run the worker inside `hotline serve`; default: on SQLite only "
