@@ -87,6 +87,8 @@ def create_app(
         # Sync database work runs on worker threads: allow one per pooled connection.
         limiter = anyio.to_thread.current_default_thread_limiter()
         limiter.total_tokens = settings.db_pool_size + 8
+        # The dummy password hash, made before the first sign-in rather than during one.
+        await run_in_threadpool(settings.staff_auth.hashing.prepare)
         try:
             await db.run_async(lambda s: keyring.ensure_root(s, now=app_clock.now()), write=True)
             problem = await run_in_threadpool(check_keys, db, keys, keyring)

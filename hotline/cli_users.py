@@ -16,6 +16,7 @@ from casework.staff.accounts import (
     check_new_password,
     create_user,
     disable_user,
+    link_school,
     reset_mfa,
     set_teams,
     user_by_username,
@@ -122,3 +123,26 @@ def users_reset_mfa(username: str) -> None:
     """Forget the account's authenticator and recovery codes; it enrols again at sign-in."""
     _change(username, "reset-mfa")
     typer.echo(f"Reset the second factor of {username}; it sets up TOTP at its next sign-in.")
+
+
+@users_app.command("link-school")
+def users_link_school(username: str, school: str) -> None:
+    """Record a conflict of interest: USERNAME never sees restricted cases about SCHOOL."""
+    with _context() as (_, db, _, keyring):
+
+        def run(s: Session) -> None:
+            link_school(
+                s,
+                user=user_by_username(s, username),
+                school_code=school,
+                keyring=keyring,
+                actor=_operator(),
+                now=SystemClock().now(),
+            )
+
+        try:
+            db.run(run, write=True)
+        except (NotFound, InvalidInput) as exc:
+            typer.echo(f"Not linked: {exc}.", err=True)
+            raise typer.Exit(1) from None
+    typer.echo(f"Linked {username} to {school}: restricted cases about it are hidden from them.")

@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from casework.errors import IdempotencyKeyReused, InvalidInput, NotAllowed, NotFound
@@ -162,6 +162,14 @@ def install_error_handlers(app: FastAPI) -> None:
             "validation_failed",
             "Some fields are missing or not valid.",
             [{"field": exc.field, "message": exc.message}],
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def _conflict(request: Request, _exc: IntegrityError) -> Response:
+        # Two requests creating the same thing at once: the loser is told, nothing is half done.
+        log.info("integrity conflict", extra={"route": _route(request)})
+        return error_response(
+            request, 409, "conflict", "That clashes with something that exists. Reload and retry."
         )
 
     @app.exception_handler(NotAllowed)

@@ -9,7 +9,9 @@ Two overrides, decided here too:
   relations in ``RESTRICTED_RELATIONS`` (named users and the assignee) and, for supervisors,
   their regions;
 - a member of staff **linked to the case's school** never sees a restricted case, whatever
-  else is true (a conflict of interest), not even with break-glass.
+  else is true (a conflict of interest), not even with break-glass;
+- break-glass (``may_break_glass``) is for caseworkers and supervisors, into a restricted
+  case for supervisors only, and never across a conflict of interest.
 
 Actions that are not about one case (users, configuration, the audit trail, statistics,
 receiving referrals) are allowed per role in ``GLOBAL``. Anything not written here is denied.
@@ -60,7 +62,8 @@ CASE_ACTIONS: Final[dict[Role, dict[Action, frozenset[Relation]]]] = {
     Role.SUPERVISOR: {
         Action.CASE_READ: _SUPERVISING,
         Action.CASE_WORK: _SUPERVISING,
-        Action.CASE_ASSIGN: frozenset({Relation.REGION, Relation.BREAK_GLASS}),
+        # Not through break-glass: that access is temporary and must not make itself lasting.
+        Action.CASE_ASSIGN: frozenset({Relation.REGION}),
         Action.CASE_RESTRICT: frozenset({Relation.REGION}),
     },
 }
@@ -99,6 +102,17 @@ def may(
     if restricted and conflicted:
         return False
     return bool(relations & relations_allowing(role, action, restricted=restricted))
+
+
+def may_break_glass(role: Role, *, restricted: bool, conflicted: bool) -> bool:
+    """Whether ``role`` may open a case outside its scope in an emergency.
+
+    Caseworkers and supervisors may; a restricted case only a supervisor (it is for named
+    people and supervisors); never someone with a conflict of interest.
+    """
+    if conflicted or not may_globally(role, Action.BREAK_GLASS):
+        return False
+    return not restricted or role is Role.SUPERVISOR
 
 
 def may_globally(role: Role, action: Action) -> bool:

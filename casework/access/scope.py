@@ -116,7 +116,9 @@ def _any_of(
 
 def conflicted(principal: Principal) -> ColumnElement[bool]:
     """The case is restricted and about a school this person is linked to."""
-    return and_(Case.restricted, _in(Case.school_id, principal.school_ids))
+    return and_(
+        Case.restricted, Case.school_id.is_not(None), _in(Case.school_id, principal.school_ids)
+    )
 
 
 def case_filter(principal: Principal, action: Action, *, now: dt.datetime) -> ColumnElement[bool]:

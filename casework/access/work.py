@@ -14,8 +14,8 @@ import uuid
 from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
-from casework.access.policy import Action, may_globally
-from casework.access.scope import Principal, case_filter, conflicted
+from casework.access.policy import Action, may_break_glass
+from casework.access.scope import Principal, case_filter
 from casework.audit.record import AuditAction, record_event
 from casework.cases.models import Case, CaseNote
 from casework.cases.service import NewEvent, append_events, next_event_seq
@@ -150,6 +150,10 @@ def text_reporter(
     return outbox_id
 
 
+def _is_conflicted_principal(principal: Principal, case: Case) -> bool:
+    return case.restricted and case.school_id in principal.school_ids
+
+
 def _is_conflicted(session: Session, user_id: uuid.UUID, case: Case) -> bool:
     if not case.restricted or case.school_id is None:
         return False
@@ -165,9 +169,11 @@ def assign(
     assignee_id: uuid.UUID | None,
     team_id: int | None,
     now: dt.datetime,
+    change_assignee: bool = True,
 ) -> None:
-    """Give the case to a caseworker or supervisor and/or put it in a team's queue."""
-    if assignee_id is not None:
+    """Give the case to a caseworker or supervisor (or nobody) and/or put it in a team's
+    queue; ``change_assignee=False`` moves only the queue and keeps whoever has it."""
+    if change_assignee and assignee_id is not None:
         assignee = session.get(StaffUser, assignee_id)
         if (
             assignee is None
@@ -181,10 +187,11 @@ def assign(
             )
     if team_id is not None and session.get(Team, team_id) is None:
         raise InvalidInput("team", "No such team.")
-    case.assigned_to_id = assignee_id
+    if change_assignee:
+        case.assigned_to_id = assignee_id
     case.team_id = team_id if team_id is not None else case.team_id
     data: dict[str, object] = {
-        "assignee": str(assignee_id) if assignee_id else None,
+        "assignee": str(case.assigned_to_id) if case.assigned_to_id else None,
         "team": case.team_id,
     }
     _history(session, principal, case, CaseEventKind.ASSIGNED, data, now)
@@ -205,7 +212,7 @@ def set_restriction(
     """Restrict a case to named users and supervisors (or lift it); replaces the names."""
     for user_id in named_user_ids:
         user = session.get(StaffUser, user_id)
-        if user is None or user.role not in {Role.CASEWORKER, Role.SUPERVISOR}:
+        if user is None or not user.active or user.role not in {Role.CASEWORKER, Role.SUPERVISOR}:
             raise InvalidInput("named_users", "Name active caseworkers or supervisors.")
         linked = (
             case.school_id is not None
@@ -253,12 +260,7 @@ def break_glass(
 ) -> Case:
     """Open a case outside one's scope for ``minutes``, with a reason; the region's
     supervisors are told at once (through the outbox). Never for a conflict of interest."""
-    if not may_globally(principal.role, Action.BREAK_GLASS):
-        raise NotFound("no such case")
-    reason = reason.strip()
-    if len(reason) < MIN_REASON or len(reason) > 500:
-        raise InvalidInput("reason", f"Say why, in {MIN_REASON} to 500 characters.")
-    case = session.scalars(select(Case).where(Case.id == case_id, ~conflicted(principal))).first()
+    case = session.get(Case, case_id)
     if case is None:
         raise NotFound("no such case")
     already = session.scalar(
@@ -266,8 +268,14 @@ def break_glass(
             exists().where(Case.id == case_id, case_filter(principal, Action.CASE_READ, now=now))
         )
     )
-    if already:
+    if already:  # said only to someone who can see the case anyway
         raise InvalidInput("reason", "You can already open this case.")
+    in_conflict = _is_conflicted_principal(principal, case)
+    if not may_break_glass(principal.role, restricted=case.restricted, conflicted=in_conflict):
+        raise NotFound("no such case")
+    reason = reason.strip()
+    if len(reason) < MIN_REASON or len(reason) > 500:
+        raise InvalidInput("reason", f"Say why, in {MIN_REASON} to 500 characters.")
     key = keyring.case_key(session, case.id)
     grant_id = uuid.uuid4()
     session.add(

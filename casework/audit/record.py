@@ -45,6 +45,7 @@ class AuditAction(enum.StrEnum):
     STAFF_SIGNED_IN = "staff.signed_in"
     STAFF_MFA_FAILED = "staff.mfa_failed"
     STAFF_MFA_ENROLLED = "staff.mfa_enrolled"
+    STAFF_MFA_ENROLMENT_STARTED = "staff.mfa_enrolment_started"
     STAFF_RECOVERY_CODE_USED = "staff.recovery_code_used"
     STAFF_SIGNED_OUT = "staff.signed_out"
     STAFF_PASSWORD_CHANGED = "staff.password_changed"  # noqa: S105 - an action name
@@ -53,6 +54,7 @@ class AuditAction(enum.StrEnum):
     STAFF_MFA_RESET = "staff.mfa_reset"
     STAFF_ROLE_CHANGED = "staff.role_changed"
     STAFF_TEAMS_CHANGED = "staff.teams_changed"
+    STAFF_SCHOOL_LINKED = "staff.school_linked"
     PARTNER_CREATED = "partner.created"
     PARTNER_KEY_CREATED = "partner.key_created"
     PARTNER_KEY_REVOKED = "partner.key_revoked"

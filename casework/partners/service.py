@@ -19,7 +19,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from casework.access.scope import Principal
-from casework.actors import Actor
+from casework.actors import SYSTEM, Actor
 from casework.audit.record import AuditAction, record_event
 from casework.cases.models import Case
 from casework.cases.service import NewEvent, append_events, next_event_seq
@@ -136,6 +136,22 @@ def partner_for_key(session: Session, presented: str, *, now: dt.datetime) -> uu
     if key.last_used_at is None or now - key.last_used_at > _TOUCH_EVERY:
         key.last_used_at = now
     return key.partner_id
+
+
+def refuse_key(session: Session, *, keyring: Keyring, presented: str, now: dt.datetime) -> None:
+    """Record a refused partner key (by its public prefix only, never the secret part)."""
+    parts = presented.split("_", 2)
+    prefix = parts[1][:24] if len(parts) == 3 and parts[1].isalnum() else "-"
+    record_event(
+        session,
+        keyring=keyring,
+        action=AuditAction.PARTNER_KEY_REFUSED,
+        actor=SYSTEM,
+        object_type="partner_api_key",
+        object_id=prefix,
+        details={},
+        now=now,
+    )
 
 
 def refer(

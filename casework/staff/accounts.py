@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from casework.actors import Actor
 from casework.audit.record import AuditAction, record_event
 from casework.errors import InvalidInput, NotFound
+from casework.partners.models import Partner
 from casework.places.models import Region, School
 from casework.protection.keys import Keyring
 from casework.staff.models import (
@@ -91,6 +92,8 @@ def create_user(
         raise InvalidInput("username", "That username is taken.")
     if (role is Role.PARTNER) != (partner_id is not None):
         raise InvalidInput("partner", "A partner user belongs to exactly one partner.")
+    if partner_id is not None and session.get(Partner, partner_id) is None:
+        raise InvalidInput("partner", "No such partner.")
     user = StaffUser(
         username=name,
         display_name=display_name.strip()[:120] or name,
@@ -252,11 +255,40 @@ def set_teams(
     session.flush()
 
 
-def link_school(session: Session, *, user: StaffUser, school_code: str) -> None:
-    """Record that a member of staff is connected to a school (a conflict of interest)."""
+def link_school(
+    session: Session,
+    *,
+    user: StaffUser,
+    school_code: str,
+    keyring: Keyring | None = None,
+    actor: Actor | None = None,
+    now: dt.datetime | None = None,
+) -> None:
+    """Record that a member of staff is connected to a school (a conflict of interest):
+    from now on they never see a restricted case about that school."""
     school = session.scalars(select(School).where(School.code == school_code)).first()
     if school is None:
         raise InvalidInput("school", "Unknown school.")
     if session.get(StaffSchoolLink, (user.id, school.id)) is None:
         session.add(StaffSchoolLink(user_id=user.id, school_id=school.id))
+        session.flush()
+    if keyring is not None and actor is not None and now is not None:
+        _audit(
+            session,
+            keyring,
+            AuditAction.STAFF_SCHOOL_LINKED,
+            actor=actor,
+            user=user,
+            details={"school": school.code},
+            now=now,
+        )
+
+
+def upgrade_password_hash(
+    session: Session, *, user_id: uuid.UUID, old_hash: str, new_hash: str
+) -> None:
+    """Store a hash made with today's costs for the same password (no session ends)."""
+    user = session.get(StaffUser, user_id)
+    if user is not None and user.password_hash == old_hash:
+        user.password_hash = new_hash
         session.flush()

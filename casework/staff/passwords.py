@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from functools import cached_property
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -52,6 +52,19 @@ def password_problem(password: str, *, username: str) -> PasswordProblem | None:
     return None
 
 
+@lru_cache(maxsize=8)
+def _hasher(time_cost: int, memory_kib: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+
+
+@lru_cache(maxsize=8)
+def _dummy_hash(time_cost: int, memory_kib: int, parallelism: int) -> str:
+    # Verified against when the account does not exist, so that costs the same time. Made
+    # once per set of costs for the whole process, never on a request's path twice.
+    hasher = _hasher(time_cost, memory_kib, parallelism)
+    return hasher.hash("no such account, but take as long as if there were")
+
+
 @dataclass(frozen=True)
 class PasswordHashing:
     """argon2id with given costs; verifies any earlier parameters too."""
@@ -60,29 +73,28 @@ class PasswordHashing:
     memory_kib: int = 65536
     parallelism: int = 4
 
-    @cached_property
-    def _hasher(self) -> PasswordHasher:
-        return PasswordHasher(
-            time_cost=self.time_cost, memory_cost=self.memory_kib, parallelism=self.parallelism
-        )
-
-    @cached_property
-    def _dummy(self) -> str:
-        # Verified against when the account does not exist, so that costs the same time.
-        return self._hasher.hash("no such account, but take as long as if there were")
+    @property
+    def _params(self) -> tuple[int, int, int]:
+        return (self.time_cost, self.memory_kib, self.parallelism)
 
     def hash(self, password: str) -> str:
         """A new argon2id hash."""
-        return self._hasher.hash(password)
+        return _hasher(*self._params).hash(password)
+
+    def prepare(self) -> None:
+        """Make the dummy hash now (at start-up), not during someone's sign-in."""
+        _dummy_hash(*self._params)
 
     def verify(self, password_hash: str | None, password: str) -> bool:
         """True when ``password`` matches; a full verification runs even for no account."""
         try:
-            matched = self._hasher.verify(password_hash or self._dummy, password)
+            matched = _hasher(*self._params).verify(
+                password_hash or _dummy_hash(*self._params), password
+            )
         except (VerificationError, InvalidHashError):
             return False
         return matched and password_hash is not None
 
     def needs_rehash(self, password_hash: str) -> bool:
         """Whether a hash was made with other parameters than the current ones."""
-        return self._hasher.check_needs_rehash(password_hash)
+        return _hasher(*self._params).check_needs_rehash(password_hash)

@@ -122,8 +122,8 @@ def csrf_token(secret: bytes, session_token_hash: str) -> str:
 
 def csrf_ok(secret: bytes, staff_session: StaffSession, presented: str | None) -> bool:
     """Whether a state-changing browser request carries its session's CSRF token."""
-    expected = csrf_token(secret, staff_session.token_hash)
-    return presented is not None and hmac.compare_digest(expected, presented)
+    expected = csrf_token(secret, staff_session.token_hash).encode()
+    return presented is not None and hmac.compare_digest(expected, presented.encode())
 
 
 def purge_ended_sessions(session: Session, *, now: dt.datetime) -> int:

@@ -13,7 +13,7 @@ import enum
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from casework.actors import SYSTEM, Actor
@@ -143,39 +143,40 @@ def check_login(session: Session, *, username: str) -> LoginCheck:
     return LoginCheck(user.username, "", user.id, user.password_hash)
 
 
-def _counts(
-    session: Session, keyring: Keyring, username: str, address: str
-) -> list[tuple[str, Count, int]]:
+_ACCOUNT, _SECOND_FACTOR, _ADDRESS = "account", "second-factor", "address"
+Counted = list[tuple[str, Count, str]]  # (stored key, count, kind)
+
+
+def _counts(session: Session, keyring: Keyring, wanted: list[tuple[str, str]]) -> Counted:
+    """The counts of these (kind, name or address) pairs, each row locked."""
     secret = _throttle_secret(session, keyring)
-    return [
-        (key := throttle_key(secret, kind, value), lock_count(session, key), limit)
-        for kind, value, limit in (
-            ("account", username, 0),
-            ("address", address, 1),
-        )
-    ]
+    counted: Counted = []
+    for kind, value in wanted:
+        key = throttle_key(secret, kind, value)
+        counted.append((key, lock_count(session, key), kind))
+    return counted
 
 
-def _locked_for(counts: list[tuple[str, Count, int]], now: dt.datetime) -> float | None:
+def _locked_for(counts: Counted, now: dt.datetime) -> float | None:
     until = [c.locked_until for _, c, _ in counts if c.locked_until and c.locked_until > now]
     return max((u - now).total_seconds() for u in until) if until else None
 
 
-def _fail(
-    session: Session,
-    counts: list[tuple[str, Count, int]],
-    *,
-    now: dt.datetime,
-    policy: ThrottlePolicy,
-) -> float:
+def _fail(session: Session, counts: Counted, *, now: dt.datetime, policy: ThrottlePolicy) -> float:
     """Count a failure on every key; returns how long to wait before answering."""
     delay = 0.0
-    for key, count, which in counts:
-        limit = policy.account_lock_after if which == 0 else policy.address_lock_after
+    for key, count, kind in counts:
+        limit = policy.address_lock_after if kind == _ADDRESS else policy.account_lock_after
         after = after_failure(count, now=now, lock_after=limit, policy=policy)
         store_count(session, key, after)
         delay = max(delay, delay_after(after.failures, policy))
     return delay
+
+
+def _clear(session: Session, counts: Counted, kind: str) -> None:
+    for key, _, counted_kind in counts:
+        if counted_kind == kind:
+            store_count(session, key, Count(0, None, None))
 
 
 def finish_login(
@@ -189,7 +190,7 @@ def finish_login(
     now: dt.datetime,
 ) -> StepResult:
     """Count the attempt and, if the password was right and nothing is locked, go on."""
-    counts = _counts(session, keyring, check.username, address)
+    counts = _counts(session, keyring, [(_ACCOUNT, check.username), (_ADDRESS, address)])
     user = session.get(StaffUser, check.user_id) if check.user_id else None
     locked = _locked_for(counts, now)
     if locked is not None:
@@ -199,7 +200,7 @@ def finish_login(
         delay = _fail(session, counts, now=now, policy=config.throttle)
         _audit(session, keyring, AuditAction.STAFF_LOGIN_FAILED, user=user, now=now)
         return StepResult(Outcome.FAILED, delay=delay)
-    store_count(session, counts[0][0], Count(0, None, None))
+    _clear(session, counts, _ACCOUNT)
     stage = SessionStage.MFA if user.totp_confirmed_at else SessionStage.ENROL
     token = open_session(session, user_id=user.id, stage=stage, now=now, policy=config.sessions)
     _audit(session, keyring, AuditAction.STAFF_PASSWORD_ACCEPTED, user=user, now=now)
@@ -240,19 +241,55 @@ def _activate(
     return token
 
 
-def _second_factor_failed(
+def _second_factor_counts(
+    session: Session, keyring: Keyring, user: StaffUser, address: str
+) -> Counted:
+    # Second-factor failures have their own count: a right password must not reset it.
+    wanted = [(_SECOND_FACTOR, user.username), (_ACCOUNT, user.username), (_ADDRESS, address)]
+    return _counts(session, keyring, wanted)
+
+
+def _second_factor_refused(
     session: Session,
     keyring: Keyring,
     user: StaffUser,
+    counts: Counted,
     *,
-    address: str,
     now: dt.datetime,
     config: StaffAuthConfig,
 ) -> StepResult:
-    counts = _counts(session, keyring, user.username, address)
-    delay = _fail(session, counts, now=now, policy=config.throttle)
+    """A wrong (or replayed) code: counted, audited, answered after the wait."""
+    failing = [c for c in counts if c[2] != _ACCOUNT]
+    delay = _fail(session, failing, now=now, policy=config.throttle)
     _audit(session, keyring, AuditAction.STAFF_MFA_FAILED, user=user, now=now)
     return StepResult(Outcome.FAILED, delay=delay)
+
+
+def _second_factor_locked(
+    session: Session, keyring: Keyring, user: StaffUser, counts: Counted, now: dt.datetime
+) -> StepResult | None:
+    locked = _locked_for(counts, now)
+    if locked is None:
+        return None
+    _audit(session, keyring, AuditAction.STAFF_LOGIN_LOCKED, user=user, now=now)
+    return StepResult(Outcome.LOCKED, retry_after=locked)
+
+
+def _use_step(session: Session, user: StaffUser, step: int) -> bool:
+    """Record a TOTP step as used; False if another request used it (or a later one) first."""
+    result = session.execute(
+        update(StaffUser)
+        .where(
+            StaffUser.id == user.id,
+            or_(StaffUser.totp_last_step.is_(None), StaffUser.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False
+    user.totp_last_step = step
+    return True
 
 
 def _totp_secret(session: Session, keyring: Keyring, user: StaffUser) -> str | None:
@@ -282,18 +319,15 @@ def complete_mfa(
     if found is None:
         return StepResult(Outcome.FAILED)
     pending, user = found
-    counts = _counts(session, keyring, user.username, address)
-    locked = _locked_for(counts, now)
-    if locked is not None:
-        return StepResult(Outcome.LOCKED, retry_after=locked)
+    counts = _second_factor_counts(session, keyring, user, address)
+    if (locked := _second_factor_locked(session, keyring, user, counts, now)) is not None:
+        return locked
     secret = _totp_secret(session, keyring, user)
     step = accepted_step(secret, code, now=now, last_step=user.totp_last_step) if secret else None
-    if step is None:
-        return _second_factor_failed(
-            session, keyring, user, address=address, now=now, config=config
-        )
-    user.totp_last_step = step
-    store_count(session, counts[0][0], Count(0, None, None))
+    if step is None or not _use_step(session, user, step):
+        return _second_factor_refused(session, keyring, user, counts, now=now, config=config)
+    _clear(session, counts, _SECOND_FACTOR)
+    _clear(session, counts, _ACCOUNT)
     active = _activate(session, keyring, user, pending, now=now, config=config, method="totp")
     return StepResult(Outcome.ACTIVE, token=active)
 
@@ -313,17 +347,17 @@ def complete_with_recovery_code(
     if found is None:
         return StepResult(Outcome.FAILED)
     pending, user = found
-    if _locked_for(_counts(session, keyring, user.username, address), now) is not None:
-        return StepResult(Outcome.LOCKED)
+    counts = _second_factor_counts(session, keyring, user, address)
+    if (locked := _second_factor_locked(session, keyring, user, counts, now)) is not None:
+        return locked
     unused = session.scalars(
         select(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
     ).all()
     match = next((r for r in unused if recovery_code_matches(r.code_hash, code)), None)
     if match is None:
-        return _second_factor_failed(
-            session, keyring, user, address=address, now=now, config=config
-        )
+        return _second_factor_refused(session, keyring, user, counts, now=now, config=config)
     match.used_at = now
+    _clear(session, counts, _SECOND_FACTOR)
     _audit(
         session,
         keyring,
@@ -363,6 +397,7 @@ def begin_enrolment(
         row_id=user.id,
         text=secret,
     )
+    _audit(session, keyring, AuditAction.STAFF_MFA_ENROLMENT_STARTED, user=user, now=now)
     session.flush()
     return Enrolment(secret, provisioning_uri(secret, username=user.username, issuer=config.issuer))
 
@@ -382,12 +417,14 @@ def confirm_enrolment(
     if found is None:
         return StepResult(Outcome.FAILED)
     pending, user = found
+    counts = _second_factor_counts(session, keyring, user, address)
+    if (locked := _second_factor_locked(session, keyring, user, counts, now)) is not None:
+        return locked
     secret = _totp_secret(session, keyring, user)
     step = accepted_step(secret, code, now=now, last_step=None) if secret else None
     if step is None:
-        return _second_factor_failed(
-            session, keyring, user, address=address, now=now, config=config
-        )
+        return _second_factor_refused(session, keyring, user, counts, now=now, config=config)
+    _clear(session, counts, _SECOND_FACTOR)
     user.totp_confirmed_at, user.totp_last_step = now, step
     codes = new_recovery_codes()
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
@@ -409,3 +446,34 @@ def sign_out(
     """End this session."""
     revoke(session, staff_session, now=now)
     _audit(session, keyring, AuditAction.STAFF_SIGNED_OUT, user=user, now=now)
+
+
+def reauthentication_locked(
+    session: Session, *, keyring: Keyring, username: str, address: str, now: dt.datetime
+) -> float | None:
+    """Seconds until a signed-in user may try their password again (None: they may now)."""
+    counts = _counts(session, keyring, [(_ACCOUNT, username), (_ADDRESS, address)])
+    return _locked_for(counts, now)
+
+
+def reauthentication_failed(
+    session: Session,
+    *,
+    keyring: Keyring,
+    config: StaffAuthConfig,
+    user: StaffUser,
+    address: str,
+    now: dt.datetime,
+) -> float:
+    """A wrong current password while signed in (e.g. changing it): counted like a sign-in."""
+    counts = _counts(session, keyring, [(_ACCOUNT, user.username), (_ADDRESS, address)])
+    delay = _fail(session, counts, now=now, policy=config.throttle)
+    _audit(
+        session,
+        keyring,
+        AuditAction.STAFF_LOGIN_FAILED,
+        user=user,
+        now=now,
+        details={"step": "reauthentication"},
+    )
+    return delay

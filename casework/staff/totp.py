@@ -45,7 +45,7 @@ def code_at(secret: str, moment: dt.datetime) -> str:
 def accepted_step(secret: str, code: str, *, now: dt.datetime, last_step: int | None) -> int | None:
     """The time step ``code`` belongs to if it is good now and not used before, else None."""
     code = code.strip().replace(" ", "")
-    if not (code.isdigit() and len(code) == 6):
+    if not (code.isascii() and code.isdigit() and len(code) == 6):
         return None
     totp = pyotp.TOTP(secret)
     current = int(now.timestamp()) // STEP_SECONDS

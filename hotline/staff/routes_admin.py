@@ -7,11 +7,12 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from casework.access.policy import Action
+from casework.access.scope import case_filter
 from casework.audit.models import AuditEvent
 from casework.audit.record import AuditAction, record_event
 from casework.cases.models import Case
@@ -23,11 +24,12 @@ from casework.staff.accounts import (
     create_user,
     disable_user,
     ensure_team,
+    link_school,
     reset_mfa,
     set_role,
     set_teams,
 )
-from casework.staff.models import StaffNotification, StaffUser
+from casework.staff.models import Role, StaffNotification, StaffUser
 from casework.taxonomy.models import Category
 from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep, require_working_keys
 from hotline.staff.auth import CurrentStaff, allowed
@@ -39,6 +41,7 @@ from hotline.staff.schemas import (
     NotificationOut,
     PartnerIn,
     RoleIn,
+    SchoolLinkIn,
     StatsOut,
     TeamIn,
     TeamOut,
@@ -202,6 +205,31 @@ async def change_teams(
     return Response(status_code=204)
 
 
+@router.post("/users/{user_id}/schools", status_code=204)
+async def link_user_school(
+    user_id: uuid.UUID,
+    body: SchoolLinkIn,
+    staff: CurrentStaff,
+    db: DbDep,
+    keyring: KeyringDep,
+    clock: ClockDep,
+) -> Response:
+    """Record a conflict of interest: this person never sees restricted cases about the school."""
+    allowed(staff, Action.USERS_MANAGE)
+    await db.run_async(
+        lambda s: link_school(
+            s,
+            user=_user(s, user_id),
+            school_code=body.school,
+            keyring=keyring,
+            actor=staff.principal.actor,
+            now=clock.now(),
+        ),
+        write=True,
+    )
+    return Response(status_code=204)
+
+
 @router.post("/teams", response_model=TeamOut, status_code=201)
 async def team(body: TeamIn, staff: CurrentStaff, db: DbDep) -> TeamOut:
     """A team and the regions it covers (created or updated)."""
@@ -295,6 +323,12 @@ async def audit_events(
 
     def run(s: Session) -> list[AuditEventOut]:
         query = select(AuditEvent).where(AuditEvent.position.is_not(None))
+        if staff.principal.role is Role.SUPERVISOR:
+            # Who looked at what, for the cases they supervise only (and nothing else).
+            mine = select(Case.id).where(
+                case_filter(staff.principal, Action.CASE_READ, now=clock.now())
+            )
+            query = query.where(AuditEvent.case_id.in_(mine))
         if before is not None:
             query = query.where(AuditEvent.position < before)
         rows = s.scalars(query.order_by(AuditEvent.position.desc()).limit(limit)).all()
@@ -330,16 +364,24 @@ async def stats(staff: CurrentStaff, db: DbDep, keyring: KeyringDep, clock: Cloc
     allowed(staff, Action.STATS_READ)
 
     def run(s: Session) -> StatsOut:
+        # Supervisors count the cases they may see; auditors and administrators count all
+        # (numbers only, no content).
+        scope = (
+            case_filter(staff.principal, Action.CASE_READ, now=clock.now())
+            if staff.principal.role is Role.SUPERVISOR
+            else true()
+        )
+
         def counted(column) -> dict[str, int]:  # type: ignore[no-untyped-def]
-            return {
-                str(k): int(n) for k, n in s.execute(select(column, func.count()).group_by(column))
-            }
+            rows = s.execute(select(column, func.count()).where(scope).group_by(column))
+            return {str(k): int(n) for k, n in rows}
 
         by_category = {
             code: int(n)
             for code, n in s.execute(
                 select(Category.code, func.count(Case.id))
                 .join(Case, Case.category_id == Category.id)
+                .where(scope)
                 .group_by(Category.code)
             )
         }

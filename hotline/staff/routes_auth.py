@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from casework.staff.accounts import check_new_password, set_password
+from casework.staff.accounts import check_new_password, set_password, upgrade_password_hash
 from casework.staff.models import StaffSession, StaffUser
 from casework.staff.sessions import csrf_token, token_hash
 from casework.staff.signin import (
@@ -28,6 +28,8 @@ from casework.staff.signin import (
     complete_with_recovery_code,
     confirm_enrolment,
     finish_login,
+    reauthentication_failed,
+    reauthentication_locked,
     sign_out,
 )
 from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep, require_working_keys
@@ -127,6 +129,16 @@ async def login(
     if result.token is None:
         raise await _refused(
             result, code="login_failed", message="The username or password is not right."
+        )
+    if check.user_id and check.password_hash and config.hashing.needs_rehash(check.password_hash):
+        # Made with older costs: store one with today's, now that we have the password.
+        new_hash = await run_in_threadpool(config.hashing.hash, body.password)
+        user_id, old_hash = check.user_id, check.password_hash
+        await db.run_async(
+            lambda s: upgrade_password_hash(
+                s, user_id=user_id, old_hash=old_hash, new_hash=new_hash
+            ),
+            write=True,
         )
     response.headers.update(_NO_STORE)
     return LoginStepOut(stage=result.outcome.value, token=result.token)
@@ -267,6 +279,7 @@ async def me(staff: CurrentStaff, db: DbDep) -> MeOut:
 @router.post("/me/password", status_code=204, responses={401: {}, 422: {}})
 async def change_password(
     body: PasswordChangeIn,
+    request: Request,
     staff: CurrentStaff,
     db: DbDep,
     keyring: KeyringDep,
@@ -274,10 +287,35 @@ async def change_password(
     settings: SettingsDep,
 ) -> Response:
     """A new password; every session of the account ends (sign in again)."""
-    hashing = settings.staff_auth.hashing
+    config = settings.staff_auth
+    hashing = config.hashing
     user = await db.run_async(lambda s: s.get_one(StaffUser, staff.principal.user_id), write=False)
+    address = _address(request)
+    locked = await db.run_async(
+        lambda s: reauthentication_locked(
+            s, keyring=keyring, username=user.username, address=address, now=clock.now()
+        ),
+        write=True,
+    )
+    if locked is not None:
+        raise await _refused(StepResult(Outcome.LOCKED, retry_after=locked), code="", message="")
     if not await run_in_threadpool(hashing.verify, user.password_hash, body.current_password):
-        raise ApiError(401, "password_wrong", "The current password is not right.")
+        delay = await db.run_async(
+            lambda s: reauthentication_failed(
+                s,
+                keyring=keyring,
+                config=config,
+                user=s.get_one(StaffUser, user.id),
+                address=address,
+                now=clock.now(),
+            ),
+            write=True,
+        )
+        raise await _refused(
+            StepResult(Outcome.FAILED, delay=delay),
+            code="password_wrong",
+            message="The current password is not right.",
+        )
     check_new_password(body.new_password, username=user.username)
     new_hash = await run_in_threadpool(hashing.hash, body.new_password)
     await db.run_async(

@@ -101,10 +101,14 @@ async def cases(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> CaseListOut:
     """The cases you may see, most urgent first (a search is audited)."""
+    wanted = normalise_reference(reference) if reference else None
+    if reference and wanted is None:  # not a reference at all: nothing can match
+        response.headers.update(_NO_STORE)
+        return CaseListOut(total=0, cases=[])
     query = CaseQuery(
         status=status,
         priority=priority,
-        reference=normalise_reference(reference) if reference else None,
+        reference=wanted,
         assigned_to_me=mine,
         limit=limit,
         offset=offset,
@@ -329,6 +333,7 @@ async def assignment(
             assignee_id=body.assignee_id,
             team_id=body.team_id,
             now=now,
+            change_assignee="assignee_id" in body.model_fields_set,
         )
 
     await db.run_async(run, write=True)

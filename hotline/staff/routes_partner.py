@@ -18,9 +18,10 @@ from casework.partners.service import (
     partner_for_key,
     partner_referral,
     partner_referrals,
+    refuse_key,
 )
 from casework.staff.models import Role, SessionStage
-from casework.staff.sessions import find_session
+from casework.staff.sessions import find_session, touch
 from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep, require_working_keys
 from hotline.errors import ApiError
 from hotline.staff.auth import presented_token
@@ -40,7 +41,7 @@ class PartnerCaller:
 
 
 async def current_partner(
-    request: Request, db: DbDep, clock: ClockDep, settings: SettingsDep
+    request: Request, db: DbDep, keyring: KeyringDep, clock: ClockDep, settings: SettingsDep
 ) -> PartnerCaller:
     """The calling partner (401 for anything else, staff of the hotline included)."""
     token, _ = presented_token(request)
@@ -51,10 +52,14 @@ async def current_partner(
         now = clock.now()
         if token.startswith("hpk_"):
             partner_id = partner_for_key(s, token, now=now)
-            return PartnerCaller(partner_id, partner_actor(partner_id)) if partner_id else None
+            if partner_id is None:
+                refuse_key(s, keyring=keyring, presented=token, now=now)
+                return None
+            return PartnerCaller(partner_id, partner_actor(partner_id))
         found = find_session(s, token, now=now, policy=settings.staff_auth.sessions)
         if found is None or found[0].stage is not SessionStage.ACTIVE:
             return None
+        touch(s, found[0], now=now)
         principal = load_principal(s, found[1])
         if principal.role is not Role.PARTNER or principal.partner_id is None:
             return None

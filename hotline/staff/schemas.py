@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from casework.enums import CaseStatus, Priority
 from casework.messages.models import Direction
 from casework.partners.models import ReferralStatus
 from casework.staff.models import Role
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_control_characters(cls, value: object) -> object:
+        # A NUL byte is refused by PostgreSQL; none of these belong in any of our fields.
+        if isinstance(value, str) and _CONTROL.search(value):
+            raise ValueError("must not contain control characters")
+        return value
 
 
 class LoginIn(_In):
@@ -234,3 +245,7 @@ class NotificationOut(BaseModel):
     text: str
     case_id: uuid.UUID | None
     created_at: dt.datetime
+
+
+class SchoolLinkIn(_In):
+    school: str = Field(min_length=1, max_length=40, description="The school's code")

@@ -49,7 +49,7 @@ def _db(client: TestClient) -> Database:
 def test_break_glass_opens_for_a_while_is_audited_and_tells_the_regions_supervisors(
     world_client: TestClient, world: World, keys: LocalKeyFile
 ) -> None:
-    who = bearer(world.tokens["CW_TEAM"])  # restricted C4 is not theirs
+    who = bearer(world.tokens["SV_OTHER"])  # the north's supervisor; restricted C4 is capital's
     case = f"/api/staff/v1/cases/{world.cases['C4']}"
     assert world_client.get(case, headers=who).status_code == 404
     too_short = world_client.post(f"{case}/break-glass", json={"reason": "urgent"}, headers=who)
@@ -63,6 +63,11 @@ def test_break_glass_opens_for_a_while_is_audited_and_tells_the_regions_supervis
 
     assert opened.json() == {"case_id": str(world.cases["C4"]), "minutes": 60}
     assert world_client.get(case, headers=who).status_code == 200
+    # Temporary access cannot make itself lasting: no assigning the case to oneself.
+    grab = world_client.post(
+        f"{case}/assignment", json={"assignee_id": str(world.users["SV_OTHER"])}, headers=who
+    )
+    assert grab.status_code == 403
     db, keyring = _db(world_client), Keyring(keys)
 
     def audited(s) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
@@ -128,7 +133,7 @@ def test_no_break_glass_across_a_conflict_of_interest_or_for_other_roles(
         ).status_code
         == 404
     )
-    for role in ("ADMIN", "AUDITOR", "PARTNER"):
+    for role in ("CW_TEAM", "CW_OTHER", "ADMIN", "AUDITOR", "PARTNER"):
         assert (
             world_client.post(c4, json=reason, headers=bearer(world.tokens[role])).status_code
             == 404

@@ -45,12 +45,12 @@ EXPECTED: dict[tuple[str, str], tuple[Any, ...]] = {
     ("CW_TEAM", "C1"): _IN,
     ("CW_TEAM", "C2"): _IN,
     ("CW_TEAM", "C3"): _OUT,
-    ("CW_TEAM", "C4"): _OUT,
+    ("CW_TEAM", "C4"): _NEVER,  # break-glass into a restricted case: supervisors only
     # a caseworker of T2 (north)
     ("CW_OTHER", "C1"): _OUT,
     ("CW_OTHER", "C2"): _OUT,
     ("CW_OTHER", "C3"): _IN,
-    ("CW_OTHER", "C4"): _OUT,
+    ("CW_OTHER", "C4"): _NEVER,
     # the capital's supervisor: everything in the region, the restricted case included
     ("SV_REGION", "C1"): _SUPERVISED,
     ("SV_REGION", "C2"): _SUPERVISED,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import statistics
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -360,3 +362,92 @@ def test_every_sign_in_event_is_audited(
         "staff.login_locked",
     ):
         assert action in actions
+
+
+def test_guessing_the_code_locks_even_when_the_password_is_known(
+    staff_client: TestClient, amina: Staff
+) -> None:
+    answers = []
+    for _ in range(7):  # a fresh sign-in each time must not reset the count of wrong codes
+        step = _login(staff_client, "amina", PASSWORD)
+        if step.status_code != 200:  # type: ignore[attr-defined]
+            answers.append(step.status_code)  # type: ignore[attr-defined]
+            continue
+        token = step.json()["token"]  # type: ignore[attr-defined]
+        guess = staff_client.post("/api/staff/v1/auth/mfa", json={"token": token, "code": "000000"})
+        answers.append(guess.status_code)
+
+    assert answers[:5] == [401] * 5
+    assert 429 in answers[5:]
+
+
+def test_odd_input_is_a_clear_4xx_never_a_500(
+    staff_client: TestClient, amina: Staff, clock: FixedClock
+) -> None:
+    step = _login(staff_client, "amina", PASSWORD).json()  # type: ignore[attr-defined]
+    arabic_digits = staff_client.post(
+        "/api/staff/v1/auth/mfa", json={"token": step["token"], "code": "١٢٣٤٥٦"}
+    )
+    assert arabic_digits.status_code == 401
+    assert _login(staff_client, "ami\x00na", PASSWORD).status_code == 422  # type: ignore[attr-defined]
+    signed_in = _sign_in(staff_client, amina, clock)
+    odd_csrf = staff_client.post(
+        "/api/staff/v1/auth/logout", headers={b"X-CSRF-Token": "é".encode()}
+    )
+    assert odd_csrf.status_code == 403
+    assert signed_in["csrf_token"]
+
+
+def test_guessing_the_current_password_while_signed_in_is_throttled_and_audited(
+    staff_client: TestClient, amina: Staff, clock: FixedClock, db: Database
+) -> None:
+    token = _sign_in(staff_client, amina, clock)["token"]
+    answers = [
+        staff_client.post(
+            "/api/staff/v1/me/password",
+            json={"current_password": f"guess number {n}", "new_password": "x" * 20},
+            headers=bearer(token),
+        ).status_code
+        for n in range(6)
+    ]
+
+    assert answers == [401] * 5 + [429]
+    assert _actions(db).count("staff.login_failed") == 5
+
+
+def test_a_partner_user_needs_an_existing_partner(
+    staff_client: TestClient, admin: Staff, clock: FixedClock
+) -> None:
+    boss = _sign_in(staff_client, admin, clock)["token"]
+    made = staff_client.post(
+        "/api/staff/v1/users",
+        json={
+            "username": "pat",
+            "display_name": "Pat",
+            "role": "partner",
+            "password": "amber falcon river 1987",
+            "partner_id": "0190f3c1-0000-7000-8000-000000000000",
+        },
+        headers=bearer(boss),
+    )
+    assert made.status_code == 422
+
+
+def test_an_unknown_name_costs_the_same_as_a_wrong_password_request_after_request(
+    tmp_path: Path,
+) -> None:
+    # Each request reads the costs from the settings afresh, as the login route does.
+    settings = staff_settings(
+        tmp_path, password_hash_time_cost=2, password_hash_memory_kib=19 * 1024
+    )
+    real = settings.staff_auth.hashing.hash("violet tractor under moonlight")
+    settings.staff_auth.hashing.prepare()
+
+    def timed(password_hash: str | None) -> float:
+        start = time.perf_counter()
+        settings.staff_auth.hashing.verify(password_hash, "a wrong guess")
+        return time.perf_counter() - start
+
+    known = statistics.median(timed(real) for _ in range(7))
+    unknown = statistics.median(timed(None) for _ in range(7))
+    assert 0.5 < unknown / known < 2.0
