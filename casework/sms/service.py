@@ -39,10 +39,11 @@ from casework.protection.keys import Keyring, SealingKey
 from casework.sms import texts
 from casework.sms.conversation import Answer, answer, first_message
 from casework.sms.models import SmsConversation, Step
-from casework.sms.words import REGION_LANGUAGE, Keyword, keyword, mentions_danger
+from casework.sms.words import REGION_LANGUAGE, Keyword, keyword
 from casework.sql import insert_ignoring_conflict
 from casework.taxonomy.repository import active_category_by_code
 from casework.triage.rules import assess_intake
+from casework.triage.words import mentions_danger
 
 MAX_MEDIA = 10
 ALERT_AGAIN_AFTER = dt.timedelta(minutes=10)

@@ -67,27 +67,6 @@ CATEGORY_CHOICES: Final = {
     "8": "other",
 }
 
-# Words that say someone is in danger now, per language. Broad on purpose (a false alarm
-# costs a caseworker a look; a missed one can cost a child), but not words as common as
-# "now" or "help" alone, which would raise an alarm on every other message.
-DANGER_WORDS: Final = {
-    "en": ["kill", "killing", "knife", "gun", "bleeding", "blood", "suicide", "dying",
-           "going to die", "help me now", "can't breathe", "cant breathe", "emergency",
-           "hurting me now", "hurting me right now", "hitting me now", "hitting me right now",
-           "kill myself"],
-    "fr": ["tuer", "tue", "couteau", "arme", "pistolet", "saigne", "sang", "suicide", "mourir",
-           "urgence", "au secours", "aidez-moi", "me tuer"],
-    "bg": ["убие", "убия", "убива", "нож", "пистолет", "кърви", "кръв", "самоубийство",
-           "умра", "умирам", "спешно", "помогнете"],
-    "fil": ["patayin", "papatayin", "pumatay", "kutsilyo", "baril", "dugo", "nagdurugo",
-            "magpakamatay", "mamamatay", "saklolo", "emergency"],
-}  # fmt: skip
-_DANGER_PATTERNS: Final = [
-    re.compile(r"(?<!\w)" + re.escape(word) + r"(?!\w)")
-    for words in DANGER_WORDS.values()
-    for word in words
-]
-
 
 def normalise(text: str) -> str:
     """Lower case, trimmed, single spaces, without the punctuation around it."""
@@ -125,12 +104,6 @@ def yes_no_unsure(text: str) -> Danger | None:
     if word in _UNSURE:
         return Danger.UNKNOWN
     return None
-
-
-def mentions_danger(text: str) -> bool:
-    """True when the text holds a danger word of any supported language."""
-    folded = unicodedata.normalize("NFC", text).casefold()
-    return any(pattern.search(folded) for pattern in _DANGER_PATTERNS)
 
 
 # Phone country -> the language to start in; otherwise the child is asked.

@@ -8,7 +8,8 @@ from casework.enums import Danger
 from casework.sms import texts
 from casework.sms.conversation import answer, first_message
 from casework.sms.models import Step
-from casework.sms.words import Keyword, keyword, mentions_danger, yes_no_unsure
+from casework.sms.words import Keyword, keyword, yes_no_unsure
+from casework.triage.words import mentions_danger
 
 
 @pytest.mark.parametrize(
