@@ -86,6 +86,18 @@ class CaseEventKind(enum.StrEnum):
     MESSAGE_SENT = "message_sent"
     ACCESS_GRANTED = "access_granted"
     REFERRED = "referred"
+    TRIAGED = "triaged"  # facts recorded by staff and the priority re-assessed
+    PRIORITY_OVERRIDDEN = "priority_overridden"  # a caseworker's reasoned change
+    ACKNOWLEDGED = "acknowledged"  # first looked at by a member of staff
+    CLOCK_PAUSED = "clock_paused"
+    CLOCK_RESUMED = "clock_resumed"
+    CLOSURE_REQUESTED = "closure_requested"
+    CLOSURE_REJECTED = "closure_rejected"
+    REFERRAL_DECIDED = "referral_decided"  # decided not to refer (referring is REFERRED)
+    MESSAGE_RECEIVED = "message_received"  # a later message from the reporter joined the case
+    LINK_SUGGESTED = "link_suggested"
+    PATTERN_ALERT = "pattern_alert"
+    REFERRAL_ACKNOWLEDGED = "referral_acknowledged"  # by the partner (issue 7 delivers it)
 
 
 class InboxStatus(enum.StrEnum):
@@ -94,3 +106,16 @@ class InboxStatus(enum.StrEnum):
     RECEIVED = "received"
     PROCESSED = "processed"
     FAILED = "failed"
+
+
+class PerpetratorRole(enum.StrEnum):
+    """Who the alleged perpetrator is to the child."""
+
+    TEACHER = "teacher"
+    SCHOOL_STAFF = "school_staff"
+    OFFICIAL = "official"  # police, coach, youth leader, clergy: power over children
+    CARER = "carer"  # parent, guardian, carer
+    PEER = "peer"
+    ONLINE_STRANGER = "online_stranger"
+    OTHER = "other"
+    UNKNOWN = "unknown"

@@ -20,8 +20,8 @@ S = dt.timedelta(seconds=1)
         (Danger.YES, "bullying", Priority.P1, ("immediate_danger",)),
         (Danger.YES, "sexual_abuse", Priority.P1, ("immediate_danger", "category:sexual_abuse")),
         (Danger.NO, "sexual_abuse", Priority.P2, ("category:sexual_abuse",)),
-        (Danger.UNKNOWN, "self_harm", Priority.P2, ("category:self_harm",)),
-        (Danger.NO, "corporal_punishment", Priority.P2, ("category:corporal_punishment",)),
+        (Danger.UNKNOWN, "self_harm", Priority.P2, ("self_harm",)),
+        (Danger.NO, "corporal_punishment", Priority.P2, ("authority:implied",)),
         (
             Danger.NO,
             "online_sexual_exploitation",
