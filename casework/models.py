@@ -7,11 +7,14 @@ from casework.cases.models import Case, CaseEvent, CaseNote
 from casework.db import Base
 from casework.followup.models import FollowUpCredential, FollowUpThrottle
 from casework.intake.models import IdempotencyRecord, InboundMessage, Report
+from casework.linking.models import CaseLink, PatternAlert, PersonMention
 from casework.messages.models import Attachment, CaseMessage
 from casework.outbox.models import OutboxMessage
 from casework.partners.models import Partner, PartnerApiKey, Referral
 from casework.places.models import Region, School
 from casework.protection.models import DataKey
+from casework.routing.models import OnCallShift, StaffLanguage, StaffShift
+from casework.sla.models import Holiday, RegionCalendar, SlaClock, SlaNotice, SlaTarget
 from casework.sms.models import SmsConversation
 from casework.staff.models import (
     CaseAccessGrant,
@@ -36,27 +39,38 @@ __all__ = [
     "Case",
     "CaseAccessGrant",
     "CaseEvent",
+    "CaseLink",
     "CaseMessage",
     "CaseNote",
     "Category",
     "DataKey",
     "FollowUpCredential",
     "FollowUpThrottle",
+    "Holiday",
     "IdempotencyRecord",
     "InboundMessage",
     "LoginThrottle",
+    "OnCallShift",
     "OutboxMessage",
     "Partner",
     "PartnerApiKey",
+    "PatternAlert",
+    "PersonMention",
     "RecoveryCode",
     "Referral",
     "Region",
+    "RegionCalendar",
     "Report",
     "School",
+    "SlaClock",
+    "SlaNotice",
+    "SlaTarget",
     "SmsConversation",
+    "StaffLanguage",
     "StaffNotification",
     "StaffSchoolLink",
     "StaffSession",
+    "StaffShift",
     "StaffUser",
     "Team",
     "TeamMember",

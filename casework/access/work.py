@@ -18,7 +18,7 @@ from casework.access.policy import Action, may_break_glass
 from casework.access.scope import Principal, case_filter
 from casework.audit.record import AuditAction, record_event
 from casework.cases.models import Case, CaseNote
-from casework.cases.service import NewEvent, append_events, next_event_seq
+from casework.cases.service import NewEvent, append_events
 from casework.enums import CaseEventKind
 from casework.errors import InvalidInput, NotFound
 from casework.outbox.models import OutboxKind
@@ -55,7 +55,6 @@ def _history(
         case=case,
         events=[NewEvent(kind, principal.actor, dict(data))],
         now=now,
-        first_seq=next_event_seq(session, case),
     )
 
 

@@ -6,11 +6,22 @@ import datetime as dt
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Uuid
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Uuid,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.db import Base, UTCDateTime, str_enum
-from casework.enums import ActorKind, CaseEventKind, CaseStatus, Priority
+from casework.enums import ActorKind, CaseEventKind, CaseStatus, Danger, PerpetratorRole, Priority
 from casework.ids import new_id
 
 if TYPE_CHECKING:
@@ -41,13 +52,42 @@ class Case(Base):
     # Restricted (e.g. the accused works at the school): named users and supervisors only,
     # never anyone linked to the school.
     restricted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Triage facts and the latest assessment (the factors are shown to caseworkers).
+    perpetrator_role: Mapped[PerpetratorRole] = mapped_column(
+        str_enum(PerpetratorRole, "case_perpetrator_role"), default=PerpetratorRole.UNKNOWN
+    )
+    ongoing: Mapped[Danger] = mapped_column(
+        str_enum(Danger, "case_ongoing"), default=Danger.UNKNOWN
+    )
+    injury: Mapped[Danger] = mapped_column(str_enum(Danger, "case_injury"), default=Danger.UNKNOWN)
+    child_age: Mapped[int | None] = mapped_column(SmallInteger)
+    risk_score: Mapped[int] = mapped_column(Integer, default=0)
+    triage_factors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Closing: the outcome, and the child's views (sealed) or why they could not be asked.
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    child_views_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    child_views_missing: Mapped[str | None] = mapped_column(String(200))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The history's length, and how much of it the SLA index has seen (the scan refreshes
+    # the cases where these differ: only those whose history grew).
+    last_event_seq: Mapped[int] = mapped_column(Integer, default=0)
+    sla_seq: Mapped[int] = mapped_column(Integer, default=0)
 
     reports: Mapped[list[Report]] = relationship(back_populates="case", lazy="raise")
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", lazy="raise", order_by="CaseEvent.seq"
     )
 
-    __table_args__ = (Index("ix_case_queue", "status", "priority", "opened_at"),)
+    __table_args__ = (
+        Index("ix_case_queue", "status", "priority", "opened_at"),
+        Index("ix_case_region_queue", "region_id", "status", "priority", "opened_at"),
+        Index(
+            "ix_case_sla_stale",
+            "id",
+            postgresql_where=text("sla_seq < last_event_seq"),
+            sqlite_where=text("sla_seq < last_event_seq"),
+        ),
+    )
 
     def __repr__(self) -> str:
         return f"Case({self.reference!r}, {self.status.value}, {self.priority.value})"

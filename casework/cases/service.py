@@ -6,8 +6,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from casework.actors import Actor
 from casework.cases.models import Case, CaseEvent
@@ -53,16 +54,36 @@ def open_case(
     return case
 
 
-def next_event_seq(session: Session, case: Case) -> int:
-    """The position the next event of ``case`` takes."""
-    current = session.scalar(select(func.max(CaseEvent.seq)).where(CaseEvent.case_id == case.id))
-    return (current or 0) + 1
-
-
 def append_events(
-    session: Session, *, case: Case, events: list[NewEvent], now: dt.datetime, first_seq: int
+    session: Session,
+    *,
+    case: Case,
+    events: list[NewEvent],
+    now: dt.datetime,
+    first_seq: int | None = None,
 ) -> list[CaseEvent]:
-    """Append events to a case's immutable history, numbered from ``first_seq``."""
+    """Append events to a case's immutable history.
+
+    Positions are reserved with one ``UPDATE ... RETURNING`` on the case row, which also
+    serialises writers to the same case; the growing ``last_event_seq`` tells the SLA index
+    that the case needs a fresh look. ``first_seq=1`` is for a case created in this
+    transaction.
+    """
+    if not events:
+        return []
+    if first_seq is None:
+        session.flush()  # the case row must exist before it is updated
+        last = session.execute(
+            update(Case)
+            .where(Case.id == case.id)
+            .values(last_event_seq=Case.last_event_seq + len(events))
+            .returning(Case.last_event_seq)
+            .execution_options(synchronize_session=False)
+        ).scalar_one()
+        first_seq = int(last) - len(events) + 1
+        set_committed_value(case, "last_event_seq", int(last))
+    else:
+        case.last_event_seq = first_seq + len(events) - 1
     rows = [
         CaseEvent(
             case_id=case.id,
@@ -96,7 +117,6 @@ def raise_priority(
         session,
         case=case,
         now=now,
-        first_seq=next_event_seq(session, case),
         events=[
             NewEvent(
                 CaseEventKind.PRIORITY_ASSESSED, actor, {"priority": to.value, "factors": factors}

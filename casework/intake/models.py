@@ -17,7 +17,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casework.db import Base, UTCDateTime, str_enum
-from casework.enums import Channel, ContactMethod, Danger, InboxStatus, ReporterRole
+from casework.enums import (
+    Channel,
+    ContactMethod,
+    Danger,
+    InboxStatus,
+    PerpetratorRole,
+    ReporterRole,
+)
 from casework.ids import new_id
 
 if TYPE_CHECKING:
@@ -60,6 +67,16 @@ class Report(Base):
     phone_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     phone_index: Mapped[bytes | None] = mapped_column(LargeBinary(32), index=True)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # What the reporter told us about the alleged perpetrator and the harm (if asked).
+    perpetrator_role: Mapped[PerpetratorRole] = mapped_column(
+        str_enum(PerpetratorRole, "report_perpetrator_role"), default=PerpetratorRole.UNKNOWN
+    )
+    ongoing: Mapped[Danger] = mapped_column(
+        str_enum(Danger, "report_ongoing"), default=Danger.UNKNOWN
+    )
+    injury: Mapped[Danger] = mapped_column(
+        str_enum(Danger, "report_injury"), default=Danger.UNKNOWN
+    )
 
     case: Mapped[Case] = relationship(back_populates="reports", lazy="raise")
 

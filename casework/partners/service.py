@@ -22,7 +22,7 @@ from casework.access.scope import Principal
 from casework.actors import SYSTEM, Actor
 from casework.audit.record import AuditAction, record_event
 from casework.cases.models import Case
-from casework.cases.service import NewEvent, append_events, next_event_seq
+from casework.cases.service import NewEvent, append_events
 from casework.enums import ActorKind, CaseEventKind, CaseStatus, Priority
 from casework.errors import InvalidInput, NotFound
 from casework.partners.models import Partner, PartnerApiKey, Referral, ReferralStatus
@@ -199,7 +199,6 @@ def refer(
             )
         ],
         now=now,
-        first_seq=next_event_seq(session, case),
     )
     record_event(
         session,

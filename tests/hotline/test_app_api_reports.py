@@ -50,7 +50,7 @@ def test_report_is_accepted_and_opens_a_triaged_case(
         CaseEventKind.PRIORITY_ASSESSED,
     ]
     assert [e.seq for e in events] == [1, 2, 3]
-    assert events[2].data["factors"] == ["category:corporal_punishment"]
+    assert events[2].data["factors"] == ["authority:implied"]
 
 
 def test_follow_up_code_is_stored_only_as_an_argon2id_hash(

@@ -1,0 +1,1 @@
+"""Service-level clocks: targets per priority, business hours, pauses, warnings and breaches."""

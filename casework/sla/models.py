@@ -1,0 +1,126 @@
+"""SLA targets (editable), region calendars and holidays, the clock index, and notices sent.
+
+The clocks themselves are computed from the case's event log (``casework.sla.clocks``);
+``sla_clock`` only indexes when each running clock next needs a look, so the periodic scan
+reads what is due and nothing else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from casework.db import Base, UTCDateTime, str_enum
+from casework.enums import Priority
+
+
+class ClockKind(enum.StrEnum):
+    """What a clock measures."""
+
+    ACKNOWLEDGE = "acknowledge"  # until a member of staff first acts on the case
+    TRIAGE = "triage"  # until staff triage it (or set its priority)
+    FIRST_RESPONSE = "first_response"  # until the reporter hears from us
+    REFERRAL_DECISION = "referral_decision"  # until referred, or decided not to
+    PARTNER_ACKNOWLEDGEMENT = "partner_acknowledgement"  # until the partner acknowledges
+    CLOSURE_REVIEW = "closure_review"  # from a closure request until a supervisor decides
+
+
+class SlaTarget(Base):
+    """How long a clock may run, per priority and optionally per category."""
+
+    __tablename__ = "sla_target"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clock: Mapped[ClockKind] = mapped_column(str_enum(ClockKind, "sla_target_clock"))
+    priority: Mapped[Priority] = mapped_column(str_enum(Priority, "sla_target_priority"))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"))
+    minutes: Mapped[int] = mapped_column(Integer)
+    # Counted in the region's business hours (P1 always runs around the clock).
+    business_hours: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (UniqueConstraint("clock", "priority", "category_id"),)
+
+
+class RegionCalendar(Base):
+    """A region's time zone and working hours (clocks that follow business hours use it)."""
+
+    __tablename__ = "region_calendar"
+
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), primary_key=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    # {"0": ["08:00", "18:00"], ...} by ISO weekday - 1 (Monday is "0"); absent: closed.
+    hours: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Holiday(Base):
+    """A day without business hours, in one region or (region empty) everywhere."""
+
+    __tablename__ = "holiday"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    name: Mapped[str] = mapped_column(String(120))
+
+
+class SlaClock(Base):
+    """Index of one running (or finished) clock of a case: when it next needs a look.
+
+    Rebuilt from the event log whenever the case's history grows; never the source of truth.
+    ``start_seq`` is the event that started it, so a clock that starts again (a new referral,
+    a reopened case) is a new row.
+    """
+
+    __tablename__ = "sla_clock"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case.id"), primary_key=True)
+    clock: Mapped[ClockKind] = mapped_column(
+        str_enum(ClockKind, "sla_clock_clock"), primary_key=True
+    )
+    start_seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    warn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    stopped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # When the scan must look next (the warning, then the breach); empty once both are sent
+    # or the clock has stopped.
+    next_notice_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index(
+            "ix_sla_clock_next_notice_at",
+            "next_notice_at",
+            postgresql_where=text("next_notice_at IS NOT NULL"),
+            sqlite_where=text("next_notice_at IS NOT NULL"),
+        ),
+    )
+
+
+class SlaNotice(Base):
+    """A warning or breach notice sent for one clock: its primary key makes it happen once."""
+
+    __tablename__ = "sla_notice"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    clock: Mapped[ClockKind] = mapped_column(
+        str_enum(ClockKind, "sla_notice_clock"), primary_key=True
+    )
+    start_seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    level: Mapped[str] = mapped_column(String(10), primary_key=True)  # warning | breach
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
