@@ -40,6 +40,7 @@ from casework.outbox.service import (
 from casework.ports import MediaStore, SendOutcome, SendResult, Signer, SmsSender
 from casework.protection.fields import seal
 from casework.protection.keys import Keyring
+from casework.sla.service import REFRESH_BATCH, refresh_stale, send_due
 from casework.sms.service import conversation_for_phone, may_text, opt_out_by_outbox
 from casework.sql import insert_ignoring_conflict
 from casework.staff.models import StaffNotification
@@ -51,9 +52,7 @@ from hotline.database import Database
 log = logging.getLogger("hotline.worker")
 
 MAX_MEDIA_BYTES = 5 * 1024 * 1024
-ALERT_TEXT = (
-    "Safeguarding hotline: a {priority} report ({reference}, by {channel}) needs someone now."
-)
+ALERT_TEXT = "Safeguarding hotline: {priority} case {reference} needs someone now ({why})."
 
 
 @dataclass
@@ -68,6 +67,7 @@ class WorkerConfig:
     audit_every: float = 0.5
     checkpoint_every: float = 10.0
     purge_every: float = 3600.0
+    sla_every: float = 15.0
     login_throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
 
 
@@ -182,7 +182,10 @@ class Worker:
         self._settle(item, result)
 
     def _alert(self, item: Claimed) -> None:
-        if not self.config.oncall_phones:
+        # The region's on-call rota when it names someone with a phone, else the
+        # installation's on-call phones.
+        phones = [str(p) for p in item.payload.get("to") or []] or self.config.oncall_phones
+        if not phones:
             self.db.run(
                 lambda s: mark_failed(
                     s, item.id, attempt=item.attempts, error="no_on_call_phone", dead=True
@@ -191,8 +194,11 @@ class Worker:
             )
             log.error("danger alert with nobody on call to text")
             return
+        payload = item.payload
         body = ALERT_TEXT.format(
-            **{k: item.payload.get(k, "?") for k in ("priority", "reference", "channel")}
+            priority=payload.get("priority", "?"),
+            reference=payload.get("reference", "?"),
+            why=payload.get("why") or f"reported by {payload.get('channel', '?')}",
         )
         results = [
             self.sms.send(
@@ -201,7 +207,7 @@ class Worker:
                 status_callback=self._status_callback(item),
                 idempotency_key=f"{item.idempotency_key}:{n}",
             )
-            for n, phone in enumerate(self.config.oncall_phones)
+            for n, phone in enumerate(phones)
         ]
         sent = [r for r in results if r.outcome is SendOutcome.SENT]
         retry = [r for r in results if r.outcome is SendOutcome.RETRY]
@@ -358,6 +364,8 @@ class Worker:
                 self.db.run(
                     lambda s: issue_checkpoint(s, signer=signer, now=self.clock.now()), write=True
                 )
+        if self._due("sla", self.config.sla_every):
+            self.scan_sla()
         if self._due("purge", self.config.purge_every):
             self.db.run(lambda s: purge_stale_throttles(s, clock=self.clock), write=True)
             self.db.run(lambda s: forget_after_retry_window(s, now=self.clock.now()), write=True)
@@ -368,6 +376,20 @@ class Worker:
                 write=True,
             )
             self.db.run(lambda s: purge_ended_sessions(s, now=self.clock.now()), write=True)
+
+    def scan_sla(self) -> int:
+        """Rebuild the clocks of cases whose history grew, then send warnings and breaches
+        that are due (each batch its own short transaction); returns notices sent."""
+        while self.db.run(refresh_stale, write=True) == REFRESH_BATCH:
+            pass
+        sent = 0
+        while True:
+            looked, notices = self.db.run(
+                lambda s: send_due(s, keyring=self.keyring, now=self.clock.now()), write=True
+            )
+            sent += len(notices)
+            if not looked:
+                return sent
 
     def run(self, stop: threading.Event) -> None:
         """Work until ``stop`` is set."""

@@ -19,12 +19,14 @@ from casework.access.scope import Principal, case_filter
 from casework.audit.record import AuditAction, record_event
 from casework.cases.models import Case, CaseNote
 from casework.cases.service import NewEvent, append_events
-from casework.enums import CaseEventKind
+from casework.cases.states import may_move, move
+from casework.enums import CaseEventKind, CaseStatus
 from casework.errors import InvalidInput, NotFound
 from casework.outbox.models import OutboxKind
 from casework.outbox.service import enqueue
 from casework.protection.fields import seal_text
 from casework.protection.keys import Keyring
+from casework.routing.service import region_supervisors
 from casework.sms.service import queue_text_to_reporter
 from casework.staff.models import (
     CaseAccessGrant,
@@ -33,8 +35,6 @@ from casework.staff.models import (
     StaffSchoolLink,
     StaffUser,
     Team,
-    TeamMember,
-    TeamRegion,
 )
 
 MAX_NOTE = 10_000
@@ -42,7 +42,7 @@ MAX_TEXT = 640  # four SMS segments
 MIN_REASON = 10
 
 
-def _history(
+def record_history(
     session: Session,
     principal: Principal,
     case: Case,
@@ -58,7 +58,7 @@ def _history(
     )
 
 
-def _audit(
+def audit_case(
     session: Session,
     keyring: Keyring,
     principal: Principal,
@@ -109,8 +109,8 @@ def add_note(
             created_at=now,
         )
     )
-    _history(session, principal, case, CaseEventKind.NOTE_ADDED, {"note": str(note_id)}, now)
-    _audit(
+    record_history(session, principal, case, CaseEventKind.NOTE_ADDED, {"note": str(note_id)}, now)
+    audit_case(
         session, keyring, principal, case, AuditAction.CASE_NOTE_ADDED, {"note": str(note_id)}, now
     )
     session.flush()
@@ -136,8 +136,10 @@ def text_reporter(
             "body",
             "This reporter cannot be texted: they did not agree, opted out, or silenced the phone.",
         )
-    _history(session, principal, case, CaseEventKind.MESSAGE_SENT, {"outbox": str(outbox_id)}, now)
-    _audit(
+    record_history(
+        session, principal, case, CaseEventKind.MESSAGE_SENT, {"outbox": str(outbox_id)}, now
+    )
+    audit_case(
         session,
         keyring,
         principal,
@@ -188,13 +190,22 @@ def assign(
         raise InvalidInput("team", "No such team.")
     if change_assignee:
         case.assigned_to_id = assignee_id
+        if assignee_id is not None and may_move(case.status, CaseStatus.ASSIGNED):
+            move(
+                session,
+                actor=principal.actor,
+                case=case,
+                to=CaseStatus.ASSIGNED,
+                now=now,
+                why="assigned",
+            )
     case.team_id = team_id if team_id is not None else case.team_id
     data: dict[str, object] = {
         "assignee": str(case.assigned_to_id) if case.assigned_to_id else None,
         "team": case.team_id,
     }
-    _history(session, principal, case, CaseEventKind.ASSIGNED, data, now)
-    _audit(session, keyring, principal, case, AuditAction.CASE_ASSIGNED, data, now)
+    record_history(session, principal, case, CaseEventKind.ASSIGNED, data, now)
+    audit_case(session, keyring, principal, case, AuditAction.CASE_ASSIGNED, data, now)
     session.flush()
 
 
@@ -242,8 +253,8 @@ def set_restriction(
         "restricted": restricted,
         "named": sorted(str(u) for u in named_user_ids),
     }
-    _history(session, principal, case, CaseEventKind.RESTRICTION_CHANGED, data, now)
-    _audit(session, keyring, principal, case, AuditAction.CASE_RESTRICTION_CHANGED, data, now)
+    record_history(session, principal, case, CaseEventKind.RESTRICTION_CHANGED, data, now)
+    audit_case(session, keyring, principal, case, AuditAction.CASE_RESTRICTION_CHANGED, data, now)
     session.flush()
 
 
@@ -292,8 +303,8 @@ def break_glass(
         )
     )
     data: dict[str, object] = {"grant": str(grant_id), "minutes": minutes}
-    _history(session, principal, case, CaseEventKind.ACCESS_GRANTED, data, now)
-    _audit(
+    record_history(session, principal, case, CaseEventKind.ACCESS_GRANTED, data, now)
+    audit_case(
         session,
         keyring,
         principal,
@@ -317,24 +328,3 @@ def break_glass(
     )
     session.flush()
     return case
-
-
-def region_supervisors(session: Session, case: Case) -> list[uuid.UUID]:
-    """Active supervisors whose teams cover the case's region (or every region); for a
-    restricted case, not those linked to its school (they must not learn of it)."""
-    covering = select(TeamRegion.team_id).where(TeamRegion.region_id == case.region_id)
-    national = select(Team.id).where(Team.national)
-    query = (
-        select(StaffUser.id)
-        .join(TeamMember, TeamMember.user_id == StaffUser.id)
-        .where(
-            StaffUser.role == Role.SUPERVISOR,
-            StaffUser.active,
-            TeamMember.team_id.in_(covering.union(national)),
-        )
-        .distinct()
-    )
-    if case.restricted and case.school_id is not None:
-        linked = select(StaffSchoolLink.user_id).where(StaffSchoolLink.school_id == case.school_id)
-        query = query.where(StaffUser.id.not_in(linked))
-    return sorted(session.scalars(query))

@@ -8,7 +8,7 @@ import json
 import uuid
 from dataclasses import asdict, dataclass
 
-from casework.enums import Channel, ContactMethod, Danger, Priority, ReporterRole
+from casework.enums import Channel, ContactMethod, Danger, PerpetratorRole, Priority, ReporterRole
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,11 @@ class ReportSubmission:
     reporter_role: ReporterRole = ReporterRole.UNKNOWN
     contact_method: ContactMethod = ContactMethod.FOLLOW_UP_ONLY
     contact_phone: str | None = None
+    # Asked by the app and the web form; SMS leaves them to the caseworker.
+    perpetrator_role: PerpetratorRole = PerpetratorRole.UNKNOWN
+    ongoing: Danger = Danger.UNKNOWN
+    injury: Danger = Danger.UNKNOWN
+    perpetrator_name: str | None = None
 
     def __repr__(self) -> str:
         # The narrative, place and phone are a child's words and contact details.
@@ -38,8 +43,21 @@ class ReportSubmission:
         Keyed so that a copy of the database cannot be used to confirm a guessed narrative
         or phone number against it.
         """
-        canonical = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False, default=str)
+        content = asdict(self)
+        for name, default in _ADDED_LATER.items():  # receipts of earlier versions still replay
+            if content[name] == default:
+                del content[name]
+        canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
         return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
+
+
+# Fields added after the first release, left out of the fingerprint while at their default.
+_ADDED_LATER: dict[str, object] = {
+    "perpetrator_role": PerpetratorRole.UNKNOWN,
+    "ongoing": Danger.UNKNOWN,
+    "injury": Danger.UNKNOWN,
+    "perpetrator_name": None,
+}
 
 
 @dataclass(frozen=True)
@@ -64,6 +82,7 @@ class ReportReceipt:
     follow_up_code: str
     priority: Priority
     replayed: bool = False
+    on_call_alerted: bool = False  # nobody could take it: the on-call person was texted
 
     def __repr__(self) -> str:
         return f"ReportReceipt({self.reference}, replayed={self.replayed})"

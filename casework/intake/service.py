@@ -33,13 +33,21 @@ from casework.intake.models import (
 from casework.intake.repository import IntakeLookup, lookup_for_intake
 from casework.intake.schemas import PreparedFollowUp, ReportReceipt, ReportSubmission
 from casework.languages import SUPPORTED_LANGUAGES
+from casework.linking.service import (
+    check_name,
+    earlier_reports,
+    record_mention,
+    suggest_same_phone,
+)
 from casework.phones import normalise_phone
 from casework.protection.blind_index import phone_index
 from casework.protection.fields import seal_text
 from casework.protection.keys import Keyring
+from casework.routing.service import region_supervisors, route_new_case
 from casework.sql import insert_ignoring_conflict
 from casework.text import has_control_characters
-from casework.triage.rules import assess_intake
+from casework.triage.rules import Assessment, TriageFacts, assess, assess_intake
+from casework.triage.words import mentions_danger, mentions_self_harm
 
 _REFERENCE_ATTEMPTS = 5
 
@@ -217,6 +225,7 @@ def submit_report(
             return replay
 
     resolved = _resolve(session, submission, default_phone_region)
+    named = check_name(submission.perpetrator_name)
     assessment = assess_intake(
         danger=submission.immediate_danger, category_code=submission.category
     )
@@ -230,6 +239,10 @@ def submit_report(
         assessment=assessment,
         now=now,
     )
+    case.perpetrator_role = submission.perpetrator_role
+    case.ongoing = submission.ongoing
+    case.injury = submission.injury
+    case.child_age = submission.child_age
     case_key = keyring.new_case_key(session, case_id=case.id, now=now)
 
     def sealed(column: str, text: str | None) -> bytes | None:
@@ -257,9 +270,13 @@ def submit_report(
             if resolved.contact_phone
             else None
         ),
+        perpetrator_role=submission.perpetrator_role,
+        ongoing=submission.ongoing,
+        injury=submission.injury,
         received_at=now,
     )
     session.add(report)
+    assessment = _triage(session, keyring, case, submission, named, now)
     append_events(
         session,
         case=case,
@@ -302,6 +319,9 @@ def submit_report(
             "factors": list(assessment.factors),
         },
     )
+    routed = route_new_case(session, keyring=keyring, case=case, now=now)
+    if report.phone_index is not None:
+        suggest_same_phone(session, case=case, phone_index=report.phone_index, now=now)
     session.flush()
     return ReportReceipt(
         case_id=case.id,
@@ -309,7 +329,49 @@ def submit_report(
         reference=case.reference,
         follow_up_code=follow_up.code if follow_up else "",
         priority=case.priority,
+        on_call_alerted=routed.alerted_on_call,
     )
+
+
+def _triage(
+    session: Session,
+    keyring: Keyring,
+    case: Case,
+    submission: ReportSubmission,
+    named: str | None,
+    now: dt.datetime,
+) -> Assessment:
+    """Everything the report says, its words and earlier reports about the same person or
+    school, weighed by the triage rules; the case takes the result."""
+    if named is not None:
+        session.flush()
+        record_mention(
+            session,
+            keyring=keyring,
+            case=case,
+            name=named,
+            region_supervisors=region_supervisors(session, case),
+            now=now,
+        )
+    person, school = earlier_reports(session, case) if case.school_id else (0, 0)
+    assessment = assess(
+        TriageFacts(
+            danger=submission.immediate_danger,
+            category=submission.category,
+            child_age=submission.child_age,
+            perpetrator_role=submission.perpetrator_role,
+            ongoing=submission.ongoing,
+            injury=submission.injury,
+            danger_words=mentions_danger(submission.narrative),
+            self_harm_words=mentions_self_harm(submission.narrative),
+            earlier_about_person=person,
+            earlier_about_school=school,
+        )
+    )
+    case.priority = assessment.priority
+    case.risk_score = assessment.score
+    case.triage_factors = list(assessment.factors)
+    return assessment
 
 
 def issue_follow_up(

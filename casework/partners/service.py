@@ -23,6 +23,7 @@ from casework.actors import SYSTEM, Actor
 from casework.audit.record import AuditAction, record_event
 from casework.cases.models import Case
 from casework.cases.service import NewEvent, append_events
+from casework.cases.states import move
 from casework.enums import ActorKind, CaseEventKind, CaseStatus, Priority
 from casework.errors import InvalidInput, NotFound
 from casework.partners.models import Partner, PartnerApiKey, Referral, ReferralStatus
@@ -185,9 +186,16 @@ def refer(
         created_by=principal.user_id,
         created_at=now,
     )
+    if case.status is not CaseStatus.REFERRED:
+        move(
+            session,
+            actor=principal.actor,
+            case=case,
+            to=CaseStatus.REFERRED,
+            now=now,
+            why="referred",
+        )
     session.add(referral)
-    case.status = CaseStatus.REFERRED
-    case.status_changed_at = now
     append_events(
         session,
         case=case,

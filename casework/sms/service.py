@@ -280,6 +280,8 @@ def _message(
         )
         case = session.get_one(Case, receipt.case_id)
         case_key = keyring.case_key(session, case.id)
+        if receipt.on_call_alerted:  # routing texted on-call already: not twice
+            conversation.danger_alerted_at = now
         conversation.case_id, conversation.report_id = case.id, receipt.report_id
         conversation.step = step.next_step
         conversation.language = step.language

@@ -48,8 +48,10 @@ def test_report_is_accepted_and_opens_a_triaged_case(
         CaseEventKind.OPENED,
         CaseEventKind.REPORT_RECEIVED,
         CaseEventKind.PRIORITY_ASSESSED,
+        CaseEventKind.ASSIGNED,  # routed: nobody on shift, so to the team queue
     ]
-    assert [e.seq for e in events] == [1, 2, 3]
+    assert events[3].data == {"assignee": None, "team": None, "by": "routing"}
+    assert [e.seq for e in events] == [1, 2, 3, 4]
     assert events[2].data["factors"] == ["authority:implied"]
 
 

@@ -121,13 +121,14 @@ def log_of_200(log_db: Database, keyring: Keyring, keys: LocalKeyFile) -> Databa
 
 
 class TestWrittenWithTheChange:
-    def test_intake_writes_one_event_whose_details_decrypt(
+    def test_intake_writes_its_event_and_the_routing_whose_details_decrypt(
         self, client: TestClient, db: Database, keyring: Keyring
     ) -> None:
         body = client.post("/api/v1/reports", json=app_payload()).json()
 
         events = db.run(lambda s: list(s.scalars(select(AuditEvent))), write=False)
-        assert [e.action for e in events] == ["report.received"]
+        events.sort(key=lambda e: e.action, reverse=True)
+        assert [e.action for e in events] == ["report.received", "case.routed"]
         details = db.run(lambda s: read_details(s, keyring=keyring, event=events[0]), write=False)
         assert details["case_reference"] == body["reference"]
         assert events[0].actor_kind == ActorKind.REPORTER.value
@@ -163,11 +164,12 @@ class TestWrittenWithTheChange:
         )
         assert [action for action, _ in rows] == [
             "report.received",
+            "case.routed",
             "report.receipt_replayed",
             "follow_up.denied",
             "follow_up.denied",
         ]
-        assert rows[3][1] == "HX-ZZZZ-ZZZ"
+        assert rows[4][1] == "HX-ZZZZ-ZZZ"
 
     def test_a_reporter_reading_their_case_is_audited(
         self, client: TestClient, db: Database
@@ -182,7 +184,7 @@ class TestWrittenWithTheChange:
             lambda s: list(s.scalars(select(AuditEvent.action).order_by(AuditEvent.occurred_at))),
             write=False,
         )
-        assert actions == ["report.received", "follow_up.viewed"]
+        assert actions == ["report.received", "case.routed", "follow_up.viewed"]
 
 
 class TestAppendOnly:

@@ -1,0 +1,211 @@
+"""SLA clocks computed from a case's event log: pure, so what a supervisor sees is exactly
+what the history says, and recomputing gives the same answer.
+
+Which events start and stop each clock:
+
+================================  =========================  ==================================
+clock                             starts                     stops
+================================  =========================  ==================================
+acknowledge                       case opened                first act of a member of staff
+triage                            case opened; reopened      triaged, priority overridden,
+                                                             referred / decided, status set by
+                                                             staff
+first_response                    case opened                a message to the reporter, or
+                                                             staff moving the case on
+referral_decision                 case opened                referred, or decided not to
+partner_acknowledgement           each referral              the partner acknowledges it
+closure_review                    closure requested          approved (closed) or rejected
+================================  =========================  ==================================
+
+Every clock stops when the case is closed. The target is the one for the case's *current*
+priority (raising it to P1 makes a running clock due sooner) and category, if one is set.
+P1 clocks run around the clock and cannot be paused; the others follow the region's business
+hours when their target says so, and stand still while the case's clocks are paused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from casework.enums import ActorKind, CaseEventKind, CaseStatus, Priority
+from casework.sla.calendar import AROUND_THE_CLOCK, BusinessCalendar, Interval, reach
+from casework.sla.models import ClockKind
+
+WARN_AT: Final = 0.75
+K = ClockKind
+E = CaseEventKind
+ON_OPEN: Final = (K.ACKNOWLEDGE, K.TRIAGE, K.FIRST_RESPONSE, K.REFERRAL_DECISION)
+_PRIORITIES: Final = frozenset(p.value for p in Priority)
+NOT_PAUSED: Final = frozenset({K.CLOSURE_REVIEW, K.PARTNER_ACKNOWLEDGEMENT})
+
+
+@dataclass(frozen=True)
+class Event:
+    """What the clocks need of one case event."""
+
+    seq: int
+    kind: CaseEventKind
+    actor_kind: ActorKind
+    at: dt.datetime
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Target:
+    """How long a clock may run, and whether in business hours."""
+
+    minutes: int
+    business_hours: bool = False
+
+
+class Targets:
+    """The target table: by (clock, priority, category), falling back to no category."""
+
+    def __init__(self, rows: Mapping[tuple[ClockKind, Priority, int | None], Target]) -> None:
+        self._rows = dict(rows)
+
+    def get(self, clock: ClockKind, priority: Priority, category_id: int | None) -> Target | None:
+        """The target for this clock, priority and category (None: no clock)."""
+        return self._rows.get((clock, priority, category_id)) or self._rows.get(
+            (clock, priority, None)
+        )
+
+
+@dataclass(frozen=True)
+class ClockState:
+    """One clock of a case, as the history says it is."""
+
+    clock: ClockKind
+    start_seq: int
+    started_at: dt.datetime
+    stopped_at: dt.datetime | None
+    due_at: dt.datetime | None  # None: paused for now
+    warn_at: dt.datetime | None
+    target_minutes: int
+    priority: Priority
+    paused: bool
+
+    def breached(self, now: dt.datetime) -> bool:
+        """Whether the target was missed (by ``now``, or before it stopped)."""
+        if self.due_at is None:
+            return False
+        end = self.stopped_at or now
+        return end > self.due_at
+
+    def running(self) -> bool:
+        """Not stopped."""
+        return self.stopped_at is None
+
+
+@dataclass
+class _Open:
+    clock: ClockKind
+    start_seq: int
+    started_at: dt.datetime
+    referral: str | None = None
+    stopped_at: dt.datetime | None = None
+
+
+def _priority_after(event: Event) -> Priority | None:
+    if event.kind in (E.PRIORITY_ASSESSED, E.TRIAGED):
+        value = event.data.get("priority")
+    elif event.kind is E.PRIORITY_OVERRIDDEN:
+        value = event.data.get("to")
+    else:
+        return None
+    return Priority(str(value)) if value in _PRIORITIES else None
+
+
+def _stops(clock: _Open, event: Event) -> bool:
+    staff = event.actor_kind is ActorKind.STAFF
+    kind = event.kind
+    to = event.data.get("to") if kind is E.STATUS_CHANGED else None
+    if to == CaseStatus.CLOSED.value:
+        return True
+    stops = {
+        K.ACKNOWLEDGE: staff,
+        K.TRIAGE: kind in (E.TRIAGED, E.PRIORITY_OVERRIDDEN, E.REFERRED, E.REFERRAL_DECIDED)
+        or (staff and kind is E.STATUS_CHANGED),
+        K.FIRST_RESPONSE: kind is E.MESSAGE_SENT
+        or (staff and kind in (E.STATUS_CHANGED, E.REFERRED)),
+        K.REFERRAL_DECISION: kind in (E.REFERRED, E.REFERRAL_DECIDED),
+        K.PARTNER_ACKNOWLEDGEMENT: kind is E.REFERRAL_ACKNOWLEDGED
+        and event.data.get("referral") in (None, clock.referral),
+        K.CLOSURE_REVIEW: kind is E.CLOSURE_REJECTED,
+    }
+    return stops[clock.clock]
+
+
+def _replay(events: Sequence[Event]) -> tuple[list[_Open], Priority, list[Interval]]:
+    """Walk the history once: the clocks started (and when they stopped), the priority now,
+    and the pauses."""
+    clocks: list[_Open] = []
+    priority = Priority.P4
+    pauses: list[Interval] = []
+    for event in sorted(events, key=lambda e: e.seq):
+        for running in clocks:
+            if running.stopped_at is None and _stops(running, event):
+                running.stopped_at = event.at
+        priority = _priority_after(event) or priority
+        kind = event.kind
+        if kind is E.OPENED:
+            clocks.extend(_Open(c, event.seq, event.at) for c in ON_OPEN)
+        elif kind is E.STATUS_CHANGED and event.data.get("from") == CaseStatus.CLOSED.value:
+            clocks.append(_Open(K.TRIAGE, event.seq, event.at))
+        elif kind is E.REFERRED:
+            referral = event.data.get("referral")
+            clocks.append(
+                _Open(
+                    K.PARTNER_ACKNOWLEDGEMENT,
+                    event.seq,
+                    event.at,
+                    referral=str(referral) if referral else None,
+                )
+            )
+        elif kind is E.CLOSURE_REQUESTED:
+            clocks.append(_Open(K.CLOSURE_REVIEW, event.seq, event.at))
+        elif kind is E.CLOCK_PAUSED:
+            pauses.append((event.at, None))
+        elif kind is E.CLOCK_RESUMED and pauses and pauses[-1][1] is None:
+            pauses[-1] = (pauses[-1][0], event.at)
+    return clocks, priority, pauses
+
+
+def compute_clocks(
+    events: Sequence[Event],
+    *,
+    category_id: int | None,
+    targets: Targets,
+    calendar: BusinessCalendar,
+) -> list[ClockState]:
+    """Every clock of a case with a target for its current priority, from its history."""
+    started, priority, pauses = _replay(events)
+    paused_now = bool(pauses) and pauses[-1][1] is None
+    states: list[ClockState] = []
+    for clock in started:
+        target = targets.get(clock.clock, priority, category_id)
+        if target is None:
+            continue
+        around = priority is Priority.P1 or not target.business_hours
+        cal = AROUND_THE_CLOCK if around else calendar
+        held: Sequence[Interval] = (
+            () if priority is Priority.P1 or clock.clock in NOT_PAUSED else pauses
+        )
+        amount = dt.timedelta(minutes=target.minutes)
+        states.append(
+            ClockState(
+                clock=clock.clock,
+                start_seq=clock.start_seq,
+                started_at=clock.started_at,
+                stopped_at=clock.stopped_at,
+                due_at=reach(cal, clock.started_at, amount, held),
+                warn_at=reach(cal, clock.started_at, amount * WARN_AT, held),
+                target_minutes=target.minutes,
+                priority=priority,
+                paused=bool(held) and paused_now and clock.stopped_at is None,
+            )
+        )
+    return states

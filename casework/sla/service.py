@@ -1,0 +1,338 @@
+"""The SLA engine's database side: keep the clock index fresh, and send warnings and
+breaches exactly once.
+
+The periodic scan does two things, each touching only what needs it:
+
+1. ``refresh_stale``: cases whose history grew since their clocks were last computed
+   (``sla_seq < last_event_seq``, a partial index) get their ``sla_clock`` rows rebuilt from
+   the event log;
+2. ``send_due``: clocks whose next notice is due (``next_notice_at <= now``, a partial index)
+   are re-checked against the event log and their warning (at 75 %) and then breach notice
+   are sent. A notice is a row in ``sla_notice`` whose primary key is (case, clock, start,
+   level): only the transaction that inserts it enqueues the message, so two workers racing
+   send it once; the warning is inserted before the breach, so they arrive in that order.
+
+Closed cases have no running clocks and no due notice, so a million of them cost the scan
+nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any, Final
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from casework.actors import SYSTEM
+from casework.audit.record import AuditAction, record_event
+from casework.cases.models import Case, CaseEvent
+from casework.enums import Priority
+from casework.outbox.models import OutboxKind
+from casework.outbox.service import enqueue
+from casework.protection.keys import Keyring
+from casework.routing.service import alert_on_call, region_supervisors
+from casework.sla.calendar import AROUND_THE_CLOCK, BusinessCalendar, parse_hours
+from casework.sla.clocks import ClockState, Event, Target, Targets, compute_clocks
+from casework.sla.models import ClockKind, Holiday, RegionCalendar, SlaClock, SlaNotice, SlaTarget
+from casework.sql import insert_ignoring_conflict
+
+REFRESH_BATCH: Final = 500
+WARNING: Final = "warning"
+BREACH: Final = "breach"
+LABELS: Final = {
+    ClockKind.ACKNOWLEDGE: "acknowledge",
+    ClockKind.TRIAGE: "triage",
+    ClockKind.FIRST_RESPONSE: "first response",
+    ClockKind.REFERRAL_DECISION: "referral decision",
+    ClockKind.PARTNER_ACKNOWLEDGEMENT: "partner acknowledgement",
+    ClockKind.CLOSURE_REVIEW: "closure review",
+}
+
+
+def load_targets(session: Session) -> Targets:
+    """The whole target table (a few dozen rows)."""
+    return Targets(
+        {
+            (row.clock, row.priority, row.category_id): Target(row.minutes, row.business_hours)
+            for row in session.scalars(select(SlaTarget))
+        }
+    )
+
+
+def load_calendar(session: Session, region_id: int | None) -> BusinessCalendar:
+    """A region's business calendar with its holidays and the national ones."""
+    if region_id is None:
+        return AROUND_THE_CLOCK
+    row = session.get(RegionCalendar, region_id)
+    if row is None:
+        return AROUND_THE_CLOCK
+    days = session.scalars(
+        select(Holiday.day).where((Holiday.region_id == region_id) | Holiday.region_id.is_(None))
+    )
+    return BusinessCalendar(row.timezone, parse_hours(row.hours), frozenset(days))
+
+
+def case_events(session: Session, case_id: uuid.UUID) -> list[Event]:
+    """A case's history as the clocks read it."""
+    rows = session.execute(
+        select(
+            CaseEvent.seq,
+            CaseEvent.kind,
+            CaseEvent.actor_kind,
+            CaseEvent.occurred_at,
+            CaseEvent.data,
+        )
+        .where(CaseEvent.case_id == case_id)
+        .order_by(CaseEvent.seq)
+    )
+    return [Event(seq, kind, actor, at, data or {}) for seq, kind, actor, at, data in rows]
+
+
+class _Context:
+    """Targets and calendars, loaded once per scan."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.targets = load_targets(session)
+        self._calendars: dict[int | None, BusinessCalendar] = {}
+
+    def calendar(self, region_id: int | None) -> BusinessCalendar:
+        if region_id not in self._calendars:
+            self._calendars[region_id] = load_calendar(self.session, region_id)
+        return self._calendars[region_id]
+
+    def clocks(self, case: Case) -> list[ClockState]:
+        return compute_clocks(
+            case_events(self.session, case.id),
+            category_id=case.category_id,
+            targets=self.targets,
+            calendar=self.calendar(case.region_id),
+        )
+
+
+def clocks_of(session: Session, case: Case) -> list[ClockState]:
+    """A case's clocks, computed from its history now."""
+    return _Context(session).clocks(case)
+
+
+def _sent(session: Session, case_id: uuid.UUID) -> set[tuple[ClockKind, int, str]]:
+    rows = session.execute(
+        select(SlaNotice.clock, SlaNotice.start_seq, SlaNotice.level).where(
+            SlaNotice.case_id == case_id
+        )
+    )
+    return {(clock, seq, level) for clock, seq, level in rows}
+
+
+def _next_notice(state: ClockState, sent: set[tuple[ClockKind, int, str]]) -> dt.datetime | None:
+    if not state.running() or state.due_at is None:
+        return None
+    if (state.clock, state.start_seq, WARNING) not in sent:
+        return state.warn_at
+    if (state.clock, state.start_seq, BREACH) not in sent:
+        return state.due_at
+    return None
+
+
+def _upsert(session: Session, values: dict[str, Any]) -> None:
+    dialect = session.get_bind().dialect.name
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(SlaClock).values(**values)
+    keys = ["case_id", "clock", "start_seq"]
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=keys,
+            set_={k: stmt.excluded[k] for k in values if k not in keys},
+        )
+    )
+
+
+def _index(ctx: _Context, case: Case, states: list[ClockState]) -> None:
+    session = ctx.session
+    sent = _sent(session, case.id)
+    seen = set()
+    for state in states:
+        seen.add((state.clock, state.start_seq))
+        _upsert(
+            session,
+            {
+                "case_id": case.id,
+                "clock": state.clock,
+                "start_seq": state.start_seq,
+                "started_at": state.started_at,
+                "due_at": state.due_at,
+                "warn_at": state.warn_at,
+                "stopped_at": state.stopped_at,
+                "next_notice_at": _next_notice(state, sent),
+            },
+        )
+    # A clock whose target went away (the priority changed to one without it) stops mattering.
+    for clock, start_seq in session.execute(
+        select(SlaClock.clock, SlaClock.start_seq).where(SlaClock.case_id == case.id)
+    ).all():
+        if (clock, start_seq) not in seen:
+            session.execute(
+                delete(SlaClock).where(
+                    SlaClock.case_id == case.id,
+                    SlaClock.clock == clock,
+                    SlaClock.start_seq == start_seq,
+                )
+            )
+
+
+def _lock(session: Session, query: Any) -> Any:
+    """FOR UPDATE SKIP LOCKED where the database has it (PostgreSQL); SQLite writes are
+    serialised anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        return query.with_for_update(skip_locked=True)
+    return query
+
+
+def refresh_stale(session: Session, *, batch: int = REFRESH_BATCH) -> int:
+    """Rebuild the clock index of cases whose history grew; returns how many."""
+    cases = list(
+        session.scalars(
+            _lock(session, select(Case).where(Case.sla_seq < Case.last_event_seq).limit(batch))
+        )
+    )
+    if not cases:
+        return 0
+    ctx = _Context(session)
+    for case in cases:
+        _index(ctx, case, ctx.clocks(case))
+        case.sla_seq = case.last_event_seq
+    session.flush()
+    return len(cases)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A warning or breach that this transaction sent."""
+
+    case_id: uuid.UUID
+    clock: ClockKind
+    start_seq: int
+    level: str
+
+
+def send_due(
+    session: Session, *, keyring: Keyring, now: dt.datetime, batch: int = 200
+) -> tuple[int, list[Notice]]:
+    """Send the warnings and breaches that are due: how many clocks were looked at, and the
+    notices this call sent."""
+    due = list(
+        session.scalars(
+            _lock(
+                session,
+                select(SlaClock)
+                .where(SlaClock.next_notice_at <= now)
+                .order_by(SlaClock.next_notice_at)
+                .limit(batch),
+            )
+        )
+    )
+    if not due:
+        return 0, []
+    ctx = _Context(session)
+    sent: list[Notice] = []
+    for case_id in dict.fromkeys(row.case_id for row in due):
+        case = session.get_one(Case, case_id)
+        states = ctx.clocks(case)  # the history is the truth, not the index
+        for state in states:
+            if state.running() and state.due_at is not None:
+                sent.extend(_notify(session, keyring, case, state, now))
+        _index(ctx, case, states)
+    session.flush()
+    return len(due), sent
+
+
+def _notify(
+    session: Session, keyring: Keyring, case: Case, state: ClockState, now: dt.datetime
+) -> list[Notice]:
+    levels = []
+    if state.warn_at is not None and state.warn_at <= now:
+        levels.append(WARNING)
+    if state.due_at is not None and state.due_at <= now:
+        levels.append(BREACH)
+    sent = []
+    for level in levels:  # warning first: a late scan still sends both, in order
+        claimed = insert_ignoring_conflict(
+            session,
+            SlaNotice,
+            {
+                "case_id": case.id,
+                "clock": state.clock,
+                "start_seq": state.start_seq,
+                "level": level,
+                "created_at": now,
+            },
+            ["case_id", "clock", "start_seq", "level"],
+        )
+        if claimed:
+            _deliver(session, keyring, case, state, level, now)
+            sent.append(Notice(case.id, state.clock, state.start_seq, level))
+    return sent
+
+
+def _deliver(
+    session: Session,
+    keyring: Keyring,
+    case: Case,
+    state: ClockState,
+    level: str,
+    now: dt.datetime,
+) -> None:
+    label = LABELS[state.clock]
+    supervisors = [str(s) for s in region_supervisors(session, case)]
+    owner = [str(case.assigned_to_id)] if case.assigned_to_id else []
+    if level == WARNING:
+        to = owner or supervisors
+        text = (
+            f"{case.reference} ({state.priority.value}): {label} due at {state.due_at:%H:%M} UTC."
+        )
+    else:
+        to = list(dict.fromkeys(supervisors + owner))
+        text = f"{case.reference} ({state.priority.value}): {label} target missed."
+    enqueue(
+        session,
+        keyring=keyring,
+        kind=OutboxKind.STAFF_NOTICE,
+        payload={"to": to, "kind": f"sla_{level}", "case": str(case.id), "text": text},
+        now=now,
+    )
+    if level == BREACH and state.priority is Priority.P1:
+        alert_on_call(session, keyring=keyring, case=case, why=f"{label} missed", now=now)
+    details: dict[str, object] = {
+        "clock": state.clock.value,
+        "start_seq": state.start_seq,
+        "priority": state.priority.value,
+        "due_at": state.due_at.isoformat() if state.due_at else None,
+    }
+    record_event(
+        session,
+        keyring=keyring,
+        action=AuditAction.SLA_WARNING if level == WARNING else AuditAction.SLA_BREACH,
+        actor=SYSTEM,
+        object_type="case",
+        object_id=str(case.id),
+        case_key=keyring.case_key_if_readable(session, case.id),
+        details=details,
+        now=now,
+    )
+
+
+def scan(session: Session, *, keyring: Keyring, now: dt.datetime) -> list[Notice]:
+    """Refresh what changed, then send what is due, in one transaction (the worker runs the
+    two steps in batches of their own)."""
+    while refresh_stale(session) == REFRESH_BATCH:
+        pass
+    notices: list[Notice] = []
+    while True:
+        looked, sent = send_due(session, keyring=keyring, now=now)
+        notices.extend(sent)
+        if not looked:
+            return notices
