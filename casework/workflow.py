@@ -31,8 +31,10 @@ from casework.cases.states import WrongState, may_move, move
 from casework.enums import CaseEventKind, CaseStatus, Danger, PerpetratorRole, Priority
 from casework.errors import InvalidInput, NotAllowed
 from casework.intake.models import CHILD_AGE_MAX, CHILD_AGE_MIN
+from casework.linking.service import check_name, earlier_reports, record_mention
 from casework.protection.fields import seal_text
 from casework.protection.keys import Keyring
+from casework.routing.service import region_supervisors
 from casework.staff.models import Role
 from casework.taxonomy.models import Category
 from casework.triage.rules import Assessment, TriageFacts, assess, higher
@@ -78,12 +80,11 @@ class TriageInput:
     injury: Danger | None = None
     child_age: int | None = None
     self_harm: bool | None = None
+    perpetrator_name: str | None = None  # named at the case's school: counted for patterns
 
 
 def facts_of(session: Session, case: Case, *, danger: Danger | None = None) -> TriageFacts:
     """The triage facts a case holds now (words flags kept from earlier assessments)."""
-    from casework.linking.service import earlier_reports  # noqa: PLC0415 - avoids a cycle
-
     code = session.scalar(select(Category.code).where(Category.id == case.category_id)) or "other"
     factors = set(case.triage_factors or [])
     person, school = earlier_reports(session, case)
@@ -127,10 +128,22 @@ def triage(
         raise WrongState(case.status, S.TRIAGED)
     if facts.child_age is not None and not CHILD_AGE_MIN <= facts.child_age <= CHILD_AGE_MAX:
         raise InvalidInput("child_age", f"Age must be between {CHILD_AGE_MIN} and {CHILD_AGE_MAX}.")
+    named = check_name(facts.perpetrator_name)
     for name in ("perpetrator_role", "ongoing", "injury", "child_age"):
         value = getattr(facts, name)
         if value is not None:
             setattr(case, name, value)
+    if named is not None:
+        if case.school_id is None:
+            raise InvalidInput("perpetrator_name", "Set the case's school to record who is named.")
+        record_mention(
+            session,
+            keyring=keyring,
+            case=case,
+            name=named,
+            region_supervisors=region_supervisors(session, case),
+            now=now,
+        )
     base = facts_of(session, case, danger=facts.danger)
     if facts.self_harm is not None:
         base = TriageFacts(**{**base.__dict__, "self_harm_words": facts.self_harm})

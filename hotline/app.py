@@ -33,6 +33,8 @@ from hotline.staff.routes_admin import router as staff_admin_router
 from hotline.staff.routes_auth import router as staff_auth_router
 from hotline.staff.routes_cases import router as staff_cases_router
 from hotline.staff.routes_partner import router as partner_router
+from hotline.staff.routes_routing import router as staff_routing_router
+from hotline.staff.routes_workflow import router as staff_workflow_router
 from hotline.webform.routes import router as webform_router
 
 _STATIC = Path(__file__).resolve().parent / "static"
@@ -58,6 +60,8 @@ _ROUTERS = (
     sms_router,
     staff_auth_router,
     staff_cases_router,
+    staff_workflow_router,
+    staff_routing_router,
     staff_admin_router,
     partner_router,
 )

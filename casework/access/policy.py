@@ -34,11 +34,13 @@ class Action(enum.StrEnum):
     CASE_WORK = "case.work"  # add notes, text the reporter, refer to a partner
     CASE_ASSIGN = "case.assign"  # give it to a member of staff or a team
     CASE_RESTRICT = "case.restrict"  # restrict it and name who may see it
+    CASE_SUPERVISE = "case.supervise"  # approve or reject closing it
     BREAK_GLASS = "case.break_glass"  # open a case outside one's scope, with a reason
     AUDIT_READ = "audit.read"
     STATS_READ = "stats.read"
     USERS_MANAGE = "users.manage"
-    CONFIG_MANAGE = "config.manage"  # teams, regions, partners and their keys
+    CONFIG_MANAGE = "config.manage"  # teams, regions, partners and their keys, SLA targets
+    ROTA_MANAGE = "rota.manage"  # shifts, on-call rota, staff languages and on-call phones
     REFERRALS_RECEIVE = "referrals.receive"  # a partner: the referrals sent to them
 
 
@@ -65,6 +67,7 @@ CASE_ACTIONS: Final[dict[Role, dict[Action, frozenset[Relation]]]] = {
         # Not through break-glass: that access is temporary and must not make itself lasting.
         Action.CASE_ASSIGN: frozenset({Relation.REGION}),
         Action.CASE_RESTRICT: frozenset({Relation.REGION}),
+        Action.CASE_SUPERVISE: frozenset({Relation.REGION}),
     },
 }
 
@@ -74,8 +77,12 @@ RESTRICTED_SUPERVISOR_RELATIONS: Final = RESTRICTED_RELATIONS | {Relation.REGION
 
 GLOBAL: Final[dict[Role, frozenset[Action]]] = {
     Role.CASEWORKER: frozenset({Action.BREAK_GLASS}),
-    Role.SUPERVISOR: frozenset({Action.BREAK_GLASS, Action.AUDIT_READ, Action.STATS_READ}),
-    Role.ADMINISTRATOR: frozenset({Action.USERS_MANAGE, Action.CONFIG_MANAGE, Action.STATS_READ}),
+    Role.SUPERVISOR: frozenset(
+        {Action.BREAK_GLASS, Action.AUDIT_READ, Action.STATS_READ, Action.ROTA_MANAGE}
+    ),
+    Role.ADMINISTRATOR: frozenset(
+        {Action.USERS_MANAGE, Action.CONFIG_MANAGE, Action.STATS_READ, Action.ROTA_MANAGE}
+    ),
     Role.AUDITOR: frozenset({Action.AUDIT_READ, Action.STATS_READ}),
     Role.PARTNER: frozenset({Action.REFERRALS_RECEIVE}),
 }

@@ -27,6 +27,7 @@ from casework.cases.reference import normalise_reference
 from casework.enums import CaseStatus, Priority
 from casework.partners.service import refer
 from casework.taxonomy.models import Category
+from casework.workflow import acknowledge
 from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep, require_working_keys
 from hotline.staff.auth import CurrentStaff
 from hotline.staff.schemas import (
@@ -70,6 +71,8 @@ def _summary(session: Session, case: Case) -> CaseSummaryOut:
         assigned_to_id=case.assigned_to_id,
         team_id=case.team_id,
         restricted=case.restricted,
+        risk_score=case.risk_score,
+        triage_factors=list(case.triage_factors or []),
     )
 
 
@@ -138,6 +141,7 @@ async def case(
     def run(s: Session) -> CaseOut:
         now = clock.now()
         found = find_case(s, staff.principal, case_id, Action.CASE_READ, now=now)
+        acknowledge(s, principal=staff.principal, case=found, now=now)
         reports = read_reports(s, keyring=keyring, principal=staff.principal, case=found, now=now)
         return CaseOut(**_summary(s, found).model_dump(), reports=[_report(r) for r in reports])
 

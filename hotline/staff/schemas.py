@@ -8,9 +8,10 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from casework.enums import CaseStatus, Priority
+from casework.enums import CaseStatus, Danger, PerpetratorRole, Priority
 from casework.messages.models import Direction
 from casework.partners.models import ReferralStatus
+from casework.sla.models import ClockKind
 from casework.staff.models import Role
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -86,6 +87,8 @@ class CaseSummaryOut(BaseModel):
     assigned_to_id: uuid.UUID | None
     team_id: int | None
     restricted: bool
+    risk_score: int = Field(description="Triage points (see the factors)")
+    triage_factors: list[str] = Field(description="What made the priority, e.g. authority:teacher")
 
 
 class CaseListOut(BaseModel):
@@ -249,3 +252,145 @@ class NotificationOut(BaseModel):
 
 class SchoolLinkIn(_In):
     school: str = Field(min_length=1, max_length=40, description="The school's code")
+
+
+# ---------------------------------------------------------------- workflow
+
+
+class TriageIn(_In):
+    danger: Danger | None = Field(None, description="Is someone in danger right now?")
+    perpetrator_role: PerpetratorRole | None = None
+    ongoing: Danger | None = Field(None, description="Is it still happening?")
+    injury: Danger | None = None
+    child_age: int | None = Field(None, ge=0, le=25)
+    self_harm: bool | None = Field(None, description="Self-harm or suicidal thoughts")
+    perpetrator_name: str | None = Field(
+        None, max_length=120, description="Who is named, at the case's school (kept sealed)"
+    )
+
+
+class TriageOut(BaseModel):
+    priority: Priority
+    assessed: Priority = Field(description="What the rules give (the priority never drops)")
+    score: int
+    factors: list[str]
+
+
+class PriorityIn(_In):
+    priority: Priority
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ReasonIn(_In):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class PauseIn(_In):
+    reason: str = Field(
+        min_length=1,
+        max_length=40,
+        description="waiting_for_reporter, waiting_for_partner, waiting_for_information, "
+        "child_unsafe_to_contact",
+    )
+
+
+class ClosureIn(_In):
+    outcome: str = Field(min_length=1, max_length=40)
+    child_views: str | None = Field(None, max_length=4000)
+    views_missing: str | None = Field(
+        None,
+        max_length=40,
+        description="Why the child's views could not be asked: too_young, unreachable, "
+        "would_put_at_risk, anonymous_report, declined_to_say",
+    )
+
+
+class ClosureOut(BaseModel):
+    closed: bool = Field(description="False: the request waits for a supervisor")
+
+
+class ClosureDecisionIn(_In):
+    approve: bool
+    reason: str | None = Field(None, max_length=500, description="Needed to reject")
+
+
+class ClockOut(BaseModel):
+    clock: str
+    start_seq: int
+    priority: Priority
+    target_minutes: int
+    started_at: dt.datetime
+    warn_at: dt.datetime | None
+    due_at: dt.datetime | None = Field(description="Empty while the clock is paused")
+    stopped_at: dt.datetime | None
+    state: str = Field(description="running, warning, breached, paused, met or missed")
+
+
+class LinkOut(BaseModel):
+    case_id: uuid.UUID
+    reason: str
+    created_at: dt.datetime
+
+
+# ---------------------------------------------------------------- routing and SLA configuration
+
+
+class LanguagesIn(_In):
+    languages: list[str] = Field(max_length=10)
+
+
+class ShiftIn(_In):
+    user_id: uuid.UUID
+    region: str = Field(min_length=1, max_length=40)
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    on_call: bool = Field(False, description="An on-call turn (texted) rather than a shift")
+
+    @field_validator("starts_at", "ends_at")
+    @classmethod
+    def _aware(cls, value: dt.datetime) -> dt.datetime:
+        if value.tzinfo is None:
+            raise ValueError("give a time zone offset, e.g. 2026-11-27T08:00:00Z")
+        return value
+
+
+class ShiftOut(BaseModel):
+    id: str
+
+
+class PhoneIn(_In):
+    phone: str | None = Field(max_length=40, description="E.164, or empty to remove")
+
+
+class TargetIn(_In):
+    clock: ClockKind
+    priority: Priority
+    category: str | None = Field(None, max_length=40, description="Empty: every category")
+    minutes: int | None = Field(description="Empty: remove this target")
+    business_hours: bool = False
+
+
+class TargetOut(BaseModel):
+    clock: ClockKind
+    priority: Priority
+    category_id: int | None
+    minutes: int
+    business_hours: bool
+
+
+class CalendarIn(_In):
+    timezone: str = Field(min_length=1, max_length=64)
+    hours: dict[str, list[str]] = Field(
+        description='By weekday, Monday "0" to Sunday "6": ["08:00", "18:00"]; absent: closed',
+        max_length=7,
+    )
+
+
+class HolidayIn(_In):
+    region: str | None = Field(None, max_length=40, description="Empty: every region")
+    day: dt.date
+    name: str = Field(min_length=1, max_length=120)
+
+
+class CreatedIdOut(BaseModel):
+    id: int

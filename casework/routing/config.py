@@ -1,0 +1,322 @@
+"""Changing routing and SLA configuration: staff languages, shifts, the on-call rota, on-call
+phones, SLA targets, region calendars and holidays. Every change is an audit event."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from casework.actors import Actor
+from casework.audit.record import AuditAction, record_event
+from casework.enums import Priority
+from casework.errors import InvalidInput, NotFound
+from casework.languages import SUPPORTED_LANGUAGES
+from casework.places.models import Region
+from casework.protection.keys import Keyring
+from casework.routing.models import OnCallShift, StaffLanguage, StaffShift
+from casework.routing.service import check_period, set_staff_phone
+from casework.sla.calendar import parse_hours
+from casework.sla.models import ClockKind, Holiday, RegionCalendar, SlaTarget
+from casework.staff.models import Role, StaffUser
+from casework.taxonomy.models import Category
+
+MAX_TARGET_MINUTES = 60 * 24 * 90
+
+
+def _audit(
+    session: Session,
+    keyring: Keyring,
+    action: AuditAction,
+    *,
+    actor: Actor,
+    object_type: str,
+    object_id: str,
+    details: dict[str, object],
+    now: dt.datetime,
+) -> None:
+    record_event(
+        session,
+        keyring=keyring,
+        action=action,
+        actor=actor,
+        object_type=object_type,
+        object_id=object_id,
+        details=details,
+        now=now,
+    )
+
+
+def region_id(session: Session, code: str) -> int:
+    """The id of a region by its code, or InvalidInput."""
+    found = session.scalar(select(Region.id).where(Region.code == code))
+    if found is None:
+        raise InvalidInput("region", "Unknown region.")
+    return int(found)
+
+
+def _worker(session: Session, user_id: uuid.UUID) -> StaffUser:
+    user = session.get(StaffUser, user_id)
+    if user is None:
+        raise NotFound("no such user")
+    if not user.active or user.role not in {Role.CASEWORKER, Role.SUPERVISOR}:
+        raise InvalidInput("user", "Only active caseworkers and supervisors are on the rota.")
+    return user
+
+
+def set_languages(
+    session: Session,
+    *,
+    keyring: Keyring,
+    actor: Actor,
+    user_id: uuid.UUID,
+    languages: list[str],
+    now: dt.datetime,
+) -> None:
+    """The languages a member of staff works in (replaces the list)."""
+    user = _worker(session, user_id)
+    unknown = sorted(set(languages) - set(SUPPORTED_LANGUAGES))
+    if unknown:
+        raise InvalidInput("languages", f"Unsupported language: {', '.join(unknown)}.")
+    session.execute(delete(StaffLanguage).where(StaffLanguage.user_id == user.id))
+    session.add_all(
+        StaffLanguage(user_id=user.id, language=lang) for lang in sorted(set(languages))
+    )
+    _audit(
+        session,
+        keyring,
+        AuditAction.ROUTING_CHANGED,
+        actor=actor,
+        object_type="staff_user",
+        object_id=str(user.id),
+        details={"languages": sorted(set(languages))},
+        now=now,
+    )
+    session.flush()
+
+
+def add_shift(
+    session: Session,
+    *,
+    keyring: Keyring,
+    actor: Actor,
+    user_id: uuid.UUID,
+    region: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    on_call: bool,
+    now: dt.datetime,
+) -> str:
+    """Put someone on shift (or on call) in a region for a while; returns the shift's id."""
+    user = _worker(session, user_id)
+    check_period(starts_at, ends_at)
+    if ends_at <= now:
+        raise InvalidInput("ends_at", "This shift is already over.")
+    rid = region_id(session, region)
+    row: StaffShift | OnCallShift
+    if on_call:
+        row = OnCallShift(region_id=rid, user_id=user.id, starts_at=starts_at, ends_at=ends_at)
+    else:
+        row = StaffShift(region_id=rid, user_id=user.id, starts_at=starts_at, ends_at=ends_at)
+    session.add(row)
+    session.flush()
+    kind = "on_call" if on_call else "shift"
+    _audit(
+        session,
+        keyring,
+        AuditAction.ROUTING_CHANGED,
+        actor=actor,
+        object_type=kind,
+        object_id=str(row.id),
+        details={
+            "user": str(user.id),
+            "region": region,
+            "starts_at": starts_at.isoformat(),
+            "ends_at": ends_at.isoformat(),
+        },
+        now=now,
+    )
+    return f"{kind}:{row.id}"
+
+
+def end_shift(
+    session: Session, *, keyring: Keyring, actor: Actor, shift: str, now: dt.datetime
+) -> None:
+    """End a shift or on-call turn now (kept for the record, not deleted)."""
+    kind, _, raw = shift.partition(":")
+    row: StaffShift | OnCallShift | None = None
+    try:
+        if kind == "shift":
+            row = session.get(StaffShift, uuid.UUID(raw))
+        elif kind == "on_call":
+            row = session.get(OnCallShift, int(raw))
+    except ValueError:
+        row = None
+    if row is None:
+        raise NotFound("no such shift")
+    row.ends_at = min(row.ends_at, now)
+    _audit(
+        session,
+        keyring,
+        AuditAction.ROUTING_CHANGED,
+        actor=actor,
+        object_type=kind,
+        object_id=raw,
+        details={"ended_at": row.ends_at.isoformat()},
+        now=now,
+    )
+    session.flush()
+
+
+def set_phone(
+    session: Session,
+    *,
+    keyring: Keyring,
+    actor: Actor,
+    user_id: uuid.UUID,
+    phone: str | None,
+    default_region: str | None,
+    now: dt.datetime,
+) -> None:
+    """The phone someone is texted on when on call (sealed; the audit says only that it
+    changed)."""
+    user = _worker(session, user_id)
+    set_staff_phone(session, keyring=keyring, user=user, phone=phone, region=default_region)
+    _audit(
+        session,
+        keyring,
+        AuditAction.ROUTING_CHANGED,
+        actor=actor,
+        object_type="staff_user",
+        object_id=str(user.id),
+        details={"phone": "set" if phone else "removed"},
+        now=now,
+    )
+    session.flush()
+
+
+def set_target(
+    session: Session,
+    *,
+    keyring: Keyring,
+    actor: Actor,
+    clock: ClockKind,
+    priority: Priority,
+    category: str | None,
+    minutes: int | None,
+    business_hours: bool,
+    now: dt.datetime,
+) -> None:
+    """Set (or with ``minutes=None`` remove) an SLA target; a category's overrides the
+    default for that category. Open cases pick it up when their history next grows."""
+    category_id = None
+    if category is not None:
+        category_id = session.scalar(select(Category.id).where(Category.code == category))
+        if category_id is None:
+            raise InvalidInput("category", "Unknown category.")
+    if minutes is not None and not 1 <= minutes <= MAX_TARGET_MINUTES:
+        raise InvalidInput("minutes", f"A target is 1 to {MAX_TARGET_MINUTES} minutes.")
+    row = session.scalars(
+        select(SlaTarget).where(
+            SlaTarget.clock == clock,
+            SlaTarget.priority == priority,
+            SlaTarget.category_id.is_(None)
+            if category_id is None
+            else SlaTarget.category_id == category_id,
+        )
+    ).first()
+    if minutes is None:
+        if row is not None:
+            session.delete(row)
+    elif row is None:
+        session.add(
+            SlaTarget(
+                clock=clock,
+                priority=priority,
+                category_id=category_id,
+                minutes=minutes,
+                business_hours=business_hours,
+            )
+        )
+    else:
+        row.minutes, row.business_hours = minutes, business_hours
+    _audit(
+        session,
+        keyring,
+        AuditAction.SLA_CONFIG_CHANGED,
+        actor=actor,
+        object_type="sla_target",
+        object_id=f"{clock.value}/{priority.value}/{category or '*'}",
+        details={"minutes": minutes, "business_hours": business_hours},
+        now=now,
+    )
+    session.flush()
+
+
+def set_calendar(
+    session: Session,
+    *,
+    keyring: Keyring,
+    actor: Actor,
+    region: str,
+    timezone: str,
+    hours: dict[str, list[str]],
+    now: dt.datetime,
+) -> None:
+    """A region's time zone and business hours."""
+    rid = region_id(session, region)
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput("timezone", "Unknown time zone (e.g. Europe/Sofia).") from exc
+    try:
+        parse_hours(dict(hours))
+    except ValueError as exc:
+        raise InvalidInput("hours", str(exc)) from exc
+    row = session.get(RegionCalendar, rid)
+    if row is None:
+        session.add(RegionCalendar(region_id=rid, timezone=timezone, hours=hours))
+    else:
+        row.timezone, row.hours = timezone, hours
+    _audit(
+        session,
+        keyring,
+        AuditAction.SLA_CONFIG_CHANGED,
+        actor=actor,
+        object_type="region_calendar",
+        object_id=region,
+        details={"timezone": timezone, "hours": hours},
+        now=now,
+    )
+    session.flush()
+
+
+def add_holiday(
+    session: Session,
+    *,
+    keyring: Keyring,
+    actor: Actor,
+    region: str | None,
+    day: dt.date,
+    name: str,
+    now: dt.datetime,
+) -> int:
+    """A day without business hours in a region (or everywhere)."""
+    rid = region_id(session, region) if region is not None else None
+    row = Holiday(region_id=rid, day=day, name=name.strip()[:120] or "holiday")
+    session.add(row)
+    session.flush()
+    _audit(
+        session,
+        keyring,
+        AuditAction.SLA_CONFIG_CHANGED,
+        actor=actor,
+        object_type="holiday",
+        object_id=str(row.id),
+        details={"region": region, "day": day.isoformat(), "name": row.name},
+        now=now,
+    )
+    return row.id
