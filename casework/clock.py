@@ -37,3 +37,9 @@ class FixedClock:
     def advance(self, delta: dt.timedelta) -> None:
         """Move the clock forward."""
         self._now += delta
+
+    def set(self, at: dt.datetime) -> None:
+        """Move the clock to ``at`` (an aware datetime)."""
+        if at.tzinfo is None:
+            raise ValueError("FixedClock needs an aware datetime")
+        self._now = at.astimezone(dt.UTC)
