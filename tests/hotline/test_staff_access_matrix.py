@@ -29,11 +29,15 @@ ENDPOINTS = (
     "assign",
     "restrict",
     "break_glass",
+    "triage",
+    "clocks",
+    "decide_closure",
 )
-_IN = ("in", 200, 200, 200, 200, 201, 201, 403, 403, 422)  # a case they work on
-_SUPERVISED = ("in", 200, 200, 200, 200, 201, 201, 204, 204, 422)  # in a supervisor's region
-_OUT = ("out", 404, 404, 404, 404, 404, 404, 404, 404, 200)  # outside: only break-glass
-_NEVER = ("out", 404, 404, 404, 404, 404, 404, 404, 404, 404)  # not even break-glass
+# decide_closure: 403 for caseworkers; 422 for supervisors here (no request waits).
+_IN = ("in", 200, 200, 200, 200, 201, 201, 403, 403, 422, 200, 200, 403)  # a case they work on
+_SUPERVISED = ("in", 200, 200, 200, 200, 201, 201, 204, 204, 422, 200, 200, 422)  # their region
+_OUT = ("out", 404, 404, 404, 404, 404, 404, 404, 404, 200, 404, 404, 404)  # only break-glass
+_NEVER = ("out", 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)  # not even that
 
 EXPECTED: dict[tuple[str, str], tuple[Any, ...]] = {
     # caseworker the case is assigned to (team T1); named on the restricted C4
@@ -95,6 +99,9 @@ def call(client: TestClient, world: World, who: str, case: str, endpoint: str) -
         "assign": ("POST", f"{base}/assignment", {"team_id": world.teams["T1"]}),
         "restrict": ("POST", f"{base}/restriction", {"restricted": True, "named_user_ids": []}),
         "break_glass": ("POST", f"{base}/break-glass", {"reason": "The child is in danger now."}),
+        "triage": ("POST", f"{base}/triage", {"injury": "yes"}),
+        "clocks": ("GET", f"{base}/clocks", None),
+        "decide_closure": ("POST", f"{base}/closure/decision", {"approve": True}),
     }
     method, path, body = requests[endpoint]
     return client.request(method, path, json=body, headers=headers)

@@ -1,0 +1,341 @@
+"""The case workflow through the staff API: triage and its factors, overrides with a reason,
+closing with an outcome and the child's views (P1/P2 approved by a supervisor), reopening,
+clock pauses, and the transitions the state machine refuses."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from casework.audit.models import AuditEvent
+from casework.cases.models import Case, CaseEvent
+from casework.enums import CaseEventKind
+from tests.factories.staff import bearer
+from tests.hotline.staff_world import World
+
+BASE = "/api/staff/v1/cases"
+
+
+def _post(
+    client: TestClient, world: World, who: str, case: str, path: str, body: Any = None
+) -> Any:
+    return client.post(
+        f"{BASE}/{world.cases[case]}/{path}", json=body, headers=bearer(world.tokens[who])
+    )
+
+
+def _get(client: TestClient, world: World, who: str, case: str, path: str = "") -> Any:
+    url = f"{BASE}/{world.cases[case]}" + (f"/{path}" if path else "")
+    return client.get(url, headers=bearer(world.tokens[who]))
+
+
+def _events(
+    client: TestClient, world: World, case: str
+) -> list[tuple[CaseEventKind, dict[str, Any]]]:
+    db = client.app.state.db  # type: ignore[attr-defined]
+    return db.run(  # type: ignore[no-any-return]
+        lambda s: [
+            (e.kind, e.data)
+            for e in s.scalars(
+                select(CaseEvent)
+                .where(CaseEvent.case_id == world.cases[case])
+                .order_by(CaseEvent.seq)
+            )
+        ],
+        write=False,
+    )
+
+
+def _actions(client: TestClient, world: World, case: str) -> list[str]:
+    db = client.app.state.db  # type: ignore[attr-defined]
+    return db.run(  # type: ignore[no-any-return]
+        lambda s: list(
+            s.scalars(
+                select(AuditEvent.action)
+                .where(AuditEvent.object_id == str(world.cases[case]))
+                .order_by(AuditEvent.id)
+            )
+        ),
+        write=False,
+    )
+
+
+def _case(client: TestClient, world: World, case: str) -> Case:
+    db = client.app.state.db  # type: ignore[attr-defined]
+    return db.run(lambda s: s.get_one(Case, world.cases[case]), write=False)  # type: ignore[no-any-return]
+
+
+def test_triage_records_facts_and_shows_the_factors(world_client: TestClient, world: World) -> None:
+    response = _post(
+        world_client,
+        world,
+        "CW_ASSIGNEE",
+        "C1",
+        "triage",
+        {"perpetrator_role": "teacher", "injury": "yes", "child_age": 7},
+    )
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    # bullying 20 + authority 30 + injury 25 + young 15 + one other case at the school 5 = 95:
+    # P2 (authority is a P2 floor too)
+    assert body == {
+        "priority": "P2",
+        "assessed": "P2",
+        "score": 95,
+        "factors": ["authority:teacher", "injury", "young:7", "repeat_school:1"],
+    }
+    shown = _get(world_client, world, "CW_ASSIGNEE", "C1").json()
+    assert shown["status"] == "triaged"
+    assert shown["triage_factors"] == body["factors"]
+    kinds = [k for k, _ in _events(world_client, world, "C1")]
+    assert kinds[-3:] == [
+        CaseEventKind.TRIAGED,
+        CaseEventKind.STATUS_CHANGED,
+        CaseEventKind.ACKNOWLEDGED,
+    ]
+    assert "case.triaged" in _actions(world_client, world, "C1")
+
+
+def test_automatic_triage_never_lowers_a_priority(world_client: TestClient, world: World) -> None:
+    _post(world_client, world, "CW_ASSIGNEE", "C1", "triage", {"danger": "yes"})
+    response = _post(
+        world_client, world, "CW_ASSIGNEE", "C1", "triage", {"danger": "no", "ongoing": "no"}
+    )
+
+    assert response.json()["priority"] == "P1"
+    assert response.json()["assessed"] == "P4"  # what the rules say now; lowering is an override
+
+
+def test_an_override_needs_a_reason_and_is_audited_with_it(
+    world_client: TestClient, world: World
+) -> None:
+    short = _post(
+        world_client, world, "CW_ASSIGNEE", "C1", "priority", {"priority": "P1", "reason": "x"}
+    )
+    assert short.status_code == 422
+    same = _post(
+        world_client,
+        world,
+        "CW_ASSIGNEE",
+        "C1",
+        "priority",
+        {"priority": "P3", "reason": "It is already P3."},
+    )
+    assert same.status_code == 422
+
+    ok = _post(
+        world_client,
+        world,
+        "CW_ASSIGNEE",
+        "C1",
+        "priority",
+        {"priority": "P1", "reason": "Called back: the bully waits outside her house."},
+    )
+
+    assert ok.status_code == 204
+    assert _case(world_client, world, "C1").priority.value == "P1"
+    kind, data = _events(world_client, world, "C1")[-1]
+    assert kind is CaseEventKind.PRIORITY_OVERRIDDEN
+    assert data == {"from": "P3", "to": "P1"}  # the reason is in the (sealed) audit only
+    assert "case.priority_overridden" in _actions(world_client, world, "C1")
+
+
+def test_closing_a_p2_case_needs_a_supervisor(world_client: TestClient, world: World) -> None:
+    _post(world_client, world, "CW_ASSIGNEE", "C1", "triage", {"perpetrator_role": "teacher"})
+    closure = {"outcome": "referred_support", "child_views": "She wants to stay at her school."}
+
+    asked = _post(world_client, world, "CW_ASSIGNEE", "C1", "closure", closure)
+    assert asked.json() == {"closed": False}
+    assert _post(world_client, world, "CW_ASSIGNEE", "C1", "closure", closure).status_code == 422
+    assert (
+        _post(
+            world_client, world, "CW_ASSIGNEE", "C1", "closure/decision", {"approve": True}
+        ).status_code
+        == 403
+    )
+    assert _case(world_client, world, "C1").status.value == "triaged"
+
+    no_reason = _post(
+        world_client, world, "SV_REGION", "C1", "closure/decision", {"approve": False}
+    )
+    assert no_reason.status_code == 422
+    rejected = _post(
+        world_client,
+        world,
+        "SV_REGION",
+        "C1",
+        "closure/decision",
+        {"approve": False, "reason": "Check the partner visited first."},
+    )
+    assert rejected.status_code == 204
+    assert _case(world_client, world, "C1").closed_at is None
+
+    assert _post(world_client, world, "CW_ASSIGNEE", "C1", "closure", closure).json() == {
+        "closed": False
+    }
+    approved = _post(world_client, world, "SV_REGION", "C1", "closure/decision", {"approve": True})
+
+    assert approved.status_code == 204
+    case = _case(world_client, world, "C1")
+    assert case.status.value == "closed"
+    assert case.outcome == "referred_support"
+    assert case.child_views_ct is not None
+    assert b"stay at her school" not in case.child_views_ct
+    kinds = [k for k, _ in _events(world_client, world, "C1")]
+    assert kinds.count(CaseEventKind.CLOSURE_REQUESTED) == 2
+    assert CaseEventKind.CLOSURE_REJECTED in kinds
+    assert "case.closed" in _actions(world_client, world, "C1")
+
+
+def test_a_p3_case_is_closed_by_its_caseworker_and_can_be_reopened(
+    world_client: TestClient, world: World
+) -> None:
+    closure = {"outcome": "advice_given", "views_missing": "anonymous_report"}
+    assert _post(world_client, world, "CW_ASSIGNEE", "C1", "closure", closure).json() == {
+        "closed": True
+    }
+
+    assert _post(world_client, world, "CW_ASSIGNEE", "C1", "closure", closure).status_code == 422
+    assert (
+        _post(world_client, world, "CW_ASSIGNEE", "C1", "triage", {"injury": "yes"}).status_code
+        == 422
+    )
+    assert (
+        _post(world_client, world, "CW_ASSIGNEE", "C1", "reopen", {"reason": "short"}).status_code
+        == 422
+    )
+    reopened = _post(
+        world_client,
+        world,
+        "CW_ASSIGNEE",
+        "C1",
+        "reopen",
+        {"reason": "She wrote again: it started again."},
+    )
+
+    assert reopened.status_code == 204
+    case = _case(world_client, world, "C1")
+    assert case.status.value == "in_progress"
+    assert case.closed_at is None
+    again = _post(
+        world_client, world, "CW_ASSIGNEE", "C1", "reopen", {"reason": "Opened twice by mistake?"}
+    )
+    assert again.status_code == 422
+
+
+def test_closing_needs_an_outcome_and_the_childs_views_or_why_not(
+    world_client: TestClient, world: World
+) -> None:
+    for body in (
+        {"outcome": "resolved"},
+        {"outcome": "made_up", "views_missing": "too_young"},
+        {"outcome": "resolved", "views_missing": "forgot"},
+        {"outcome": "resolved", "views_missing": "too_young", "child_views": "fine"},
+        {"outcome": "resolved", "child_views": "   "},
+    ):
+        response = _post(world_client, world, "CW_ASSIGNEE", "C1", "closure", body)
+        assert response.status_code == 422, body
+        assert response.json()["error"]["code"]
+    assert _case(world_client, world, "C1").status.value == "new"
+
+
+def test_the_state_machine_refuses_what_its_table_does_not_allow(
+    world_client: TestClient, world: World
+) -> None:
+    assert _post(world_client, world, "CW_ASSIGNEE", "C1", "start").status_code == 204
+    twice = _post(world_client, world, "CW_ASSIGNEE", "C1", "start")
+    assert twice.status_code == 422
+    assert "in_progress cannot become in_progress" in twice.text
+
+
+def test_clocks_pause_and_resume_and_show_their_state(
+    world_client: TestClient, world: World
+) -> None:
+    assert (
+        _post(
+            world_client, world, "CW_ASSIGNEE", "C1", "clocks/pause", {"reason": "bored"}
+        ).status_code
+        == 422
+    )
+    paused = _post(
+        world_client, world, "CW_ASSIGNEE", "C1", "clocks/pause", {"reason": "waiting_for_reporter"}
+    )
+    assert paused.status_code == 204
+    assert (
+        _post(
+            world_client,
+            world,
+            "CW_ASSIGNEE",
+            "C1",
+            "clocks/pause",
+            {"reason": "waiting_for_reporter"},
+        ).status_code
+        == 422
+    )
+
+    clocks = {
+        c["clock"]: c for c in _get(world_client, world, "CW_ASSIGNEE", "C1", "clocks").json()
+    }
+    assert clocks["first_response"]["state"] == "paused"
+    assert clocks["first_response"]["due_at"] is None
+    assert clocks["acknowledge"]["state"] == "met"  # stopped by the pause, an act of staff
+
+    assert _post(world_client, world, "CW_ASSIGNEE", "C1", "clocks/resume").status_code == 204
+    assert _post(world_client, world, "CW_ASSIGNEE", "C1", "clocks/resume").status_code == 422
+    clocks = {
+        c["clock"]: c for c in _get(world_client, world, "CW_ASSIGNEE", "C1", "clocks").json()
+    }
+    assert clocks["first_response"]["state"] == "running"
+
+
+def test_opening_a_case_acknowledges_it_once(world_client: TestClient, world: World) -> None:
+    before = {
+        c["clock"]: c for c in _get(world_client, world, "CW_ASSIGNEE", "C1", "clocks").json()
+    }
+    assert before["acknowledge"]["state"] == "running"
+    _get(world_client, world, "CW_ASSIGNEE", "C1")
+    _get(world_client, world, "SV_REGION", "C1")
+
+    kinds = [k for k, _ in _events(world_client, world, "C1")]
+    assert kinds.count(CaseEventKind.ACKNOWLEDGED) == 1
+    after = {c["clock"]: c for c in _get(world_client, world, "CW_ASSIGNEE", "C1", "clocks").json()}
+    assert after["acknowledge"]["state"] == "met"
+
+
+def test_no_referral_needs_a_reason(world_client: TestClient, world: World) -> None:
+    assert (
+        _post(world_client, world, "CW_ASSIGNEE", "C1", "no-referral", {"reason": "no"}).status_code
+        == 422
+    )
+    ok = _post(
+        world_client,
+        world,
+        "CW_ASSIGNEE",
+        "C1",
+        "no-referral",
+        {"reason": "Resolved with the school directly."},
+    )
+    assert ok.status_code == 204
+    assert _events(world_client, world, "C1")[-1] == (
+        CaseEventKind.REFERRAL_DECIDED,
+        {"refer": False},
+    )
+
+
+def test_unknown_fields_and_cases_are_refused(world_client: TestClient, world: World) -> None:
+    assert (
+        _post(world_client, world, "CW_ASSIGNEE", "C1", "triage", {"mood": "sad"}).status_code
+        == 422
+    )
+    assert (
+        _post(world_client, world, "CW_ASSIGNEE", "C1", "triage", {"child_age": 99}).status_code
+        == 422
+    )
+    missing = world_client.post(
+        f"{BASE}/{uuid.uuid4()}/triage", json={}, headers=bearer(world.tokens["CW_ASSIGNEE"])
+    )
+    assert missing.status_code == 404
