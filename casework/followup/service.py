@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
@@ -48,6 +49,7 @@ class FollowUpResult:
     status: ReporterStatus | None = None
     updated_at: dt.datetime | None = None
     retry_after: dt.timedelta | None = None
+    case_id: uuid.UUID | None = None  # only when granted (never shown to the reporter)
 
     @property
     def granted(self) -> bool:
@@ -104,6 +106,7 @@ def check_follow_up(
             reference=ref,
             status=_REPORTER_STATUS[rows[0].status],
             updated_at=rows[0].status_changed_at,
+            case_id=rows[0].id,
         )
     streak = policy.effective_failures(failures, last_failure_at, now)
     set_counter(session, ref, failures=streak + 1, last_failure_at=now)

@@ -34,6 +34,7 @@ from casework.intake.repository import IntakeLookup, lookup_for_intake
 from casework.intake.schemas import PreparedFollowUp, ReportReceipt, ReportSubmission
 from casework.languages import SUPPORTED_LANGUAGES
 from casework.linking.service import (
+    cases_naming,
     check_name,
     earlier_reports,
     record_mention,
@@ -276,7 +277,7 @@ def submit_report(
         received_at=now,
     )
     session.add(report)
-    assessment = _triage(session, keyring, case, submission, named, now)
+    assessment = _triage(session, keyring, case, submission, named)
     append_events(
         session,
         case=case,
@@ -319,6 +320,15 @@ def submit_report(
             "factors": list(assessment.factors),
         },
     )
+    if named is not None and case.school_id is not None:
+        record_mention(
+            session,
+            keyring=keyring,
+            case=case,
+            name=named,
+            region_supervisors=region_supervisors(session, case),
+            now=now,
+        )
     routed = route_new_case(session, keyring=keyring, case=case, now=now)
     if report.phone_index is not None:
         suggest_same_phone(session, case=case, phone_index=report.phone_index, now=now)
@@ -339,21 +349,13 @@ def _triage(
     case: Case,
     submission: ReportSubmission,
     named: str | None,
-    now: dt.datetime,
 ) -> Assessment:
     """Everything the report says, its words and earlier reports about the same person or
     school, weighed by the triage rules; the case takes the result."""
-    if named is not None:
-        session.flush()
-        record_mention(
-            session,
-            keyring=keyring,
-            case=case,
-            name=named,
-            region_supervisors=region_supervisors(session, case),
-            now=now,
-        )
     person, school = earlier_reports(session, case) if case.school_id else (0, 0)
+    if named is not None and case.school_id is not None:
+        # Counted before this report's mention is kept (after its first events: see below).
+        person = cases_naming(session, keyring, school_id=case.school_id, name=named)
     assessment = assess(
         TriageFacts(
             danger=submission.immediate_danger,

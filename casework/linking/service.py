@@ -41,6 +41,10 @@ SCHOOL_WINDOW: Final = dt.timedelta(days=180)
 PATTERN_AT: Final = 3  # distinct cases naming the same person at the same school
 MAX_NAME = 120
 MAX_MESSAGE = 4000
+# Letters that Unicode does not decompose into a base letter and a mark.
+_UNDECOMPOSED: Final = str.maketrans(
+    {"ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe", "\u0131": "i", "ħ": "h"}
+)
 # Words that say who someone is rather than which one (Mr Smith = Smith).
 _TITLES: Final = frozenset(
     {"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "madam", "teacher", "coach", "prof", "m", "mme"}
@@ -50,8 +54,8 @@ _TITLES: Final = frozenset(
 def normalise_name(name: str) -> str:
     """A name as compared: accents and case folded, punctuation and titles dropped, words
     sorted ("Mr. Jean-Luc DUPONT" = "dupont jean luc")."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    decomposed = unicodedata.normalize("NFKD", name.casefold().translate(_UNDECOMPOSED))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     words = "".join(c if c.isalnum() else " " for c in bare).split()
     return " ".join(sorted(w for w in words if w not in _TITLES))
 
@@ -70,6 +74,22 @@ def check_name(name: str | None) -> str | None:
     if len(text) > MAX_NAME or has_control_characters(text):
         raise InvalidInput("perpetrator_name", f"Give a name of up to {MAX_NAME} characters.")
     return text if normalise_name(text) else None
+
+
+def cases_naming(session: Session, keyring: Keyring, *, school_id: int, name: str) -> int:
+    """How many cases already name this person at this school (before a new mention is
+    recorded; the school row is locked so counts and inserts at one school go one by one)."""
+    normalised = normalise_name(name)
+    if not normalised:
+        return 0
+    session.scalar(select(School.id).where(School.id == school_id).with_for_update())
+    index = name_index(session, keyring, normalised)
+    found = session.scalar(
+        select(func.count(distinct(PersonMention.case_id))).where(
+            PersonMention.school_id == school_id, PersonMention.name_index == index
+        )
+    )
+    return int(found or 0)
 
 
 def earlier_reports(session: Session, case: Case) -> tuple[int, int]:

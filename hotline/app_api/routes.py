@@ -6,10 +6,12 @@ import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, Response
+from sqlalchemy.orm import Session
 
 from casework.enums import Channel
-from casework.followup.service import check_follow_up
+from casework.followup.service import FollowUpResult, check_follow_up
 from casework.intake.schemas import ReportSubmission
+from casework.linking.service import add_reporter_message
 from hotline.app_api.schemas import (
     ErrorOut,
     FollowUpIn,
@@ -94,6 +96,10 @@ async def create_report(
         reporter_role=body.reporter,
         contact_method=body.contact.method,
         contact_phone=body.contact.phone,
+        perpetrator_role=body.perpetrator_role,
+        ongoing=body.ongoing,
+        injury=body.injury,
+        perpetrator_name=body.perpetrator_name,
     )
     receipt = await accept_report(
         db,
@@ -132,12 +138,23 @@ async def follow_up(
     body: FollowUpIn, response: Response, db: DbDep, clock: ClockDep, keyring: KeyringDep
 ) -> FollowUpOut:
     """Tell a reporter where their case is."""
-    result = await db.run_async(
-        lambda s: check_follow_up(
+
+    def run(s: Session) -> FollowUpResult:
+        result = check_follow_up(
             s, reference=body.reference, code=body.code, clock=clock, keyring=keyring
-        ),
-        write=True,
-    )
+        )
+        if result.case_id is not None and body.message and body.message.strip():
+            add_reporter_message(
+                s,
+                keyring=keyring,
+                case_id=result.case_id,
+                channel=Channel.APP,
+                text=body.message,
+                now=clock.now(),
+            )
+        return result
+
+    result = await db.run_async(run, write=True)
     response.headers.update(_NO_STORE)
     if result.retry_after is not None:
         seconds = max(1, int(result.retry_after.total_seconds() + 0.999))

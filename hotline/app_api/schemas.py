@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
-from casework.enums import ContactMethod, Danger, ReporterRole
+from casework.enums import ContactMethod, Danger, PerpetratorRole, ReporterRole
 from casework.followup.service import ReporterStatus
 from casework.intake.models import (
     CHILD_AGE_MAX,
@@ -77,6 +77,16 @@ class ReportIn(_Strict):
         default=ReporterRole.UNKNOWN, description="Who is reporting: the child or someone else."
     )
     contact: ContactIn = Field(default_factory=ContactIn)
+    perpetrator_role: PerpetratorRole = Field(
+        default=PerpetratorRole.UNKNOWN, description="Who did it, to the child (if they say)."
+    )
+    ongoing: Danger = Field(default=Danger.UNKNOWN, description="Is it still happening?")
+    injury: Danger = Field(default=Danger.UNKNOWN, description="Was the child hurt?")
+    perpetrator_name: str | None = Field(
+        default=None,
+        max_length=120,
+        description="The name of the person, if the reporter wants to give it (kept sealed).",
+    )
 
 
 class ReportReceiptOut(BaseModel):
@@ -96,6 +106,11 @@ class FollowUpIn(_Strict):
 
     reference: str = Field(min_length=1, max_length=32, examples=["HX-7K3P-9QW"])
     code: str = Field(min_length=1, max_length=32, examples=["K7P3-9QWX-M2RT"])
+    message: str | None = Field(
+        default=None,
+        max_length=4000,
+        description="Something more to tell us: it joins the case (only with the right code).",
+    )
 
 
 class FollowUpOut(BaseModel):
