@@ -50,6 +50,9 @@ CW, SV, AD, AU, PA = (
         (SV, Action.CASE_ASSIGN, {R}, False, False, True),
         (SV, Action.CASE_RESTRICT, {R}, False, False, True),
         (SV, Action.CASE_ASSIGN, {T}, False, False, False),
+        (SV, Action.CASE_SUPERVISE, {R}, False, False, True),  # approve closing in the region
+        (SV, Action.CASE_SUPERVISE, {A, T, N, B}, False, False, False),
+        (CW, Action.CASE_SUPERVISE, {A, T, R, N, B}, False, False, False),
         (AD, Action.CASE_READ, {A, T, R, N, B}, False, False, False),
         (AU, Action.CASE_READ, {A, T, R, N, B}, False, False, False),
         (PA, Action.CASE_READ, {A, T, R, N, B}, False, False, False),
@@ -67,8 +70,8 @@ def test_case_actions(role, action, relations, restricted, conflicted, allowed) 
     ("role", "allowed"),
     [
         (CW, {Action.BREAK_GLASS}),
-        (SV, {Action.BREAK_GLASS, Action.AUDIT_READ, Action.STATS_READ}),
-        (AD, {Action.USERS_MANAGE, Action.CONFIG_MANAGE, Action.STATS_READ}),
+        (SV, {Action.BREAK_GLASS, Action.AUDIT_READ, Action.STATS_READ, Action.ROTA_MANAGE}),
+        (AD, {Action.USERS_MANAGE, Action.CONFIG_MANAGE, Action.STATS_READ, Action.ROTA_MANAGE}),
         (AU, {Action.AUDIT_READ, Action.STATS_READ}),
         (PA, {Action.REFERRALS_RECEIVE}),
     ],
