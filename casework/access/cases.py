@@ -61,6 +61,9 @@ class CaseQuery:
     priority: Priority | None = None
     reference: str | None = None
     assigned_to_me: bool = False
+    region_id: int | None = None
+    category_id: int | None = None
+    open_only: bool = False  # the queue: everything not closed
     limit: int = 50
     offset: int = 0
 
@@ -83,6 +86,13 @@ def list_cases(
         where.append(Case.reference == query.reference)
     if query.assigned_to_me:
         where.append(Case.assigned_to_id == principal.user_id)
+    if query.region_id is not None:
+        where.append(Case.region_id == query.region_id)
+    if query.category_id is not None:
+        where.append(Case.category_id == query.category_id)
+    if query.open_only:
+        # IN rather than != so the (region, status, priority, opened) index is used per status.
+        where.append(Case.status.in_([st for st in CaseStatus if st is not CaseStatus.CLOSED]))
     total = session.scalar(select(func.count()).select_from(Case).where(*where)) or 0
     cases = list(
         session.scalars(
@@ -106,6 +116,9 @@ def list_cases(
                 "priority": query.priority,
                 "reference": query.reference,
                 "mine": query.assigned_to_me,
+                "region": query.region_id,
+                "category": query.category_id,
+                "open": query.open_only,
             },
             "returned": [str(c.id) for c in cases],
             "total": total,

@@ -80,9 +80,10 @@ class Holiday(Base):
 
 
 class SlaClock(Base):
-    """Index of one running (or finished) clock of a case: when it next needs a look.
+    """Index of one running clock of a case: when it next needs a look.
 
-    Rebuilt from the event log whenever the case's history grows; never the source of truth.
+    Rebuilt from the event log whenever the case's history grows; never the source of truth
+    (a clock's row goes when it stops).
     ``start_seq`` is the event that started it, so a clock that starts again (a new referral,
     a reopened case) is a new row.
     """

@@ -21,10 +21,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
-from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from casework.actors import SYSTEM
@@ -105,30 +104,69 @@ class _Context:
             self._calendars[region_id] = load_calendar(self.session, region_id)
         return self._calendars[region_id]
 
-    def clocks(self, case: Case) -> list[ClockState]:
+    def clocks(self, case: _CaseLike, events: list[Event]) -> list[ClockState]:
         return compute_clocks(
-            case_events(self.session, case.id),
+            events,
             category_id=case.category_id,
             targets=self.targets,
             calendar=self.calendar(case.region_id),
         )
 
+    def clocks_of_many(self, cases: list[_CaseLike]) -> dict[uuid.UUID, list[ClockState]]:
+        """Clocks of many cases, their events read in one query."""
+        events = _events_of(self.session, [c.id for c in cases])
+        return {c.id: self.clocks(c, events.get(c.id, [])) for c in cases}
+
+
+class _CaseLike(Protocol):
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def category_id(self) -> int: ...
+    @property
+    def region_id(self) -> int | None: ...
+
+
+def _events_of(session: Session, case_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Event]]:
+    rows = session.execute(
+        select(
+            CaseEvent.case_id,
+            CaseEvent.seq,
+            CaseEvent.kind,
+            CaseEvent.actor_kind,
+            CaseEvent.occurred_at,
+            CaseEvent.data,
+        )
+        .where(CaseEvent.case_id.in_(case_ids))
+        .order_by(CaseEvent.case_id, CaseEvent.seq)
+    )
+    found: dict[uuid.UUID, list[Event]] = {}
+    for case_id, seq, kind, actor, at, data in rows:
+        found.setdefault(case_id, []).append(Event(seq, kind, actor, at, data or {}))
+    return found
+
 
 def clocks_of(session: Session, case: Case) -> list[ClockState]:
     """A case's clocks, computed from its history now."""
-    return _Context(session).clocks(case)
+    return _Context(session).clocks(case, case_events(session, case.id))
 
 
-def _sent(session: Session, case_id: uuid.UUID) -> set[tuple[ClockKind, int, str]]:
+Sent = set[tuple[ClockKind, int, str]]
+
+
+def _sent_of(session: Session, case_ids: list[uuid.UUID]) -> dict[uuid.UUID, Sent]:
     rows = session.execute(
-        select(SlaNotice.clock, SlaNotice.start_seq, SlaNotice.level).where(
-            SlaNotice.case_id == case_id
+        select(SlaNotice.case_id, SlaNotice.clock, SlaNotice.start_seq, SlaNotice.level).where(
+            SlaNotice.case_id.in_(case_ids)
         )
     )
-    return {(clock, seq, level) for clock, seq, level in rows}
+    found: dict[uuid.UUID, Sent] = {}
+    for case_id, clock, seq, level in rows:
+        found.setdefault(case_id, set()).add((clock, seq, level))
+    return found
 
 
-def _next_notice(state: ClockState, sent: set[tuple[ClockKind, int, str]]) -> dt.datetime | None:
+def _next_notice(state: ClockState, sent: Sent) -> dt.datetime | None:
     if not state.running() or state.due_at is None:
         return None
     if (state.clock, state.start_seq, WARNING) not in sent:
@@ -138,50 +176,35 @@ def _next_notice(state: ClockState, sent: set[tuple[ClockKind, int, str]]) -> dt
     return None
 
 
-def _upsert(session: Session, values: dict[str, Any]) -> None:
-    dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    stmt = module.insert(SlaClock).values(**values)
-    keys = ["case_id", "clock", "start_seq"]
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=keys,
-            set_={k: stmt.excluded[k] for k in values if k not in keys},
-        )
-    )
+def _reindex(session: Session, clocks: dict[uuid.UUID, list[ClockState]]) -> None:
+    """Replace the index rows of these cases with their running clocks.
 
-
-def _index(ctx: _Context, case: Case, states: list[ClockState]) -> None:
-    session = ctx.session
-    sent = _sent(session, case.id)
-    seen = set()
-    for state in states:
-        seen.add((state.clock, state.start_seq))
-        _upsert(
-            session,
-            {
-                "case_id": case.id,
-                "clock": state.clock,
-                "start_seq": state.start_seq,
-                "started_at": state.started_at,
-                "due_at": state.due_at,
-                "warn_at": state.warn_at,
-                "stopped_at": state.stopped_at,
-                "next_notice_at": _next_notice(state, sent),
-            },
-        )
-    # A clock whose target went away (the priority changed to one without it) stops mattering.
-    for clock, start_seq in session.execute(
-        select(SlaClock.clock, SlaClock.start_seq).where(SlaClock.case_id == case.id)
-    ).all():
-        if (clock, start_seq) not in seen:
-            session.execute(
-                delete(SlaClock).where(
-                    SlaClock.case_id == case.id,
-                    SlaClock.clock == clock,
-                    SlaClock.start_seq == start_seq,
-                )
-            )
+    Stopped clocks, and clocks whose target went away (the priority changed to one without
+    it), leave the index: it holds only running clocks, so closed cases cost the scan nothing.
+    The caller holds these cases (their case rows, or their due clock rows) for the scan.
+    """
+    case_ids = list(clocks)
+    if not case_ids:
+        return
+    sent = _sent_of(session, case_ids)
+    session.execute(delete(SlaClock).where(SlaClock.case_id.in_(case_ids)))
+    rows = [
+        {
+            "case_id": case_id,
+            "clock": state.clock,
+            "start_seq": state.start_seq,
+            "started_at": state.started_at,
+            "due_at": state.due_at,
+            "warn_at": state.warn_at,
+            "stopped_at": None,
+            "next_notice_at": _next_notice(state, sent.get(case_id, set())),
+        }
+        for case_id, states in clocks.items()
+        for state in states
+        if state.running()
+    ]
+    if rows:
+        session.execute(insert(SlaClock), rows)
 
 
 def _lock(session: Session, query: Any) -> Any:
@@ -193,19 +216,26 @@ def _lock(session: Session, query: Any) -> Any:
 
 
 def refresh_stale(session: Session, *, batch: int = REFRESH_BATCH) -> int:
-    """Rebuild the clock index of cases whose history grew; returns how many."""
-    cases = list(
-        session.scalars(
-            _lock(session, select(Case).where(Case.sla_seq < Case.last_event_seq).limit(batch))
+    """Rebuild the clock index of cases whose history grew; returns how many.
+
+    A few statements per batch, not per case: the cases (locked, skipping those another
+    worker holds), their events, their notices, then the index rows replaced."""
+    cases = session.execute(
+        _lock(
+            session,
+            select(Case.id, Case.category_id, Case.region_id, Case.last_event_seq)
+            .where(Case.sla_seq < Case.last_event_seq)
+            .limit(batch),
         )
-    )
+    ).all()
     if not cases:
         return 0
-    ctx = _Context(session)
-    for case in cases:
-        _index(ctx, case, ctx.clocks(case))
-        case.sla_seq = case.last_event_seq
-    session.flush()
+    _reindex(session, _Context(session).clocks_of_many(list(cases)))
+    session.execute(
+        update(Case),
+        [{"id": c.id, "sla_seq": c.last_event_seq} for c in cases],
+        execution_options={"synchronize_session": False},
+    )
     return len(cases)
 
 
@@ -238,14 +268,14 @@ def send_due(
     if not due:
         return 0, []
     ctx = _Context(session)
+    cases = list(session.scalars(select(Case).where(Case.id.in_({row.case_id for row in due}))))
+    clocks = ctx.clocks_of_many(list(cases))  # the history is the truth, not the index
     sent: list[Notice] = []
-    for case_id in dict.fromkeys(row.case_id for row in due):
-        case = session.get_one(Case, case_id)
-        states = ctx.clocks(case)  # the history is the truth, not the index
-        for state in states:
+    for case in cases:
+        for state in clocks[case.id]:
             if state.running() and state.due_at is not None:
                 sent.extend(_notify(session, keyring, case, state, now))
-        _index(ctx, case, states)
+    _reindex(session, clocks)
     session.flush()
     return len(due), sent
 

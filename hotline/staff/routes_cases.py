@@ -7,6 +7,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework.access.cases import (
@@ -26,6 +27,7 @@ from casework.cases.models import Case
 from casework.cases.reference import normalise_reference
 from casework.enums import CaseStatus, Priority
 from casework.partners.service import refer
+from casework.places.models import Region
 from casework.taxonomy.models import Category
 from casework.workflow import acknowledge
 from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep, require_working_keys
@@ -100,6 +102,9 @@ async def cases(
     priority: Priority | None = None,
     reference: Annotated[str | None, Query(max_length=20)] = None,
     mine: bool = False,
+    region: Annotated[str | None, Query(max_length=40)] = None,
+    category: Annotated[str | None, Query(max_length=40)] = None,
+    open_only: Annotated[bool, Query(alias="open")] = False,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> CaseListOut:
@@ -108,16 +113,25 @@ async def cases(
     if reference and wanted is None:  # not a reference at all: nothing can match
         response.headers.update(_NO_STORE)
         return CaseListOut(total=0, cases=[])
-    query = CaseQuery(
-        status=status,
-        priority=priority,
-        reference=wanted,
-        assigned_to_me=mine,
-        limit=limit,
-        offset=offset,
-    )
 
     def run(s: Session) -> CaseListOut:
+        region_id = s.scalar(select(Region.id).where(Region.code == region)) if region else None
+        category_id = (
+            s.scalar(select(Category.id).where(Category.code == category)) if category else None
+        )
+        if (region and region_id is None) or (category and category_id is None):
+            return CaseListOut(total=0, cases=[])  # an unknown region or category: nothing
+        query = CaseQuery(
+            status=status,
+            priority=priority,
+            reference=wanted,
+            assigned_to_me=mine,
+            region_id=region_id,
+            category_id=category_id,
+            open_only=open_only,
+            limit=limit,
+            offset=offset,
+        )
         found, total = list_cases(
             s, keyring=keyring, principal=staff.principal, query=query, now=clock.now()
         )

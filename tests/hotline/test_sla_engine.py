@@ -261,8 +261,12 @@ def test_a_clock_stopped_in_time_and_a_closed_case_stay_quiet(
         write=False,
     )
     assert due == 0  # nothing left to look at: the scan will not touch these again
-    kinds = sdb.run(lambda s: set(s.scalars(select(SlaClock.clock))), write=False)
-    assert ClockKind.TRIAGE in kinds
+    indexed = sdb.run(
+        lambda s: set(s.execute(select(SlaClock.case_id, SlaClock.clock)).all()), write=False
+    )
+    assert (seen, ClockKind.TRIAGE) in indexed  # still running (and already breached)
+    assert (seen, ClockKind.ACKNOWLEDGE) not in indexed  # stopped: out of the index
+    assert all(case_id != closed for case_id, _ in indexed)  # a closed case is not indexed
 
 
 def _ref(db: Database, case_id: uuid.UUID) -> str:
