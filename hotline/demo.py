@@ -4,6 +4,7 @@ newcomer can sign in), their teams, and a partner with an API key. Development o
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from dataclasses import dataclass, field
 
@@ -20,6 +21,8 @@ from casework.partners.service import create_partner, new_api_key
 from casework.places.models import Region, School
 from casework.protection.fields import seal_text
 from casework.protection.keys import Keyring
+from casework.routing.models import OnCallShift, StaffLanguage, StaffShift
+from casework.sla.models import RegionCalendar
 from casework.staff.accounts import create_user, ensure_team, set_teams
 from casework.staff.models import CaseAccessGrant, GrantKind, Role, StaffUser, Team
 from casework.staff.passwords import PasswordHashing
@@ -120,6 +123,11 @@ STAFF = [
     ("partner.fatima", "Fatima Haddad", Role.PARTNER, []),
 ]
 PARTNER = ("Capital Social Services", "social_services")
+# Routing in the demo: languages, a week on shift in their teams' regions, and on call.
+LANGUAGES = {"cw.amina": ["en", "fr"], "cw.boris": ["en", "bg"], "sv.chen": ["en", "fil"]}
+ON_SHIFT = {"cw.amina": ["capital"], "cw.boris": ["north", "south"]}
+ON_CALL = {"sv.chen": ["capital", "north", "south"]}
+OFFICE_HOURS = {str(day): ["08:00", "18:00"] for day in range(5)}  # Monday to Friday
 
 
 def seed_places(session: Session) -> bool:
@@ -197,8 +205,25 @@ def _seed_staff(
         )
         user.totp_confirmed_at = now
         logins.append(DemoLogin(username, role, password, secret))
+        _seed_rota(session, user, now=now)
+    for region in session.scalars(select(Region)):
+        session.add(RegionCalendar(region_id=region.id, timezone="UTC", hours=OFFICE_HOURS))
     session.flush()
     return logins, partner_key
+
+
+def _seed_rota(session: Session, user: StaffUser, *, now: dt.datetime) -> None:
+    """Languages, shifts and on-call turns of the demo staff, for the coming week."""
+    week = now + dt.timedelta(days=7)
+    session.add_all(
+        StaffLanguage(user_id=user.id, language=lang) for lang in LANGUAGES.get(user.username, [])
+    )
+    for code in ON_SHIFT.get(user.username, []):
+        region = session.scalars(select(Region).where(Region.code == code)).one()
+        session.add(StaffShift(user_id=user.id, region_id=region.id, starts_at=now, ends_at=week))
+    for code in ON_CALL.get(user.username, []):
+        region = session.scalars(select(Region).where(Region.code == code)).one()
+        session.add(OnCallShift(user_id=user.id, region_id=region.id, starts_at=now, ends_at=week))
 
 
 def _place_cases(session: Session, receipts: list[ReportReceipt], *, clock: Clock) -> None:
