@@ -151,7 +151,7 @@ def end_shift(
     try:
         if kind == "shift":
             row = session.get(StaffShift, uuid.UUID(raw))
-        elif kind == "on_call":
+        elif kind == "on_call" and 0 < int(raw) < 2**31:  # an INTEGER key: larger is nothing
             row = session.get(OnCallShift, int(raw))
     except ValueError:
         row = None
@@ -270,7 +270,7 @@ def set_calendar(
     rid = region_id(session, region)
     try:
         ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # "Europe" is a directory
         raise InvalidInput("timezone", "Unknown time zone (e.g. Europe/Sofia).") from exc
     try:
         parse_hours(dict(hours))

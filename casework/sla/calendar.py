@@ -62,6 +62,8 @@ def parse_hours(raw: dict[str, object]) -> dict[int, tuple[dt.time, dt.time]]:
         if not 0 <= day <= 6:
             raise ValueError(f"weekday {weekday} is not 0 (Monday) to 6 (Sunday)")
         opening, closing = (dt.time.fromisoformat(str(t)) for t in span)
+        if opening.tzinfo is not None or closing.tzinfo is not None:
+            raise ValueError("hours are wall-clock times in the region's time zone: no offsets")
         if opening == closing:
             raise ValueError(f"hours for weekday {weekday} open and close at the same time")
         hours[day] = (opening, closing)

@@ -171,7 +171,12 @@ def test_languages_replace_the_list_and_are_audited(world_client: TestClient, wo
     assert _languages(world_client, user) == ["en", "fr"]
 
     second = _call(
-        world_client, world, "ADMIN", "PUT", f"/users/{user}/languages", {"languages": ["bg", "fil"]}
+        world_client,
+        world,
+        "ADMIN",
+        "PUT",
+        f"/users/{user}/languages",
+        {"languages": ["bg", "fil"]},
     )
     assert second.status_code == 204, second.text
     assert _languages(world_client, user) == ["bg", "fil"]
@@ -240,7 +245,12 @@ def test_a_malformed_languages_body_is_422(
 
 def test_languages_of_an_unknown_user_are_404(world_client: TestClient, world: World) -> None:
     response = _call(
-        world_client, world, "ADMIN", "PUT", f"/users/{uuid.uuid4()}/languages", {"languages": ["en"]}
+        world_client,
+        world,
+        "ADMIN",
+        "PUT",
+        f"/users/{uuid.uuid4()}/languages",
+        {"languages": ["en"]},
     )
 
     assert response.status_code == 404, response.text
@@ -474,9 +484,7 @@ def test_an_on_call_turn_is_created_and_ended(world_client: TestClient, world: W
     assert int(raw) > 0
     shifts, on_call = _shift_rows(world_client, user)
     assert shifts == []
-    assert on_call == [
-        (int(raw), _region_id(world_client, "north"), NOW - HOUR, NOW + 23 * HOUR)
-    ]
+    assert on_call == [(int(raw), _region_id(world_client, "north"), NOW - HOUR, NOW + 23 * HOUR)]
     assert on_call[0][2].utcoffset() == dt.timedelta(0)
 
     ended = _call(world_client, world, "SV_OTHER", "POST", f"/shifts/{shift_id}/end")
@@ -519,7 +527,9 @@ def test_a_bad_shift_is_refused_and_nothing_is_written(
     user = world.users["CW_TEAM"]
     before = _config_audit_count(world_client)
 
-    response = _call(world_client, world, "ADMIN", "POST", "/shifts", _shift_body(world, **overrides))
+    response = _call(
+        world_client, world, "ADMIN", "POST", "/shifts", _shift_body(world, **overrides)
+    )
 
     _assert_422(response)
     assert field in response.text
@@ -539,7 +549,12 @@ def test_a_shift_without_a_field_is_422(
 
 def test_a_shift_for_an_unknown_user_is_404(world_client: TestClient, world: World) -> None:
     response = _call(
-        world_client, world, "ADMIN", "POST", "/shifts", _shift_body(world, user_id=str(uuid.uuid4()))
+        world_client,
+        world,
+        "ADMIN",
+        "POST",
+        "/shifts",
+        _shift_body(world, user_id=str(uuid.uuid4())),
     )
 
     assert response.status_code == 404, response.text
@@ -574,11 +589,12 @@ def test_ending_an_unknown_shift_is_404(
     assert _config_audit_count(world_client) == before
 
 
+@pytest.mark.parametrize("number", [2**31, 2**63, 10**20])
 def test_ending_an_on_call_turn_with_an_out_of_range_id_is_404(
-    world_client: TestClient, world: World
+    world_client: TestClient, world: World, number: int
 ) -> None:
-    # Larger than any database integer: must be "not found", not a database error.
-    response = _call(world_client, world, "ADMIN", "POST", f"/shifts/on_call:{10**20}/end")
+    # Larger than a database integer: must be "not found", not a database error.
+    response = _call(world_client, world, "ADMIN", "POST", f"/shifts/on_call:{number}/end")
 
     assert response.status_code == 404, response.text
 
@@ -912,7 +928,6 @@ def test_a_regional_and_a_national_holiday_are_added(
         {"region": "", "day": "2026-12-24", "name": "Christmas Eve"},
         {"region": "capital", "day": "2026-02-30", "name": "Nope"},
         {"region": "capital", "day": "24/12/2026", "name": "Christmas Eve"},
-        {"region": "capital", "day": "2026-12-24T00:00:00Z", "name": "Christmas Eve"},
         {"region": "capital", "day": "2026-12-24", "name": ""},
         {"region": "capital", "day": "2026-12-24", "name": "x" * 121},
         {"region": "capital", "name": "Christmas Eve"},
@@ -1036,12 +1051,14 @@ def test_without_a_session_nothing_is_allowed(
 
 def _submit(client: TestClient) -> uuid.UUID | None:
     response = client.post(
-        "/api/v1/reports", json=app_payload(school="capital-001", category="bullying", language="en")
+        "/api/v1/reports",
+        json=app_payload(school="capital-001", category="bullying", language="en"),
     )
     assert response.status_code == 201, response.text
     reference = response.json()["reference"]
     return _read(  # type: ignore[no-any-return]
-        client, lambda s: s.scalars(select(Case).where(Case.reference == reference)).one().assigned_to_id
+        client,
+        lambda s: s.scalars(select(Case).where(Case.reference == reference)).one().assigned_to_id,
     )
 
 
