@@ -165,7 +165,9 @@ class TestClocks:
         assert history.clock(K.ACKNOWLEDGE).breached(OPENED + 100 * HOUR)
 
     def test_raising_to_p1_makes_running_clocks_due_at_once_and_around_the_clock(self) -> None:
-        history = History().add(E.PRIORITY_OVERRIDDEN, OPENED + 5 * MIN, to="P1", **{"from": "P3"})
+        history = History().add(
+            E.PRIORITY_OVERRIDDEN, OPENED + 5 * MIN, ActorKind.STAFF, to="P1", **{"from": "P3"}
+        )
         assert history.clock(K.ACKNOWLEDGE).due_at == OPENED + 15 * MIN
         # The triage target is in business hours, but P1 runs around the clock.
         assert history.clock(K.TRIAGE).due_at == OPENED + 30 * MIN
@@ -209,9 +211,16 @@ class TestClocks:
         assert history.clock(K.CLOSURE_REVIEW).stopped_at == local("2026-11-30T08:30")
 
     def test_closing_stops_every_clock_and_reopening_starts_triage_again(self) -> None:
-        history = History().add(E.STATUS_CHANGED, OPENED + HOUR, **{"from": "new", "to": "closed"})
+        history = History().add(
+            E.STATUS_CHANGED, OPENED + HOUR, ActorKind.STAFF, **{"from": "new", "to": "closed"}
+        )
         assert all(not s.running() for s in history.clocks().values())
-        history.add(E.STATUS_CHANGED, OPENED + 2 * HOUR, **{"from": "closed", "to": "in_progress"})
+        history.add(
+            E.STATUS_CHANGED,
+            OPENED + 2 * HOUR,
+            ActorKind.STAFF,
+            **{"from": "closed", "to": "in_progress"},
+        )
         running = [k for (k, _), s in history.clocks().items() if s.running()]
         assert running == [K.TRIAGE]
 
