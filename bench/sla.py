@@ -19,8 +19,9 @@ Goal (issue 6): each with 1M closed cases takes <= 1.5 x the same without them.
 
 The queue query is ``list_cases`` as the staff API runs it for a supervisor of one region
 (scope filter, count, first page of 50, the audit event), filtered by region and priority:
-open cases only (the queue) and all statuses (a search). Baseline, in the same run: the bare
-``SELECT ... WHERE region_id = ? AND priority = ? ORDER BY ... LIMIT 50`` on the same table.
+open cases only (the queue) and all statuses (a search). Baselines, in the same run: the bare
+``SELECT ... WHERE region_id = ? AND priority = ? [AND status IN (open)] ORDER BY ... LIMIT
+50`` on the same table (no scope, no count, no audit).
 Goal: p95 <= 50 ms at 1M cases. Prints JSON.
 """
 
@@ -44,7 +45,7 @@ from casework.access.scope import Principal, load_principal
 from casework.actors import SYSTEM
 from casework.cases.models import Case
 from casework.clock import FixedClock
-from casework.enums import Priority
+from casework.enums import CaseStatus, Priority
 from casework.places.models import Region
 from casework.ports import MediaStore, SmsSender
 from casework.protection.keys import Keyring
@@ -219,29 +220,33 @@ def _queue(db: Database, keyring: Keyring, user_id: Any, queries: int) -> dict[s
             "p95_ms": _p95(samples),
             "largest_total": returned,
         }
-    base = []
-    for i in range(queries):
-        priority = list(Priority)[i % 4]
-        started = time.perf_counter()
-        db.run(
-            lambda s, p=priority: list(
-                s.scalars(
-                    select(Case)
-                    .where(Case.region_id == region_id, Case.priority == p)
-                    .order_by(Case.priority, Case.opened_at, Case.id)
-                    .limit(50)
-                )
-            ),
-            write=False,
-        )
-        base.append(time.perf_counter() - started)
-    results["baseline_select"] = {
-        "p50_ms": round(statistics.median(base) * 1000, 2),
-        "p95_ms": _p95(base),
-    }
+    open_statuses = [st for st in CaseStatus if st is not CaseStatus.CLOSED]
+    for label, open_only in (("queue_open", True), ("search_all_statuses", False)):
+        base = []
+        for i in range(queries):
+            where = [Case.region_id == region_id, Case.priority == list(Priority)[i % 4]]
+            if open_only:
+                where.append(Case.status.in_(open_statuses))
+            started = time.perf_counter()
+            db.run(
+                lambda s, where=where: list(
+                    s.scalars(
+                        select(Case)
+                        .where(*where)
+                        .order_by(Case.priority, Case.opened_at, Case.id)
+                        .limit(50)
+                    )
+                ),
+                write=False,
+            )
+            base.append(time.perf_counter() - started)
+        results[f"baseline_{label}"] = {
+            "p50_ms": round(statistics.median(base) * 1000, 2),
+            "p95_ms": _p95(base),
+        }
     for label in ("queue_open", "search_all_statuses"):
         results[label]["p95_ratio_to_baseline"] = round(
-            results[label]["p95_ms"] / results["baseline_select"]["p95_ms"], 1
+            results[label]["p95_ms"] / results[f"baseline_{label}"]["p95_ms"], 1
         )
         results[label]["goal_p95_50ms"] = results[label]["p95_ms"] <= 50
     return results

@@ -81,6 +81,7 @@ class Case(Base):
     __table_args__ = (
         Index("ix_case_queue", "status", "priority", "opened_at"),
         Index("ix_case_region_queue", "region_id", "status", "priority", "opened_at"),
+        Index("ix_case_region_priority", "region_id", "priority", "opened_at"),
         Index(
             "ix_case_sla_stale",
             "id",

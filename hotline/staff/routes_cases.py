@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework.access.cases import (
+    COUNT_CAP,
     CaseQuery,
     ReportView,
     find_case,
@@ -135,7 +136,11 @@ async def cases(
         found, total = list_cases(
             s, keyring=keyring, principal=staff.principal, query=query, now=clock.now()
         )
-        return CaseListOut(total=total, cases=[_summary(s, c) for c in found])
+        return CaseListOut(
+            total=min(total, COUNT_CAP),
+            total_capped=total > COUNT_CAP,
+            cases=[_summary(s, c) for c in found],
+        )
 
     response.headers.update(_NO_STORE)
     return await db.run_async(run, write=True)

@@ -92,7 +92,8 @@ class CaseSummaryOut(BaseModel):
 
 
 class CaseListOut(BaseModel):
-    total: int
+    total: int = Field(description="How many match, counted up to 10,000")
+    total_capped: bool = Field(False, description="More than 10,000 match")
     cases: list[CaseSummaryOut]
 
 

@@ -96,4 +96,4 @@ def test_searching_another_scopes_reference_finds_nothing(
         headers=bearer(world.tokens["CW_OTHER"]),
     ).json()
 
-    assert found == {"total": 0, "cases": []}
+    assert found == {"total": 0, "total_capped": False, "cases": []}

@@ -4,12 +4,15 @@ conflicts of interest recorded by an administrator, refused partner keys in the 
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from casework.access import cases as cases_module
 from casework.audit.models import AuditEvent
 from casework.cases.models import Case
 from hotline.database import Database
+from hotline.staff import routes_cases
 from tests.factories.staff import bearer
 from tests.hotline.staff_world import World
 
@@ -53,7 +56,7 @@ def test_a_search_for_something_that_is_not_a_reference_finds_nothing(
         params={"reference": "not-a-ref!"},
         headers=bearer(world.tokens["SV_REGION"]),
     )
-    assert found.json() == {"total": 0, "cases": []}
+    assert found.json() == {"total": 0, "total_capped": False, "cases": []}
 
 
 def test_moving_a_case_to_another_queue_keeps_whoever_has_it(
@@ -119,3 +122,25 @@ def test_a_refused_partner_key_is_in_the_trail_without_its_secret(
         write=False,
     )
     assert events == [("partner.key_refused", key.split("_")[1])]
+
+
+def test_lists_filter_by_region_category_and_open_and_cap_their_count(
+    world_client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = bearer(world.tokens["SV_REGION"])
+
+    def ids(**params: object) -> set[str]:
+        body = world_client.get("/api/staff/v1/cases", params=params, headers=headers).json()
+        return {c["id"] for c in body["cases"]}
+
+    capital = {str(world.cases[c]) for c in ("C1", "C2", "C4")}
+    assert ids(region="capital") == capital
+    assert ids(region="north") == set()  # not theirs to see
+    assert ids(region="atlantis") == set()
+    assert ids(category="bullying", open="true") == capital
+    assert ids(category="trafficking") == set()
+
+    monkeypatch.setattr(cases_module, "COUNT_CAP", 2)
+    monkeypatch.setattr(routes_cases, "COUNT_CAP", 2)
+    body = world_client.get("/api/staff/v1/cases", headers=headers).json()
+    assert (body["total"], body["total_capped"], len(body["cases"])) == (2, True, 3)
