@@ -129,7 +129,7 @@ def test_lists_filter_by_region_category_and_open_and_cap_their_count(
 ) -> None:
     headers = bearer(world.tokens["SV_REGION"])
 
-    def ids(**params: object) -> set[str]:
+    def ids(**params: str) -> set[str]:
         body = world_client.get("/api/staff/v1/cases", params=params, headers=headers).json()
         return {c["id"] for c in body["cases"]}
 
