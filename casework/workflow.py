@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework.access.scope import Principal
-from casework.access.work import MIN_REASON, audit_case, record_history
+from casework.access.work import MIN_REASON, audit_case, is_conflicted, record_history
 from casework.audit.record import AuditAction
 from casework.cases.models import Case, CaseEvent
 from casework.cases.states import WrongState, may_move, move
@@ -144,6 +144,12 @@ def triage(
             region_supervisors=region_supervisors(session, case),
             now=now,
         )
+    if case.assigned_to_id is not None and is_conflicted(session, case.assigned_to_id, case):
+        # Now we know the accused works at the school its owner is linked to: back to the queue.
+        case.assigned_to_id = None
+        data_out: dict[str, object] = {"assignee": None, "team": case.team_id, "why": "conflict"}
+        record_history(session, principal, case, CaseEventKind.ASSIGNED, data_out, now)
+        audit_case(session, keyring, principal, case, AuditAction.CASE_ASSIGNED, data_out, now)
     base = facts_of(session, case, danger=facts.danger)
     if facts.self_harm is not None:
         base = TriageFacts(**{**base.__dict__, "self_harm_words": facts.self_harm})
@@ -383,6 +389,32 @@ def closure_pending(session: Session, case: Case) -> bool:
     return last is CaseEventKind.CLOSURE_REQUESTED
 
 
+def was_urgent(session: Session, case: Case) -> bool:
+    """Whether the case was ever P1 or P2 (from its history)."""
+    rows = session.execute(
+        select(CaseEvent.kind, CaseEvent.data).where(
+            CaseEvent.case_id == case.id,
+            CaseEvent.kind.in_(
+                [
+                    CaseEventKind.PRIORITY_ASSESSED,
+                    CaseEventKind.TRIAGED,
+                    CaseEventKind.PRIORITY_OVERRIDDEN,
+                ]
+            ),
+        )
+    )
+    urgent = {p.value for p in NEEDS_APPROVAL}
+    for kind, data in rows:
+        values = (
+            [data.get("from"), data.get("to")]
+            if kind is CaseEventKind.PRIORITY_OVERRIDDEN
+            else [data.get("priority")]
+        )
+        if urgent.intersection(v for v in values if v):
+            return True
+    return False
+
+
 def _close(
     session: Session,
     *,
@@ -392,6 +424,10 @@ def _close(
     now: dt.datetime,
     approved_by: uuid.UUID | None,
 ) -> None:
+    if clock_paused(session, case):  # a pause ends with the case; a reopened one runs
+        record_history(
+            session, principal, case, CaseEventKind.CLOCK_RESUMED, {"why": "closed"}, now
+        )
     move(session, actor=principal.actor, case=case, to=S.CLOSED, now=now, why="closed")
     case.closed_at = now
     data: dict[str, object] = {
@@ -411,8 +447,11 @@ def request_closure(
     case: Case,
     closure: Closure,
     now: dt.datetime,
+    supervising: bool = False,
 ) -> bool:
-    """Close the case, or (a caseworker on a P1/P2 case) ask a supervisor to.
+    """Close the case, or ask a supervisor to: a case that is or ever was P1/P2 is closed
+    only by a supervisor of its region (``supervising``: the caller checked CASE_SUPERVISE);
+    lowering its priority first does not get round that.
 
     True when the case is now closed, False when the request waits for approval.
     """
@@ -422,7 +461,7 @@ def request_closure(
     if closure_pending(session, case):
         raise InvalidInput("status", "Closure was already requested; a supervisor will decide.")
     _store_closure(session, keyring, case, closure)
-    if case.priority in NEEDS_APPROVAL and principal.role is not Role.SUPERVISOR:
+    if not supervising and (case.priority in NEEDS_APPROVAL or was_urgent(session, case)):
         data: dict[str, object] = {"outcome": closure.outcome}
         record_history(session, principal, case, CaseEventKind.CLOSURE_REQUESTED, data, now)
         audit_case(session, keyring, principal, case, AuditAction.CASE_CLOSURE_REQUESTED, data, now)
@@ -459,6 +498,7 @@ def decide_closure(
         )
     else:
         text = _reason(reason or "")
+        case.outcome, case.child_views_ct, case.child_views_missing = None, None, None
         record_history(session, principal, case, CaseEventKind.CLOSURE_REJECTED, {}, now)
         audit_case(
             session,

@@ -31,16 +31,24 @@ COUNT_CAP = 10_000
 
 
 def find_case(
-    session: Session, principal: Principal, case_id: uuid.UUID, action: Action, *, now: dt.datetime
+    session: Session,
+    principal: Principal,
+    case_id: uuid.UUID,
+    action: Action,
+    *,
+    now: dt.datetime,
+    for_update: bool = False,
 ) -> Case:
     """The case, if ``principal`` may do ``action`` on it.
 
     NotFound (as if it did not exist) when it is outside their view; NotAllowed when they may
-    see it but their role does not allow this action on it.
+    see it but their role does not allow this action on it. ``for_update`` locks the case row
+    first (PostgreSQL), so a change's guards see the state no one else is changing.
     """
-    case = session.scalars(
-        select(Case).where(Case.id == case_id, case_filter(principal, action, now=now))
-    ).first()
+    query = select(Case).where(Case.id == case_id, case_filter(principal, action, now=now))
+    if for_update:
+        query = query.with_for_update(of=Case)
+    case = session.scalars(query).first()
     if case is not None:
         return case
     if action is not Action.CASE_READ:
@@ -52,6 +60,16 @@ def find_case(
         if visible is not None:
             raise NotAllowed("not allowed")
     raise NotFound("no such case")
+
+
+def may_on(
+    session: Session, principal: Principal, case_id: uuid.UUID, action: Action, *, now: dt.datetime
+) -> bool:
+    """Whether ``principal`` may do ``action`` on the case (no exception either way)."""
+    found = session.scalar(
+        select(Case.id).where(Case.id == case_id, case_filter(principal, action, now=now))
+    )
+    return found is not None
 
 
 @dataclass(frozen=True)

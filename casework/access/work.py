@@ -26,7 +26,7 @@ from casework.outbox.models import OutboxKind
 from casework.outbox.service import enqueue
 from casework.protection.fields import seal_text
 from casework.protection.keys import Keyring
-from casework.routing.service import region_supervisors
+from casework.routing.service import conflicted_with_school, region_supervisors
 from casework.sms.service import queue_text_to_reporter
 from casework.staff.models import (
     CaseAccessGrant,
@@ -155,8 +155,10 @@ def _is_conflicted_principal(principal: Principal, case: Case) -> bool:
     return case.restricted and case.school_id in principal.school_ids
 
 
-def _is_conflicted(session: Session, user_id: uuid.UUID, case: Case) -> bool:
-    if not case.restricted or case.school_id is None:
+def is_conflicted(session: Session, user_id: uuid.UUID, case: Case) -> bool:
+    """Whether this member of staff must be kept away from the case (linked to its school)."""
+    # Restricted, or the alleged perpetrator works at the school: nobody linked to it.
+    if not conflicted_with_school(case) or case.school_id is None:
         return False
     return session.get(StaffSchoolLink, (user_id, case.school_id)) is not None
 
@@ -173,7 +175,10 @@ def assign(
     change_assignee: bool = True,
 ) -> None:
     """Give the case to a caseworker or supervisor (or nobody) and/or put it in a team's
-    queue; ``change_assignee=False`` moves only the queue and keeps whoever has it."""
+    queue; ``change_assignee=False`` moves only the queue and keeps whoever has it.
+    A closed case is reopened first, never assigned as it is."""
+    if case.status is CaseStatus.CLOSED:
+        raise InvalidInput("status", "This case is closed: reopen it first.")
     if change_assignee and assignee_id is not None:
         assignee = session.get(StaffUser, assignee_id)
         if (
@@ -182,7 +187,7 @@ def assign(
             or assignee.role not in {Role.CASEWORKER, Role.SUPERVISOR}
         ):
             raise InvalidInput("assignee", "Assign to an active caseworker or supervisor.")
-        if _is_conflicted(session, assignee_id, case):
+        if is_conflicted(session, assignee_id, case):
             raise InvalidInput(
                 "assignee", "That person is linked to the school: a conflict of interest."
             )

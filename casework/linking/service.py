@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from casework.actors import REPORTER, SYSTEM
 from casework.audit.record import AuditAction, record_event
 from casework.cases.models import Case
-from casework.cases.service import NewEvent, append_events
-from casework.enums import CaseEventKind, Channel
+from casework.cases.service import NewEvent, append_events, raise_priority
+from casework.enums import CaseEventKind, CaseStatus, Channel, Priority
 from casework.errors import InvalidInput
 from casework.ids import new_id
 from casework.intake.models import Report
@@ -33,8 +33,10 @@ from casework.outbox.service import enqueue
 from casework.places.models import School
 from casework.protection.fields import seal_text
 from casework.protection.keys import Keyring
+from casework.routing.service import alert_on_call, region_supervisors
 from casework.sql import insert_ignoring_conflict
 from casework.text import has_control_characters
+from casework.triage.words import mentions_danger, mentions_self_harm
 
 SAME_PHONE_WINDOW: Final = dt.timedelta(days=30)
 SCHOOL_WINDOW: Final = dt.timedelta(days=180)
@@ -322,6 +324,35 @@ def add_reporter_message(
         case=case,
         now=now,
         events=[NewEvent(CaseEventKind.MESSAGE_RECEIVED, REPORTER, data)],
+    )
+    danger, self_harm = mentions_danger(body), mentions_self_harm(body)
+    if danger or self_harm:
+        factors = ["danger_words"] if danger else ["self_harm"]
+        raise_priority(
+            session,
+            case=case,
+            to=Priority.P1 if danger else Priority.P2,
+            factors=factors,
+            actor=REPORTER,
+            now=now,
+        )
+        case.triage_factors = sorted({*(case.triage_factors or []), *factors})
+    if danger:
+        alert_on_call(session, keyring=keyring, case=case, why="new message: danger", now=now)
+    # Someone must read it: the owner, or the region's supervisors (a closed case included).
+    owner = [case.assigned_to_id] if case.assigned_to_id else []
+    enqueue(
+        session,
+        keyring=keyring,
+        kind=OutboxKind.STAFF_NOTICE,
+        payload={
+            "to": [str(u) for u in owner or region_supervisors(session, case)],
+            "kind": "message_received",
+            "case": str(case.id),
+            "text": f"New message from the reporter of {case.reference}"
+            + (f" ({case.status.value})." if case.status is CaseStatus.CLOSED else "."),
+        },
+        now=now,
     )
     record_event(
         session,

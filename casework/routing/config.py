@@ -7,13 +7,14 @@ import datetime as dt
 import uuid
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from casework.actors import Actor
 from casework.audit.record import AuditAction, record_event
-from casework.enums import Priority
-from casework.errors import InvalidInput, NotFound
+from casework.cases.models import Case
+from casework.enums import CaseStatus, Priority
+from casework.errors import InvalidInput, NotAllowed, NotFound
 from casework.languages import SUPPORTED_LANGUAGES
 from casework.places.models import Region
 from casework.protection.keys import Keyring
@@ -48,6 +49,14 @@ def _audit(
         details=details,
         now=now,
     )
+
+
+def _clocks_changed(session: Session, region: int | None = None) -> None:
+    """Targets or calendars changed: the open cases' clocks are rebuilt at the next scan."""
+    stale = update(Case).where(Case.status != CaseStatus.CLOSED).values(sla_seq=0)
+    if region is not None:
+        stale = stale.where(Case.region_id == region)
+    session.execute(stale)
 
 
 def region_id(session: Session, code: str) -> int:
@@ -109,13 +118,17 @@ def add_shift(
     ends_at: dt.datetime,
     on_call: bool,
     now: dt.datetime,
+    regions: frozenset[int] | None = None,
 ) -> str:
-    """Put someone on shift (or on call) in a region for a while; returns the shift's id."""
+    """Put someone on shift (or on call) in a region for a while; returns the shift's id.
+    ``regions``: the regions the caller may plan (None: all, for administrators)."""
     user = _worker(session, user_id)
     check_period(starts_at, ends_at)
     if ends_at <= now:
         raise InvalidInput("ends_at", "This shift is already over.")
     rid = region_id(session, region)
+    if regions is not None and rid not in regions:
+        raise NotAllowed("a supervisor plans the rota of the regions they cover")
     row: StaffShift | OnCallShift
     if on_call:
         row = OnCallShift(region_id=rid, user_id=user.id, starts_at=starts_at, ends_at=ends_at)
@@ -143,7 +156,13 @@ def add_shift(
 
 
 def end_shift(
-    session: Session, *, keyring: Keyring, actor: Actor, shift: str, now: dt.datetime
+    session: Session,
+    *,
+    keyring: Keyring,
+    actor: Actor,
+    shift: str,
+    now: dt.datetime,
+    regions: frozenset[int] | None = None,
 ) -> None:
     """End a shift or on-call turn now (kept for the record, not deleted)."""
     kind, _, raw = shift.partition(":")
@@ -157,6 +176,8 @@ def end_shift(
         row = None
     if row is None:
         raise NotFound("no such shift")
+    if regions is not None and row.region_id not in regions:
+        raise NotAllowed("a supervisor plans the rota of the regions they cover")
     row.ends_at = min(row.ends_at, now)
     _audit(
         session,
@@ -254,6 +275,7 @@ def set_target(
         now=now,
     )
     session.flush()
+    _clocks_changed(session)
 
 
 def set_calendar(
@@ -292,6 +314,7 @@ def set_calendar(
         now=now,
     )
     session.flush()
+    _clocks_changed(session, rid)
 
 
 def add_holiday(
@@ -319,4 +342,5 @@ def add_holiday(
         details={"region": region, "day": day.isoformat(), "name": row.name},
         now=now,
     )
+    _clocks_changed(session, rid)
     return row.id

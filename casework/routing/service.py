@@ -58,24 +58,25 @@ def candidates(session: Session, case: Case, now: dt.datetime) -> list[uuid.UUID
     """Caseworkers who could take the case now, the best first."""
     if case.region_id is None:
         return []
-    load = (
-        select(Case.assigned_to_id.label("user_id"), func.count().label("n"))
-        .where(Case.status != CaseStatus.CLOSED, Case.assigned_to_id.is_not(None))
-        .group_by(Case.assigned_to_id)
-        .subquery()
-    )
-    last = (
-        select(Case.assigned_to_id.label("user_id"), func.max(Case.opened_at).label("at"))
-        .where(Case.assigned_to_id.is_not(None))
-        .group_by(Case.assigned_to_id)
-        .subquery()
-    )
     on_shift = select(StaffShift.user_id).where(
         StaffShift.region_id == case.region_id,
         StaffShift.starts_at <= now,
         StaffShift.ends_at > now,
     )
     speaks = select(StaffLanguage.user_id).where(StaffLanguage.language == case.language)
+    # Loads of the people on shift only (by the assignee index), not of everyone ever.
+    load = (
+        select(Case.assigned_to_id.label("user_id"), func.count().label("n"))
+        .where(Case.assigned_to_id.in_(on_shift), Case.status != CaseStatus.CLOSED)
+        .group_by(Case.assigned_to_id)
+        .subquery()
+    )
+    last = (
+        select(Case.assigned_to_id.label("user_id"), func.max(Case.opened_at).label("at"))
+        .where(Case.assigned_to_id.in_(on_shift))
+        .group_by(Case.assigned_to_id)
+        .subquery()
+    )
     query = (
         select(StaffUser.id)
         .outerjoin(load, load.c.user_id == StaffUser.id)
@@ -236,7 +237,8 @@ def check_period(starts_at: dt.datetime, ends_at: dt.datetime) -> None:
 
 def region_supervisors(session: Session, case: Case) -> list[uuid.UUID]:
     """Active supervisors whose teams cover the case's region (or every region); for a
-    restricted case, not those linked to its school (they must not learn of it)."""
+    restricted case, or one about someone who works at the school, not those linked to the
+    school (they must not learn of it)."""
     covering = select(TeamRegion.team_id).where(TeamRegion.region_id == case.region_id)
     national = select(Team.id).where(Team.national)
     query = (
@@ -249,7 +251,7 @@ def region_supervisors(session: Session, case: Case) -> list[uuid.UUID]:
         )
         .distinct()
     )
-    if case.restricted and case.school_id is not None:
+    if conflicted_with_school(case):
         linked = select(StaffSchoolLink.user_id).where(StaffSchoolLink.school_id == case.school_id)
         query = query.where(StaffUser.id.not_in(linked))
     return sorted(session.scalars(query))

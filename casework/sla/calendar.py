@@ -67,6 +67,10 @@ def parse_hours(raw: dict[str, object]) -> dict[int, tuple[dt.time, dt.time]]:
         if opening == closing:
             raise ValueError(f"hours for weekday {weekday} open and close at the same time")
         hours[day] = (opening, closing)
+    for day, (opening, closing) in hours.items():
+        following = hours.get((day + 1) % 7)
+        if closing < opening and following is not None and following[0] < closing:
+            raise ValueError(f"hours of weekday {day} run into the next day's opening hours")
     return hours
 
 

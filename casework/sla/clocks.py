@@ -14,11 +14,14 @@ first_response                    case opened                a message to the re
                                                              staff moving the case on
 referral_decision                 case opened                referred, or decided not to
 partner_acknowledgement           each referral              the partner acknowledges it
-closure_review                    closure requested          approved (closed) or rejected
+closure_review                    closure requested          approved (closed), rejected, or
+                                                             withdrawn (any other move)
 ================================  =========================  ==================================
 
-Every clock stops when the case is closed. The target is the one for the case's *current*
-priority (raising it to P1 makes a running clock due sooner) and category, if one is set.
+Every clock stops when the case is closed. A running clock is held to the target for the
+case's *current* priority (raising it to P1 makes it due sooner) and category, if one is set;
+a stopped clock to the priority it had when it stopped (a later change does not rewrite
+whether it was met).
 P1 clocks run around the clock and cannot be paused; the others follow the region's business
 hours when their target says so, and stand still while the case's clocks are paused.
 """
@@ -107,6 +110,7 @@ class _Open:
     started_at: dt.datetime
     referral: str | None = None
     stopped_at: dt.datetime | None = None
+    stopped_priority: Priority | None = None  # the target a stopped clock was held to
 
 
 def _priority_after(event: Event) -> Priority | None:
@@ -134,7 +138,8 @@ def _stops(clock: _Open, event: Event) -> bool:
         K.REFERRAL_DECISION: kind in (E.REFERRED, E.REFERRAL_DECIDED),
         K.PARTNER_ACKNOWLEDGEMENT: kind is E.REFERRAL_ACKNOWLEDGED
         and event.data.get("referral") in (None, clock.referral),
-        K.CLOSURE_REVIEW: kind is E.CLOSURE_REJECTED,
+        # Rejected, or any move of the case (which withdraws the request; closing included).
+        K.CLOSURE_REVIEW: kind in (E.CLOSURE_REJECTED, E.STATUS_CHANGED),
     }
     return stops[clock.clock]
 
@@ -149,6 +154,7 @@ def _replay(events: Sequence[Event]) -> tuple[list[_Open], Priority, list[Interv
         for running in clocks:
             if running.stopped_at is None and _stops(running, event):
                 running.stopped_at = event.at
+                running.stopped_priority = priority  # later changes do not rewrite the past
         priority = _priority_after(event) or priority
         kind = event.kind
         if kind is E.OPENED:
@@ -167,7 +173,7 @@ def _replay(events: Sequence[Event]) -> tuple[list[_Open], Priority, list[Interv
             )
         elif kind is E.CLOSURE_REQUESTED:
             clocks.append(_Open(K.CLOSURE_REVIEW, event.seq, event.at))
-        elif kind is E.CLOCK_PAUSED:
+        elif kind is E.CLOCK_PAUSED and not (pauses and pauses[-1][1] is None):
             pauses.append((event.at, None))
         elif kind is E.CLOCK_RESUMED and pauses and pauses[-1][1] is None:
             pauses[-1] = (pauses[-1][0], event.at)
@@ -186,13 +192,14 @@ def compute_clocks(
     paused_now = bool(pauses) and pauses[-1][1] is None
     states: list[ClockState] = []
     for clock in started:
-        target = targets.get(clock.clock, priority, category_id)
+        held_to = clock.stopped_priority or priority
+        target = targets.get(clock.clock, held_to, category_id)
         if target is None:
             continue
-        around = priority is Priority.P1 or not target.business_hours
+        around = held_to is Priority.P1 or not target.business_hours
         cal = AROUND_THE_CLOCK if around else calendar
         held: Sequence[Interval] = (
-            () if priority is Priority.P1 or clock.clock in NOT_PAUSED else pauses
+            () if held_to is Priority.P1 or clock.clock in NOT_PAUSED else pauses
         )
         amount = dt.timedelta(minutes=target.minutes)
         states.append(
@@ -204,7 +211,7 @@ def compute_clocks(
                 due_at=reach(cal, clock.started_at, amount, held),
                 warn_at=reach(cal, clock.started_at, amount * WARN_AT, held),
                 target_minutes=target.minutes,
-                priority=priority,
+                priority=held_to,
                 paused=bool(held) and paused_now and clock.stopped_at is None,
             )
         )

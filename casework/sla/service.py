@@ -252,23 +252,27 @@ class Notice:
 def send_due(
     session: Session, *, keyring: Keyring, now: dt.datetime, batch: int = 200
 ) -> tuple[int, list[Notice]]:
-    """Send the warnings and breaches that are due: how many clocks were looked at, and the
-    notices this call sent."""
-    due = list(
-        session.scalars(
-            _lock(
-                session,
-                select(SlaClock)
-                .where(SlaClock.next_notice_at <= now)
-                .order_by(SlaClock.next_notice_at)
-                .limit(batch),
-            )
-        )
+    """Send the warnings and breaches that are due: how many cases were looked at, and the
+    notices this call sent.
+
+    The case rows are what is locked (FOR UPDATE SKIP LOCKED), as in ``refresh_stale``:
+    a worker works on a case only while it holds it, so two workers never touch the same
+    case's index rows and neither waits for the other."""
+    due = session.scalars(
+        select(SlaClock.case_id)
+        .where(SlaClock.next_notice_at <= now)
+        .order_by(SlaClock.next_notice_at)
+        .limit(batch)
     )
-    if not due:
+    case_ids = list(dict.fromkeys(due))
+    if not case_ids:
+        return 0, []
+    cases = list(
+        session.scalars(_lock(session, select(Case).where(Case.id.in_(case_ids)).order_by(Case.id)))
+    )
+    if not cases:  # all held by another worker just now: it sends them
         return 0, []
     ctx = _Context(session)
-    cases = list(session.scalars(select(Case).where(Case.id.in_({row.case_id for row in due}))))
     clocks = ctx.clocks_of_many(list(cases))  # the history is the truth, not the index
     sent: list[Notice] = []
     for case in cases:
@@ -277,7 +281,7 @@ def send_due(
                 sent.extend(_notify(session, keyring, case, state, now))
     _reindex(session, clocks)
     session.flush()
-    return len(due), sent
+    return len(cases), sent
 
 
 def _notify(

@@ -244,7 +244,7 @@ async def send_message(
 
     def run(s: Session) -> CreatedOut:
         now = clock.now()
-        found = find_case(s, staff.principal, case_id, Action.CASE_WORK, now=now)
+        found = find_case(s, staff.principal, case_id, Action.CASE_WORK, now=now, for_update=True)
         outbox_id = text_reporter(
             s, keyring=keyring, principal=staff.principal, case=found, body=body.body, now=now
         )
@@ -325,7 +325,7 @@ async def new_note(
 
     def run(s: Session) -> CreatedOut:
         now = clock.now()
-        found = find_case(s, staff.principal, case_id, Action.CASE_WORK, now=now)
+        found = find_case(s, staff.principal, case_id, Action.CASE_WORK, now=now, for_update=True)
         note_id = add_note(
             s, keyring=keyring, principal=staff.principal, case=found, body=body.body, now=now
         )
@@ -347,7 +347,7 @@ async def assignment(
 
     def run(s: Session) -> None:
         now = clock.now()
-        found = find_case(s, staff.principal, case_id, Action.CASE_ASSIGN, now=now)
+        found = find_case(s, staff.principal, case_id, Action.CASE_ASSIGN, now=now, for_update=True)
         assign(
             s,
             keyring=keyring,
@@ -376,7 +376,9 @@ async def restriction(
 
     def run(s: Session) -> None:
         now = clock.now()
-        found = find_case(s, staff.principal, case_id, Action.CASE_RESTRICT, now=now)
+        found = find_case(
+            s, staff.principal, case_id, Action.CASE_RESTRICT, now=now, for_update=True
+        )
         set_restriction(
             s,
             keyring=keyring,
@@ -435,7 +437,7 @@ async def new_referral(
 
     def run(s: Session) -> CreatedOut:
         now = clock.now()
-        found = find_case(s, staff.principal, case_id, Action.CASE_WORK, now=now)
+        found = find_case(s, staff.principal, case_id, Action.CASE_WORK, now=now, for_update=True)
         referral = refer(
             s,
             keyring=keyring,

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Response
 from sqlalchemy import select
 
 from casework.access.policy import Action
+from casework.access.scope import Principal
 from casework.routing.config import (
     add_holiday,
     add_shift,
@@ -20,6 +21,7 @@ from casework.routing.config import (
     set_target,
 )
 from casework.sla.models import SlaTarget
+from casework.staff.models import Role
 from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep, require_working_keys
 from hotline.staff.auth import CurrentStaff, allowed
 from hotline.staff.schemas import (
@@ -37,6 +39,14 @@ from hotline.staff.schemas import (
 router = APIRouter(
     prefix="/api/staff/v1", tags=["routing and SLA"], dependencies=[Depends(require_working_keys)]
 )
+
+
+def _planned_regions(principal: Principal) -> frozenset[int] | None:
+    """The regions whose rota someone may plan: a supervisor's own (all if national);
+    an administrator's, all."""
+    if principal.role is Role.SUPERVISOR and not principal.national:
+        return principal.region_ids
+    return None
 
 
 @router.put("/users/{user_id}/languages", status_code=204)
@@ -108,6 +118,7 @@ async def shift(
             ends_at=body.ends_at,
             on_call=body.on_call,
             now=clock.now(),
+            regions=_planned_regions(staff.principal),
         ),
         write=True,
     )
@@ -122,7 +133,12 @@ async def finish_shift(
     allowed(staff, Action.ROTA_MANAGE)
     await db.run_async(
         lambda s: end_shift(
-            s, keyring=keyring, actor=staff.principal.actor, shift=shift_id[:80], now=clock.now()
+            s,
+            keyring=keyring,
+            actor=staff.principal.actor,
+            shift=shift_id[:80],
+            now=clock.now(),
+            regions=_planned_regions(staff.principal),
         ),
         write=True,
     )

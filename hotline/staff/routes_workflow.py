@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework.access.cases import find_case
+from casework.access.cases import find_case, may_on
 from casework.access.policy import Action
 from casework.access.scope import Principal
 from casework.cases.models import Case
@@ -74,7 +74,9 @@ async def _on_case(
 
     def run(s: Session) -> Any:
         now = clock.now()
-        found = find_case(s, principal, case_id, action, now=now)
+        # A change locks the case first: two people deciding at once take turns.
+        writing = action is not Action.CASE_READ
+        found = find_case(s, principal, case_id, action, now=now, for_update=writing)
         return change(s, found, now)
 
     return await db.run_async(run, write=True)
@@ -231,8 +233,15 @@ async def close(
     closure = Closure(body.outcome, body.child_views, body.views_missing)
 
     def change(s: Session, case: Case, now: dt.datetime) -> ClosureOut:
+        supervising = may_on(s, staff.principal, case.id, Action.CASE_SUPERVISE, now=now)
         closed = request_closure(
-            s, keyring=keyring, principal=staff.principal, case=case, closure=closure, now=now
+            s,
+            keyring=keyring,
+            principal=staff.principal,
+            case=case,
+            closure=closure,
+            now=now,
+            supervising=supervising,
         )
         return ClosureOut(closed=closed)
 

@@ -352,6 +352,8 @@ class ShiftIn(_In):
     def _aware(cls, value: dt.datetime) -> dt.datetime:
         if value.tzinfo is None:
             raise ValueError("give a time zone offset, e.g. 2026-11-27T08:00:00Z")
+        if not 2000 <= value.year <= 2200:
+            raise ValueError("give a date between the years 2000 and 2200")
         return value
 
 

@@ -165,13 +165,35 @@ class TestClocks:
         assert history.clock(K.ACKNOWLEDGE).breached(OPENED + 100 * HOUR)
 
     def test_raising_to_p1_makes_running_clocks_due_at_once_and_around_the_clock(self) -> None:
+        # Danger words in a later message: the system raises it (no member of staff acted).
         history = History().add(
-            E.PRIORITY_OVERRIDDEN, OPENED + 5 * MIN, ActorKind.STAFF, to="P1", **{"from": "P3"}
+            E.PRIORITY_ASSESSED, OPENED + 5 * MIN, ActorKind.SYSTEM, priority="P1"
         )
         assert history.clock(K.ACKNOWLEDGE).due_at == OPENED + 15 * MIN
         # The triage target is in business hours, but P1 runs around the clock.
         assert history.clock(K.TRIAGE).due_at == OPENED + 30 * MIN
         assert K.REFERRAL_DECISION in {k for k, _ in history.clocks()}
+
+    def test_a_stopped_clock_keeps_the_target_it_was_held_to(self) -> None:
+        history = History().add(E.ACKNOWLEDGED, OPENED + 2 * HOUR)
+        history.add(E.PRIORITY_ASSESSED, OPENED + 3 * HOUR, ActorKind.SYSTEM, priority="P1")
+        state = history.clock(K.ACKNOWLEDGE)
+        assert (state.priority, state.target_minutes) == (Priority.P3, 8 * 60)
+        assert not state.breached(OPENED + 10 * HOUR)  # met under P3; P1 later changes nothing
+
+    def test_a_second_pause_while_paused_changes_nothing(self) -> None:
+        history = (
+            History()
+            .add(E.CLOCK_PAUSED, local("2026-11-27T17:30"), reason="x")
+            .add(E.CLOCK_PAUSED, local("2026-11-27T17:40"), reason="x")
+            .add(E.CLOCK_RESUMED, local("2026-11-30T10:00"))
+        )
+        assert history.clock(K.FIRST_RESPONSE).due_at == local("2026-11-30T11:30")
+
+    def test_any_move_of_the_case_withdraws_a_closure_request(self) -> None:
+        history = History().add(E.CLOSURE_REQUESTED, OPENED + HOUR)
+        history.add(E.STATUS_CHANGED, OPENED + 2 * HOUR, ActorKind.STAFF, to="in_progress")
+        assert history.clock(K.CLOSURE_REVIEW).stopped_at == OPENED + 2 * HOUR
 
     def test_pauses_hold_business_clocks_but_never_p1(self) -> None:
         paused = History().add(E.CLOCK_PAUSED, local("2026-11-27T17:30"), reason="x")

@@ -993,7 +993,13 @@ ROTA = ("languages", "phone", "shift", "on_call", "end")
 CONFIG = ("targets", "target", "calendar", "holiday")
 ROLE_MATRIX = (
     [(who, what, False) for who in CASEWORKERS + OUTSIDERS for what in ROTA + CONFIG]
-    + [(who, what, True) for who in SUPERVISORS for what in ROTA]
+    # Supervisors plan the rota of the regions they cover: the shifts here are in the capital,
+    # so the north's supervisor may not (but may set languages and phones).
+    + [
+        (who, what, who != "SV_OTHER" or what not in {"shift", "on_call", "end"})
+        for who in SUPERVISORS
+        for what in ROTA
+    ]
     + [(who, what, False) for who in SUPERVISORS for what in CONFIG]
     + [("ADMIN", what, True) for what in ROTA + CONFIG]
 )
