@@ -247,3 +247,29 @@ def test_a_message_with_the_right_code_joins_the_case(
         write=False,
     )
     assert kinds[-1] is CaseEventKind.MESSAGE_RECEIVED
+
+
+def test_a_later_message_with_danger_words_raises_the_case_and_wakes_on_call(
+    client: TestClient, db: Database, keyring: Keyring
+) -> None:
+    receipt = client.post("/api/v1/reports", json=app_payload(category="bullying")).json()
+    client.post(
+        "/api/v1/follow-up",
+        json={
+            "reference": receipt["reference"],
+            "code": receipt["follow_up_code"],
+            "message": "He has a knife and says he will kill me. Help me now.",
+        },
+    )
+
+    case = db.run(lambda s: s.scalars(select(Case)).one(), write=False)
+    assert case.priority.value == "P1"
+    assert "danger_words" in case.triage_factors
+    kinds = db.run(
+        lambda s: [r.kind for r in s.scalars(select(OutboxMessage))],
+        write=False,
+    )
+    assert OutboxKind.ALERT in kinds
+    notices = _notices(db, keyring, "message_received")
+    assert len(notices) == 1
+    assert "knife" not in notices[0]["text"]

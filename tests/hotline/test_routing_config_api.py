@@ -1105,3 +1105,34 @@ def test_an_on_call_turn_does_not_take_cases(world_client: TestClient, world: Wo
     _call(world_client, world, "ADMIN", "POST", "/shifts", _shift_body(world, on_call=True))
 
     assert _submit(world_client) is None
+
+
+def test_a_shift_in_a_far_year_is_refused(world_client: TestClient, world: World) -> None:
+    body = {
+        "user_id": str(world.users["CW_TEAM"]),
+        "region": "capital",
+        "starts_at": "9999-12-31T20:00:00-05:00",
+        "ends_at": "9999-12-31T23:00:00-05:00",
+    }
+    response = _call(world_client, world, "ADMIN", "POST", "/shifts", body)
+    _assert_422(response)
+
+
+def test_changing_a_target_rebuilds_the_clocks_of_open_cases(
+    world_client: TestClient, world: World
+) -> None:
+    db = world_client.app.state.db  # type: ignore[attr-defined]
+
+    def settle(s: Any) -> None:
+        for case in s.scalars(select(Case)):
+            case.sla_seq = case.last_event_seq
+
+    db.run(settle, write=True)
+    body = {"clock": "acknowledge", "priority": "P3", "minutes": 30, "business_hours": False}
+    assert _call(world_client, world, "ADMIN", "PUT", "/sla/targets", body).status_code == 204
+
+    stale = db.run(
+        lambda s: list(s.scalars(select(Case.id).where(Case.sla_seq < Case.last_event_seq))),
+        write=False,
+    )
+    assert set(stale) == set(world.cases.values())

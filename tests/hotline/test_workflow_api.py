@@ -13,8 +13,10 @@ from sqlalchemy import select
 from casework.audit.models import AuditEvent
 from casework.cases.models import Case, CaseEvent
 from casework.enums import CaseEventKind
+from casework.linking.models import CaseLink
+from casework.staff.models import StaffUser
 from tests.factories.staff import bearer
-from tests.hotline.staff_world import World
+from tests.hotline.staff_world import NOW, World
 
 BASE = "/api/staff/v1/cases"
 
@@ -339,3 +341,138 @@ def test_unknown_fields_and_cases_are_refused(world_client: TestClient, world: W
         f"{BASE}/{uuid.uuid4()}/triage", json={}, headers=bearer(world.tokens["CW_ASSIGNEE"])
     )
     assert missing.status_code == 404
+
+
+def test_lowering_a_p2_case_does_not_get_round_the_supervisor(
+    world_client: TestClient, world: World
+) -> None:
+    _post(world_client, world, "CW_ASSIGNEE", "C1", "triage", {"perpetrator_role": "teacher"})
+    lowered = _post(
+        world_client,
+        world,
+        "CW_ASSIGNEE",
+        "C1",
+        "priority",
+        {"priority": "P4", "reason": "Misread: it was another pupil."},
+    )
+    assert lowered.status_code == 204
+
+    closure = {"outcome": "resolved", "views_missing": "unreachable"}
+    assert _post(world_client, world, "CW_ASSIGNEE", "C1", "closure", closure).json() == {
+        "closed": False
+    }
+    # A supervisor of the region closes it directly.
+    assert (
+        _post(world_client, world, "SV_REGION", "C2", "triage", {"danger": "yes"}).status_code
+        == 200
+    )
+    assert _post(world_client, world, "SV_REGION", "C2", "closure", closure).json() == {
+        "closed": True
+    }
+
+
+def test_pause_then_close_then_reopen_leaves_the_clocks_running(
+    world_client: TestClient, world: World
+) -> None:
+    _post(
+        world_client, world, "CW_ASSIGNEE", "C1", "clocks/pause", {"reason": "waiting_for_reporter"}
+    )
+    closure = {"outcome": "advice_given", "views_missing": "anonymous_report"}
+    assert _post(world_client, world, "CW_ASSIGNEE", "C1", "closure", closure).json() == {
+        "closed": True
+    }
+    _post(world_client, world, "CW_ASSIGNEE", "C1", "reopen", {"reason": "She wrote again today."})
+
+    clocks = _get(world_client, world, "CW_ASSIGNEE", "C1", "clocks").json()
+    running = [c for c in clocks if c["stopped_at"] is None]
+    assert [c["clock"] for c in running] == ["triage"]
+    assert running[0]["state"] == "running"
+    assert running[0]["due_at"] is not None
+    pause = _post(
+        world_client, world, "CW_ASSIGNEE", "C1", "clocks/pause", {"reason": "waiting_for_reporter"}
+    )
+    assert pause.status_code == 204  # not "already paused"
+
+
+def test_a_move_withdraws_a_closure_request(world_client: TestClient, world: World) -> None:
+    _post(world_client, world, "CW_ASSIGNEE", "C1", "triage", {"perpetrator_role": "teacher"})
+    _post(
+        world_client,
+        world,
+        "CW_ASSIGNEE",
+        "C1",
+        "closure",
+        {"outcome": "resolved", "views_missing": "unreachable"},
+    )
+    _post(world_client, world, "CW_ASSIGNEE", "C1", "start")
+
+    decision = _post(world_client, world, "SV_REGION", "C1", "closure/decision", {"approve": True})
+    assert decision.status_code == 422  # nothing waits any more
+    clocks = _get(world_client, world, "CW_ASSIGNEE", "C1", "clocks").json()
+    review = [c for c in clocks if c["clock"] == "closure_review"]
+    assert review
+    assert all(c["stopped_at"] is not None for c in review)
+
+
+def test_nobody_linked_to_the_school_gets_a_case_about_its_staff(
+    world_client: TestClient, world: World
+) -> None:
+    db = world_client.app.state.db  # type: ignore[attr-defined]
+
+    def link(s: Any) -> None:
+        from casework.staff.accounts import link_school
+
+        link_school(s, user=s.get_one(StaffUser, world.users["CW_TEAM"]), school_code="capital-001")
+        s.get_one(Case, world.cases["C1"]).assigned_to_id = world.users["CW_TEAM"]
+
+    db.run(link, write=True)
+    # Triage learns the accused is a teacher there: the linked owner loses the case.
+    _post(world_client, world, "SV_REGION", "C1", "triage", {"perpetrator_role": "teacher"})
+    assert _case(world_client, world, "C1").assigned_to_id is None
+    # And a supervisor cannot give it back to them.
+    again = _post(
+        world_client,
+        world,
+        "SV_REGION",
+        "C1",
+        "assignment",
+        {"assignee_id": str(world.users["CW_TEAM"])},
+    )
+    assert again.status_code == 422
+    assert "conflict of interest" in again.text
+
+
+def test_a_closed_case_is_not_assigned(world_client: TestClient, world: World) -> None:
+    closure = {"outcome": "advice_given", "views_missing": "anonymous_report"}
+    _post(world_client, world, "CW_ASSIGNEE", "C1", "closure", closure)
+    response = _post(
+        world_client,
+        world,
+        "SV_REGION",
+        "C1",
+        "assignment",
+        {"assignee_id": str(world.users["CW_TEAM"])},
+    )
+    assert response.status_code == 422
+
+
+def test_links_list_only_cases_the_reader_may_see(world_client: TestClient, world: World) -> None:
+    db = world_client.app.state.db  # type: ignore[attr-defined]
+
+    def link(s: Any) -> None:
+        for other in ("C2", "C3"):
+            s.add(
+                CaseLink(
+                    case_id=world.cases["C1"],
+                    other_case_id=world.cases[other],
+                    reason="same_phone",
+                    created_at=NOW,
+                )
+            )
+
+    db.run(link, write=True)
+    seen = {
+        link["case_id"] for link in _get(world_client, world, "CW_ASSIGNEE", "C1", "links").json()
+    }
+    assert seen == {str(world.cases["C2"])}  # C3 is in the north: not theirs
+    assert _get(world_client, world, "CW_OTHER", "C1", "links").status_code == 404
