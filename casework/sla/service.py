@@ -33,7 +33,7 @@ from casework.enums import Priority
 from casework.outbox.models import OutboxKind
 from casework.outbox.service import enqueue
 from casework.protection.keys import Keyring
-from casework.routing.service import alert_on_call, region_supervisors
+from casework.routing.service import alert_on_call, conflicted_with_school, region_supervisors
 from casework.sla.calendar import AROUND_THE_CLOCK, BusinessCalendar, parse_hours
 from casework.sla.clocks import ClockState, Event, Target, Targets, compute_clocks
 from casework.sla.models import ClockKind, Holiday, RegionCalendar, SlaClock, SlaNotice, SlaTarget
@@ -98,6 +98,7 @@ class _Context:
         self.session = session
         self.targets = load_targets(session)
         self._calendars: dict[int | None, BusinessCalendar] = {}
+        self._supervisors: dict[tuple[int | None, int | None], list[uuid.UUID]] = {}
 
     def calendar(self, region_id: int | None) -> BusinessCalendar:
         if region_id not in self._calendars:
@@ -111,6 +112,13 @@ class _Context:
             targets=self.targets,
             calendar=self.calendar(case.region_id),
         )
+
+    def supervisors(self, case: Case) -> list[uuid.UUID]:
+        """The region's supervisors for this case (looked up once per region and school)."""
+        key = (case.region_id, case.school_id if conflicted_with_school(case) else None)
+        if key not in self._supervisors:
+            self._supervisors[key] = region_supervisors(self.session, case)
+        return self._supervisors[key]
 
     def clocks_of_many(self, cases: list[_CaseLike]) -> dict[uuid.UUID, list[ClockState]]:
         """Clocks of many cases, their events read in one query."""
@@ -278,15 +286,16 @@ def send_due(
     for case in cases:
         for state in clocks[case.id]:
             if state.running() and state.due_at is not None:
-                sent.extend(_notify(session, keyring, case, state, now))
+                sent.extend(_notify(ctx, keyring, case, state, now))
     _reindex(session, clocks)
     session.flush()
     return len(cases), sent
 
 
 def _notify(
-    session: Session, keyring: Keyring, case: Case, state: ClockState, now: dt.datetime
+    ctx: _Context, keyring: Keyring, case: Case, state: ClockState, now: dt.datetime
 ) -> list[Notice]:
+    session = ctx.session
     levels = []
     if state.warn_at is not None and state.warn_at <= now:
         levels.append(WARNING)
@@ -307,21 +316,22 @@ def _notify(
             ["case_id", "clock", "start_seq", "level"],
         )
         if claimed:
-            _deliver(session, keyring, case, state, level, now)
+            _deliver(ctx, keyring, case, state, level, now)
             sent.append(Notice(case.id, state.clock, state.start_seq, level))
     return sent
 
 
 def _deliver(
-    session: Session,
+    ctx: _Context,
     keyring: Keyring,
     case: Case,
     state: ClockState,
     level: str,
     now: dt.datetime,
 ) -> None:
+    session = ctx.session
     label = LABELS[state.clock]
-    supervisors = [str(s) for s in region_supervisors(session, case)]
+    supervisors = [str(s) for s in ctx.supervisors(case)]
     owner = [str(case.assigned_to_id)] if case.assigned_to_id else []
     if level == WARNING:
         to = owner or supervisors
