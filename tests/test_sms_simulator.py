@@ -73,13 +73,14 @@ def test_a_whole_conversation_and_a_danger_alert_through_the_simulated_phone(
     danger = _simulate(env, "--from", "+447400123457", "he has a knife")
     assert "112" in danger  # emergency guidance at once
     deadline = time.monotonic() + 15
-    alerts: list[dict[str, str]] = []
-    while not alerts and time.monotonic() < deadline:  # the worker texts the on-call phone
+    urgent: list[dict[str, str]] = []
+    while not urgent and time.monotonic() < deadline:  # the worker texts the on-call phone
         alerts = httpx.get(f"{base}/dev/phone/{DEV_ONCALL_PHONE}", timeout=5).json()["messages"]
+        # (An SMS case has no region yet: an earlier P2 case may have woken on-call too.)
+        urgent = [a for a in alerts if "P1" in a["body"]]
         time.sleep(0.3)
-    assert alerts
-    assert "P1" in alerts[0]["body"]
-    assert "knife" not in alerts[0]["body"]  # the alert names the case, never the child's words
+    assert urgent
+    assert "knife" not in urgent[0]["body"]  # the alert names the case, never the child's words
 
 
 def test_the_simulated_network_exists_only_in_development_without_a_twilio_account(

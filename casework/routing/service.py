@@ -195,7 +195,8 @@ def route_new_case(session: Session, *, keyring: Keyring, case: Case, now: dt.da
             session, case=case, now=now, events=[NewEvent(CaseEventKind.ASSIGNED, SYSTEM, data)]
         )
         if case.priority in WAKE_FOR:
-            alert_on_call(session, keyring=keyring, case=case, why="nobody on shift", now=now)
+            why = "nobody on shift" if case.region_id is not None else "region not known yet"
+            alert_on_call(session, keyring=keyring, case=case, why=why, now=now)
             alerted = True
     data["on_call_alerted"] = alerted
     record_event(
