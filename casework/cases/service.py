@@ -17,6 +17,9 @@ from casework.ids import new_id
 from casework.triage.rules import Assessment
 
 
+_OPENED_HERE = "casework.cases_opened_here"
+
+
 @dataclass(frozen=True)
 class NewEvent:
     """An event to append to a case's history."""
@@ -51,6 +54,9 @@ def open_case(
         status_changed_at=now,
     )
     session.add(case)
+    # Nobody else can see it before this transaction commits: its events need no UPDATE to
+    # reserve their positions (see append_events).
+    session.info.setdefault(_OPENED_HERE, set()).add(case.id)
     return case
 
 
@@ -66,11 +72,13 @@ def append_events(
 
     Positions are reserved with one ``UPDATE ... RETURNING`` on the case row, which also
     serialises writers to the same case; the growing ``last_event_seq`` tells the SLA index
-    that the case needs a fresh look. ``first_seq=1`` is for a case created in this
-    transaction.
+    that the case needs a fresh look. A case opened in this transaction (``open_case``)
+    counts in memory: no one else can write to it yet.
     """
     if not events:
         return []
+    if first_seq is None and case.id in session.info.get(_OPENED_HERE, ()):
+        first_seq = (case.last_event_seq or 0) + 1
     if first_seq is None:
         session.flush()  # the case row must exist before it is updated
         last = session.execute(

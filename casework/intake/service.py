@@ -352,7 +352,7 @@ def _triage(
 ) -> Assessment:
     """Everything the report says, its words and earlier reports about the same person or
     school, weighed by the triage rules; the case takes the result."""
-    person, school = earlier_reports(session, case) if case.school_id else (0, 0)
+    person, school = earlier_reports(session, case, with_person=False)
     if named is not None and case.school_id is not None:
         # Counted before this report's mention is kept (after its first events: see below).
         person = cases_naming(session, keyring, school_id=case.school_id, name=named)
