@@ -16,7 +16,6 @@ from casework.enums import CaseEventKind, CaseStatus, Priority
 from casework.ids import new_id
 from casework.triage.rules import Assessment
 
-
 _OPENED_HERE = "casework.cases_opened_here"
 
 
@@ -100,7 +99,7 @@ def append_events(
             actor_kind=event.actor.kind,
             actor_id=event.actor.id,
             occurred_at=now,
-            data=event.data,
+            data=dict(event.data),  # a copy: later changes to the dict are not history
         )
         for i, event in enumerate(events)
     ]

@@ -225,101 +225,110 @@ def submit_report(
         if replay is not None:
             return replay
 
-    resolved = _resolve(session, submission, default_phone_region)
-    named = check_name(submission.perpetrator_name)
-    assessment = assess_intake(
-        danger=submission.immediate_danger, category_code=submission.category
-    )
-    case = open_case(
-        session,
-        reference=resolved.reference,
-        category_id=resolved.category_id,
-        region_id=resolved.region_id,
-        school_id=resolved.school_id,
-        language=submission.language,
-        assessment=assessment,
-        now=now,
-    )
-    case.perpetrator_role = submission.perpetrator_role
-    case.ongoing = submission.ongoing
-    case.injury = submission.injury
-    case.child_age = submission.child_age
-    case_key = keyring.new_case_key(session, case_id=case.id, now=now)
-
-    def sealed(column: str, text: str | None) -> bytes | None:
-        if not text:
-            return None
-        return seal_text(case_key, table="report", column=column, row_id=report_id, text=text)
-
-    report = Report(
-        id=report_id,
-        case=case,
-        channel=submission.channel,
-        language=submission.language,
-        category_id=resolved.category_id,
-        narrative_ct=sealed("narrative", submission.narrative),
-        immediate_danger=submission.immediate_danger,
-        school_id=resolved.school_id,
-        place_ct=sealed("place", submission.place),
-        region_id=resolved.region_id,
-        child_age=submission.child_age,
-        reporter_role=submission.reporter_role,
-        contact_method=submission.contact_method,
-        phone_ct=sealed("phone", resolved.contact_phone),
-        phone_index=(
-            phone_index(session, keyring, resolved.contact_phone)
-            if resolved.contact_phone
-            else None
-        ),
-        perpetrator_role=submission.perpetrator_role,
-        ongoing=submission.ongoing,
-        injury=submission.injury,
-        received_at=now,
-    )
-    session.add(report)
-    assessment = _triage(session, keyring, case, submission, named)
-    append_events(
-        session,
-        case=case,
-        now=now,
-        first_seq=1,
-        events=[
-            NewEvent(CaseEventKind.OPENED, REPORTER, {"channel": submission.channel.value}),
-            NewEvent(
-                CaseEventKind.REPORT_RECEIVED,
-                REPORTER,
-                {"report_id": str(report.id), "channel": submission.channel.value},
-            ),
-            NewEvent(
-                CaseEventKind.PRIORITY_ASSESSED,
-                SYSTEM,
-                {"priority": assessment.priority.value, "factors": list(assessment.factors)},
-            ),
-        ],
-    )
-    if follow_up is not None:
-        session.add(
-            FollowUpCredential(
-                id=new_id(), case=case, report=report, code_hash=follow_up.code_hash, created_at=now
-            )
+    # Nothing is written until everything about the new case is decided: one INSERT each,
+    # no UPDATE after (the queries below need none of the new rows).
+    with session.no_autoflush:
+        resolved = _resolve(session, submission, default_phone_region)
+        named = check_name(submission.perpetrator_name)
+        assessment = assess_intake(
+            danger=submission.immediate_danger, category_code=submission.category
         )
-    record_event(
-        session,
-        keyring=keyring,
-        action=AuditAction.REPORT_RECEIVED,
-        actor=REPORTER,
-        object_type="report",
-        object_id=str(report_id),
-        case_key=case_key,
-        now=now,
-        details={
-            "case_reference": case.reference,
-            "channel": submission.channel.value,
-            "category": submission.category,
-            "priority": assessment.priority.value,
-            "factors": list(assessment.factors),
-        },
-    )
+        case = open_case(
+            session,
+            reference=resolved.reference,
+            category_id=resolved.category_id,
+            region_id=resolved.region_id,
+            school_id=resolved.school_id,
+            language=submission.language,
+            assessment=assessment,
+            now=now,
+        )
+        case.perpetrator_role = submission.perpetrator_role
+        case.ongoing = submission.ongoing
+        case.injury = submission.injury
+        case.child_age = submission.child_age
+        case_key = keyring.new_case_key(session, case_id=case.id, now=now)
+
+        def sealed(column: str, text: str | None) -> bytes | None:
+            if not text:
+                return None
+            return seal_text(case_key, table="report", column=column, row_id=report_id, text=text)
+
+        report = Report(
+            id=report_id,
+            case=case,
+            channel=submission.channel,
+            language=submission.language,
+            category_id=resolved.category_id,
+            narrative_ct=sealed("narrative", submission.narrative),
+            immediate_danger=submission.immediate_danger,
+            school_id=resolved.school_id,
+            place_ct=sealed("place", submission.place),
+            region_id=resolved.region_id,
+            child_age=submission.child_age,
+            reporter_role=submission.reporter_role,
+            contact_method=submission.contact_method,
+            phone_ct=sealed("phone", resolved.contact_phone),
+            phone_index=(
+                phone_index(session, keyring, resolved.contact_phone)
+                if resolved.contact_phone
+                else None
+            ),
+            perpetrator_role=submission.perpetrator_role,
+            ongoing=submission.ongoing,
+            injury=submission.injury,
+            received_at=now,
+        )
+        session.add(report)
+        assessment = _triage(session, keyring, case, submission, named)
+        append_events(
+            session,
+            case=case,
+            now=now,
+            first_seq=1,
+            events=[
+                NewEvent(CaseEventKind.OPENED, REPORTER, {"channel": submission.channel.value}),
+                NewEvent(
+                    CaseEventKind.REPORT_RECEIVED,
+                    REPORTER,
+                    {"report_id": str(report.id), "channel": submission.channel.value},
+                ),
+                NewEvent(
+                    CaseEventKind.PRIORITY_ASSESSED,
+                    SYSTEM,
+                    {"priority": assessment.priority.value, "factors": list(assessment.factors)},
+                ),
+            ],
+        )
+        if follow_up is not None:
+            session.add(
+                FollowUpCredential(
+                    id=new_id(),
+                    case=case,
+                    report=report,
+                    code_hash=follow_up.code_hash,
+                    created_at=now,
+                )
+            )
+        record_event(
+            session,
+            keyring=keyring,
+            action=AuditAction.REPORT_RECEIVED,
+            actor=REPORTER,
+            object_type="report",
+            object_id=str(report_id),
+            case_key=case_key,
+            now=now,
+            details={
+                "case_reference": case.reference,
+                "channel": submission.channel.value,
+                "category": submission.category,
+                "priority": assessment.priority.value,
+                "factors": list(assessment.factors),
+            },
+        )
+        routed = route_new_case(session, keyring=keyring, case=case, now=now)
+    session.flush()
     if named is not None and case.school_id is not None:
         record_mention(
             session,
@@ -329,7 +338,6 @@ def submit_report(
             region_supervisors=region_supervisors(session, case),
             now=now,
         )
-    routed = route_new_case(session, keyring=keyring, case=case, now=now)
     if report.phone_index is not None:
         suggest_same_phone(session, case=case, phone_index=report.phone_index, now=now)
     session.flush()

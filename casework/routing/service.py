@@ -64,16 +64,28 @@ def candidates(session: Session, case: Case, now: dt.datetime) -> list[uuid.UUID
         StaffShift.ends_at > now,
     )
     speaks = select(StaffLanguage.user_id).where(StaffLanguage.language == case.language)
-    # Loads of the people on shift only (by the assignee index), not of everyone ever.
+    able = select(StaffUser.id).where(
+        StaffUser.active,
+        StaffUser.role == Role.CASEWORKER,
+        StaffUser.id.in_(on_shift),
+        StaffUser.id.in_(speaks),
+    )
+    if conflicted_with_school(case):
+        linked = select(StaffSchoolLink.user_id).where(StaffSchoolLink.school_id == case.school_id)
+        able = able.where(StaffUser.id.not_in(linked))
+    people = list(session.scalars(able))
+    if len(people) < 2:  # nobody, or nobody to compare: no loads to count
+        return people
+    # Loads of these people only (by the assignee index), not of everyone ever.
     load = (
         select(Case.assigned_to_id.label("user_id"), func.count().label("n"))
-        .where(Case.assigned_to_id.in_(on_shift), Case.status != CaseStatus.CLOSED)
+        .where(Case.assigned_to_id.in_(people), Case.status != CaseStatus.CLOSED)
         .group_by(Case.assigned_to_id)
         .subquery()
     )
     last = (
         select(Case.assigned_to_id.label("user_id"), func.max(Case.opened_at).label("at"))
-        .where(Case.assigned_to_id.in_(on_shift))
+        .where(Case.assigned_to_id.in_(people))
         .group_by(Case.assigned_to_id)
         .subquery()
     )
@@ -81,12 +93,7 @@ def candidates(session: Session, case: Case, now: dt.datetime) -> list[uuid.UUID
         select(StaffUser.id)
         .outerjoin(load, load.c.user_id == StaffUser.id)
         .outerjoin(last, last.c.user_id == StaffUser.id)
-        .where(
-            StaffUser.active,
-            StaffUser.role == Role.CASEWORKER,
-            StaffUser.id.in_(on_shift),
-            StaffUser.id.in_(speaks),
-        )
+        .where(StaffUser.id.in_(people))
         .order_by(
             func.coalesce(load.c.n, 0),
             last.c.at.is_not(None),  # never given a case yet: first
@@ -94,9 +101,6 @@ def candidates(session: Session, case: Case, now: dt.datetime) -> list[uuid.UUID
             StaffUser.id,
         )
     )
-    if conflicted_with_school(case):
-        linked = select(StaffSchoolLink.user_id).where(StaffSchoolLink.school_id == case.school_id)
-        query = query.where(StaffUser.id.not_in(linked))
     return list(session.scalars(query))
 
 
@@ -174,7 +178,10 @@ def route_new_case(session: Session, *, keyring: Keyring, case: Case, now: dt.da
     if assignee is not None:
         case.assigned_to_id = assignee
         append_events(
-            session, case=case, now=now, events=[NewEvent(CaseEventKind.ASSIGNED, SYSTEM, data)]
+            session,
+            case=case,
+            now=now,
+            events=[NewEvent(CaseEventKind.ASSIGNED, SYSTEM, dict(data))],
         )
         if may_move(case.status, CaseStatus.ASSIGNED):
             move(session, actor=SYSTEM, case=case, to=CaseStatus.ASSIGNED, now=now, why="routed")
@@ -192,7 +199,10 @@ def route_new_case(session: Session, *, keyring: Keyring, case: Case, now: dt.da
         )
     else:
         append_events(
-            session, case=case, now=now, events=[NewEvent(CaseEventKind.ASSIGNED, SYSTEM, data)]
+            session,
+            case=case,
+            now=now,
+            events=[NewEvent(CaseEventKind.ASSIGNED, SYSTEM, dict(data))],
         )
         if case.priority in WAKE_FOR:
             why = "nobody on shift" if case.region_id is not None else "region not known yet"
