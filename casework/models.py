@@ -10,7 +10,14 @@ from casework.intake.models import IdempotencyRecord, InboundMessage, Report
 from casework.linking.models import CaseLink, PatternAlert, PersonMention
 from casework.messages.models import Attachment, CaseMessage
 from casework.outbox.models import OutboxMessage
-from casework.partners.models import Partner, PartnerApiKey, Referral
+from casework.partners.models import (
+    Partner,
+    PartnerApiKey,
+    PartnerCategory,
+    PartnerLanguage,
+    PartnerRegion,
+    Referral,
+)
 from casework.places.models import Region, School
 from casework.protection.models import DataKey
 from casework.routing.models import OnCallShift, StaffLanguage, StaffShift
@@ -54,6 +61,9 @@ __all__ = [
     "OutboxMessage",
     "Partner",
     "PartnerApiKey",
+    "PartnerCategory",
+    "PartnerLanguage",
+    "PartnerRegion",
     "PatternAlert",
     "PersonMention",
     "RecoveryCode",

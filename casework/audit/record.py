@@ -56,6 +56,7 @@ class AuditAction(enum.StrEnum):
     STAFF_TEAMS_CHANGED = "staff.teams_changed"
     STAFF_SCHOOL_LINKED = "staff.school_linked"
     PARTNER_CREATED = "partner.created"
+    PARTNER_CHANGED = "partner.changed"
     PARTNER_KEY_CREATED = "partner.key_created"
     PARTNER_KEY_REVOKED = "partner.key_revoked"
     PARTNER_KEY_REFUSED = "partner.key_refused"

@@ -6,11 +6,31 @@ import datetime as dt
 import enum
 import uuid
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Uuid
+from sqlalchemy import Boolean, ForeignKey, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from casework.db import Base, UTCDateTime, str_enum
 from casework.ids import new_id
+
+
+class PartnerType(enum.StrEnum):
+    """What kind of organisation a partner is (it decides what a referral shares)."""
+
+    SOCIAL_SERVICES = "social_services"
+    NGO = "ngo"
+    POLICE = "police"
+    HEALTH = "health"
+    SCHOOL = "school"  # a school's safeguarding lead
+    LEGAL_AID = "legal_aid"
+    OTHER = "other"
+
+
+class Delivery(enum.StrEnum):
+    """How a partner hears of a referral."""
+
+    WEBHOOK = "webhook"  # a signed webhook (Standard Webhooks), then it fetches with its key
+    EMAIL = "email"  # an email with a signed, expiring link to a partner page
+    POLL = "poll"  # it polls the partner API with its key
 
 
 class Partner(Base):
@@ -20,11 +40,50 @@ class Partner(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(200), unique=True)
-    kind: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(40))  # a PartnerType value
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    delivery: Mapped[Delivery] = mapped_column(
+        str_enum(Delivery, "partner_delivery"), default=Delivery.POLL
+    )
+    webhook_url: Mapped[str | None] = mapped_column(String(500))
+    # Sealed under the "partner" purpose key: the webhook secret, contact e-mail and details.
+    webhook_secret_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    webhook_disabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    email_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    contact_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # A school's own safeguarding lead: never referred a case about someone who works there.
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"))
 
     def __repr__(self) -> str:
         return f"Partner({self.name!r})"
+
+
+class PartnerRegion(Base):
+    """A region a partner serves."""
+
+    __tablename__ = "partner_region"
+
+    partner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partner.id"), primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), primary_key=True)
+
+
+class PartnerCategory(Base):
+    """A kind of harm a partner helps with."""
+
+    __tablename__ = "partner_category"
+
+    partner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partner.id"), primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), primary_key=True)
+
+
+class PartnerLanguage(Base):
+    """A language a partner works in."""
+
+    __tablename__ = "partner_language"
+
+    partner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("partner.id"), primary_key=True)
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
 
 
 class PartnerApiKey(Base):

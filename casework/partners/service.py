@@ -26,7 +26,14 @@ from casework.cases.service import NewEvent, append_events
 from casework.cases.states import move
 from casework.enums import ActorKind, CaseEventKind, CaseStatus, Priority
 from casework.errors import InvalidInput, NotFound
-from casework.partners.models import Partner, PartnerApiKey, Referral, ReferralStatus
+from casework.partners.directory import PartnerProfile, may_refer, save_partner
+from casework.partners.models import (
+    Partner,
+    PartnerApiKey,
+    PartnerType,
+    Referral,
+    ReferralStatus,
+)
 from casework.protection.fields import open_text, seal_text
 from casework.protection.keys import Keyring
 from casework.taxonomy.models import Category
@@ -44,25 +51,12 @@ def partner_actor(partner_id: uuid.UUID) -> Actor:
 def create_partner(
     session: Session, *, keyring: Keyring, name: str, kind: str, actor: Actor, now: dt.datetime
 ) -> Partner:
-    """A new partner organisation."""
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise InvalidInput("name", "Give the organisation's name (up to 200 characters).")
-    if session.scalars(select(Partner.id).where(Partner.name == name)).first():
-        raise InvalidInput("name", "A partner with that name exists.")
-    partner = Partner(name=name, kind=kind.strip()[:40] or "other", created_at=now)
-    session.add(partner)
-    session.flush()
-    record_event(
-        session,
-        keyring=keyring,
-        action=AuditAction.PARTNER_CREATED,
-        actor=actor,
-        object_type="partner",
-        object_id=str(partner.id),
-        details={"name": partner.name},
-        now=now,
+    """A new partner organisation that serves everywhere and polls the partner API."""
+    kinds = {k.value for k in PartnerType}
+    profile = PartnerProfile(
+        name=name, kind=PartnerType(kind) if kind in kinds else PartnerType.OTHER
     )
+    partner, _ = save_partner(session, keyring=keyring, actor=actor, profile=profile, now=now)
     return partner
 
 
@@ -166,8 +160,7 @@ def refer(
     now: dt.datetime,
 ) -> Referral:
     """Refer a case (found with CASE_WORK) to a partner with a minimised summary."""
-    if session.get(Partner, partner_id) is None:
-        raise InvalidInput("partner", "No such partner.")
+    may_refer(session, case, partner_id)
     summary = summary.strip()
     if not summary or len(summary) > MAX_SUMMARY:
         raise InvalidInput(
