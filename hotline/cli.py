@@ -208,11 +208,13 @@ def serve(
 
 def _register_operator_commands() -> None:
     from hotline.cli_ops import audit_app, cases_app, keys_app  # noqa: PLC0415
+    from hotline.cli_partners import partners_app  # noqa: PLC0415
     from hotline.cli_users import users_app  # noqa: PLC0415
     from hotline.sms.simulate import sms_app  # noqa: PLC0415
 
     app.add_typer(sms_app, name="sms")
     app.add_typer(users_app, name="users")
+    app.add_typer(partners_app, name="partners")
     app.add_typer(audit_app, name="audit")
     app.add_typer(keys_app, name="keys")
     app.add_typer(cases_app, name="cases")

@@ -263,3 +263,32 @@ def test_demo_prints_a_sign_in_for_each_role(env: dict[str, str]) -> None:
         assert f"  {role}" in result.output
     assert "TOTP secret" in result.output
     assert "Partner API key" in result.output
+
+
+def test_partners_add_list_and_deactivate(env: dict[str, str]) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(app, ["demo"]).exit_code == 0  # regions and categories
+    added = runner.invoke(
+        app,
+        [
+            "partners", "add", "Child Line North", "--type", "ngo", "--delivery", "webhook",
+            "--webhook-url", "https://partner.example.org/hooks", "--region", "north",
+            "--category", "bullying", "--language", "en",
+        ],
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert "Webhook secret (shown once): whsec_" in added.output
+    unknown = runner.invoke(
+        app, ["partners", "add", "Nobody", "--type", "ngo", "--region", "atlantis"]
+    )
+    assert unknown.exit_code == 2
+    assert "Unknown regions: atlantis" in unknown.output
+
+    listed = runner.invoke(app, ["partners", "list"])
+    assert "Child Line North\tngo\twebhook\tnorth\tactive" in listed.output
+    assert runner.invoke(app, ["partners", "deactivate", "Child Line North"]).exit_code == 0
+    assert (
+        "Child Line North\tngo\twebhook\tnorth\tinactive"
+        in runner.invoke(app, ["partners", "list"]).output
+    )
+    assert runner.invoke(app, ["partners", "deactivate", "Nobody"]).exit_code == 2

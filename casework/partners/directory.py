@@ -237,3 +237,62 @@ def may_refer(session: Session, case: Case, partner_id: uuid.UUID) -> Partner:
     if conflicted_with_school(case) and partner.school_id == case.school_id:
         raise InvalidInput("partner", "This partner belongs to the school: a conflict of interest.")
     return partner
+
+
+def directory(session: Session) -> list[dict[str, Any]]:
+    """Every partner as the directory lists it (contact details stay sealed)."""
+    regions = _listed(session, select(PartnerRegion.partner_id, Region.code).join(Region))
+    categories = _listed(session, select(PartnerCategory.partner_id, Category.code).join(Category))
+    languages = _listed(session, select(PartnerLanguage.partner_id, PartnerLanguage.language))
+    schools = dict(session.execute(select(School.id, School.code)).all())
+    return [
+        {
+            "id": p.id,
+            "name": p.name,
+            "kind": p.kind,
+            "delivery": p.delivery,
+            "active": p.active,
+            "regions": regions.get(p.id, []),
+            "categories": categories.get(p.id, []),
+            "languages": languages.get(p.id, []),
+            "webhook_url": p.webhook_url,
+            "webhook_disabled": p.webhook_disabled_at is not None,
+            "school": schools.get(p.school_id) if p.school_id else None,
+        }
+        for p in session.scalars(select(Partner).order_by(Partner.name))
+    ]
+
+
+def _listed(session: Session, query: Any) -> dict[uuid.UUID, list[str]]:
+    found: dict[uuid.UUID, list[str]] = {}
+    for partner_id, value in session.execute(query):
+        found.setdefault(partner_id, []).append(value)
+    return {k: sorted(v) for k, v in found.items()}
+
+
+def set_partner_active(
+    session: Session,
+    *,
+    keyring: Keyring,
+    actor: Actor,
+    name: str,
+    active: bool,
+    now: dt.datetime,
+) -> Partner:
+    """Stop (or start again) suggesting and referring to a partner; its referrals stay."""
+    partner = session.scalars(select(Partner).where(Partner.name == name.strip())).first()
+    if partner is None:
+        raise NotFound("no such partner")
+    partner.active = active
+    record_event(
+        session,
+        keyring=keyring,
+        action=AuditAction.PARTNER_CHANGED,
+        actor=actor,
+        object_type="partner",
+        object_id=str(partner.id),
+        details={"active": active},
+        now=now,
+    )
+    session.flush()
+    return partner

@@ -17,8 +17,9 @@ from casework.audit.models import AuditEvent
 from casework.audit.record import AuditAction, record_event
 from casework.cases.models import Case
 from casework.errors import NotFound
+from casework.partners.directory import PartnerProfile, directory, save_partner
 from casework.partners.models import Partner
-from casework.partners.service import create_partner, new_api_key, revoke_api_key
+from casework.partners.service import new_api_key, revoke_api_key
 from casework.staff.accounts import (
     check_new_password,
     create_user,
@@ -37,9 +38,10 @@ from hotline.staff.schemas import (
     ApiKeyIn,
     ApiKeyOut,
     AuditEventOut,
-    CreatedOut,
     NotificationOut,
     PartnerIn,
+    PartnerOut,
+    PartnerSavedOut,
     RoleIn,
     SchoolLinkIn,
     StatsOut,
@@ -243,24 +245,85 @@ async def team(body: TeamIn, staff: CurrentStaff, db: DbDep) -> TeamOut:
     return TeamOut(id=team_id)
 
 
-@router.post("/partners", response_model=CreatedOut, status_code=201)
+def _profile(body: PartnerIn) -> PartnerProfile:
+    return PartnerProfile(
+        name=body.name,
+        kind=body.kind,
+        delivery=body.delivery,
+        regions=body.regions,
+        categories=body.categories,
+        languages=body.languages,
+        webhook_url=body.webhook_url,
+        email=body.email,
+        contact=body.contact,
+        school=body.school,
+        active=body.active,
+    )
+
+
+@router.post("/partners", response_model=PartnerSavedOut, status_code=201)
 async def partner(
-    body: PartnerIn, staff: CurrentStaff, db: DbDep, keyring: KeyringDep, clock: ClockDep
-) -> CreatedOut:
-    """A partner organisation."""
+    body: PartnerIn,
+    staff: CurrentStaff,
+    db: DbDep,
+    keyring: KeyringDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    response: Response,
+) -> PartnerSavedOut:
+    """A partner organisation (its webhook secret, if any, is shown once)."""
     allowed(staff, Action.CONFIG_MANAGE)
-    created = await db.run_async(
-        lambda s: create_partner(
+
+    def run(s: Session) -> PartnerSavedOut:
+        saved, secret = save_partner(
             s,
             keyring=keyring,
-            name=body.name,
-            kind=body.kind,
             actor=staff.principal.actor,
+            profile=_profile(body),
             now=clock.now(),
-        ),
-        write=True,
-    )
-    return CreatedOut(id=created.id)
+            allow_http=settings.env != "production",
+        )
+        return PartnerSavedOut(id=saved.id, webhook_secret=secret)
+
+    response.headers["Cache-Control"] = "no-store"
+    return await db.run_async(run, write=True)
+
+
+@router.put("/partners/{partner_id}", response_model=PartnerSavedOut)
+async def change_partner(
+    partner_id: uuid.UUID,
+    body: PartnerIn,
+    staff: CurrentStaff,
+    db: DbDep,
+    keyring: KeyringDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    response: Response,
+) -> PartnerSavedOut:
+    """Replace a partner's profile (deactivate it with ``active: false``)."""
+    allowed(staff, Action.CONFIG_MANAGE)
+
+    def run(s: Session) -> PartnerSavedOut:
+        saved, secret = save_partner(
+            s,
+            keyring=keyring,
+            actor=staff.principal.actor,
+            profile=_profile(body),
+            now=clock.now(),
+            partner_id=partner_id,
+            allow_http=settings.env != "production",
+        )
+        return PartnerSavedOut(id=saved.id, webhook_secret=secret)
+
+    response.headers["Cache-Control"] = "no-store"
+    return await db.run_async(run, write=True)
+
+
+@router.get("/partners", response_model=list[PartnerOut])
+async def partners(staff: CurrentStaff, db: DbDep) -> list[PartnerOut]:
+    """The partner directory (contact details stay sealed)."""
+    allowed(staff, Action.CONFIG_MANAGE)
+    return await db.run_async(lambda s: [PartnerOut(**v) for v in directory(s)], write=False)
 
 
 @router.post("/partners/{partner_id}/keys", response_model=ApiKeyOut, status_code=201)

@@ -19,6 +19,7 @@ from casework.access.scope import Principal
 from casework.cases.models import Case
 from casework.errors import NotFound
 from casework.linking.models import CaseLink
+from casework.partners.directory import suggest_partners
 from casework.sla.clocks import ClockState
 from casework.sla.service import clocks_of
 from casework.workflow import (
@@ -46,6 +47,7 @@ from hotline.staff.schemas import (
     PauseIn,
     PriorityIn,
     ReasonIn,
+    SuggestionOut,
     TriageIn,
     TriageOut,
 )
@@ -368,5 +370,26 @@ async def links(
     response.headers["Cache-Control"] = "no-store"
     out: list[LinkOut] = await _on_case(
         db, clock, staff.principal, case_id, Action.CASE_READ, change
+    )
+    return out
+
+
+@router.get(
+    "/{case_id}/partner-suggestions", response_model=list[SuggestionOut], responses=_NOT_FOUND
+)
+async def partner_suggestions(
+    case_id: uuid.UUID, staff: CurrentStaff, db: DbDep, clock: ClockDep
+) -> list[SuggestionOut]:
+    """Active partners for the case's region, category and language (never the accused's
+    school)."""
+
+    def change(s: Session, case: Case, _now: dt.datetime) -> list[SuggestionOut]:
+        return [
+            SuggestionOut(id=p.id, name=p.name, kind=p.kind, delivery=p.delivery)
+            for p in suggest_partners(s, case)
+        ]
+
+    out: list[SuggestionOut] = await _on_case(
+        db, clock, staff.principal, case_id, Action.CASE_WORK, change
     )
     return out

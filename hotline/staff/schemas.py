@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from casework.enums import CaseStatus, Danger, PerpetratorRole, Priority
 from casework.messages.models import Direction
-from casework.partners.models import ReferralStatus
+from casework.partners.models import Delivery, PartnerType, ReferralStatus
 from casework.sla.models import ClockKind
 from casework.staff.models import Role
 
@@ -215,7 +215,52 @@ class TeamOut(BaseModel):
 
 class PartnerIn(_In):
     name: str = Field(min_length=1, max_length=200)
-    kind: str = Field(min_length=1, max_length=40)
+    kind: PartnerType
+    delivery: Delivery = Delivery.POLL
+    regions: list[str] = Field(
+        default_factory=list, max_length=200, description="Region codes; empty: every region"
+    )
+    categories: list[str] = Field(
+        default_factory=list, max_length=50, description="Category codes; empty: every category"
+    )
+    languages: list[str] = Field(
+        default_factory=list, max_length=10, description="Empty: every language"
+    )
+    webhook_url: str | None = Field(None, max_length=500, description="With delivery=webhook")
+    email: str | None = Field(None, max_length=254, description="With delivery=email (sealed)")
+    contact: str | None = Field(None, max_length=500, description="Contact details (sealed)")
+    school: str | None = Field(
+        None, max_length=40, description="The school whose safeguarding lead this is"
+    )
+    active: bool = True
+
+
+class PartnerSavedOut(BaseModel):
+    id: uuid.UUID
+    webhook_secret: str | None = Field(
+        None, description="Made when webhooks are first chosen; shown once: store it now"
+    )
+
+
+class PartnerOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    kind: str
+    delivery: Delivery
+    active: bool
+    regions: list[str]
+    categories: list[str]
+    languages: list[str]
+    webhook_url: str | None
+    webhook_disabled: bool
+    school: str | None
+
+
+class SuggestionOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    kind: str
+    delivery: Delivery
 
 
 class ApiKeyIn(_In):
