@@ -97,7 +97,8 @@ class CaseEventKind(enum.StrEnum):
     MESSAGE_RECEIVED = "message_received"  # a later message from the reporter joined the case
     LINK_SUGGESTED = "link_suggested"
     PATTERN_ALERT = "pattern_alert"
-    REFERRAL_ACKNOWLEDGED = "referral_acknowledged"  # by the partner (issue 7 delivers it)
+    REFERRAL_ACKNOWLEDGED = "referral_acknowledged"  # by the partner
+    REFERRAL_UPDATED = "referral_updated"  # accepted, declined, in progress, done, withdrawn
 
 
 class InboxStatus(enum.StrEnum):

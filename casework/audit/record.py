@@ -88,6 +88,8 @@ class AuditAction(enum.StrEnum):
     SLA_CONFIG_CHANGED = "sla.config_changed"  # targets, calendars, holidays
     ATTACHMENT_READ = "attachment.read"
     REFERRAL_CREATED = "referral.created"
+    REFERRAL_STATUS_CHANGED = "referral.status_changed"
+    REFERRAL_CONSENT_OVERRIDDEN = "referral.consent_overridden"
     REFERRAL_READ = "referral.read"
     REFERRALS_LISTED = "referral.listed"
     AUDIT_READ = "audit.read"

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 import uuid
 
-from sqlalchemy import Boolean, ForeignKey, LargeBinary, String, Uuid
+from sqlalchemy import JSON, Boolean, ForeignKey, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from casework.db import Base, UTCDateTime, str_enum
@@ -105,6 +105,7 @@ class PartnerApiKey(Base):
 class ReferralStatus(enum.StrEnum):
     """Where a referral is with the partner."""
 
+    DRAFT = "draft"  # written, not sent yet
     SENT = "sent"
     ACKNOWLEDGED = "acknowledged"
     ACCEPTED = "accepted"
@@ -112,6 +113,14 @@ class ReferralStatus(enum.StrEnum):
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
     WITHDRAWN = "withdrawn"
+
+
+class Consent(enum.StrEnum):
+    """Whether the child (or their guardian) agreed to the referral."""
+
+    GIVEN = "given"
+    REFUSED = "refused"
+    NOT_ASKED = "not_asked"  # could not be asked (e.g. danger now): needs an override
 
 
 class Referral(Base):
@@ -127,3 +136,18 @@ class Referral(Base):
     summary_ct: Mapped[bytes] = mapped_column(LargeBinary)
     created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    status_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The child's (or guardian's) consent, who asked and when; without it, a supervisor's
+    # reasoned override (the reason sealed).
+    consent: Mapped[Consent] = mapped_column(
+        str_enum(Consent, "referral_consent"), default=Consent.NOT_ASKED
+    )
+    consent_from: Mapped[str | None] = mapped_column(String(20))  # child | guardian
+    consent_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    consent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    override_reason_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    override_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # The fields this partner's type may see (its profile when the referral was made).
+    shared: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The partner's last word: why it declined, or the outcome it reported (sealed).
+    note_ct: Mapped[bytes | None] = mapped_column(LargeBinary)

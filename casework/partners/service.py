@@ -14,6 +14,7 @@ import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -22,21 +23,29 @@ from casework.access.scope import Principal
 from casework.actors import SYSTEM, Actor
 from casework.audit.record import AuditAction, record_event
 from casework.cases.models import Case
-from casework.cases.service import NewEvent, append_events
-from casework.cases.states import move
-from casework.enums import ActorKind, CaseEventKind, CaseStatus, Priority
+from casework.enums import ActorKind, CaseStatus
 from casework.errors import InvalidInput, NotFound
 from casework.partners.directory import PartnerProfile, may_refer, save_partner
 from casework.partners.models import (
+    Consent,
     Partner,
     PartnerApiKey,
     PartnerType,
     Referral,
     ReferralStatus,
 )
+from casework.partners.referrals import (
+    ConsentRecord,
+    change_status,
+    check_consent,
+    record_consent,
+    shared_fields,
+)
+from casework.places.models import Region, School
 from casework.protection.fields import open_text, seal_text
 from casework.protection.keys import Keyring
 from casework.taxonomy.models import Category
+from casework.text import has_control_characters
 
 KEY_PREFIX = "hpk"
 MAX_SUMMARY = 2000
@@ -157,48 +166,46 @@ def refer(
     case: Case,
     partner_id: uuid.UUID,
     summary: str,
+    consent: ConsentRecord,
     now: dt.datetime,
+    send: bool = True,
+    supervising: bool = False,
 ) -> Referral:
-    """Refer a case (found with CASE_WORK) to a partner with a minimised summary."""
-    may_refer(session, case, partner_id)
+    """Refer a case (found with CASE_WORK, locked) to a partner: a minimised summary, the
+    fields its type may see, and the child's consent or a supervisor's reasoned override
+    (``supervising``: the caller may supervise the case). ``send=False`` keeps a draft."""
+    partner = may_refer(session, case, partner_id)
+    if case.status is CaseStatus.CLOSED:
+        raise InvalidInput("status", "This case is closed: reopen it first.")
     summary = summary.strip()
-    if not summary or len(summary) > MAX_SUMMARY:
+    if not summary or len(summary) > MAX_SUMMARY or has_control_characters(summary):
         raise InvalidInput(
             "summary", f"Write what the partner needs, 1 to {MAX_SUMMARY} characters."
         )
+    check_consent(consent, supervising=supervising)
     referral_id = uuid.uuid4()
     key = keyring.case_key(session, case.id)
     referral = Referral(
         id=referral_id,
         case_id=case.id,
         partner_id=partner_id,
-        status=ReferralStatus.SENT,
+        status=ReferralStatus.DRAFT,
         summary_ct=seal_text(
             key, table="referral", column="summary", row_id=referral_id, text=summary
         ),
+        shared=shared_fields(partner),
         created_by=principal.user_id,
         created_at=now,
+        status_changed_at=now,
     )
-    if case.status is not CaseStatus.REFERRED:
-        move(
-            session,
-            actor=principal.actor,
-            case=case,
-            to=CaseStatus.REFERRED,
-            now=now,
-            why="referred",
-        )
     session.add(referral)
-    append_events(
+    record_consent(
         session,
-        case=case,
-        events=[
-            NewEvent(
-                CaseEventKind.REFERRED,
-                principal.actor,
-                {"referral": str(referral_id), "partner": str(partner_id)},
-            )
-        ],
+        keyring,
+        referral,
+        consent,
+        actor_id=principal.user_id,
+        supervising=supervising,
         now=now,
     )
     record_event(
@@ -209,49 +216,87 @@ def refer(
         object_type="referral",
         object_id=str(referral_id),
         case_key=key,
-        details={"partner": str(partner_id)},
+        details={
+            "partner": str(partner_id),
+            "consent": consent.consent.value,
+            "shared": referral.shared,
+        },
         now=now,
     )
+    if consent.consent is not Consent.GIVEN:
+        record_event(
+            session,
+            keyring=keyring,
+            action=AuditAction.REFERRAL_CONSENT_OVERRIDDEN,
+            actor=principal.actor,
+            object_type="referral",
+            object_id=str(referral_id),
+            case_key=key,
+            details={"consent": consent.consent.value, "reason": consent.override_reason},
+            now=now,
+        )
     session.flush()
+    if send:
+        change_status(
+            session,
+            keyring=keyring,
+            referral=referral,
+            to=ReferralStatus.SENT,
+            actor=principal.actor,
+            by_partner=False,
+            note=None,
+            now=now,
+        )
     return referral
 
 
 @dataclass(frozen=True)
 class ReferralView:
-    """What a partner sees of a referral: the minimum."""
+    """What a partner sees of a referral: the fields its type may see, nothing else."""
 
     id: uuid.UUID
     status: ReferralStatus
     created_at: dt.datetime
-    category: str
-    priority: Priority
-    summary: str
+    fields: dict[str, Any]
 
     def __repr__(self) -> str:
         return f"ReferralView({self.id})"
 
 
-def _view(
-    session: Session, keyring: Keyring, referral: Referral, case: Case, category: str
-) -> ReferralView:
-    summary = open_text(
-        keyring.case_key(session, case.id),
-        table="referral",
-        column="summary",
-        row_id=referral.id,
-        ciphertext=referral.summary_ct,
-    )
-    return ReferralView(
-        referral.id, referral.status, referral.created_at, category, case.priority, summary
-    )
+def _view(session: Session, keyring: Keyring, referral: Referral, case: Case) -> ReferralView:
+    def summary() -> str:
+        return open_text(
+            keyring.case_key(session, case.id),
+            table="referral",
+            column="summary",
+            row_id=referral.id,
+            ciphertext=referral.summary_ct,
+        )
+
+    def code(model: Any, row_id: int | None) -> str | None:
+        if row_id is None:
+            return None
+        return session.scalar(select(model.code).where(model.id == row_id))
+
+    makers: dict[str, Any] = {
+        "category": lambda: code(Category, case.category_id),
+        "priority": lambda: case.priority.value,
+        "summary": summary,
+        "child_age": lambda: case.child_age,
+        "region": lambda: code(Region, case.region_id),
+        "school": lambda: code(School, case.school_id),
+        "perpetrator_role": lambda: case.perpetrator_role.value,
+        "language": lambda: case.language,
+    }
+    fields = {name: makers[name]() for name in referral.shared if name in makers}
+    return ReferralView(referral.id, referral.status, referral.created_at, fields)
 
 
-def _referrals(partner_id: uuid.UUID) -> Select[Referral, Case, str]:
+def _referrals(partner_id: uuid.UUID) -> Select[Referral, Case]:
     return (
-        select(Referral, Case, Category.code)
+        select(Referral, Case)
         .join(Case, Case.id == Referral.case_id)
-        .join(Category, Category.id == Case.category_id)
-        .where(Referral.partner_id == partner_id)
+        .where(Referral.partner_id == partner_id, Referral.status != ReferralStatus.DRAFT)
     )
 
 
@@ -262,7 +307,7 @@ def partner_referrals(
     rows = session.execute(
         _referrals(partner_id).order_by(Referral.created_at.desc(), Referral.id)
     ).all()
-    views = [_view(session, keyring, r, c, code) for r, c, code in rows]
+    views = [_view(session, keyring, r, c) for r, c in rows]
     record_event(
         session,
         keyring=keyring,
@@ -289,7 +334,7 @@ def partner_referral(
     row = session.execute(_referrals(partner_id).where(Referral.id == referral_id)).first()
     if row is None:
         raise NotFound("no such referral")
-    referral, case, code = row
+    referral, case = row
     record_event(
         session,
         keyring=keyring,
@@ -301,4 +346,40 @@ def partner_referral(
         details={"partner": str(partner_id)},
         now=now,
     )
-    return _view(session, keyring, referral, case, code)
+    return _view(session, keyring, referral, case)
+
+
+def partner_update(
+    session: Session,
+    *,
+    keyring: Keyring,
+    partner_id: uuid.UUID,
+    referral_id: uuid.UUID,
+    to: ReferralStatus,
+    note: str | None,
+    actor: Actor,
+    now: dt.datetime,
+) -> None:
+    """A partner acknowledges, accepts, declines (with a reason), starts or completes (with
+    an outcome) one of its referrals (NotFound for anyone else's)."""
+    referral = session.scalars(
+        select(Referral)
+        .where(
+            Referral.id == referral_id,
+            Referral.partner_id == partner_id,
+            Referral.status != ReferralStatus.DRAFT,
+        )
+        .with_for_update()
+    ).first()
+    if referral is None:
+        raise NotFound("no such referral")
+    change_status(
+        session,
+        keyring=keyring,
+        referral=referral,
+        to=to,
+        actor=actor,
+        by_partner=True,
+        note=note,
+        now=now,
+    )

@@ -16,6 +16,7 @@ from casework.access.cases import (
     ReportView,
     find_case,
     list_cases,
+    may_on,
     read_attachment,
     read_messages,
     read_notes,
@@ -27,6 +28,9 @@ from casework.access.work import add_note, assign, break_glass, set_restriction,
 from casework.cases.models import Case
 from casework.cases.reference import normalise_reference
 from casework.enums import CaseStatus, Priority
+from casework.errors import NotFound
+from casework.partners.models import Referral
+from casework.partners.referrals import ConsentRecord, change_status
 from casework.partners.service import refer
 from casework.places.models import Region
 from casework.taxonomy.models import Category
@@ -45,8 +49,10 @@ from hotline.staff.schemas import (
     NoteIn,
     NoteOut,
     ReferralIn,
+    ReferralStatusIn,
     ReportOut,
     RestrictionIn,
+    StaffReferralOut,
     TextIn,
 )
 
@@ -433,7 +439,9 @@ async def new_referral(
     keyring: KeyringDep,
     clock: ClockDep,
 ) -> CreatedOut:
-    """Refer the case to a partner with a minimised summary."""
+    """Refer the case to a partner: a minimised summary and the child's consent (without it,
+    a supervisor of the region, with a reason)."""
+    consent = ConsentRecord(body.consent, body.consent_from, body.override_reason)
 
     def run(s: Session) -> CreatedOut:
         now = clock.now()
@@ -445,8 +453,73 @@ async def new_referral(
             case=found,
             partner_id=body.partner_id,
             summary=body.summary,
+            consent=consent,
             now=now,
+            send=body.send,
+            supervising=may_on(s, staff.principal, found.id, Action.CASE_SUPERVISE, now=now),
         )
         return CreatedOut(id=referral.id)
 
     return await db.run_async(run, write=True)
+
+
+@router.get("/{case_id}/referrals", response_model=list[StaffReferralOut], responses=_NOT_FOUND)
+async def case_referrals(
+    case_id: uuid.UUID, staff: CurrentStaff, db: DbDep, clock: ClockDep
+) -> list[StaffReferralOut]:
+    """The case's referrals and where each is."""
+
+    def run(s: Session) -> list[StaffReferralOut]:
+        found = find_case(s, staff.principal, case_id, Action.CASE_READ, now=clock.now())
+        rows = s.scalars(
+            select(Referral).where(Referral.case_id == found.id).order_by(Referral.created_at)
+        )
+        return [
+            StaffReferralOut(
+                id=r.id,
+                partner_id=r.partner_id,
+                status=r.status,
+                consent=r.consent,
+                shared=list(r.shared or []),
+                created_at=r.created_at,
+                status_changed_at=r.status_changed_at,
+            )
+            for r in rows
+        ]
+
+    return await db.run_async(run, write=False)
+
+
+@router.post("/{case_id}/referrals/{referral_id}/status", status_code=204, responses=_NOT_FOUND)
+async def referral_status(
+    case_id: uuid.UUID,
+    referral_id: uuid.UUID,
+    body: ReferralStatusIn,
+    staff: CurrentStaff,
+    db: DbDep,
+    keyring: KeyringDep,
+    clock: ClockDep,
+) -> Response:
+    """Send a draft, or withdraw a referral (with a reason)."""
+
+    def run(s: Session) -> None:
+        now = clock.now()
+        found = find_case(s, staff.principal, case_id, Action.CASE_WORK, now=now, for_update=True)
+        referral = s.scalars(
+            select(Referral).where(Referral.id == referral_id, Referral.case_id == found.id)
+        ).first()
+        if referral is None:
+            raise NotFound("no such referral")
+        change_status(
+            s,
+            keyring=keyring,
+            referral=referral,
+            to=body.status,
+            actor=staff.principal.actor,
+            by_partner=False,
+            note=body.note,
+            now=now,
+        )
+
+    await db.run_async(run, write=True)
+    return Response(status_code=204)

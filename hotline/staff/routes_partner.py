@@ -18,6 +18,7 @@ from casework.partners.service import (
     partner_for_key,
     partner_referral,
     partner_referrals,
+    partner_update,
     refuse_key,
 )
 from casework.staff.models import Role, SessionStage
@@ -25,7 +26,7 @@ from casework.staff.sessions import find_session, touch
 from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep, require_working_keys
 from hotline.errors import ApiError
 from hotline.staff.auth import presented_token
-from hotline.staff.schemas import ReferralListOut, ReferralOut
+from hotline.staff.schemas import ReferralListOut, ReferralOut, ReferralStatusIn
 
 router = APIRouter(
     prefix="/api/partner/v1", tags=["partner"], dependencies=[Depends(require_working_keys)]
@@ -76,12 +77,7 @@ Caller = Annotated[PartnerCaller, Depends(current_partner)]
 
 def _out(view: ReferralView) -> ReferralOut:
     return ReferralOut(
-        id=view.id,
-        status=view.status,
-        created_at=view.created_at,
-        category=view.category,
-        priority=view.priority,
-        summary=view.summary,
+        id=view.id, status=view.status, created_at=view.created_at, fields=view.fields
     )
 
 
@@ -123,3 +119,30 @@ async def referral(
     )
     response.headers["Cache-Control"] = "no-store"
     return _out(view)
+
+
+@router.post("/referrals/{referral_id}/status", status_code=204, responses={404: {}})
+async def referral_status(
+    referral_id: uuid.UUID,
+    body: ReferralStatusIn,
+    caller: Caller,
+    db: DbDep,
+    keyring: KeyringDep,
+    clock: ClockDep,
+) -> Response:
+    """Acknowledge, accept, decline (say why), start or complete (say the outcome) a referral
+    made to you."""
+    await db.run_async(
+        lambda s: partner_update(
+            s,
+            keyring=keyring,
+            partner_id=caller.partner_id,
+            referral_id=referral_id,
+            to=body.status,
+            note=body.note,
+            actor=caller.actor,
+            now=clock.now(),
+        ),
+        write=True,
+    )
+    return Response(status_code=204)

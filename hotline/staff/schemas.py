@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from casework.enums import CaseStatus, Danger, PerpetratorRole, Priority
 from casework.messages.models import Direction
-from casework.partners.models import Delivery, PartnerType, ReferralStatus
+from casework.partners.models import Consent, Delivery, PartnerType, ReferralStatus
 from casework.sla.models import ClockKind
 from casework.staff.models import Role
 
@@ -160,16 +160,41 @@ class BreakGlassOut(BaseModel):
 
 class ReferralIn(_In):
     partner_id: uuid.UUID
-    summary: str = Field(min_length=1, max_length=2000)
+    summary: str = Field(
+        min_length=1, max_length=2000, description="What the partner needs to know, no more"
+    )
+    consent: Consent = Field(description="given, refused, or not_asked")
+    consent_from: str | None = Field(None, max_length=20, description="child or guardian")
+    override_reason: str | None = Field(
+        None, max_length=500, description="Without consent (supervisors only): why it cannot wait"
+    )
+    send: bool = Field(True, description="False: keep it as a draft")
 
 
 class ReferralOut(BaseModel):
     id: uuid.UUID
     status: ReferralStatus
     created_at: dt.datetime
-    category: str
-    priority: Priority
-    summary: str
+    fields: dict[str, str | int | None] = Field(
+        description="Only what a partner of your type may see (category, summary, ...)"
+    )
+
+
+class ReferralStatusIn(_In):
+    status: ReferralStatus
+    note: str | None = Field(
+        None, max_length=2000, description="Why (declining, withdrawing) or the outcome"
+    )
+
+
+class StaffReferralOut(BaseModel):
+    id: uuid.UUID
+    partner_id: uuid.UUID
+    status: ReferralStatus
+    consent: Consent
+    shared: list[str]
+    created_at: dt.datetime
+    status_changed_at: dt.datetime | None
 
 
 class ReferralListOut(BaseModel):

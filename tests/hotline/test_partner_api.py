@@ -12,7 +12,12 @@ from tests.hotline.staff_world import World
 def _refer(client: TestClient, world: World, case: str, partner: str, summary: str) -> str:
     made = client.post(
         f"/api/staff/v1/cases/{world.cases[case]}/referrals",
-        json={"partner_id": str(world.partners[partner]), "summary": summary},
+        json={
+            "partner_id": str(world.partners[partner]),
+            "summary": summary,
+            "consent": "given",
+            "consent_from": "child",
+        },
         headers=bearer(world.tokens["SV_REGION"]),
     )
     assert made.status_code == 201, made.text
@@ -29,9 +34,13 @@ def test_a_partner_key_sees_only_its_referrals_in_minimised_form(
     listed = world_client.get("/api/partner/v1/referrals", headers=key).json()["referrals"]
 
     assert [r["id"] for r in listed] == [mine]
-    assert listed[0]["summary"] == "Boy, 11, hit at school; please visit."
+    assert listed[0]["fields"]["summary"] == "Boy, 11, hit at school; please visit."
     assert "Words of case" not in str(listed)  # never the reporter's own words
-    assert set(listed[0]) == {"id", "status", "created_at", "category", "priority", "summary"}
+    assert set(listed[0]) == {"id", "status", "created_at", "fields"}
+    # P1 is an NGO (the "ngo" profile): no school, no perpetrator, never a phone or code.
+    assert set(listed[0]["fields"]) == {
+        "category", "priority", "summary", "child_age", "region", "language"
+    }  # fmt: skip
     assert world_client.get(f"/api/partner/v1/referrals/{mine}", headers=key).status_code == 200
     other = world_client.get(f"/api/partner/v1/referrals/{theirs}", headers=key)
     assert other.status_code == 404

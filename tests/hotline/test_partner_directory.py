@@ -165,7 +165,12 @@ def test_the_schools_own_lead_is_never_suggested_or_referred_when_staff_are_accu
     assert "Riverside lead" not in _suggested(world_client, world, "C1")
     refused = world_client.post(
         f"{BASE}/cases/{world.cases['C1']}/referrals",
-        json={"partner_id": lead_id, "summary": "Needs a visit."},
+        json={
+            "partner_id": lead_id,
+            "summary": "Needs a visit.",
+            "consent": "given",
+            "consent_from": "child",
+        },
         headers=bearer(world.tokens["CW_ASSIGNEE"]),
     )
     assert refused.status_code == 422
@@ -176,7 +181,12 @@ def test_an_inactive_partner_is_not_referred_to(world_client: TestClient, world:
     made = _add(world_client, world, name="Closed NGO", active=False).json()
     refused = world_client.post(
         f"{BASE}/cases/{world.cases['C1']}/referrals",
-        json={"partner_id": made["id"], "summary": "Needs a visit."},
+        json={
+            "partner_id": made["id"],
+            "summary": "Needs a visit.",
+            "consent": "given",
+            "consent_from": "child",
+        },
         headers=bearer(world.tokens["CW_ASSIGNEE"]),
     )
     assert refused.status_code == 422

@@ -94,7 +94,12 @@ def call(client: TestClient, world: World, who: str, case: str, endpoint: str) -
         "refer": (
             "POST",
             f"{base}/referrals",
-            {"partner_id": str(world.partners["P1"]), "summary": "Needs a visit."},
+            {
+                "partner_id": str(world.partners["P1"]),
+                "summary": "Needs a visit.",
+                "consent": "given",
+                "consent_from": "child",
+            },
         ),
         "assign": ("POST", f"{base}/assignment", {"team_id": world.teams["T1"]}),
         "restrict": ("POST", f"{base}/restriction", {"restricted": True, "named_user_ids": []}),

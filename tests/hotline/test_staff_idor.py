@@ -30,7 +30,11 @@ def _paths(
         ("POST", f"{base}/messages", {"body": "hello"}),
         ("POST", f"{base}/assignment", {"team_id": world.teams["T2"]}),
         ("POST", f"{base}/restriction", {"restricted": True}),
-        ("POST", f"{base}/referrals", {"partner_id": str(world.partners["P1"]), "summary": "s"}),
+        (
+            "POST",
+            f"{base}/referrals",
+            {"partner_id": str(world.partners["P1"]), "summary": "s", "consent": "given"},
+        ),
     ]
 
 

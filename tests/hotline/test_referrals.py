@@ -1,0 +1,295 @@
+"""Referrals: consent and its override, what each type of partner sees, the lifecycle
+(allowed and refused steps, by the partner and by staff), a decline bringing the case back,
+drafts, and partners kept to their own referrals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from casework.audit.models import AuditEvent
+from casework.cases.models import Case, CaseEvent
+from casework.enums import CaseEventKind
+from casework.outbox.models import OutboxKind, OutboxMessage
+from casework.partners.models import Referral
+from casework.partners.referrals import SHARED_FIELDS
+from hotline.database import Database
+from tests.factories.staff import bearer
+from tests.hotline.staff_world import World
+
+STAFF = "/api/staff/v1"
+PARTNER = "/api/partner/v1"
+GIVEN = {"consent": "given", "consent_from": "child"}
+
+
+def _db(client: TestClient) -> Database:
+    db: Database = client.app.state.db  # type: ignore[attr-defined]
+    return db
+
+
+def _refer(
+    client: TestClient, world: World, who: str = "CW_ASSIGNEE", case: str = "C1", **body: Any
+) -> Any:
+    payload = {"partner_id": str(world.partners["P1"]), "summary": "Please visit.", **body}
+    return client.post(
+        f"{STAFF}/cases/{world.cases[case]}/referrals",
+        json=payload,
+        headers=bearer(world.tokens[who]),
+    )
+
+
+def _partner(
+    client: TestClient,
+    world: World,
+    referral: str,
+    status: str,
+    note: str | None = None,
+    partner: str = "P1",
+) -> Any:
+    body: dict[str, Any] = {"status": status}
+    if note is not None:
+        body["note"] = note
+    return client.post(
+        f"{PARTNER}/referrals/{referral}/status",
+        json=body,
+        headers=bearer(world.partner_keys[partner]),
+    )
+
+
+def _kinds(client: TestClient, world: World, case: str = "C1") -> list[CaseEventKind]:
+    return _db(client).run(
+        lambda s: list(
+            s.scalars(
+                select(CaseEvent.kind)
+                .where(CaseEvent.case_id == world.cases[case])
+                .order_by(CaseEvent.seq)
+            )
+        ),
+        write=False,
+    )
+
+
+def _actions(client: TestClient) -> list[str]:
+    return _db(client).run(lambda s: list(s.scalars(select(AuditEvent.action))), write=False)
+
+
+# ---------------------------------------------------------------- consent
+
+
+def test_without_consent_a_caseworker_cannot_refer(world_client: TestClient, world: World) -> None:
+    plain = _refer(
+        world_client, world, consent="not_asked", override_reason="The child is in danger now."
+    )
+    assert plain.status_code == 403
+    refused = _refer(world_client, world, consent="refused")
+    assert refused.status_code == 422  # no reason either
+    assert _db(world_client).run(lambda s: list(s.scalars(select(Referral))), write=False) == []
+
+
+def test_a_supervisor_overrides_with_a_reason_and_it_is_audited(
+    world_client: TestClient, world: World
+) -> None:
+    short = _refer(world_client, world, "SV_REGION", consent="not_asked", override_reason="now")
+    assert short.status_code == 422
+    made = _refer(
+        world_client,
+        world,
+        "SV_REGION",
+        consent="not_asked",
+        override_reason="He threatened her tonight; she cannot be reached safely.",
+    )
+
+    assert made.status_code == 201, made.text
+    referral = _db(world_client).run(lambda s: s.scalars(select(Referral)).one(), write=False)
+    assert referral.consent.value == "not_asked"
+    assert referral.override_by == world.users["SV_REGION"]
+    assert referral.override_reason_ct is not None
+    assert b"threatened" not in referral.override_reason_ct
+    assert "referral.consent_overridden" in _actions(world_client)
+
+
+def test_consent_says_who_gave_it(world_client: TestClient, world: World) -> None:
+    assert _refer(world_client, world, consent="given").status_code == 422
+    assert _refer(world_client, world, consent="given", consent_from="neighbour").status_code == 422
+    made = _refer(world_client, world, consent="given", consent_from="guardian")
+    assert made.status_code == 201
+    referral = _db(world_client).run(lambda s: s.scalars(select(Referral)).one(), write=False)
+    assert (referral.consent.value, referral.consent_from) == ("given", "guardian")
+    assert referral.consent_by == world.users["CW_ASSIGNEE"]
+
+
+# ---------------------------------------------------------------- minimisation
+
+
+@pytest.mark.parametrize(
+    "kind", ["social_services", "police", "ngo", "health", "school", "legal_aid", "other"]
+)
+def test_each_type_of_partner_gets_its_profile_of_fields(
+    world_client: TestClient, world: World, kind: str
+) -> None:
+    made = world_client.post(
+        f"{STAFF}/partners",
+        json={"name": f"Partner {kind}", "kind": kind},
+        headers=bearer(world.tokens["ADMIN"]),
+    ).json()
+    referral = _refer(world_client, world, partner_id=made["id"], **GIVEN).json()
+
+    listed = world_client.get(
+        f"{STAFF}/cases/{world.cases['C1']}/referrals", headers=bearer(world.tokens["CW_ASSIGNEE"])
+    ).json()
+    (row,) = [r for r in listed if r["id"] == referral["id"]]
+    from casework.partners.models import PartnerType
+
+    assert row["shared"] == list(SHARED_FIELDS[PartnerType(kind)])
+    assert not {"phone", "contact_phone", "narrative", "follow_up_code", "reference"} & set(
+        row["shared"]
+    )
+
+
+def test_the_partner_sees_exactly_its_fields(world_client: TestClient, world: World) -> None:
+    referral = _refer(world_client, world, **GIVEN).json()["id"]
+    seen = world_client.get(
+        f"{PARTNER}/referrals/{referral}", headers=bearer(world.partner_keys["P1"])
+    ).json()
+
+    assert seen["fields"] == {
+        "category": "bullying",
+        "priority": "P3",
+        "summary": "Please visit.",
+        "child_age": None,
+        "region": "capital",
+        "language": "en",
+    }
+    case_ref = _db(world_client).run(
+        lambda s: s.get_one(Case, world.cases["C1"]).reference, write=False
+    )
+    assert case_ref not in str(seen)  # not even the case reference
+
+
+# ---------------------------------------------------------------- lifecycle
+
+
+def test_the_whole_lifecycle_by_the_partner(world_client: TestClient, world: World) -> None:
+    referral = _refer(world_client, world, **GIVEN).json()["id"]
+    assert _kinds(world_client, world)[-1] is CaseEventKind.REFERRED
+
+    for status in ("acknowledged", "accepted", "in_progress"):
+        assert _partner(world_client, world, referral, status).status_code == 204, status
+    done = _partner(world_client, world, referral, "completed", "Family supported; safe at home.")
+    assert done.status_code == 204
+
+    kinds = _kinds(world_client, world)
+    assert kinds.count(CaseEventKind.REFERRAL_ACKNOWLEDGED) == 1
+    assert kinds.count(CaseEventKind.REFERRAL_UPDATED) == 3
+    stored = _db(world_client).run(lambda s: s.scalars(select(Referral)).one(), write=False)
+    assert stored.status.value == "completed"
+    assert stored.note_ct is not None
+    assert b"safe at home" not in stored.note_ct
+    assert _actions(world_client).count("referral.status_changed") == 5  # sent + 4 steps
+    clocks = world_client.get(
+        f"{STAFF}/cases/{world.cases['C1']}/clocks", headers=bearer(world.tokens["CW_ASSIGNEE"])
+    ).json()
+    partner_clock = [c for c in clocks if c["clock"] == "partner_acknowledgement"]
+    assert partner_clock
+    assert partner_clock[0]["state"] == "met"
+
+
+@pytest.mark.parametrize(
+    ("steps", "refused"),
+    [
+        ([], "completed"),  # not accepted yet
+        ([], "in_progress"),
+        (["declined:No capacity in the region."], "accepted"),  # a decline is final
+        (["accepted", "completed"], "in_progress"),
+        ([], "withdrawn"),  # only staff withdraw
+        ([], "draft"),
+        ([], "sent"),
+    ],
+)
+def test_steps_the_lifecycle_refuses(
+    world_client: TestClient, world: World, steps: list[str], refused: str
+) -> None:
+    referral = _refer(world_client, world, **GIVEN).json()["id"]
+    for step in steps:
+        status, _, note = step.partition(":")
+        assert _partner(world_client, world, referral, status, note or None).status_code == 204
+
+    response = _partner(world_client, world, referral, refused)
+    assert response.status_code == 422, response.text
+
+
+def test_a_decline_needs_a_reason_and_brings_the_case_back(
+    world_client: TestClient, world: World
+) -> None:
+    referral = _refer(world_client, world, **GIVEN).json()["id"]
+
+    def case_status() -> str:
+        return _db(world_client).run(
+            lambda s: s.get_one(Case, world.cases["C1"]).status.value, write=False
+        )
+
+    assert case_status() == "referred"
+    assert _partner(world_client, world, referral, "declined").status_code == 422
+
+    assert (
+        _partner(world_client, world, referral, "declined", "Outside our area.").status_code == 204
+    )
+
+    assert case_status() == "in_progress"
+    notices = _db(world_client).run(
+        lambda s: list(
+            s.scalars(select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.STAFF_NOTICE))
+        ),
+        write=False,
+    )
+    assert len(notices) == 1
+
+
+def test_staff_withdraw_with_a_reason_and_cannot_act_for_the_partner(
+    world_client: TestClient, world: World
+) -> None:
+    referral = _refer(world_client, world, **GIVEN).json()["id"]
+    url = f"{STAFF}/cases/{world.cases['C1']}/referrals/{referral}/status"
+    headers = bearer(world.tokens["CW_ASSIGNEE"])
+
+    assert world_client.post(url, json={"status": "accepted"}, headers=headers).status_code == 422
+    assert world_client.post(url, json={"status": "withdrawn"}, headers=headers).status_code == 422
+    ok = world_client.post(
+        url, json={"status": "withdrawn", "note": "The family moved away."}, headers=headers
+    )
+    assert ok.status_code == 204
+    assert _partner(world_client, world, referral, "acknowledged").status_code == 422
+
+
+def test_a_draft_is_invisible_to_the_partner_until_sent(
+    world_client: TestClient, world: World
+) -> None:
+    referral = _refer(world_client, world, send=False, **GIVEN).json()["id"]
+    key = bearer(world.partner_keys["P1"])
+    assert world_client.get(f"{PARTNER}/referrals", headers=key).json()["referrals"] == []
+    assert world_client.get(f"{PARTNER}/referrals/{referral}", headers=key).status_code == 404
+    assert _partner(world_client, world, referral, "acknowledged").status_code == 404
+
+    url = f"{STAFF}/cases/{world.cases['C1']}/referrals/{referral}/status"
+    sent = world_client.post(
+        url, json={"status": "sent"}, headers=bearer(world.tokens["CW_ASSIGNEE"])
+    )
+    assert sent.status_code == 204
+    assert [
+        r["id"] for r in world_client.get(f"{PARTNER}/referrals", headers=key).json()["referrals"]
+    ] == [referral]
+
+
+def test_a_partner_cannot_touch_another_partners_referral(
+    world_client: TestClient, world: World
+) -> None:
+    referral = _refer(world_client, world, **GIVEN).json()["id"]
+    other = _partner(world_client, world, referral, "acknowledged", partner="P2")
+    assert other.status_code == 404
+    assert (
+        _db(world_client).run(lambda s: s.scalars(select(Referral.status)).one(), write=False).value
+        == "sent"
+    )
