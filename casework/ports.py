@@ -74,6 +74,7 @@ class SendOutcome(enum.StrEnum):
     OPTED_OUT = "opted_out"  # the recipient opted out: never retry, remember it
     UNREACHABLE = "unreachable"  # e.g. a landline: never retry
     REJECTED = "rejected"  # refused for another reason: dead-letter for a person to look at
+    GONE = "gone"  # the endpoint says it is gone for good (HTTP 410): stop sending there
 
 
 @dataclass(frozen=True)
@@ -117,4 +118,12 @@ class MediaStore(Protocol):
 
     def delete(self, url: str) -> SendOutcome:
         """Remove it from the provider once we hold it."""
+        ...
+
+
+class WebhookPoster(Protocol):
+    """Posts one signed webhook."""
+
+    def post(self, *, url: str, body: bytes, headers: dict[str, str]) -> SendResult:
+        """POST it; 2xx is SENT, 410 GONE, anything else (or no answer) RETRY; never raises."""
         ...

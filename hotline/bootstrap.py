@@ -26,6 +26,7 @@ from hotline.settings import Settings, SettingsError
 from hotline.worker import Worker, WorkerConfig
 from integrations.keys.local import KeyFileError, LocalKeyFile
 from integrations.twilio.sender import TwilioMediaStore, TwilioSmsSender
+from integrations.webhooks.http import HttpWebhookPoster
 
 
 def _has_encrypted_data(engine: Engine) -> bool:
@@ -136,6 +137,7 @@ def build_worker(
         sms=sms,
         media=media,
         signer=signer,
+        webhooks=HttpWebhookPoster(),
         config=WorkerConfig(
             public_base_url=settings.public_base_url,
             oncall_phones=settings.on_call,

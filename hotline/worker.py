@@ -37,7 +37,17 @@ from casework.outbox.service import (
     renew,
     retry_later,
 )
-from casework.ports import MediaStore, SendOutcome, SendResult, Signer, SmsSender
+from casework.partners.webhooks import body as webhook_body
+from casework.partners.webhooks import disable_endpoint, endpoint
+from casework.partners.webhooks import headers as webhook_headers
+from casework.ports import (
+    MediaStore,
+    SendOutcome,
+    SendResult,
+    Signer,
+    SmsSender,
+    WebhookPoster,
+)
 from casework.protection.fields import seal
 from casework.protection.keys import Keyring
 from casework.sla.service import REFRESH_BATCH, refresh_stale, send_due
@@ -85,6 +95,7 @@ class Worker:
         signer: Signer | None,
         config: WorkerConfig,
         rng: random.Random | None = None,
+        webhooks: WebhookPoster | None = None,
     ) -> None:
         self.db = db
         self.keyring = keyring
@@ -93,6 +104,7 @@ class Worker:
         self.media = media
         self.signer = signer
         self.config = config
+        self.webhooks = webhooks
         self.rng = rng or random.Random()  # noqa: S311 - jitter for back-off, not a secret
         self._last: dict[str, float] = {}
 
@@ -151,6 +163,8 @@ class Worker:
             self._delete_media(item)
         elif item.kind is OutboxKind.STAFF_NOTICE:
             self._notify_staff(item)
+        elif item.kind is OutboxKind.WEBHOOK:
+            self._webhook(item)
 
     def _status_callback(self, item: Claimed) -> str:
         # Our id in the URL: Twilio echoes it with every status, and it is the idempotency key;
@@ -319,6 +333,38 @@ class Worker:
         outcome = self.media.delete(str(item.payload["url"]))
         error = None if outcome is SendOutcome.SENT else f"delete_{outcome.value}"
         self._settle(item, SendResult(outcome, error=error))
+
+    def _webhook(self, item: Claimed) -> None:
+        """A signed webhook to a partner: the same id and body on every attempt, signed with
+        this attempt's time; 410 Gone disables the endpoint and tells the administrators."""
+        partner_id = uuid.UUID(str(item.payload["partner"]))
+        target = self.db.run(lambda s: endpoint(s, self.keyring, partner_id), write=False)
+        if target is None or self.webhooks is None:
+            self.db.run(
+                lambda s: mark_failed(
+                    s, item.id, attempt=item.attempts, error="endpoint_off", dead=False
+                ),
+                write=True,
+            )
+            return
+        content = webhook_body(item.payload, public_base_url=self.config.public_base_url)
+        msg_id = str(item.payload["webhook_id"])
+        result = self.webhooks.post(
+            url=target.url,
+            body=content,
+            headers=webhook_headers(target.secret, msg_id, self.clock.now(), content),
+        )
+        if result.outcome is SendOutcome.GONE:
+            now = self.clock.now()
+
+            def gone(s: Session) -> None:
+                disable_endpoint(s, keyring=self.keyring, partner_id=partner_id, now=now)
+                if mark_failed(s, item.id, attempt=item.attempts, error="http_410", dead=True):
+                    self._audit(s, item, AuditAction.OUTBOX_FAILED, {"outcome": "gone"})
+
+            self.db.run(gone, write=True)
+            return
+        self._settle(item, result)
 
     def _notify_staff(self, item: Claimed) -> None:
         """Notices in the console of each member of staff named (once each, even on retry)."""

@@ -57,6 +57,7 @@ class AuditAction(enum.StrEnum):
     STAFF_SCHOOL_LINKED = "staff.school_linked"
     PARTNER_CREATED = "partner.created"
     PARTNER_CHANGED = "partner.changed"
+    PARTNER_ENDPOINT_DISABLED = "partner.endpoint_disabled"
     PARTNER_KEY_CREATED = "partner.key_created"
     PARTNER_KEY_REVOKED = "partner.key_revoked"
     PARTNER_KEY_REFUSED = "partner.key_refused"

@@ -20,6 +20,7 @@ class OutboxKind(enum.StrEnum):
     MEDIA_FETCH = "media_fetch"  # download an MMS picture, keep it as evidence
     MEDIA_DELETE = "media_delete"  # delete a picture from the provider once we hold it
     STAFF_NOTICE = "staff_notice"  # tell members of staff something (break-glass access...)
+    WEBHOOK = "webhook"  # a signed webhook to a partner (Standard Webhooks)
 
 
 class OutboxStatus(enum.StrEnum):

@@ -30,6 +30,7 @@ from casework.errors import InvalidInput, NotAllowed
 from casework.outbox.models import OutboxKind
 from casework.outbox.service import enqueue
 from casework.partners.models import Consent, Partner, PartnerType, Referral, ReferralStatus
+from casework.partners.webhooks import queue_webhook
 from casework.protection.fields import seal_text
 from casework.protection.keys import Keyring
 from casework.routing.service import region_supervisors
@@ -246,4 +247,14 @@ def change_status(
     )
     if to in (R.DECLINED, R.WITHDRAWN):
         _back_to_caseworker(session, keyring, case, referral, actor, now)
+    if not by_partner and to in (R.SENT, R.WITHDRAWN):  # the partner hears of it
+        partner = session.get_one(Partner, referral.partner_id)
+        queue_webhook(
+            session,
+            keyring=keyring,
+            partner=partner,
+            referral=referral,
+            event=f"referral.{to.value}",
+            now=now,
+        )
     session.flush()
