@@ -127,3 +127,11 @@ class WebhookPoster(Protocol):
     def post(self, *, url: str, body: bytes, headers: dict[str, str]) -> SendResult:
         """POST it; 2xx is SENT, 410 GONE, anything else (or no answer) RETRY; never raises."""
         ...
+
+
+class Mailer(Protocol):
+    """Sends one plain-text e-mail."""
+
+    def send(self, *, to: str, subject: str, text: str, message_id: str) -> SendResult:
+        """Hand it to the mail server; never raises for server or network errors."""
+        ...

@@ -26,6 +26,7 @@ from hotline.errors import JSON_PREFIXES, install_error_handlers
 from hotline.health import router as health_router
 from hotline.middleware import AccessLog, BodySizeLimit, SecurityHeaders
 from hotline.migrations import head_revision
+from hotline.partner_pages.routes import router as partner_pages_router
 from hotline.settings import Settings, load_settings
 from hotline.sms.routes import router as sms_router
 from hotline.sms.simulator import router as simulator_router
@@ -62,6 +63,7 @@ _ROUTERS = (
     staff_cases_router,
     staff_workflow_router,
     staff_routing_router,
+    partner_pages_router,
     staff_admin_router,
     partner_router,
 )

@@ -24,6 +24,7 @@ from casework.protection.models import ROOT_KEY_ID, DataKey
 from hotline.database import Database
 from hotline.settings import Settings, SettingsError
 from hotline.worker import Worker, WorkerConfig
+from integrations.email.smtp import SmtpMailer
 from integrations.keys.local import KeyFileError, LocalKeyFile
 from integrations.twilio.sender import TwilioMediaStore, TwilioSmsSender
 from integrations.webhooks.http import HttpWebhookPoster
@@ -138,6 +139,7 @@ def build_worker(
         media=media,
         signer=signer,
         webhooks=HttpWebhookPoster(),
+        mailer=_mailer(settings),
         config=WorkerConfig(
             public_base_url=settings.public_base_url,
             oncall_phones=settings.on_call,
@@ -147,5 +149,21 @@ def build_worker(
             audit_every=settings.audit_sequence_seconds,
             checkpoint_every=settings.audit_checkpoint_seconds,
             login_throttle=settings.staff_auth.throttle,
+            link_days=dt.timedelta(days=settings.partner_link_days),
         ),
+    )
+
+
+def _mailer(settings: Settings) -> SmtpMailer | None:
+    """The SMTP mailer when a mail server is configured (HOTLINE_SMTP_*)."""
+    if not settings.smtp_host:
+        return None
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    return SmtpMailer(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.smtp_from,
+        username=settings.smtp_user,
+        password=password,
+        starttls=settings.smtp_starttls,
     )

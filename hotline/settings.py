@@ -100,6 +100,15 @@ class Settings(BaseSettings):
     oncall_phones: list[str] = Field(
         default_factory=list, description="E.164 numbers texted when a child is in danger"
     )
+    smtp_host: str | None = Field(default=None, description="Mail server for partners' e-mail")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = Field(default="hotline@localhost", max_length=254)
+    smtp_starttls: bool = False
+    partner_link_days: float = Field(
+        default=7, gt=0, le=60, description="How long a partner's e-mailed link works"
+    )
     session_idle_minutes: float = Field(default=30, gt=0, le=24 * 60)
     session_max_hours: float = Field(default=12, gt=0, le=7 * 24)
     password_hash_time_cost: int = Field(default=3, ge=1, le=20)

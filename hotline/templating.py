@@ -13,7 +13,9 @@ _HERE = Path(__file__).resolve().parent
 def make_templates() -> Jinja2Templates:
     """Templates of every HTML page, autoescaped, with ``_()`` for translatable text."""
     env = Environment(
-        loader=FileSystemLoader([_HERE / "webform" / "templates"]),
+        loader=FileSystemLoader(
+            [_HERE / "webform" / "templates", _HERE / "partner_pages" / "templates"]
+        ),
         autoescape=select_autoescape(["html"]),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,

@@ -37,10 +37,15 @@ from casework.outbox.service import (
     renew,
     retry_later,
 )
+from casework.partners.directory import partner_secret
+from casework.partners.email import email_text
+from casework.partners.links import make_token
+from casework.partners.models import Delivery, Partner
 from casework.partners.webhooks import body as webhook_body
 from casework.partners.webhooks import disable_endpoint, endpoint
 from casework.partners.webhooks import headers as webhook_headers
 from casework.ports import (
+    Mailer,
     MediaStore,
     SendOutcome,
     SendResult,
@@ -78,6 +83,7 @@ class WorkerConfig:
     checkpoint_every: float = 10.0
     purge_every: float = 3600.0
     sla_every: float = 15.0
+    link_days: dt.timedelta = dt.timedelta(days=7)
     login_throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
 
 
@@ -96,6 +102,7 @@ class Worker:
         config: WorkerConfig,
         rng: random.Random | None = None,
         webhooks: WebhookPoster | None = None,
+        mailer: Mailer | None = None,
     ) -> None:
         self.db = db
         self.keyring = keyring
@@ -105,6 +112,7 @@ class Worker:
         self.signer = signer
         self.config = config
         self.webhooks = webhooks
+        self.mailer = mailer
         self.rng = rng or random.Random()  # noqa: S311 - jitter for back-off, not a secret
         self._last: dict[str, float] = {}
 
@@ -165,6 +173,8 @@ class Worker:
             self._notify_staff(item)
         elif item.kind is OutboxKind.WEBHOOK:
             self._webhook(item)
+        elif item.kind is OutboxKind.EMAIL:
+            self._email(item)
 
     def _status_callback(self, item: Claimed) -> str:
         # Our id in the URL: Twilio echoes it with every status, and it is the idempotency key;
@@ -364,6 +374,36 @@ class Worker:
 
             self.db.run(gone, write=True)
             return
+        self._settle(item, result)
+
+    def _email(self, item: Claimed) -> None:
+        """An e-mail to a partner with a signed link that ends after ``link_days``."""
+        partner_id = uuid.UUID(str(item.payload["partner"]))
+        referral_id = uuid.UUID(str(item.payload["referral"]))
+        now = self.clock.now()
+        expires = now + self.config.link_days
+
+        def prepare(s: Session) -> tuple[str, str] | None:
+            partner = s.get(Partner, partner_id)
+            if partner is None or partner.delivery is not Delivery.EMAIL or not partner.active:
+                return None
+            address = partner_secret(s, self.keyring, partner, "email")
+            token = make_token(s, self.keyring, referral_id, expires)
+            return (address, token) if address else None
+
+        prepared = self.db.run(prepare, write=False)
+        if prepared is None or self.mailer is None:
+            self.db.run(
+                lambda s: mark_failed(
+                    s, item.id, attempt=item.attempts, error="email_off", dead=False
+                ),
+                write=True,
+            )
+            return
+        address, token = prepared
+        link = f"{self.config.public_base_url.rstrip('/')}/partner/referrals/{token}"
+        subject, text = email_text(event=str(item.payload["type"]), link=link, expires_at=expires)
+        result = self.mailer.send(to=address, subject=subject, text=text, message_id=item.id.hex)
         self._settle(item, result)
 
     def _notify_staff(self, item: Claimed) -> None:

@@ -1,4 +1,4 @@
-"""The outbox delivers signed webhooks to partners too.
+"""The outbox delivers signed webhooks and e-mails (with a signed link) to partners too.
 
 Revision ID: 0011
 Revises: 0010
@@ -34,9 +34,9 @@ def _allow(kinds: list[str]) -> None:
 
 
 def upgrade() -> None:
-    _allow([*_KINDS, "webhook"])
+    _allow([*_KINDS, "webhook", "email"])
 
 
 def downgrade() -> None:
-    op.execute("DELETE FROM outbox_message WHERE kind = 'webhook'")
+    op.execute("DELETE FROM outbox_message WHERE kind IN ('webhook', 'email')")
     _allow(_KINDS)

@@ -21,6 +21,7 @@ class OutboxKind(enum.StrEnum):
     MEDIA_DELETE = "media_delete"  # delete a picture from the provider once we hold it
     STAFF_NOTICE = "staff_notice"  # tell members of staff something (break-glass access...)
     WEBHOOK = "webhook"  # a signed webhook to a partner (Standard Webhooks)
+    EMAIL = "email"  # an e-mail to a partner with a signed, expiring link
 
 
 class OutboxStatus(enum.StrEnum):

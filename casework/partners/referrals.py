@@ -29,6 +29,7 @@ from casework.enums import CaseEventKind, CaseStatus
 from casework.errors import InvalidInput, NotAllowed
 from casework.outbox.models import OutboxKind
 from casework.outbox.service import enqueue
+from casework.partners.email import queue_email
 from casework.partners.models import Consent, Partner, PartnerType, Referral, ReferralStatus
 from casework.partners.webhooks import queue_webhook
 from casework.protection.fields import seal_text
@@ -179,6 +180,22 @@ def _back_to_caseworker(
     )
 
 
+def _announce(
+    session: Session, keyring: Keyring, referral: Referral, to: ReferralStatus, now: dt.datetime
+) -> None:
+    """Tell the partner, by webhook or e-mail (whichever it takes; polling partners look)."""
+    partner = session.get_one(Partner, referral.partner_id)
+    for announce in (queue_webhook, queue_email):
+        announce(
+            session,
+            keyring=keyring,
+            partner=partner,
+            referral=referral,
+            event=f"referral.{to.value}",
+            now=now,
+        )
+
+
 def change_status(
     session: Session,
     *,
@@ -248,13 +265,5 @@ def change_status(
     if to in (R.DECLINED, R.WITHDRAWN):
         _back_to_caseworker(session, keyring, case, referral, actor, now)
     if not by_partner and to in (R.SENT, R.WITHDRAWN):  # the partner hears of it
-        partner = session.get_one(Partner, referral.partner_id)
-        queue_webhook(
-            session,
-            keyring=keyring,
-            partner=partner,
-            referral=referral,
-            event=f"referral.{to.value}",
-            now=now,
-        )
+        _announce(session, keyring, referral, to, now)
     session.flush()

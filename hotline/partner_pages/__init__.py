@@ -1,0 +1,1 @@
+"""Pages for partners without an API: one referral behind a signed, expiring link."""
