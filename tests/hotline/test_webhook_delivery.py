@@ -5,16 +5,13 @@ and 410 Gone disabling the endpoint and telling the administrators."""
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, cast
+from typing import cast
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
-from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from casework.clock import SystemClock
 from casework.outbox.models import OutboxKind, OutboxMessage, OutboxStatus
@@ -25,45 +22,14 @@ from hotline.database import Database
 from hotline.worker import Worker, WorkerConfig
 from integrations.webhooks.http import HttpWebhookPoster
 from tests.factories.staff import bearer
+from tests.fakes.webhook_receiver import WebhookReceiver, running
 from tests.hotline.staff_world import World
 
 
-class Receiver:
-    """A partner's endpoint: answers with the next planned status, records what it got."""
-
-    def __init__(self) -> None:
-        self.secret = ""
-        self.plan: list[int] = []
-        self.received: list[tuple[int, str, dict[str, Any] | None]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                content = self.rfile.read(int(self.headers["content-length"]))
-                status = receiver.plan.pop(0) if receiver.plan else 200
-                try:
-                    verified = Webhook(receiver.secret).verify(content, dict(self.headers))
-                except WebhookVerificationError:
-                    verified, status = None, 401
-                receiver.received.append((status, self.headers["webhook-id"], verified))
-                self.send_response(status)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
-
-
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    running = Receiver()
-    thread = threading.Thread(target=running.server.serve_forever, daemon=True)
-    thread.start()
-    yield running
-    running.server.shutdown()
-    running.server.server_close()
+def receiver() -> Iterator[WebhookReceiver]:
+    with running(WebhookReceiver()) as serving:
+        yield serving
 
 
 def _db(client: TestClient) -> Database:
@@ -83,7 +49,7 @@ def _worker(client: TestClient, keyring: Keyring) -> Worker:
     )
 
 
-def _setup(client: TestClient, world: World, receiver: Receiver) -> tuple[str, str]:
+def _setup(client: TestClient, world: World, receiver: WebhookReceiver) -> tuple[str, str]:
     made = client.post(
         "/api/staff/v1/partners",
         json={
@@ -120,7 +86,7 @@ def _due_now(db: Database) -> None:
 
 
 def test_a_referral_is_announced_thinly_and_a_retry_keeps_its_id(
-    world_client: TestClient, world: World, keyring: Keyring, receiver: Receiver
+    world_client: TestClient, world: World, keyring: Keyring, receiver: WebhookReceiver
 ) -> None:
     _, referral = _setup(world_client, world, receiver)
     receiver.plan = [500]
@@ -150,7 +116,7 @@ def test_a_referral_is_announced_thinly_and_a_retry_keeps_its_id(
 
 
 def test_410_gone_disables_the_endpoint_and_tells_the_administrators(
-    world_client: TestClient, world: World, keyring: Keyring, receiver: Receiver
+    world_client: TestClient, world: World, keyring: Keyring, receiver: WebhookReceiver
 ) -> None:
     partner_id, _ = _setup(world_client, world, receiver)
     receiver.plan = [410]
@@ -192,7 +158,7 @@ def test_410_gone_disables_the_endpoint_and_tells_the_administrators(
 
 
 def test_a_withdrawal_is_announced_too(
-    world_client: TestClient, world: World, keyring: Keyring, receiver: Receiver
+    world_client: TestClient, world: World, keyring: Keyring, receiver: WebhookReceiver
 ) -> None:
     _, referral = _setup(world_client, world, receiver)
     world_client.post(
