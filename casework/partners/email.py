@@ -18,6 +18,8 @@ MAX_ATTEMPTS: Final = 12
 SUBJECTS: Final = {
     "referral.sent": "A referral is waiting for you",
     "referral.withdrawn": "A referral was withdrawn",
+    "referral.acknowledgement_due": "Reminder: please acknowledge a referral",
+    "referral.acceptance_due": "Reminder: please accept or decline a referral",
 }
 
 

@@ -267,3 +267,23 @@ def change_status(
     if not by_partner and to in (R.SENT, R.WITHDRAWN):  # the partner hears of it
         _announce(session, keyring, referral, to, now)
     session.flush()
+
+
+REMINDERS: Final = {
+    "partner_acknowledgement": "referral.acknowledgement_due",
+    "partner_acceptance": "referral.acceptance_due",
+}
+
+
+def remind_partner(
+    session: Session, *, keyring: Keyring, referral_id: str, clock: str, now: dt.datetime
+) -> None:
+    """A partner clock is at its warning: remind the partner the way it hears of referrals
+    (polling partners see the due time in the API)."""
+    referral = session.get(Referral, uuid.UUID(referral_id))
+    event = REMINDERS.get(str(clock))
+    if referral is None or event is None or referral.status not in OPEN:
+        return
+    partner = session.get_one(Partner, referral.partner_id)
+    for announce in (queue_webhook, queue_email):
+        announce(session, keyring=keyring, partner=partner, referral=referral, event=event, now=now)

@@ -13,7 +13,9 @@ triage                            case opened; reopened      triaged, priority o
 first_response                    case opened                a message to the reporter, or
                                                              staff moving the case on
 referral_decision                 case opened                referred, or decided not to
-partner_acknowledgement           each referral              the partner acknowledges it
+partner_acknowledgement           each referral              the partner acknowledges it (or
+                                                             decides, or it is withdrawn)
+partner_acceptance                each referral              the partner accepts or declines
 closure_review                    closure requested          approved (closed), rejected, or
                                                              withdrawn (any other move)
 ================================  =========================  ==================================
@@ -42,7 +44,10 @@ K = ClockKind
 E = CaseEventKind
 ON_OPEN: Final = (K.ACKNOWLEDGE, K.TRIAGE, K.FIRST_RESPONSE, K.REFERRAL_DECISION)
 _PRIORITIES: Final = frozenset(p.value for p in Priority)
-NOT_PAUSED: Final = frozenset({K.CLOSURE_REVIEW, K.PARTNER_ACKNOWLEDGEMENT})
+NOT_PAUSED: Final = frozenset({K.CLOSURE_REVIEW, K.PARTNER_ACKNOWLEDGEMENT, K.PARTNER_ACCEPTANCE})
+PARTNER_CLOCKS: Final = frozenset({K.PARTNER_ACKNOWLEDGEMENT, K.PARTNER_ACCEPTANCE})
+# A partner's decision (or the referral's end) stops its partner clocks.
+_DECIDED: Final = frozenset({"accepted", "declined", "withdrawn", "completed"})
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,7 @@ class ClockState:
     target_minutes: int
     priority: Priority
     paused: bool
+    referral: str | None = None  # the referral a partner clock is about
 
     def breached(self, now: dt.datetime) -> bool:
         """Whether the target was missed (by ``now``, or before it stopped)."""
@@ -127,6 +133,8 @@ def _stops(clock: _Open, event: Event) -> bool:
     staff = event.actor_kind is ActorKind.STAFF
     kind = event.kind
     to = event.data.get("to") if kind is E.STATUS_CHANGED else None
+    this_referral = event.data.get("referral") in (None, clock.referral)
+    decided = kind is E.REFERRAL_UPDATED and event.data.get("status") in _DECIDED
     if to == CaseStatus.CLOSED.value:
         return True
     stops = {
@@ -136,8 +144,8 @@ def _stops(clock: _Open, event: Event) -> bool:
         K.FIRST_RESPONSE: kind is E.MESSAGE_SENT
         or (staff and kind in (E.STATUS_CHANGED, E.REFERRED)),
         K.REFERRAL_DECISION: kind in (E.REFERRED, E.REFERRAL_DECIDED),
-        K.PARTNER_ACKNOWLEDGEMENT: kind is E.REFERRAL_ACKNOWLEDGED
-        and event.data.get("referral") in (None, clock.referral),
+        K.PARTNER_ACKNOWLEDGEMENT: this_referral and (kind is E.REFERRAL_ACKNOWLEDGED or decided),
+        K.PARTNER_ACCEPTANCE: this_referral and decided,
         # Rejected, or any move of the case (which withdraws the request; closing included).
         K.CLOSURE_REVIEW: kind in (E.CLOSURE_REJECTED, E.STATUS_CHANGED),
     }
@@ -163,13 +171,9 @@ def _replay(events: Sequence[Event]) -> tuple[list[_Open], Priority, list[Interv
             clocks.append(_Open(K.TRIAGE, event.seq, event.at))
         elif kind is E.REFERRED:
             referral = event.data.get("referral")
-            clocks.append(
-                _Open(
-                    K.PARTNER_ACKNOWLEDGEMENT,
-                    event.seq,
-                    event.at,
-                    referral=str(referral) if referral else None,
-                )
+            clocks.extend(
+                _Open(c, event.seq, event.at, referral=str(referral) if referral else None)
+                for c in (K.PARTNER_ACKNOWLEDGEMENT, K.PARTNER_ACCEPTANCE)
             )
         elif kind is E.CLOSURE_REQUESTED:
             clocks.append(_Open(K.CLOSURE_REVIEW, event.seq, event.at))
@@ -212,6 +216,7 @@ def compute_clocks(
                 warn_at=reach(cal, clock.started_at, amount * WARN_AT, held),
                 target_minutes=target.minutes,
                 priority=held_to,
+                referral=clock.referral,
                 paused=bool(held) and paused_now and clock.stopped_at is None,
             )
         )

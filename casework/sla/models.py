@@ -38,6 +38,7 @@ class ClockKind(enum.StrEnum):
     FIRST_RESPONSE = "first_response"  # until the reporter hears from us
     REFERRAL_DECISION = "referral_decision"  # until referred, or decided not to
     PARTNER_ACKNOWLEDGEMENT = "partner_acknowledgement"  # until the partner acknowledges
+    PARTNER_ACCEPTANCE = "partner_acceptance"  # until the partner accepts or declines
     CLOSURE_REVIEW = "closure_review"  # from a closure request until a supervisor decides
 
 

@@ -32,10 +32,11 @@ from casework.cases.models import Case, CaseEvent
 from casework.enums import Priority
 from casework.outbox.models import OutboxKind
 from casework.outbox.service import enqueue
+from casework.partners.referrals import remind_partner
 from casework.protection.keys import Keyring
 from casework.routing.service import alert_on_call, conflicted_with_school, region_supervisors
 from casework.sla.calendar import AROUND_THE_CLOCK, BusinessCalendar, parse_hours
-from casework.sla.clocks import ClockState, Event, Target, Targets, compute_clocks
+from casework.sla.clocks import PARTNER_CLOCKS, ClockState, Event, Target, Targets, compute_clocks
 from casework.sla.models import ClockKind, Holiday, RegionCalendar, SlaClock, SlaNotice, SlaTarget
 from casework.sql import insert_ignoring_conflict
 
@@ -48,6 +49,7 @@ LABELS: Final = {
     ClockKind.FIRST_RESPONSE: "first response",
     ClockKind.REFERRAL_DECISION: "referral decision",
     ClockKind.PARTNER_ACKNOWLEDGEMENT: "partner acknowledgement",
+    ClockKind.PARTNER_ACCEPTANCE: "partner acceptance",
     ClockKind.CLOSURE_REVIEW: "closure review",
 }
 
@@ -348,6 +350,10 @@ def _deliver(
         payload={"to": to, "kind": f"sla_{level}", "case": str(case.id), "text": text},
         now=now,
     )
+    if level == WARNING and state.clock in PARTNER_CLOCKS and state.referral:
+        remind_partner(
+            session, keyring=keyring, referral_id=state.referral, clock=state.clock, now=now
+        )
     if level == BREACH and state.priority is Priority.P1:
         alert_on_call(session, keyring=keyring, case=case, why=f"{label} missed", now=now)
     details: dict[str, object] = {

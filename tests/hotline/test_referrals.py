@@ -4,6 +4,8 @@ drafts, and partners kept to their own referrals."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -293,3 +295,92 @@ def test_a_partner_cannot_touch_another_partners_referral(
         _db(world_client).run(lambda s: s.scalars(select(Referral.status)).one(), write=False).value
         == "sent"
     )
+
+
+# ---------------------------------------------------------------- SLA
+
+
+def test_partner_clocks_remind_the_partner_then_escalate(
+    world_client: TestClient, world: World, keyring: Any
+) -> None:
+    from casework.clock import FixedClock
+    from hotline.worker import Worker, WorkerConfig
+    from tests.hotline.staff_world import NOW
+
+    made = world_client.post(
+        f"{STAFF}/partners",
+        json={
+            "name": "Slow NGO",
+            "kind": "ngo",
+            "delivery": "webhook",
+            "webhook_url": "https://ngo.example.org/h",
+        },
+        headers=bearer(world.tokens["ADMIN"]),
+    ).json()
+    referral = _refer(world_client, world, partner_id=made["id"], **GIVEN).json()["id"]
+    clock = FixedClock(NOW)
+    worker = Worker(
+        _db(world_client),
+        keyring=keyring,
+        clock=clock,
+        sms=None,  # type: ignore[arg-type]
+        media=None,  # type: ignore[arg-type]
+        signer=None,
+        config=WorkerConfig(public_base_url="https://hotline.example.org"),
+    )
+
+    def webhooks() -> list[str]:
+        from casework.protection.fields import open_sealed
+
+        def run(s: Any) -> list[str]:
+            key = keyring.purpose_key(s, "outbox")
+            rows = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.WEBHOOK))
+            return sorted(
+                json.loads(
+                    open_sealed(
+                        key,
+                        table="outbox_message",
+                        column="payload",
+                        row_id=r.id,
+                        ciphertext=r.payload_ct,
+                    )
+                )["type"]
+                for r in rows
+            )
+
+        return _db(world_client).run(run, write=False)
+
+    assert webhooks() == ["referral.sent"]
+    clock.advance(dt.timedelta(hours=54))  # 75 % of 72 hours (no calendar: around the clock)
+    worker.scan_sla()
+    assert webhooks() == [
+        "referral.acceptance_due",
+        "referral.acknowledgement_due",
+        "referral.sent",
+    ]
+
+    key = world_client.post(
+        f"{STAFF}/partners/{made['id']}/keys",
+        json={"label": "t"},
+        headers=bearer(world.tokens["ADMIN"]),
+    ).json()["key"]
+    acknowledged = world_client.post(
+        f"{PARTNER}/referrals/{referral}/status",
+        json={"status": "acknowledged"},
+        headers=bearer(key),
+    )
+    assert acknowledged.status_code == 204
+    clock.advance(dt.timedelta(hours=19))
+    worker.scan_sla()
+
+    breaches = _db(world_client).run(
+        lambda s: [
+            r.id
+            for r in s.scalars(
+                select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.STAFF_NOTICE)
+            )
+        ],
+        write=False,
+    )
+    assert len(breaches) >= 1  # the acceptance clock missed: the caseworker and supervisors
+    assert webhooks().count("referral.acknowledgement_due") == 1  # reminded once
