@@ -38,7 +38,7 @@ from casework.outbox.service import (
     retry_later,
 )
 from casework.partners.directory import partner_secret
-from casework.partners.email import email_text
+from casework.partners.email import carries_link, email_text
 from casework.partners.links import make_token
 from casework.partners.models import Delivery, Partner
 from casework.partners.webhooks import body as webhook_body
@@ -401,8 +401,11 @@ class Worker:
             )
             return
         address, token = prepared
+        event = str(item.payload["type"])
         link = f"{self.config.public_base_url.rstrip('/')}/partner/referrals/{token}"
-        subject, text = email_text(event=str(item.payload["type"]), link=link, expires_at=expires)
+        subject, text = email_text(
+            event=event, link=link if carries_link(event) else None, expires_at=expires
+        )
         result = self.mailer.send(to=address, subject=subject, text=text, message_id=item.id.hex)
         self._settle(item, result)
 

@@ -2,6 +2,9 @@
 shared with the partner's type, the partner's last word (sealed), when the status changed; a
 draft status, and the case event for each later step of a referral.
 
+Downgrading works only before any referral has a later step: case events are append-only,
+and the old constraint cannot hold ``referral_updated`` rows.
+
 Revision ID: 0010
 Revises: 0009
 Create Date: 2026-11-27 04:20:00
@@ -113,6 +116,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("override_by", sa.Uuid(), nullable=True))
         batch_op.add_column(sa.Column("shared", sa.JSON(), nullable=False, server_default="[]"))
         batch_op.add_column(sa.Column("note_ct", sa.LargeBinary(), nullable=True))
+    # Referrals made before this revision shared the category, priority and summary.
+    op.execute("""UPDATE referral SET shared = '["category", "priority", "summary"]'""")
 
 
 def downgrade() -> None:

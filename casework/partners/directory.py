@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import ipaddress
 import secrets
 import uuid
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -67,15 +69,12 @@ def _check(profile: PartnerProfile, *, allow_http: bool) -> None:
     name = profile.name.strip()
     if not name or len(name) > 200 or has_control_characters(name):
         raise InvalidInput("name", "Give the organisation's name (up to 200 characters).")
-    if profile.delivery is Delivery.WEBHOOK:
-        url = urlsplit(profile.webhook_url or "")
-        schemes = {"https", "http"} if allow_http else {"https"}
-        if url.scheme not in schemes or not url.hostname or len(profile.webhook_url or "") > 500:
-            raise InvalidInput("webhook_url", "Give the https address webhooks are sent to.")
-    if profile.delivery is Delivery.EMAIL:
-        email = (profile.email or "").strip()
-        if "@" not in email or len(email) > 254 or has_control_characters(email) or " " in email:
-            raise InvalidInput("email", "Give the address referral links are e-mailed to.")
+    if profile.delivery is Delivery.WEBHOOK and not _webhook_url_ok(
+        profile.webhook_url or "", allow_http=allow_http
+    ):
+        raise InvalidInput("webhook_url", "Give the public https address webhooks are sent to.")
+    if profile.delivery is Delivery.EMAIL and not _one_address(profile.email or ""):
+        raise InvalidInput("email", "Give the one address referral links are e-mailed to.")
     if profile.contact and (
         len(profile.contact) > MAX_CONTACT or has_control_characters(profile.contact)
     ):
@@ -83,6 +82,40 @@ def _check(profile: PartnerProfile, *, allow_http: bool) -> None:
     unknown = sorted(set(profile.languages) - set(SUPPORTED_LANGUAGES))
     if unknown:
         raise InvalidInput("languages", f"Unsupported language: {', '.join(unknown)}.")
+
+
+def _webhook_url_ok(text: str, *, allow_http: bool) -> bool:
+    """An http(s) URL with a host and no credentials; in production https, and never an IP
+    address of this machine or a private network (no requests into our own network)."""
+    try:
+        url = urlsplit(text)
+        host, _port = url.hostname, url.port
+    except ValueError:
+        return False
+    schemes = {"https", "http"} if allow_http else {"https"}
+    if url.scheme not in schemes or not host or len(text) > 500 or url.username or url.password:
+        return False
+    if allow_http:
+        return True
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return True  # a name: resolved by the sender
+    return address.is_global
+
+
+def _one_address(text: str) -> bool:
+    """Exactly one plain e-mail address (no display name, no list, nothing to inject)."""
+    email = text.strip()
+    if not email.isascii() or len(email) > 254 or any(c in email for c in ',;<>"() \t\r\n'):
+        return False
+    if has_control_characters(email) or len(email.splitlines()) != 1:
+        return False
+    name, address = parseaddr(email)
+    local, _, domain = address.partition("@")
+    return not name and address == email and bool(local) and "." in domain
 
 
 def _ids(

@@ -45,9 +45,12 @@ def queue_email(
     )
 
 
-def email_text(*, event: str, link: str, expires_at: dt.datetime) -> tuple[str, str]:
-    """Subject and body: what happened and the link, nothing about the child or the case."""
+def email_text(*, event: str, link: str | None, expires_at: dt.datetime) -> tuple[str, str]:
+    """Subject and body: what happened and the link, nothing about the child or the case.
+    A withdrawal carries no link: there is nothing left to open."""
     subject = SUBJECTS.get(event, "A referral changed")
+    if link is None:
+        return subject, f"{subject}. There is nothing more to do.\n\nSafeguarding Hotline\n"
     body = (
         f"{subject}.\n\n"
         f"Open it here (the link works until {expires_at:%Y-%m-%d %H:%M} UTC):\n{link}\n\n"
@@ -55,3 +58,8 @@ def email_text(*, event: str, link: str, expires_at: dt.datetime) -> tuple[str, 
         "Safeguarding Hotline\n"
     )
     return subject, body
+
+
+def carries_link(event: str) -> bool:
+    """Whether an e-mail about this event links to the referral."""
+    return event != "referral.withdrawn"

@@ -29,6 +29,7 @@ from casework.enums import CaseEventKind, CaseStatus
 from casework.errors import InvalidInput, NotAllowed
 from casework.outbox.models import OutboxKind
 from casework.outbox.service import enqueue
+from casework.partners.directory import may_refer
 from casework.partners.email import queue_email
 from casework.partners.models import Consent, Partner, PartnerType, Referral, ReferralStatus
 from casework.partners.webhooks import queue_webhook
@@ -196,6 +197,14 @@ def _announce(
         )
 
 
+def _check_send(session: Session, case: Case, referral: Referral) -> None:
+    """A referral goes out only to a partner still active and unconflicted, from a case that
+    may be referred."""
+    may_refer(session, case, referral.partner_id)
+    if case.status is not CaseStatus.REFERRED and not may_move(case.status, CaseStatus.REFERRED):
+        raise InvalidInput("status", f"A case that is {case.status.value} cannot be referred.")
+
+
 def change_status(
     session: Session,
     *,
@@ -219,12 +228,8 @@ def change_status(
     if to in (R.DECLINED, R.WITHDRAWN) and len(text) < 3:
         raise InvalidInput("note", "Say why.")
     case = session.get_one(Case, referral.case_id)
-    if (
-        to is R.SENT
-        and not may_move(case.status, CaseStatus.REFERRED)
-        and case.status is not CaseStatus.REFERRED
-    ):
-        raise InvalidInput("status", f"A case that is {case.status.value} cannot be referred.")
+    if to is R.SENT:
+        _check_send(session, case, referral)
     before = referral.status
     referral.status, referral.status_changed_at = to, now
     key = keyring.case_key(session, case.id)

@@ -137,6 +137,9 @@ def partner_for_key(session: Session, presented: str, *, now: dt.datetime) -> uu
         return None
     if not hmac.compare_digest(key.secret_hash, _hash(parts[2])):
         return None
+    partner = session.get(Partner, key.partner_id)
+    if partner is None or not partner.active:  # a deactivated partner opens nothing
+        return None
     if key.last_used_at is None or now - key.last_used_at > _TOUCH_EVERY:
         key.last_used_at = now
     return key.partner_id
@@ -288,6 +291,8 @@ def _view(session: Session, keyring: Keyring, referral: Referral, case: Case) ->
         "perpetrator_role": lambda: case.perpetrator_role.value,
         "language": lambda: case.language,
     }
+    if referral.status is ReferralStatus.WITHDRAWN:  # taken back: nothing of the case remains
+        return ReferralView(referral.id, referral.status, referral.created_at, {})
     fields = {name: makers[name]() for name in referral.shared if name in makers}
     return ReferralView(referral.id, referral.status, referral.created_at, fields)
 
@@ -362,14 +367,23 @@ def partner_update(
 ) -> None:
     """A partner acknowledges, accepts, declines (with a reason), starts or completes (with
     an outcome) one of its referrals (NotFound for anyone else's)."""
-    referral = session.scalars(
-        select(Referral)
-        .where(
-            Referral.id == referral_id,
-            Referral.partner_id == partner_id,
-            Referral.status != ReferralStatus.DRAFT,
-        )
+    mine = (
+        Referral.id == referral_id,
+        Referral.partner_id == partner_id,
+        Referral.status != ReferralStatus.DRAFT,
+    )
+    case_id = session.scalar(select(Referral.case_id).where(*mine))
+    if case_id is None:
+        raise NotFound("no such referral")
+    # The same order as staff changes take: the case row first, then the referral.
+    session.scalars(
+        select(Case)
+        .where(Case.id == case_id)
         .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    referral = session.scalars(
+        select(Referral).where(*mine).with_for_update().execution_options(populate_existing=True)
     ).first()
     if referral is None:
         raise NotFound("no such referral")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from casework.errors import InvalidInput, NotFound
 from casework.partners.links import LinkRefused, read_token
-from casework.partners.models import Referral, ReferralStatus
+from casework.partners.models import Partner, Referral, ReferralStatus
 from casework.partners.referrals import PARTNER_MOVES
 from casework.partners.service import (
     ReferralView,
@@ -28,7 +28,7 @@ from hotline.templating import make_templates
 router = APIRouter(include_in_schema=False)
 templates = make_templates()
 _HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-_MAX_FORM = 4096
+_MAX_FORM = 16 * 1024  # a 2,000-character note in any script, percent-encoded
 
 
 def _page(request: Request, status: int, **context: Any) -> HTMLResponse:
@@ -56,14 +56,20 @@ def _refused(request: Request, exc: LinkRefused) -> HTMLResponse:
 
 def _open(s: Session, keyring: Any, token: str, now: Any) -> tuple[uuid.UUID, uuid.UUID]:
     referral_id = read_token(s, keyring, token, now)
-    partner_id = s.scalar(
-        select(Referral.partner_id).where(
-            Referral.id == referral_id, Referral.status != ReferralStatus.DRAFT
+    row = s.execute(
+        select(Referral.partner_id, Referral.status)
+        .join(Partner, Partner.id == Referral.partner_id)
+        .where(
+            Referral.id == referral_id,
+            Referral.status != ReferralStatus.DRAFT,
+            Partner.active,  # a deactivated partner's links open nothing
         )
-    )
-    if partner_id is None:
+    ).first()
+    if row is None:
         raise NotFound("no such referral")
-    return referral_id, partner_id
+    if row.status is ReferralStatus.WITHDRAWN:
+        raise LinkRefused(expired=True)  # taken back: nothing to read any more
+    return referral_id, row.partner_id
 
 
 def _view(s: Session, keyring: Any, token: str, now: Any) -> ReferralView:

@@ -506,7 +506,9 @@ async def referral_status(
         now = clock.now()
         found = find_case(s, staff.principal, case_id, Action.CASE_WORK, now=now, for_update=True)
         referral = s.scalars(
-            select(Referral).where(Referral.id == referral_id, Referral.case_id == found.id)
+            select(Referral)
+            .where(Referral.id == referral_id, Referral.case_id == found.id)
+            .with_for_update()
         ).first()
         if referral is None:
             raise NotFound("no such referral")

@@ -190,3 +190,25 @@ def test_an_expired_link_opens_nothing(
     assert page.status_code == 410
     assert "has ended" in page.text
     assert SUMMARY not in page.text
+
+
+def test_a_withdrawal_email_has_no_link_and_the_old_link_stops(
+    world_client: TestClient, world: World, keyring: Keyring, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    referral = _refer_by_email(world_client, world)
+    _send_mail(world_client, keyring, port)
+    link = _link(inbox.messages[0][1])
+    world_client.post(
+        f"/api/staff/v1/cases/{world.cases['C1']}/referrals/{referral}/status",
+        json={"status": "withdrawn", "note": "Wrong partner chosen."},
+        headers=bearer(world.tokens["CW_ASSIGNEE"]),
+    )
+    _send_mail(world_client, keyring, port)
+
+    withdrawn = inbox.messages[1][1].as_string()
+    assert "withdrawn" in withdrawn
+    assert "/partner/referrals/" not in withdrawn
+    page = world_client.get(link)
+    assert page.status_code == 410
+    assert SUMMARY not in page.text

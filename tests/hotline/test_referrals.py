@@ -384,3 +384,86 @@ def test_partner_clocks_remind_the_partner_then_escalate(
     )
     assert len(breaches) >= 1  # the acceptance clock missed: the caseworker and supervisors
     assert webhooks().count("referral.acknowledgement_due") == 1  # reminded once
+
+
+# ---------------------------------------------------------------- review fixes
+
+
+def test_a_withdrawn_referral_shows_the_partner_nothing(
+    world_client: TestClient, world: World
+) -> None:
+    referral = _refer(world_client, world, **GIVEN).json()["id"]
+    world_client.post(
+        f"{STAFF}/cases/{world.cases['C1']}/referrals/{referral}/status",
+        json={"status": "withdrawn", "note": "Wrong partner chosen."},
+        headers=bearer(world.tokens["CW_ASSIGNEE"]),
+    )
+    seen = world_client.get(
+        f"{PARTNER}/referrals/{referral}", headers=bearer(world.partner_keys["P1"])
+    )
+    assert seen.json()["status"] == "withdrawn"
+    assert seen.json()["fields"] == {}
+
+
+def test_a_deactivated_partner_is_shut_out_and_its_drafts_are_not_sent(
+    world_client: TestClient, world: World
+) -> None:
+    draft = _refer(world_client, world, send=False, **GIVEN).json()["id"]
+    off = world_client.put(
+        f"{STAFF}/partners/{world.partners['P1']}",
+        json={"name": "P1", "kind": "ngo", "active": False},
+        headers=bearer(world.tokens["ADMIN"]),
+    )
+    assert off.status_code == 200
+    key = bearer(world.partner_keys["P1"])
+    assert world_client.get(f"{PARTNER}/referrals", headers=key).status_code == 401
+    sent = world_client.post(
+        f"{STAFF}/cases/{world.cases['C1']}/referrals/{draft}/status",
+        json={"status": "sent"},
+        headers=bearer(world.tokens["CW_ASSIGNEE"]),
+    )
+    assert sent.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("delivery", "value"),
+    [
+        ("webhook_url", "https://[::1"),
+        ("webhook_url", "https://user:secret@ngo.example.org/h"),
+        ("webhook_url", "https://ngo.example.org:99999/h"),
+        ("email", "a@ngo.example.org,evil@example.com"),
+        ("email", "Intake <a@ngo.example.org>"),
+        ("email", "a@ngo.example.org\u0085Bcc:e@example.com"),
+    ],
+)
+def test_bad_delivery_addresses_are_refused(
+    world_client: TestClient, world: World, delivery: str, value: str
+) -> None:
+    body = {
+        "name": "X",
+        "kind": "ngo",
+        "delivery": "webhook" if delivery == "webhook_url" else "email",
+    }
+    body[delivery] = value
+    response = world_client.post(
+        f"{STAFF}/partners", json=body, headers=bearer(world.tokens["ADMIN"])
+    )
+    assert response.status_code == 422, response.text
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://ngo.example.org/hooks", True),
+        ("https://127.0.0.1/x", False),
+        ("https://169.254.169.254/latest", False),
+        ("https://10.0.0.5/x", False),
+        ("https://[::1]/x", False),
+        ("https://localhost/x", False),
+        ("http://ngo.example.org/hooks", False),
+    ],
+)
+def test_production_webhooks_go_only_to_public_https_addresses(url: str, ok: bool) -> None:
+    from casework.partners.directory import _webhook_url_ok
+
+    assert _webhook_url_ok(url, allow_http=False) is ok
