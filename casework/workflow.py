@@ -265,17 +265,19 @@ def decide_no_referral(
     session.flush()
 
 
-def clock_paused(session: Session, case: Case) -> bool:
-    """Whether the case's clocks are paused now (from its history)."""
-    last = session.scalar(
+def _last_kind(session: Session, case: Case, kinds: list[CaseEventKind]) -> CaseEventKind | None:
+    """The kind of the case's latest event among ``kinds`` (its history decides state)."""
+    return session.scalar(
         select(CaseEvent.kind)
-        .where(
-            CaseEvent.case_id == case.id,
-            CaseEvent.kind.in_([CaseEventKind.CLOCK_PAUSED, CaseEventKind.CLOCK_RESUMED]),
-        )
+        .where(CaseEvent.case_id == case.id, CaseEvent.kind.in_(kinds))
         .order_by(CaseEvent.seq.desc())
         .limit(1)
     )
+
+
+def clock_paused(session: Session, case: Case) -> bool:
+    """Whether the case's clocks are paused now (from its history)."""
+    last = _last_kind(session, case, [CaseEventKind.CLOCK_PAUSED, CaseEventKind.CLOCK_RESUMED])
     return last is CaseEventKind.CLOCK_PAUSED
 
 
@@ -371,22 +373,12 @@ def _store_closure(session: Session, keyring: Keyring, case: Case, closure: Clos
 
 def closure_pending(session: Session, case: Case) -> bool:
     """Whether a closure request waits for a supervisor (from the case's history)."""
-    last = session.scalar(
-        select(CaseEvent.kind)
-        .where(
-            CaseEvent.case_id == case.id,
-            CaseEvent.kind.in_(
-                [
-                    CaseEventKind.CLOSURE_REQUESTED,
-                    CaseEventKind.CLOSURE_REJECTED,
-                    CaseEventKind.STATUS_CHANGED,
-                ]
-            ),
-        )
-        .order_by(CaseEvent.seq.desc())
-        .limit(1)
-    )
-    return last is CaseEventKind.CLOSURE_REQUESTED
+    kinds = [
+        CaseEventKind.CLOSURE_REQUESTED,
+        CaseEventKind.CLOSURE_REJECTED,
+        CaseEventKind.STATUS_CHANGED,
+    ]
+    return _last_kind(session, case, kinds) is CaseEventKind.CLOSURE_REQUESTED
 
 
 def was_urgent(session: Session, case: Case) -> bool:

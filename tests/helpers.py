@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from casework.cases.models import Case, CaseEvent
 from casework.intake.models import Report
 from casework.intake.reading import ReportContent, read_report_content
+from casework.outbox.models import OutboxKind, OutboxMessage
+from casework.outbox.service import read_payload
 from casework.protection.keys import Keyring
 from hotline.database import Database
 
@@ -38,3 +40,15 @@ def content(db: Database, keyring: Keyring, report: Report) -> ReportContent:
     return db.run(
         lambda s: read_report_content(s, keyring=keyring, report_id=report.id), write=False
     )
+
+
+def outbox_payloads(db: Database, keyring: Keyring, kind: OutboxKind) -> list[dict[str, Any]]:
+    """The opened payloads of the outbox rows of one kind, in the order queued."""
+
+    def run(s: Session) -> list[dict[str, Any]]:
+        rows = s.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id)
+        )
+        return [read_payload(s, keyring=keyring, message=row) for row in rows]
+
+    return db.run(run, write=False)

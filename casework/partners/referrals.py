@@ -115,11 +115,11 @@ def record_consent(
     record: ConsentRecord,
     *,
     actor_id: uuid.UUID,
-    supervising: bool,
+    override_reason: str | None,
     now: dt.datetime,
 ) -> None:
-    """Keep the consent (or the override) on the referral."""
-    reason = check_consent(record, supervising=supervising)
+    """Keep the consent (or the override, already checked by ``check_consent``)."""
+    reason = override_reason
     referral.consent = record.consent
     referral.consent_from = record.consent_from if record.consent is Consent.GIVEN else None
     referral.consent_by, referral.consent_at = actor_id, now

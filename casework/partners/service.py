@@ -185,7 +185,7 @@ def refer(
         raise InvalidInput(
             "summary", f"Write what the partner needs, 1 to {MAX_SUMMARY} characters."
         )
-    check_consent(consent, supervising=supervising)
+    override_reason = check_consent(consent, supervising=supervising)
     referral_id = uuid.uuid4()
     key = keyring.case_key(session, case.id)
     referral = Referral(
@@ -208,7 +208,7 @@ def refer(
         referral,
         consent,
         actor_id=principal.user_id,
-        supervising=supervising,
+        override_reason=override_reason,
         now=now,
     )
     record_event(
@@ -235,7 +235,7 @@ def refer(
             object_type="referral",
             object_id=str(referral_id),
             case_key=key,
-            details={"consent": consent.consent.value, "reason": consent.override_reason},
+            details={"consent": consent.consent.value, "reason": override_reason},
             now=now,
         )
     session.flush()

@@ -77,22 +77,6 @@ def load_calendar(session: Session, region_id: int | None) -> BusinessCalendar:
     return BusinessCalendar(row.timezone, parse_hours(row.hours), frozenset(days))
 
 
-def case_events(session: Session, case_id: uuid.UUID) -> list[Event]:
-    """A case's history as the clocks read it."""
-    rows = session.execute(
-        select(
-            CaseEvent.seq,
-            CaseEvent.kind,
-            CaseEvent.actor_kind,
-            CaseEvent.occurred_at,
-            CaseEvent.data,
-        )
-        .where(CaseEvent.case_id == case_id)
-        .order_by(CaseEvent.seq)
-    )
-    return [Event(seq, kind, actor, at, data or {}) for seq, kind, actor, at, data in rows]
-
-
 class _Context:
     """Targets and calendars, loaded once per scan."""
 
@@ -158,7 +142,7 @@ def _events_of(session: Session, case_ids: list[uuid.UUID]) -> dict[uuid.UUID, l
 
 def clocks_of(session: Session, case: Case) -> list[ClockState]:
     """A case's clocks, computed from its history now."""
-    return _Context(session).clocks(case, case_events(session, case.id))
+    return _Context(session).clocks_of_many([case])[case.id]
 
 
 Sent = set[tuple[ClockKind, int, str]]

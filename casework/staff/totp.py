@@ -5,7 +5,8 @@
 - A code is accepted for the current 30-second step and one step either side (clock drift),
   and only for a step later than the last one accepted: a code, once used, is refused again
   (no replay), even within its window.
-- Recovery codes: ten per account, 50 random bits each (``XXXXX-XXXXX``), argon2id-hashed,
+- Recovery codes: ten per account, 50 random bits each (two groups of five symbols),
+  argon2id-hashed,
   each good once.
 """
 

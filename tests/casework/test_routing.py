@@ -4,7 +4,6 @@ nobody on shift -> the region's queue and the on-call person texted for P1/P2.""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from typing import Any
 
@@ -17,7 +16,6 @@ from casework.clock import FixedClock
 from casework.enums import CaseEventKind, CaseStatus, Danger, PerpetratorRole, Priority
 from casework.intake.service import submit_report
 from casework.outbox.models import OutboxKind, OutboxMessage
-from casework.protection.fields import open_sealed
 from casework.protection.keys import Keyring
 from casework.routing.service import set_staff_phone
 from casework.staff.models import Role, StaffUser
@@ -25,6 +23,7 @@ from hotline.database import Database
 from tests.factories.reports import submission
 from tests.factories.routing import on_shift
 from tests.factories.staff import make_staff, make_team
+from tests.helpers import outbox_payloads
 
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
 
@@ -66,23 +65,7 @@ def _shift(db: Database, user: uuid.UUID, region: str = "capital", **kw: Any) ->
 
 
 def _alerts(db: Database, keyring: Keyring) -> list[dict[str, Any]]:
-    def run(s: Session) -> list[dict[str, Any]]:
-        key = keyring.purpose_key(s, "outbox")
-        rows = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.ALERT))
-        return [
-            json.loads(
-                open_sealed(
-                    key,
-                    table="outbox_message",
-                    column="payload",
-                    row_id=r.id,
-                    ciphertext=r.payload_ct,
-                )
-            )
-            for r in rows
-        ]
-
-    return db.run(run, write=False)
+    return outbox_payloads(db, keyring, OutboxKind.ALERT)
 
 
 def test_the_caseworker_on_shift_who_speaks_the_language_gets_it(
@@ -236,23 +219,7 @@ def test_an_assigned_case_notifies_its_new_owner(db: Database, keyring: Keyring,
     _shift(db, worker)
     case = _report(db, keyring)
 
-    def payloads(s: Session) -> list[dict[str, Any]]:
-        key = keyring.purpose_key(s, "outbox")
-        rows = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.STAFF_NOTICE))
-        return [
-            json.loads(
-                open_sealed(
-                    key,
-                    table="outbox_message",
-                    column="payload",
-                    row_id=r.id,
-                    ciphertext=r.payload_ct,
-                )
-            )
-            for r in rows
-        ]
-
-    (notice,) = db.run(payloads, write=False)
+    (notice,) = outbox_payloads(db, keyring, OutboxKind.STAFF_NOTICE)
     assert notice["to"] == [str(worker)]
     assert notice["case"] == str(case.id)
     assert case.reference in notice["text"]

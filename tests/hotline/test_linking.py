@@ -5,7 +5,6 @@ message (with their code) joins their case."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from typing import Any
 
@@ -23,13 +22,13 @@ from casework.linking.models import CaseLink, PatternAlert, PersonMention
 from casework.linking.service import normalise_name
 from casework.messages.models import CaseMessage, Direction
 from casework.outbox.models import OutboxKind, OutboxMessage
-from casework.protection.fields import open_sealed
 from casework.protection.keys import Keyring
 from casework.staff.models import Role, StaffUser
 from casework.workflow import TriageInput, triage
 from hotline.database import Database
 from tests.factories.reports import app_payload, submission
 from tests.factories.staff import make_staff, make_team
+from tests.helpers import outbox_payloads
 
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
 
@@ -82,24 +81,8 @@ def _triage_naming(
 
 
 def _notices(db: Database, keyring: Keyring, kind: str) -> list[dict[str, Any]]:
-    def run(s: Session) -> list[dict[str, Any]]:
-        key = keyring.purpose_key(s, "outbox")
-        rows = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.STAFF_NOTICE))
-        payloads = [
-            json.loads(
-                open_sealed(
-                    key,
-                    table="outbox_message",
-                    column="payload",
-                    row_id=r.id,
-                    ciphertext=r.payload_ct,
-                )
-            )
-            for r in rows
-        ]
-        return [p for p in payloads if p["kind"] == kind]
-
-    return db.run(run, write=False)
+    notices = outbox_payloads(db, keyring, OutboxKind.STAFF_NOTICE)
+    return [n for n in notices if n["kind"] == kind]
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,6 @@ cases and stopped clocks stay quiet."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import threading
 import uuid
 from collections.abc import Iterator
@@ -19,9 +18,8 @@ from casework.cases.models import Case
 from casework.clock import FixedClock
 from casework.enums import Danger
 from casework.intake.service import submit_report
-from casework.outbox.models import OutboxKind, OutboxMessage
+from casework.outbox.models import OutboxKind
 from casework.ports import MediaStore, SmsSender
-from casework.protection.fields import open_sealed
 from casework.protection.keys import Keyring
 from casework.routing.service import set_staff_phone
 from casework.sla.models import ClockKind, SlaClock, SlaNotice
@@ -32,6 +30,7 @@ from hotline.worker import Worker, WorkerConfig
 from tests.factories.reports import submission
 from tests.factories.routing import on_shift
 from tests.factories.staff import make_staff, make_team
+from tests.helpers import outbox_payloads
 
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
 MIN = dt.timedelta(minutes=1)
@@ -87,25 +86,7 @@ def _report(db: Database, keyring: Keyring, **overrides: Any) -> uuid.UUID:
 
 
 def _outbox(db: Database, keyring: Keyring, kind: OutboxKind) -> list[dict[str, Any]]:
-    def run(s: Session) -> list[dict[str, Any]]:
-        key = keyring.purpose_key(s, "outbox")
-        rows = s.scalars(
-            select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id)
-        )
-        return [
-            json.loads(
-                open_sealed(
-                    key,
-                    table="outbox_message",
-                    column="payload",
-                    row_id=r.id,
-                    ciphertext=r.payload_ct,
-                )
-            )
-            for r in rows
-        ]
-
-    return db.run(run, write=False)
+    return outbox_payloads(db, keyring, kind)
 
 
 def _sla_notices(db: Database, keyring: Keyring) -> list[tuple[str, str]]:
@@ -253,7 +234,8 @@ def test_a_clock_stopped_in_time_and_a_closed_case_stay_quiet(
 
     notices = _sla_notices(sdb, keyring)
     assert all("acknowledge" not in text for _, text in notices)  # acknowledged in time
-    assert all(closed_ref not in text for _, text in notices for closed_ref in [_ref(sdb, closed)])
+    closed_reference = _ref(sdb, closed)
+    assert all(closed_reference not in text for _, text in notices)  # closed: no notice
     due = sdb.run(
         lambda s: s.scalar(
             select(func.count()).select_from(SlaClock).where(SlaClock.next_notice_at.is_not(None))
