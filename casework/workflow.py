@@ -32,7 +32,7 @@ from casework.enums import CaseEventKind, CaseStatus, Danger, PerpetratorRole, P
 from casework.errors import InvalidInput, NotAllowed
 from casework.intake.models import CHILD_AGE_MAX, CHILD_AGE_MIN
 from casework.linking.service import check_name, earlier_reports, record_mention
-from casework.protection.fields import seal_text
+from casework.protection.fields import open_text, seal_text
 from casework.protection.keys import Keyring
 from casework.routing.service import region_supervisors
 from casework.staff.models import Role
@@ -334,7 +334,12 @@ class Closure:
     views_missing: str | None = None
 
 
-def _check_closure(closure: Closure) -> None:
+def _check_views(views: str) -> None:
+    if len(views) > MAX_VIEWS:
+        raise InvalidInput("child_views", f"Keep the child's views under {MAX_VIEWS} characters.")
+
+
+def _check_closure(closure: Closure, *, recorded: bool) -> None:
     if closure.outcome not in OUTCOMES:
         raise InvalidInput("outcome", "Choose one of: " + ", ".join(sorted(OUTCOMES)) + ".")
     views = (closure.child_views or "").strip()
@@ -342,33 +347,63 @@ def _check_closure(closure: Closure) -> None:
         raise InvalidInput(
             "child_views", "Give the child's views or why they are missing, not both."
         )
-    if not views and not closure.views_missing:
+    if not views and not closure.views_missing and not recorded:
         raise InvalidInput(
             "child_views", "Record the child's views, or why they could not be asked."
         )
-    if views and len(views) > MAX_VIEWS:
-        raise InvalidInput("child_views", f"Keep the child's views under {MAX_VIEWS} characters.")
+    _check_views(views)
     if closure.views_missing and closure.views_missing not in VIEWS_MISSING_REASONS:
         raise InvalidInput(
             "views_missing", "Choose one of: " + ", ".join(sorted(VIEWS_MISSING_REASONS)) + "."
         )
 
 
+def _seal_views(session: Session, keyring: Keyring, case: Case, views: str) -> bytes:
+    key = keyring.case_key(session, case.id)
+    return seal_text(key, table="case", column="child_views", row_id=case.id, text=views)
+
+
 def _store_closure(session: Session, keyring: Keyring, case: Case, closure: Closure) -> None:
     case.outcome = closure.outcome
     views = (closure.child_views or "").strip()
-    case.child_views_ct = (
-        seal_text(
-            keyring.case_key(session, case.id),
-            table="case",
-            column="child_views",
-            row_id=case.id,
-            text=views,
-        )
-        if views
-        else None
+    if views:
+        case.child_views_ct = _seal_views(session, keyring, case, views)
+    elif closure.views_missing:
+        case.child_views_ct = None
+    # else: the views recorded earlier on the case stand.
+    case.child_views_missing = None if views else closure.views_missing
+
+
+def record_child_views(
+    session: Session,
+    *,
+    keyring: Keyring,
+    principal: Principal,
+    case: Case,
+    views: str,
+    now: dt.datetime,
+) -> None:
+    """Record what the child wants (Article 12: their views are heard before decisions)."""
+    text = views.strip()
+    if not text:
+        raise InvalidInput("child_views", "Write the child's views.")
+    _check_views(text)
+    if case.status is S.CLOSED:
+        raise InvalidInput("child_views", "Reopen the case to change what it recorded.")
+    case.child_views_ct = _seal_views(session, keyring, case, text)
+    case.child_views_missing = None
+    audit_case(session, keyring, principal, case, AuditAction.CASE_CHILD_VIEWS_RECORDED, {}, now)
+    session.flush()
+
+
+def read_child_views(session: Session, *, keyring: Keyring, case: Case) -> str | None:
+    """The child's views recorded on the case, if any."""
+    if case.child_views_ct is None:
+        return None
+    key = keyring.case_key(session, case.id)
+    return open_text(
+        key, table="case", column="child_views", row_id=case.id, ciphertext=case.child_views_ct
     )
-    case.child_views_missing = closure.views_missing
 
 
 def closure_pending(session: Session, case: Case) -> bool:
@@ -447,7 +482,7 @@ def request_closure(
 
     True when the case is now closed, False when the request waits for approval.
     """
-    _check_closure(closure)
+    _check_closure(closure, recorded=case.child_views_ct is not None)
     if not may_move(case.status, S.CLOSED):
         raise WrongState(case.status, S.CLOSED)
     if closure_pending(session, case):
@@ -490,7 +525,8 @@ def decide_closure(
         )
     else:
         text = _reason(reason or "")
-        case.outcome, case.child_views_ct, case.child_views_missing = None, None, None
+        # The child's views stay: they are still the child's views, whatever the outcome.
+        case.outcome, case.child_views_missing = None, None
         record_history(session, principal, case, CaseEventKind.CLOSURE_REJECTED, {}, now)
         audit_case(
             session,

@@ -11,20 +11,24 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, ScalarSelect, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from casework.access.policy import Action
 from casework.access.scope import Principal, case_filter
 from casework.audit.record import AuditAction, record_event
 from casework.cases.models import Case, CaseNote
-from casework.enums import CaseStatus, Priority
+from casework.cases.reference import normalise_reference
+from casework.enums import CaseStatus, Channel, Priority
 from casework.errors import NotAllowed, NotFound
 from casework.intake.models import Report
 from casework.intake.reading import ReportContent, read_report_content
 from casework.messages.models import Attachment, CaseMessage, Direction
+from casework.places.models import School
 from casework.protection.fields import open_sealed, open_text
 from casework.protection.keys import Keyring
+from casework.sla.models import SlaClock
+from casework.taxonomy.models import Category
 
 MAX_PAGE = 100
 COUNT_CAP = 10_000
@@ -83,8 +87,46 @@ class CaseQuery:
     region_id: int | None = None
     category_id: int | None = None
     open_only: bool = False  # the queue: everything not closed
+    channel: Channel | None = None  # cases with a report that came this way
+    # Free text: a reference, or part of a school's or a category's name or code.
+    search: str | None = None
     limit: int = 50
     offset: int = 0
+
+
+def nearest_due() -> ScalarSelect[dt.datetime | None]:
+    """When the case's most pressing running SLA clock is due (from the clock index)."""
+    return (
+        select(func.min(SlaClock.due_at))
+        .where(SlaClock.case_id == Case.id, SlaClock.stopped_at.is_(None))
+        .correlate(Case)
+        .scalar_subquery()
+    )
+
+
+def _matching(text: str) -> ColumnElement[bool]:
+    """Cases whose reference is ``text``, or whose school or category name or code holds it."""
+    reference = normalise_reference(text)
+    term = text.strip().lower()
+    schools = select(School.id).where(
+        or_(
+            func.lower(School.name).contains(term, autoescape=True),
+            func.lower(School.code).contains(term, autoescape=True),
+        )
+    )
+    categories = select(Category.id).where(
+        or_(
+            func.lower(Category.name).contains(term, autoescape=True),
+            func.lower(Category.code).contains(term, autoescape=True),
+        )
+    )
+    found: list[ColumnElement[bool]] = [
+        Case.school_id.in_(schools),
+        Case.category_id.in_(categories),
+    ]
+    if reference is not None:
+        found.append(Case.reference == reference)
+    return or_(*found)
 
 
 def list_cases(
@@ -110,6 +152,10 @@ def list_cases(
         where.append(Case.region_id == query.region_id)
     if query.category_id is not None:
         where.append(Case.category_id == query.category_id)
+    if query.channel is not None:
+        where.append(exists().where(Report.case_id == Case.id, Report.channel == query.channel))
+    if query.search:
+        where.append(_matching(query.search))
     if query.open_only:
         # IN rather than != so the (region, status, priority, opened) index is used per status.
         where.append(Case.status.in_([st for st in CaseStatus if st is not CaseStatus.CLOSED]))
@@ -121,7 +167,7 @@ def list_cases(
         session.scalars(
             select(Case)
             .where(*where)
-            .order_by(Case.priority, Case.opened_at, Case.id)
+            .order_by(Case.priority, nearest_due().nulls_last(), Case.opened_at, Case.id)
             .limit(min(max(query.limit, 1), MAX_PAGE))
             .offset(max(query.offset, 0))
         )
@@ -142,6 +188,9 @@ def list_cases(
                 "region": query.region_id,
                 "category": query.category_id,
                 "open": query.open_only,
+                "channel": query.channel,
+                # Whether a search was made, never its words (they may name a school).
+                "search": bool(query.search),
             },
             "returned": [str(c.id) for c in cases],
             "total": total,
@@ -347,8 +396,13 @@ def read_attachment(
     case: Case,
     attachment_id: uuid.UUID,
     now: dt.datetime,
+    original: bool = False,
 ) -> AttachmentContent:
-    """One attachment of the case (NotFound when it is not this case's)."""
+    """One attachment of the case (NotFound when it is not this case's).
+
+    ``original``: the caller will hand over the evidence itself (a download, which the trail
+    records as such), not show a cleaned copy; they must hold EVIDENCE_READ on the case.
+    """
     attachment = session.scalars(
         select(Attachment).where(Attachment.id == attachment_id, Attachment.case_id == case.id)
     ).first()
@@ -369,6 +423,6 @@ def read_attachment(
         what="attachment",
         object_id=str(attachment.id),
         now=now,
-        action=AuditAction.ATTACHMENT_READ,
+        action=AuditAction.EVIDENCE_DOWNLOADED if original else AuditAction.ATTACHMENT_READ,
     )
     return AttachmentContent(attachment.content_type, content, attachment.sha256)

@@ -35,6 +35,9 @@ class Action(enum.StrEnum):
     CASE_ASSIGN = "case.assign"  # give it to a member of staff or a team
     CASE_RESTRICT = "case.restrict"  # restrict it and name who may see it
     CASE_SUPERVISE = "case.supervise"  # approve or reject closing it
+    # Download an attachment's original bytes, kept as evidence (everyone who may read the case
+    # sees a copy without the metadata, e.g. where a photo was taken).
+    EVIDENCE_READ = "case.evidence"
     BREAK_GLASS = "case.break_glass"  # open a case outside one's scope, with a reason
     AUDIT_READ = "audit.read"
     STATS_READ = "stats.read"
@@ -68,6 +71,8 @@ CASE_ACTIONS: Final[dict[Role, dict[Action, frozenset[Relation]]]] = {
         Action.CASE_ASSIGN: frozenset({Relation.REGION}),
         Action.CASE_RESTRICT: frozenset({Relation.REGION}),
         Action.CASE_SUPERVISE: frozenset({Relation.REGION}),
+        # Not through break-glass either: a copy of the evidence would outlast the grant.
+        Action.EVIDENCE_READ: _SUPERVISING - {Relation.BREAK_GLASS},
     },
 }
 

@@ -22,6 +22,7 @@ from casework.cases.service import NewEvent, append_events
 from casework.cases.states import may_move, move
 from casework.enums import CaseEventKind, CaseStatus
 from casework.errors import InvalidInput, NotFound
+from casework.followup.inbox import post_to_inbox
 from casework.outbox.models import OutboxKind
 from casework.outbox.service import enqueue
 from casework.protection.fields import seal_text
@@ -126,29 +127,30 @@ def text_reporter(
     body: str,
     now: dt.datetime,
 ) -> uuid.UUID:
-    """Queue a text to the case's reporter, only if they agreed and have not opted out."""
+    """Text the case's reporter if they agreed and have not opted out or silenced the phone;
+    otherwise leave it in their follow-up inbox (web and app reporters). Returns the id of
+    the outbox message, or of the inbox message."""
     text = body.strip()
     if not text or len(text) > MAX_TEXT:
         raise InvalidInput("body", f"Write a message of 1 to {MAX_TEXT} characters.")
+    data: dict[str, object]
     outbox_id = queue_text_to_reporter(session, keyring=keyring, case=case, body=text, now=now)
-    if outbox_id is None:
-        raise InvalidInput(
-            "body",
-            "This reporter cannot be texted: they did not agree, opted out, or silenced the phone.",
-        )
-    record_history(
-        session, principal, case, CaseEventKind.MESSAGE_SENT, {"outbox": str(outbox_id)}, now
-    )
-    audit_case(
-        session,
-        keyring,
-        principal,
-        case,
-        AuditAction.CASE_MESSAGE_SENT,
-        {"outbox": str(outbox_id)},
-        now,
-    )
-    return outbox_id
+    if outbox_id is not None:
+        sent, data = outbox_id, {"outbox": str(outbox_id)}
+    else:
+        # Not by text (never agreed, opted out, or said the safe word): a web or app reporter
+        # reads it when they next check with their code, which no one else holds.
+        message_id = post_to_inbox(session, keyring=keyring, case=case, body=text, now=now)
+        if message_id is None:
+            raise InvalidInput(
+                "body",
+                "This reporter cannot be contacted: they did not agree to texts (or opted out "
+                "or silenced the phone) and have no follow-up code to check back with.",
+            )
+        sent, data = message_id, {"inbox": str(message_id)}
+    record_history(session, principal, case, CaseEventKind.MESSAGE_SENT, data, now)
+    audit_case(session, keyring, principal, case, AuditAction.CASE_MESSAGE_SENT, data, now)
+    return sent
 
 
 def _is_conflicted_principal(principal: Principal, case: Case) -> bool:

@@ -79,6 +79,7 @@ class AuditAction(enum.StrEnum):
     CASE_CLOSURE_REJECTED = "case.closure_rejected"
     CASE_CLOSED = "case.closed"
     CASE_REOPENED = "case.reopened"
+    CASE_CHILD_VIEWS_RECORDED = "case.child_views_recorded"
     CASE_ROUTED = "case.routed"  # assigned or queued automatically at intake
     CASE_LINK_SUGGESTED = "case.link_suggested"
     CASE_MESSAGE_RECEIVED = "case.message_received"
@@ -88,6 +89,7 @@ class AuditAction(enum.StrEnum):
     ROUTING_CHANGED = "routing.changed"  # languages, shifts, on-call rota, phones
     SLA_CONFIG_CHANGED = "sla.config_changed"  # targets, calendars, holidays
     ATTACHMENT_READ = "attachment.read"
+    EVIDENCE_DOWNLOADED = "attachment.original_downloaded"
     REFERRAL_CREATED = "referral.created"
     REFERRAL_STATUS_CHANGED = "referral.status_changed"
     REFERRAL_CONSENT_OVERRIDDEN = "referral.consent_overridden"

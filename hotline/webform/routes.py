@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
 from casework.errors import IdempotencyKeyReused, InvalidInput
+from casework.followup.inbox import read_inbox
 from casework.followup.service import check_follow_up
 from casework.intake.models import NARRATIVE_MAX_CHARS, PLACE_MAX_CHARS
 from casework.intake.schemas import ReportReceipt
@@ -221,4 +222,9 @@ async def follow_up_submit(
         return _page(request, settings, "follow_up.html", context, 403)
     context["values"]["reference"] = result.reference
     context["status_message"] = STATUS_MESSAGES[result.status]
+    case_id = result.case_id
+    if case_id is not None:
+        context["inbox"] = await db.run_async(
+            lambda s: read_inbox(s, keyring=keyring, case_id=case_id), write=False
+        )
     return _page(request, settings, "follow_up.html", context)
