@@ -17,7 +17,6 @@ from casework.access.cases import (
     find_case,
     list_cases,
     may_on,
-    read_attachment,
     read_messages,
     read_notes,
     read_report,
@@ -36,6 +35,7 @@ from casework.places.models import Region
 from casework.taxonomy.models import Category
 from casework.workflow import acknowledge
 from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep, require_working_keys
+from hotline.staff.attachments import attachment_response
 from hotline.staff.auth import CurrentStaff
 from hotline.staff.schemas import (
     AssignIn,
@@ -268,31 +268,25 @@ async def attachment(
     keyring: KeyringDep,
     clock: ClockDep,
 ) -> Response:
-    """An attachment's bytes, as the reporter sent them (with their SHA-256)."""
+    """A picture the reporter sent, re-encoded without its metadata (422 if it is not a
+    picture we can read: only the original exists then)."""
+    return await attachment_response(db, keyring, clock, staff, case_id, attachment_id)
 
-    def run(s: Session) -> Response:
-        now = clock.now()
-        found = find_case(s, staff.principal, case_id, Action.CASE_READ, now=now)
-        content = read_attachment(
-            s,
-            keyring=keyring,
-            principal=staff.principal,
-            case=found,
-            attachment_id=attachment_id,
-            now=now,
-        )
-        return Response(
-            content.content,
-            media_type="application/octet-stream",
-            headers={
-                **_NO_STORE,
-                "Content-Disposition": f'attachment; filename="{attachment_id}"',
-                "X-Content-SHA256": content.sha256,
-                "X-Original-Content-Type": content.content_type,
-            },
-        )
 
-    return await db.run_async(run, write=True)
+@router.get("/{case_id}/attachments/{attachment_id}/original", responses=_NOT_FOUND)
+async def attachment_original(
+    case_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    staff: CurrentStaff,
+    db: DbDep,
+    keyring: KeyringDep,
+    clock: ClockDep,
+) -> Response:
+    """The attachment exactly as the reporter sent it, kept as evidence, with its SHA-256
+    (supervisors; the download is audited)."""
+    return await attachment_response(
+        db, keyring, clock, staff, case_id, attachment_id, original=True
+    )
 
 
 @router.get("/{case_id}/notes", response_model=list[NoteOut], responses=_NOT_FOUND)

@@ -36,6 +36,7 @@ from casework.protection.keys import Keyring
 from casework.staff.models import CaseAccessGrant, GrantKind, Role
 from hotline.database import Database, make_engine
 from hotline.demo import seed_places
+from tests.factories.images import photo_with_location
 from tests.factories.reports import submission
 from tests.factories.staff import make_staff, make_team, signed_in
 
@@ -103,7 +104,7 @@ def _attach(session: Session, keyring: Keyring, case_id: uuid.UUID, author: uuid
             created_at=NOW,
         )
     )
-    picture = b"\xff\xd8\xff a picture of " + case_id.bytes
+    picture = photo_with_location((case_id.bytes[0], 30, 30))
     session.add(
         Attachment(
             id=attachment_id,

@@ -25,6 +25,7 @@ def _paths(
         ("GET", f"{base}/reports/{world.reports[report_of]}", None),
         ("GET", f"{base}/messages", None),
         ("GET", f"{base}/attachments/{world.attachments[attachment_of]}", None),
+        ("GET", f"{base}/attachments/{world.attachments[attachment_of]}/original", None),
         ("GET", f"{base}/notes", None),
         ("POST", f"{base}/notes", {"body": "x"}),
         ("POST", f"{base}/messages", {"body": "hello"}),

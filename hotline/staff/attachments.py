@@ -1,0 +1,74 @@
+"""Serving an attachment to staff: a copy without metadata to anyone who may read the case,
+the original evidence only to those who may hold it. Shared by the API and the console."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from casework.access.cases import AttachmentContent, find_case, read_attachment
+from casework.access.policy import Action
+from casework.clock import Clock
+from casework.protection.keys import Keyring
+from hotline.database import Database
+from hotline.errors import ApiError
+from hotline.images import clean_image
+from hotline.staff.auth import StaffContext
+
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+async def attachment_response(
+    db: Database,
+    keyring: Keyring,
+    clock: Clock,
+    staff: StaffContext,
+    case_id: uuid.UUID,
+    attachment_id: uuid.UUID,
+    *,
+    original: bool = False,
+) -> Response:
+    """The cleaned copy (inline) or, with ``original``, the evidence as a download."""
+
+    def run(s: Session) -> AttachmentContent:
+        now = clock.now()
+        action = Action.EVIDENCE_READ if original else Action.CASE_READ
+        found = find_case(s, staff.principal, case_id, action, now=now)
+        return read_attachment(
+            s,
+            keyring=keyring,
+            principal=staff.principal,
+            case=found,
+            attachment_id=attachment_id,
+            now=now,
+            original=original,
+        )
+
+    content = await db.run_async(run, write=True)
+    if original:
+        return Response(
+            content.content,
+            media_type="application/octet-stream",
+            headers={
+                **_NO_STORE,
+                "Content-Disposition": f'attachment; filename="{attachment_id}"',
+                "X-Content-SHA256": content.sha256,
+                "X-Original-Content-Type": content.content_type,
+            },
+        )
+    clean = await run_in_threadpool(clean_image, content.content)
+    if clean is None:
+        raise ApiError(
+            422,
+            "no_clean_copy",
+            "This attachment is not a picture that can be shown without its metadata; "
+            "a supervisor can download the original.",
+        )
+    return Response(
+        clean.content,
+        media_type=clean.content_type,
+        headers={**_NO_STORE, "Content-Disposition": "inline"},
+    )
