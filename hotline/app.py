@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Protocol
 
 import anyio.to_thread
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
@@ -21,6 +21,11 @@ from casework.protection.keys import Keyring
 from hotline import __version__
 from hotline.app_api.routes import router as app_api_router
 from hotline.bootstrap import build_key_file, build_worker, check_keys
+from hotline.console.routes_case import router as console_case_router
+from hotline.console.routes_queue import router as console_queue_router
+from hotline.console.routes_signin import router as console_signin_router
+from hotline.console.routes_supervise import router as console_supervise_router
+from hotline.console.session import SignInRequired, sign_in_redirect
 from hotline.database import Database
 from hotline.errors import JSON_PREFIXES, install_error_handlers
 from hotline.health import router as health_router
@@ -66,6 +71,10 @@ _ROUTERS = (
     partner_pages_router,
     staff_admin_router,
     partner_router,
+    console_signin_router,
+    console_queue_router,
+    console_case_router,
+    console_supervise_router,
 )
 
 
@@ -137,6 +146,11 @@ def create_app(
     app.state.schema_head = head_revision()
 
     install_error_handlers(app)
+
+    @app.exception_handler(SignInRequired)
+    async def _sign_in(_request: Request, exc: SignInRequired) -> Response:
+        return sign_in_redirect(exc)
+
     for router in _ROUTERS:
         app.include_router(router)
     twilio = settings.twilio

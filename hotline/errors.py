@@ -68,7 +68,7 @@ _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title><link rel="stylesheet" href="/static/site.css"></head>
 <body><main class="page"><h1>{title}</h1><p>{message}</p>
-<p><a href="/report">Go to the report form</a></p></main></body></html>"""
+<p><a href="{back}">{back_label}</a></p></main></body></html>"""
 
 
 def error_response(
@@ -84,7 +84,13 @@ def error_response(
     if wants_json(request):
         return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
     title = "Something went wrong" if status >= 500 else "We could not do that"
-    page = _PAGE.format(title=html.escape(title), message=html.escape(message))
+    console = request.url.path.startswith("/console")
+    page = _PAGE.format(
+        title=html.escape(title),
+        message=html.escape(message),
+        back="/console/queue" if console else "/report",
+        back_label="Back to the console" if console else "Go to the report form",
+    )
     return HTMLResponse(page, status, headers=headers)
 
 

@@ -14,7 +14,11 @@ def make_templates() -> Jinja2Templates:
     """Templates of every HTML page, autoescaped, with ``_()`` for translatable text."""
     env = Environment(
         loader=FileSystemLoader(
-            [_HERE / "webform" / "templates", _HERE / "partner_pages" / "templates"]
+            [
+                _HERE / "webform" / "templates",
+                _HERE / "partner_pages" / "templates",
+                _HERE / "console" / "templates",
+            ]
         ),
         autoescape=select_autoescape(["html"]),
         extensions=["jinja2.ext.i18n"],

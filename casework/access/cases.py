@@ -84,6 +84,7 @@ class CaseQuery:
     priority: Priority | None = None
     reference: str | None = None
     assigned_to_me: bool = False
+    team_queue: bool = False  # in the queue of one of the caller's teams
     region_id: int | None = None
     category_id: int | None = None
     open_only: bool = False  # the queue: everything not closed
@@ -148,6 +149,8 @@ def list_cases(
         where.append(Case.reference == query.reference)
     if query.assigned_to_me:
         where.append(Case.assigned_to_id == principal.user_id)
+    if query.team_queue:
+        where.append(Case.team_id.in_(principal.team_ids))
     if query.region_id is not None:
         where.append(Case.region_id == query.region_id)
     if query.category_id is not None:
@@ -185,6 +188,7 @@ def list_cases(
                 "priority": query.priority,
                 "reference": query.reference,
                 "mine": query.assigned_to_me,
+                "team": query.team_queue,
                 "region": query.region_id,
                 "category": query.category_id,
                 "open": query.open_only,

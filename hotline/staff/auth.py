@@ -18,11 +18,15 @@ from sqlalchemy.orm import Session
 
 from casework.access.policy import Action, may_globally
 from casework.access.scope import Principal, load_principal
+from casework.clock import Clock
+from casework.protection.keys import Keyring
 from casework.staff.models import SessionStage, StaffSession
 from casework.staff.sessions import csrf_ok, csrf_token, find_session, touch
 from casework.staff.signin import CSRF_PURPOSE
+from hotline.database import Database
 from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep
 from hotline.errors import ApiError
+from hotline.settings import Settings
 
 COOKIE = "hotline_staff"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -56,14 +60,20 @@ def _unauthorised() -> ApiError:
     )
 
 
-async def current_staff(
-    request: Request, db: DbDep, keyring: KeyringDep, clock: ClockDep, settings: SettingsDep
-) -> StaffContext:
-    """The signed-in member of staff (401 if none; 403 for a cookie request without CSRF)."""
+async def authenticate(
+    request: Request,
+    db: Database,
+    keyring: Keyring,
+    clock: Clock,
+    settings: Settings,
+    *,
+    csrf_presented: str | None,
+) -> StaffContext | None:
+    """The signed-in member of staff, or None; 403 for a cookie request whose state-changing
+    method lacks the session's CSRF token (from a header or, in the console, a form field)."""
     token, by_cookie = presented_token(request)
     if not token:
-        raise _unauthorised()
-    csrf_header = request.headers.get("x-csrf-token")
+        return None
     config = settings.staff_auth
 
     def load(session: Session) -> tuple[Principal, StaffSession, str] | None:
@@ -74,7 +84,7 @@ async def current_staff(
         staff_session, user = found
         secret = keyring.purpose_key(session, CSRF_PURPOSE).secret
         unsafe = by_cookie and request.method not in _SAFE_METHODS
-        if unsafe and not csrf_ok(secret, staff_session, csrf_header):
+        if unsafe and not csrf_ok(secret, staff_session, csrf_presented):
             raise ApiError(403, "csrf_failed", "Reload the page and try again.")
         touch(session, staff_session, now=now)
         return (
@@ -85,9 +95,21 @@ async def current_staff(
 
     loaded = await db.run_async(load, write=True)
     if loaded is None:
-        raise _unauthorised()
+        return None
     principal, staff_session, csrf = loaded
     return StaffContext(principal, staff_session.id, by_cookie, csrf)
+
+
+async def current_staff(
+    request: Request, db: DbDep, keyring: KeyringDep, clock: ClockDep, settings: SettingsDep
+) -> StaffContext:
+    """The signed-in member of staff (401 if none; 403 for a cookie request without CSRF)."""
+    staff = await authenticate(
+        request, db, keyring, clock, settings, csrf_presented=request.headers.get("x-csrf-token")
+    )
+    if staff is None:
+        raise _unauthorised()
+    return staff
 
 
 CurrentStaff = Annotated[StaffContext, Depends(current_staff)]

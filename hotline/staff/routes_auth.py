@@ -7,14 +7,13 @@ or address answers 429 with Retry-After. The password is verified outside any tr
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from casework.staff.accounts import check_new_password, set_password, upgrade_password_hash
+from casework.staff.accounts import check_new_password, set_password
 from casework.staff.models import StaffSession, StaffUser
 from casework.staff.sessions import csrf_token, token_hash
 from casework.staff.signin import (
@@ -23,11 +22,9 @@ from casework.staff.signin import (
     Outcome,
     StepResult,
     begin_enrolment,
-    check_login,
     complete_mfa,
     complete_with_recovery_code,
     confirm_enrolment,
-    finish_login,
     reauthentication_failed,
     reauthentication_locked,
     sign_out,
@@ -47,6 +44,7 @@ from hotline.staff.schemas import (
     SignedInOut,
     TokenIn,
 )
+from hotline.staff.signin_steps import password_step, refusal
 
 router = APIRouter(
     prefix="/api/staff/v1", tags=["staff sign-in"], dependencies=[Depends(require_working_keys)]
@@ -62,19 +60,6 @@ def _address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def _refused(result: StepResult, *, code: str, message: str) -> ApiError:
-    if result.outcome is Outcome.LOCKED:
-        wait = max(1, int(result.retry_after or 60))
-        return ApiError(
-            429,
-            "too_many_attempts",
-            "Too many failed attempts. Try again later.",
-            headers={"Retry-After": str(wait)},
-        )
-    await asyncio.sleep(result.delay)  # slows guessing down, without holding a thread
-    return ApiError(401, code, message)
-
-
 def _secure(settings: Settings) -> bool:
     return settings.env != "development"
 
@@ -83,7 +68,7 @@ async def _signed_in(
     result: StepResult, response: Response, db: DbDep, keyring: KeyringDep, settings: Settings
 ) -> SignedInOut:
     if result.token is None:
-        raise await _refused(result, code="code_failed", message="That code is not right.")
+        raise await refusal(result, code="code_failed", message="That code is not right.")
     token = result.token
     secret = await db.run_async(lambda s: keyring.purpose_key(s, CSRF_PURPOSE).secret, write=False)
     set_session_cookie(
@@ -111,34 +96,18 @@ async def login(
     settings: SettingsDep,
 ) -> LoginStepOut:
     """Username and password; the answer asks for the second factor (or enrolment)."""
-    config = settings.staff_auth
-    check = await db.run_async(lambda s: check_login(s, username=body.username), write=False)
-    password_ok = await run_in_threadpool(config.hashing.verify, check.password_hash, body.password)
-    result = await db.run_async(
-        lambda s: finish_login(
-            s,
-            keyring=keyring,
-            config=config,
-            check=check,
-            address=_address(request),
-            password_ok=password_ok,
-            now=clock.now(),
-        ),
-        write=True,
+    result = await password_step(
+        db,
+        keyring,
+        clock,
+        settings,
+        username=body.username,
+        password=body.password,
+        address=_address(request),
     )
     if result.token is None:
-        raise await _refused(
+        raise await refusal(
             result, code="login_failed", message="The username or password is not right."
-        )
-    if check.user_id and check.password_hash and config.hashing.needs_rehash(check.password_hash):
-        # Made with older costs: store one with today's, now that we have the password.
-        new_hash = await run_in_threadpool(config.hashing.hash, body.password)
-        user_id, old_hash = check.user_id, check.password_hash
-        await db.run_async(
-            lambda s: upgrade_password_hash(
-                s, user_id=user_id, old_hash=old_hash, new_hash=new_hash
-            ),
-            write=True,
         )
     response.headers.update(_NO_STORE)
     return LoginStepOut(stage=result.outcome.value, token=result.token)
@@ -298,7 +267,7 @@ async def change_password(
         write=True,
     )
     if locked is not None:
-        raise await _refused(StepResult(Outcome.LOCKED, retry_after=locked), code="", message="")
+        raise await refusal(StepResult(Outcome.LOCKED, retry_after=locked), code="", message="")
     if not await run_in_threadpool(hashing.verify, user.password_hash, body.current_password):
         delay = await db.run_async(
             lambda s: reauthentication_failed(
@@ -311,7 +280,7 @@ async def change_password(
             ),
             write=True,
         )
-        raise await _refused(
+        raise await refusal(
             StepResult(Outcome.FAILED, delay=delay),
             code="password_wrong",
             message="The current password is not right.",

@@ -1,0 +1,260 @@
+"""Signing in to the console: password, then the authenticator's code (or a recovery code);
+the first time, setting up the authenticator. Then back to the page that asked for it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy.orm import Session
+
+from casework.staff.models import StaffSession, StaffUser
+from casework.staff.signin import (
+    Outcome,
+    StepResult,
+    begin_enrolment,
+    complete_mfa,
+    complete_with_recovery_code,
+    confirm_enrolment,
+    sign_out,
+)
+from hotline.console.session import (
+    NO_STORE,
+    FormStaff,
+    field,
+    form_token,
+    form_token_ok,
+    read_form,
+    render,
+    safe_next,
+    set_form_cookie,
+)
+from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep, require_working_keys
+from hotline.errors import ApiError
+from hotline.settings import Settings
+from hotline.staff.auth import clear_session_cookie, set_session_cookie
+from hotline.staff.qr import qr_svg
+from hotline.staff.signin_steps import password_step, refusal
+
+router = APIRouter(
+    prefix="/console", include_in_schema=False, dependencies=[Depends(require_working_keys)]
+)
+# The half-signed-in session (password accepted, code not yet): only the sign-in pages see it.
+STEP_COOKIE = "hotline_signin"
+_STEP_PATH = "/console/login"
+_STEP_SECONDS = 600
+_REFUSED = "The username or password is not right."
+
+
+def _secure(settings: Settings) -> bool:
+    return settings.env != "development"
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _form_page(
+    request: Request,
+    settings: Settings,
+    name: str,
+    context: dict[str, Any],
+    status: int = 200,
+) -> HTMLResponse:
+    token = form_token(request)
+    response = render(request, name, {**context, "form_token": token}, status=status)
+    set_form_cookie(response, token, settings)
+    return response
+
+
+async def _problem(result: StepResult, code: str, message: str) -> tuple[str, int, dict[str, str]]:
+    error = await refusal(result, code=code, message=message)
+    return error.message, error.status, error.headers
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_page(request: Request, settings: SettingsDep, next: str = "") -> HTMLResponse:  # noqa: A002
+    """The sign-in form."""
+    return _form_page(request, settings, "login.html", {"next": safe_next(next)})
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(
+    request: Request, db: DbDep, keyring: KeyringDep, clock: ClockDep, settings: SettingsDep
+) -> Response:
+    """Check the password; then ask for the code (or to set up the authenticator)."""
+    form = await read_form(request)
+    next_path = safe_next(form.get("next"))
+    if not form_token_ok(request, form):
+        raise ApiError(403, "csrf_failed", "Reload the page and try again.")
+    username = field(form, "username", limit=200)
+    password = field(form, "password", limit=1000)
+    context: dict[str, Any] = {"next": next_path, "username": username}
+    if not username or not password:
+        context["problem"] = "Write your username and password."
+        return _form_page(request, settings, "login.html", context, 422)
+    result = await password_step(
+        db,
+        keyring,
+        clock,
+        settings,
+        username=username,
+        password=password,
+        address=_address(request),
+    )
+    if result.token is None:
+        context["problem"], status, headers = await _problem(result, "login_failed", _REFUSED)
+        refused = _form_page(request, settings, "login.html", context, status)
+        refused.headers.update(headers)
+        return refused
+    step = "enrol" if result.outcome is Outcome.ENROL else "code"
+    response = RedirectResponse(
+        f"/console/login/{step}?next={next_path}", status_code=303, headers=NO_STORE
+    )
+    response.set_cookie(
+        STEP_COOKIE,
+        result.token,
+        max_age=_STEP_SECONDS,
+        path=_STEP_PATH,
+        secure=_secure(settings),
+        httponly=True,
+        samesite="strict",
+    )
+    return response
+
+
+def _step_token(request: Request) -> str:
+    token = request.cookies.get(STEP_COOKIE)
+    if not token:
+        raise ApiError(401, "not_signed_in", "Sign in with your password first.")
+    return token
+
+
+def _signed_in(result: StepResult, settings: Settings, response: Response) -> None:
+    assert result.token is not None  # noqa: S101 - checked by the caller
+    set_session_cookie(
+        response,
+        result.token,
+        secure=_secure(settings),
+        max_age=int(settings.staff_auth.sessions.absolute.total_seconds()),
+    )
+    response.delete_cookie(STEP_COOKIE, path=_STEP_PATH, secure=_secure(settings), httponly=True)
+
+
+@router.get("/login/code", response_class=HTMLResponse)
+async def code_page(request: Request, settings: SettingsDep, next: str = "") -> HTMLResponse:  # noqa: A002
+    """The authenticator code form."""
+    return _form_page(request, settings, "login_code.html", {"next": safe_next(next)})
+
+
+@router.post("/login/code", response_class=HTMLResponse)
+async def code(
+    request: Request, db: DbDep, keyring: KeyringDep, clock: ClockDep, settings: SettingsDep
+) -> Response:
+    """The code from the authenticator app, or a recovery code: signed in."""
+    form = await read_form(request)
+    next_path = safe_next(form.get("next"))
+    if not form_token_ok(request, form):
+        raise ApiError(403, "csrf_failed", "Reload the page and try again.")
+    token = _step_token(request)
+    totp, recovery = field(form, "code", limit=20), field(form, "recovery_code", limit=40)
+    step = complete_with_recovery_code if recovery and not totp else complete_mfa
+    result = await db.run_async(
+        lambda s: step(
+            s,
+            keyring=keyring,
+            config=settings.staff_auth,
+            token=token,
+            code=totp or recovery,
+            address=_address(request),
+            now=clock.now(),
+        ),
+        write=True,
+    )
+    if result.token is None:
+        message, status, headers = await _problem(result, "code_failed", "That code is not right.")
+        refused = _form_page(
+            request, settings, "login_code.html", {"next": next_path, "problem": message}, status
+        )
+        refused.headers.update(headers)
+        return refused
+    response = RedirectResponse(next_path, status_code=303, headers=NO_STORE)
+    _signed_in(result, settings, response)
+    return response
+
+
+@router.get("/login/enrol", response_class=HTMLResponse)
+async def enrol_page(
+    request: Request,
+    db: DbDep,
+    keyring: KeyringDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    next: str = "",  # noqa: A002
+) -> HTMLResponse:
+    """A new authenticator secret as a QR code and as text, and the form for its first code."""
+    token = _step_token(request)
+    enrolment = await db.run_async(
+        lambda s: begin_enrolment(
+            s, keyring=keyring, config=settings.staff_auth, token=token, now=clock.now()
+        ),
+        write=True,
+    )
+    if enrolment is None:
+        raise ApiError(401, "not_signed_in", "Sign in with your password first.")
+    context = {"next": safe_next(next), "secret": enrolment.secret, "qr": qr_svg(enrolment.uri)}
+    return _form_page(request, settings, "login_enrol.html", context)
+
+
+@router.post("/login/enrol", response_class=HTMLResponse)
+async def enrol(
+    request: Request, db: DbDep, keyring: KeyringDep, clock: ClockDep, settings: SettingsDep
+) -> Response:
+    """The first code from the new authenticator: signed in; the recovery codes, shown once."""
+    form = await read_form(request)
+    next_path = safe_next(form.get("next"))
+    if not form_token_ok(request, form):
+        raise ApiError(403, "csrf_failed", "Reload the page and try again.")
+    token = _step_token(request)
+    result = await db.run_async(
+        lambda s: confirm_enrolment(
+            s,
+            keyring=keyring,
+            config=settings.staff_auth,
+            token=token,
+            code=field(form, "code", limit=20),
+            address=_address(request),
+            now=clock.now(),
+        ),
+        write=True,
+    )
+    if result.token is None:
+        message, status, _headers = await _problem(
+            result, "code_failed", "That code is not right. Scan the code again and retry."
+        )
+        raise ApiError(status, "code_failed", message)
+    response = render(
+        request,
+        "login_recovery.html",
+        {"next": next_path, "recovery_codes": list(result.recovery_codes)},
+    )
+    _signed_in(result, settings, response)
+    return response
+
+
+@router.post("/logout")
+async def logout(
+    staff: FormStaff, db: DbDep, keyring: KeyringDep, clock: ClockDep, settings: SettingsDep
+) -> Response:
+    """End this session; back to the sign-in page."""
+
+    def end(s: Session) -> None:
+        staff_session = s.get_one(StaffSession, staff.session_id)
+        user = s.get_one(StaffUser, staff.principal.user_id)
+        sign_out(s, keyring=keyring, staff_session=staff_session, user=user, now=clock.now())
+
+    await db.run_async(end, write=True)
+    response = RedirectResponse("/console/login", status_code=303, headers=NO_STORE)
+    clear_session_cookie(response, secure=_secure(settings))
+    return response

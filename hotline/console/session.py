@@ -1,0 +1,168 @@
+"""Who is using the console, and the rules of its forms.
+
+Pages use the staff session cookie (``HttpOnly``, ``SameSite=Strict``, ``Secure`` outside
+development). Every form carries a CSRF token in a hidden field: the session's token once
+signed in, and before that a random value that must match a cookie of its own (so a sign-in
+cannot be forged from another site either). A page opened without a session sends the browser
+to sign in, remembering the page - only its path, and only a console path.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.datastructures import FormData
+
+from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep
+from hotline.errors import ApiError
+from hotline.settings import Settings
+from hotline.staff.auth import StaffContext, authenticate
+from hotline.templating import make_templates
+
+FORM_COOKIE = "hotline_form"
+MAX_FIELDS = 30
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+HOME = "/console/queue"
+# A console page to come back to: ids and plain words only, never a query string.
+_RETURN = re.compile(r"^/console(/[A-Za-z0-9_-]+)*$")
+templates = make_templates()
+
+
+def duration(seconds: int) -> str:
+    """Time left in words: "2 h 05 min", "12 min", or "5 min overdue"."""
+    late, seconds = seconds < 0, abs(seconds)
+    hours, minutes = seconds // 3600, (seconds % 3600) // 60
+    text = f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+    return f"{text} overdue" if late else text
+
+
+templates.env.filters["duration"] = duration
+templates.env.filters["pair"] = lambda value: (value, value.replace("_", " "))
+
+
+class SignInRequired(Exception):
+    """No signed-in member of staff: go and sign in, then come back to ``next_path``."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__("sign in")
+        self.next_path = next_path
+
+
+def safe_next(value: object) -> str:
+    """Where to go after signing in: a console path, or the queue."""
+    if isinstance(value, str) and _RETURN.fullmatch(value) and "/login" not in value:
+        return value
+    return HOME
+
+
+def login_url(next_path: str) -> str:
+    """The sign-in page, remembering where to come back to."""
+    return "/console/login?next=" + quote(safe_next(next_path), safe="/")
+
+
+def sign_in_redirect(exc: SignInRequired) -> Response:
+    """Answer a request made without a session (303: the browser GETs the sign-in page)."""
+    return RedirectResponse(login_url(exc.next_path), status_code=303, headers=NO_STORE)
+
+
+def _return_path(request: Request) -> str:
+    """The page to come back to: this one, or for a form, the page it was on."""
+    path = request.url.path
+    if request.method == "GET":
+        return path
+    match = re.match(r"^(/console/cases/[0-9a-fA-F-]{36})", path)
+    return match.group(1) if match else HOME
+
+
+async def read_form(request: Request) -> FormData:
+    """The posted form (no files; a bounded number of fields)."""
+    return await request.form(max_files=0, max_fields=MAX_FIELDS)
+
+
+async def page_staff(
+    request: Request, db: DbDep, keyring: KeyringDep, clock: ClockDep, settings: SettingsDep
+) -> StaffContext:
+    """The member of staff viewing a page; otherwise off to sign in."""
+    staff = await authenticate(request, db, keyring, clock, settings, csrf_presented=None)
+    if staff is None or not staff.by_cookie:
+        raise SignInRequired(_return_path(request))
+    return staff
+
+
+async def form_staff(
+    request: Request, db: DbDep, keyring: KeyringDep, clock: ClockDep, settings: SettingsDep
+) -> StaffContext:
+    """The member of staff posting a form, which must carry the session's CSRF token (403)."""
+    form = await read_form(request)
+    presented = form.get("csrf_token")
+    staff = await authenticate(
+        request,
+        db,
+        keyring,
+        clock,
+        settings,
+        csrf_presented=presented if isinstance(presented, str) else None,
+    )
+    if staff is None or not staff.by_cookie:
+        raise SignInRequired(_return_path(request))
+    return staff
+
+
+PageStaff = Annotated[StaffContext, Depends(page_staff)]
+FormStaff = Annotated[StaffContext, Depends(form_staff)]
+
+
+def field(form: FormData, name: str, *, limit: int = 4000) -> str:
+    """A text field, trimmed; too long is refused (422), never cut silently."""
+    value = form.get(name)
+    text = value.strip() if isinstance(value, str) else ""
+    if len(text) > limit:
+        raise ApiError(422, "validation_failed", f"'{name}' is too long.")
+    return text
+
+
+def form_token(request: Request) -> str:
+    """The pre-session CSRF value of this browser (new if it has none; see ``set_form_cookie``)."""
+    current = request.cookies.get(FORM_COOKIE, "")
+    return current if re.fullmatch(r"[A-Za-z0-9_-]{43}", current) else secrets.token_urlsafe(32)
+
+
+def set_form_cookie(response: Response, token: str, settings: Settings) -> None:
+    """Keep the pre-session CSRF value in a cookie pages on other sites cannot send."""
+    response.set_cookie(
+        FORM_COOKIE,
+        token,
+        max_age=3600,
+        path="/",
+        secure=settings.env != "development",
+        httponly=True,
+        samesite="strict",
+    )
+
+
+def form_token_ok(request: Request, form: FormData) -> bool:
+    """Whether a pre-session form carries the value of this browser's cookie."""
+    cookie = request.cookies.get(FORM_COOKIE, "")
+    sent = form.get("form_token")
+    return bool(cookie) and isinstance(sent, str) and hmac.compare_digest(cookie, sent)
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    *,
+    staff: StaffContext | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    """A console page, never cached (case content must not stay in a shared machine's cache)."""
+    base: dict[str, Any] = {"staff": staff, "csrf_token": staff.csrf_token if staff else ""}
+    return templates.TemplateResponse(
+        request, name, {**base, **context}, status_code=status, headers=NO_STORE
+    )
