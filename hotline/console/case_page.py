@@ -172,7 +172,7 @@ def case_page_data(
             .join(Partner, Partner.id == Referral.partner_id)
             .where(Referral.case_id == case.id)
             .order_by(Referral.created_at)
-        ).tuples()
+        ).all()
     )
     attachments = list(
         session.scalars(
@@ -202,7 +202,7 @@ def case_page_data(
                     StaffUser.role.in_([Role.CASEWORKER, Role.SUPERVISOR]),
                 )
                 .order_by(StaffUser.display_name)
-            ).tuples()
+            ).all()
         )
     first: Report | None = reports[0].report if reports else None
     return {

@@ -53,9 +53,9 @@ async def queue(
 
     def run(s: Session) -> dict[str, Any]:
         categories = list(
-            s.execute(select(Category.code, Category.name).order_by(Category.sort_order)).tuples()
+            s.execute(select(Category.code, Category.name).order_by(Category.sort_order)).all()
         )
-        regions = list(s.execute(select(Region.code, Region.name).order_by(Region.name)).tuples())
+        regions = list(s.execute(select(Region.code, Region.name).order_by(Region.name)).all())
         region_id = s.scalar(select(Region.id).where(Region.code == region)) if region else None
         category_id = (
             s.scalar(select(Category.id).where(Category.code == category)) if category else None

@@ -64,14 +64,14 @@ async def supervise(request: Request, staff: PageStaff, db: DbDep, clock: ClockD
                 )
                 .distinct()
                 .order_by(StaffUser.display_name)
-            ).tuples()
+            ).all()
         )
         load = dict(
             s.execute(
                 select(Case.assigned_to_id, func.count())
                 .where(scope, Case.status.in_(_OPEN), Case.assigned_to_id.is_not(None))
                 .group_by(Case.assigned_to_id)
-            ).tuples()
+            ).all()
         )
         unassigned = s.scalar(
             select(func.count())

@@ -81,7 +81,7 @@ def names(
     """Names of categories, schools or regions by id."""
     if not ids:
         return {}
-    return dict(session.execute(select(model.id, model.name).where(model.id.in_(ids))).tuples())
+    return dict(session.execute(select(model.id, model.name).where(model.id.in_(ids))).all())
 
 
 def staff_names(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
@@ -90,7 +90,7 @@ def staff_names(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
         return {}
     rows = session.execute(
         select(StaffUser.id, StaffUser.display_name).where(StaffUser.id.in_(ids))
-    ).tuples()
+    ).all()
     return dict(rows)
 
 
@@ -100,7 +100,7 @@ def queue_rows(session: Session, cases: list[Case], now: dt.datetime) -> list[Ro
     channels: defaultdict[uuid.UUID, set[Channel]] = defaultdict(set)
     for case_id, channel in session.execute(
         select(Report.case_id, Report.channel).where(Report.case_id.in_(ids))
-    ).tuples():
+    ).all():
         channels[case_id].add(channel)
     categories = names(session, Category, {c.category_id for c in cases})
     schools = names(session, School, {c.school_id for c in cases if c.school_id})
