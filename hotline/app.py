@@ -33,6 +33,7 @@ from hotline.middleware import AccessLog, BodySizeLimit, SecurityHeaders
 from hotline.migrations import head_revision
 from hotline.partner_pages.routes import router as partner_pages_router
 from hotline.settings import Settings, load_settings
+from hotline.sms.phone_page import router as phone_page_router
 from hotline.sms.routes import router as sms_router
 from hotline.sms.simulator import router as simulator_router
 from hotline.staff.routes_admin import router as staff_admin_router
@@ -156,6 +157,7 @@ def create_app(
     twilio = settings.twilio
     if twilio is not None and twilio.simulated:
         app.include_router(simulator_router)
+        app.include_router(phone_page_router)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
 
     # The last added is the outermost: every answer is logged and carries the security

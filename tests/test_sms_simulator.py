@@ -114,3 +114,26 @@ def test_the_simulated_network_answers_only_this_machine(tmp_path: Path) -> None
         assert local.get(inbox).status_code == 200
     with TestClient(app, client=("203.0.113.9", 50000)) as remote:
         assert remote.get(inbox).status_code == 404
+
+
+def test_the_phone_page_texts_the_hotline_and_shows_its_answers(
+    running: tuple[str, dict[str, str]],
+) -> None:
+    base, _env = running
+    with httpx.Client(base_url=base, timeout=10) as browser:
+        page = browser.get("/dev/phone")
+        token = re.search(r'name="form_token" value="([^"]+)"', page.text)
+        assert page.status_code == 200
+        assert token is not None
+        forged = browser.post(
+            "/dev/phone", data={"phone": "+447400123458", "body": "hi", "form_token": "x" * 43}
+        )
+        answer = browser.post(
+            "/dev/phone",
+            data={"phone": "+447400123458", "body": "My coach hits me", "form_token": token[1]},
+        )
+
+    assert forged.status_code == 403
+    assert answer.status_code == 200
+    assert "My coach hits me" in answer.text
+    assert "What happened?" in answer.text or "How old are you?" in answer.text

@@ -62,6 +62,12 @@ async def create_message(account_sid: str, request: Request, settings: SettingsD
     return JSONResponse({"sid": sid, "status": "queued", "to": to, "body": body}, 201)
 
 
+def sent_to(number: str) -> list[dict[str, Any]]:
+    """Every text the hotline sent to a simulated phone so far, oldest first."""
+    with _lock:
+        return list(_sent.get(number, []))
+
+
 @router.get("/phone/{number}")
 async def phone_inbox(number: str) -> JSONResponse:
     """Every text the hotline sent to a simulated phone, oldest first."""

@@ -30,6 +30,7 @@ from casework.outbox.models import OutboxKind, OutboxMessage
 from casework.partners.service import create_partner
 from casework.places.models import Region
 from casework.protection.keys import Keyring
+from casework.sla.service import refresh_stale
 from casework.sms.models import SmsConversation
 from casework.sms.service import InboundSms, SmsPolicy, receive
 from casework.staff.models import Role
@@ -84,9 +85,7 @@ def _free_port() -> int:
         return port
 
 
-def _build(
-    s: Session, keyring: Keyring, clock: FixedClock
-) -> tuple[Staff, Staff, uuid.UUID, uuid.UUID]:
+def _build(s: Session, keyring: Keyring, clock: FixedClock) -> tuple[Staff, Staff, uuid.UUID, int]:
     seed_places(s)
     make_team(s, "T1", "capital")
     make_team(s, "T2", "north")
@@ -113,7 +112,7 @@ def _build(
             "T2" if school.startswith("north") else "T1"
         ]
         elsewhere = receipt.case_id
-    return caseworker, supervisor, elsewhere, teams["T1"]  # type: ignore[return-value]
+    return caseworker, supervisor, elsewhere, teams["T1"]
 
 
 def _new_urgent_sms_case(db: Database, keyring: Keyring, clock: FixedClock, team: int) -> uuid.UUID:
@@ -131,7 +130,8 @@ def _new_urgent_sms_case(db: Database, keyring: Keyring, clock: FixedClock, team
         case = s.scalars(
             select(Case).join(SmsConversation, SmsConversation.case_id == Case.id)
         ).first()
-        assert case is not None and case.priority is Priority.P1
+        assert case is not None
+        assert case.priority is Priority.P1
         case.team_id = team
         case.region_id = s.scalars(select(Region.id).where(Region.code == "capital")).one()
         return case.id
@@ -153,6 +153,7 @@ def scene(fresh_url: str, keys: LocalKeyFile, tmp_path: Path) -> Iterator[Scene]
         lambda s: _build(s, keyring, clock), write=True
     )
     urgent = _new_urgent_sms_case(db, keyring, clock, team)
+    db.run(refresh_stale, write=True)  # the worker's periodic scan indexes the SLA clocks
     app = create_app(staff_settings(tmp_path), database=db, clock=clock, keys=keys)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
@@ -235,6 +236,7 @@ def test_a_caseworker_works_a_new_p1_case_to_closure(
         first = page.locator("table.queue tbody tr").first
         assert first.locator("th a").inner_text() == reference
         assert first.locator(".prio").inner_text() == "P1"
+        assert first.locator("time.countdown").count() == 1  # time left on its nearest clock
         page.screenshot(path=str(ARTIFACTS / f"queue-{backend}.png"), full_page=True)
 
         # Open it and override the priority with a reason.
@@ -303,7 +305,8 @@ def test_a_caseworker_works_a_new_p1_case_to_closure(
 
         # Another region's case is simply not there; a form without the CSRF token is refused.
         answer = page.goto(f"{scene.base}/console/cases/{scene.elsewhere}")
-        assert answer is not None and answer.status == 404
+        assert answer is not None
+        assert answer.status == 404
         _accessible(page, visited)
         forged = page.request.post(f"{case_url}/notes", form={"body": "forged"}, max_redirects=0)
         assert forged.status == 403

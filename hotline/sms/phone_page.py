@@ -1,0 +1,78 @@
+"""A simulated phone in the browser (embedded default only): text the hotline as a child and
+read what comes back - the replies at once, caseworkers' texts once the outbox sends them."""
+
+from __future__ import annotations
+
+import secrets
+from xml.etree import ElementTree
+
+import httpx
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from twilio.request_validator import RequestValidator
+
+from hotline.console.session import (
+    field,
+    form_token,
+    form_token_ok,
+    read_form,
+    render,
+    set_form_cookie,
+)
+from hotline.deps import SettingsDep
+from hotline.settings import Settings
+from hotline.sms.simulator import _loopback_only, sent_to
+
+router = APIRouter(prefix="/dev", include_in_schema=False, dependencies=[Depends(_loopback_only)])
+DEFAULT_PHONE = "+447400123456"
+
+
+def _page(request: Request, settings: Settings, phone: str, **extra: object) -> HTMLResponse:
+    token = form_token(request)
+    context = {"phone": phone, "inbox": sent_to(phone), "form_token": token, **extra}
+    response = render(request, "phone.html", context)
+    set_form_cookie(response, token, settings)
+    return response
+
+
+@router.get("/phone", response_class=HTMLResponse)
+async def phone_page(request: Request, settings: SettingsDep) -> HTMLResponse:
+    """The phone, with what the hotline sent it so far."""
+    return _page(request, settings, DEFAULT_PHONE)
+
+
+@router.post("/phone", response_class=HTMLResponse)
+async def send_text(request: Request, settings: SettingsDep) -> HTMLResponse:
+    """Send a text as the phone, signed as Twilio would sign it, to this service."""
+    twilio = settings.twilio
+    if twilio is None or not twilio.simulated:
+        raise HTTPException(status_code=404)
+    form = await read_form(request)
+    if not form_token_ok(request, form):
+        raise HTTPException(status_code=403, detail="Reload the page and try again.")
+    phone = field(form, "phone", limit=20) or DEFAULT_PHONE
+    body = field(form, "body", limit=1600)
+    if not phone.startswith("+") or not phone[1:].isdigit() or not body:
+        return _page(
+            request, settings, phone, problem="Give a number like +447400123456 and a text."
+        )
+    params = {
+        "MessageSid": "SM" + secrets.token_hex(16),
+        "AccountSid": twilio.account_sid,
+        "From": phone,
+        "To": twilio.sender,
+        "Body": body,
+        "NumMedia": "0",
+    }
+    url = f"{settings.public_base_url}/twilio/sms"
+    signature = RequestValidator(twilio.auth_token).compute_signature(url, params)
+    transport = httpx.ASGITransport(app=request.app)
+    async with httpx.AsyncClient(transport=transport, base_url=settings.public_base_url) as client:
+        answer = await client.post(
+            "/twilio/sms", data=params, headers={"X-Twilio-Signature": signature}
+        )
+    if answer.status_code != 200:
+        return _page(request, settings, phone, problem="The hotline did not take the text.")
+    # Our own service's TwiML, not untrusted XML.
+    replies = [m.text or "" for m in ElementTree.fromstring(answer.text).iter("Message")]  # noqa: S314
+    return _page(request, settings, phone, sent=body, replies=replies)
