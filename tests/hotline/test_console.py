@@ -3,6 +3,7 @@ no caching of case pages, scope, and clear 4xx answers to bad input."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -146,3 +147,17 @@ def test_a_caseworker_sees_the_cleaned_picture_but_not_the_original_link(
     assert f"{path}/attachments/{world.attachments['C1']}" in page
     assert "/original" not in page
     assert client.get(f"{path}/attachments/{world.attachments['C1']}/original").status_code == 403
+
+
+def test_an_expired_session_returns_to_sign_in_remembering_the_page(
+    world_client: TestClient, world: World
+) -> None:
+    client = _as(world_client, world, "CW_ASSIGNEE")
+    path = f"/console/cases/{world.cases['C1']}"
+    assert client.get(path).status_code == 200
+
+    client.app.state.clock.advance(dt.timedelta(days=2))  # type: ignore[attr-defined]
+    answer = client.get(path, follow_redirects=False)
+
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"/console/login?next={path}"
