@@ -210,9 +210,9 @@ def case_page_data(
         "timeline": timeline,
         "reports": reports,
         "category": session.get_one(Category, case.category_id).name,
-        "school": session.get(School, case.school_id).name if case.school_id else None,  # type: ignore[union-attr]
-        "region": session.get(Region, case.region_id).name if case.region_id else None,  # type: ignore[union-attr]
-        "team": session.get(Team, case.team_id).name if case.team_id else None,  # type: ignore[union-attr]
+        "school": session.get_one(School, case.school_id).name if case.school_id else None,
+        "region": session.get_one(Region, case.region_id).name if case.region_id else None,
+        "team": session.get_one(Team, case.team_id).name if case.team_id else None,
         "assignee": people.get(case.assigned_to_id) if case.assigned_to_id else None,
         "reporter_role": first.reporter_role.value if first else "unknown",
         "may_work": may_work,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -16,13 +17,16 @@ from starlette.datastructures import FormData
 
 from casework.access.cases import find_case, may_on
 from casework.access.policy import Action
+from casework.access.scope import Principal
 from casework.access.work import add_note, assign, text_reporter
 from casework.cases.models import Case
+from casework.clock import Clock
 from casework.enums import Priority
 from casework.errors import InvalidInput, NotAllowed, NotFound
 from casework.partners.models import Consent, Referral, ReferralStatus
 from casework.partners.referrals import ConsentRecord, change_status
 from casework.partners.service import refer
+from casework.protection.keys import Keyring
 from casework.workflow import (
     Closure,
     decide_closure,
@@ -34,6 +38,7 @@ from casework.workflow import (
 )
 from hotline.console.case_page import case_page_data
 from hotline.console.session import NO_STORE, FormStaff, PageStaff, field, read_form, render
+from hotline.database import Database
 from hotline.deps import ClockDep, DbDep, KeyringDep, require_working_keys
 from hotline.staff.attachments import attachment_response
 from hotline.staff.auth import StaffContext
@@ -96,43 +101,67 @@ async def case_page(
     return await _page(request, staff, db, keyring, clock, case_id, flash=DONE.get(done))
 
 
-async def _change(
+@dataclass(frozen=True)
+class Posted:
+    """A form posted from the case page, with who posted it and what to work with."""
+
+    request: Request
+    case_id: uuid.UUID
+    staff: StaffContext
+    db: Database
+    keyring: Keyring
+    clock: Clock
+    form: FormData
+
+    @property
+    def principal(self) -> Principal:
+        """Who posted it."""
+        return self.staff.principal
+
+    async def apply(self, action: Action, change: Change) -> Response:
+        """Apply ``change`` to the locked case and come back to the page, or say why not."""
+
+        def run(s: Session) -> str:
+            now = self.clock.now()
+            found = find_case(s, self.principal, self.case_id, action, now=now, for_update=True)
+            return change(s, found, now)
+
+        try:
+            done = await self.db.run_async(run, write=True)
+        except InvalidInput as exc:
+            return await self._again(exc.message, 422)
+        except NotAllowed:
+            return await self._again("Your role does not allow this on this case.", 403)
+        return RedirectResponse(
+            f"/console/cases/{self.case_id}?done={done}", status_code=303, headers=NO_STORE
+        )
+
+    async def _again(self, problem: str, status: int) -> HTMLResponse:
+        return await _page(
+            self.request,
+            self.staff,
+            self.db,
+            self.keyring,
+            self.clock,
+            self.case_id,
+            problem=problem,
+            status=status,
+        )
+
+
+async def posted(
     request: Request,
-    staff: StaffContext,
+    case_id: uuid.UUID,
+    staff: FormStaff,
     db: DbDep,
     keyring: KeyringDep,
     clock: ClockDep,
-    case_id: uuid.UUID,
-    action: Action,
-    change: Change,
-) -> Response:
-    """Apply one change to the locked case and come back to the page, or say why not."""
+) -> Posted:
+    """The posted form (its CSRF token already checked by ``FormStaff``)."""
+    return Posted(request, case_id, staff, db, keyring, clock, await read_form(request))
 
-    def run(s: Session) -> str:
-        now = clock.now()
-        found = find_case(s, staff.principal, case_id, action, now=now, for_update=True)
-        return change(s, found, now)
 
-    try:
-        done = await db.run_async(run, write=True)
-    except InvalidInput as exc:
-        return await _page(
-            request, staff, db, keyring, clock, case_id, problem=exc.message, status=422
-        )
-    except NotAllowed:
-        return await _page(
-            request,
-            staff,
-            db,
-            keyring,
-            clock,
-            case_id,
-            problem="Your role does not allow this on this case.",
-            status=403,
-        )
-    return RedirectResponse(
-        f"/console/cases/{case_id}?done={done}", status_code=303, headers=NO_STORE
-    )
+PostedForm = Annotated[Posted, Depends(posted)]
 
 
 def _choice(form: FormData, name: str, allowed: type[Any]) -> Any:
@@ -150,356 +179,202 @@ def _uuid(form: FormData, name: str) -> uuid.UUID:
         raise InvalidInput(name, "Choose one of the options.") from None
 
 
-async def _form_change(
-    request: Request,
-    staff: StaffContext,
-    db: DbDep,
-    keyring: KeyringDep,
-    clock: ClockDep,
-    case_id: uuid.UUID,
-    action: Action,
-    build: Callable[[FormData], Change],
-) -> Response:
-    """Read the form into a change (a bad field shows the page with the reason), apply it."""
-    form = await read_form(request)
-    try:
-        change = build(form)
-    except InvalidInput as exc:
-        return await _page(
-            request, staff, db, keyring, clock, case_id, problem=exc.message, status=422
-        )
-    return await _change(request, staff, db, keyring, clock, case_id, action, change)
-
-
 @router.post("/{case_id}/priority")
-async def priority(
-    request: Request,
-    case_id: uuid.UUID,
-    staff: FormStaff,
-    db: DbDep,
-    keyring: KeyringDep,
-    clock: ClockDep,
-) -> Response:
+async def priority(p: PostedForm) -> Response:
     """Override the priority, with a reason."""
 
-    def build(form: FormData) -> Change:
-        wanted = _choice(form, "priority", Priority)
-        reason = field(form, "reason", limit=500)
+    def change(s: Session, case: Case, now: dt.datetime) -> str:
+        override_priority(
+            s,
+            keyring=p.keyring,
+            principal=p.principal,
+            case=case,
+            priority=_choice(p.form, "priority", Priority),
+            reason=field(p.form, "reason", limit=500),
+            now=now,
+        )
+        return "priority"
 
-        def change(s: Session, case: Case, now: dt.datetime) -> str:
-            override_priority(
-                s,
-                keyring=keyring,
-                principal=staff.principal,
-                case=case,
-                priority=wanted,
-                reason=reason,
-                now=now,
-            )
-            return "priority"
-
-        return change
-
-    return await _form_change(request, staff, db, keyring, clock, case_id, Action.CASE_WORK, build)
+    return await p.apply(Action.CASE_WORK, change)
 
 
 @router.post("/{case_id}/start")
-async def start(
-    request: Request,
-    case_id: uuid.UUID,
-    staff: FormStaff,
-    db: DbDep,
-    keyring: KeyringDep,
-    clock: ClockDep,
-) -> Response:
+async def start(p: PostedForm) -> Response:
     """Start working on the case."""
 
     def change(s: Session, case: Case, now: dt.datetime) -> str:
-        start_work(s, keyring=keyring, principal=staff.principal, case=case, now=now)
+        start_work(s, keyring=p.keyring, principal=p.principal, case=case, now=now)
         return "started"
 
-    return await _change(request, staff, db, keyring, clock, case_id, Action.CASE_WORK, change)
+    return await p.apply(Action.CASE_WORK, change)
 
 
 @router.post("/{case_id}/reply")
-async def reply(
-    request: Request,
-    case_id: uuid.UUID,
-    staff: FormStaff,
-    db: DbDep,
-    keyring: KeyringDep,
-    clock: ClockDep,
-) -> Response:
+async def reply(p: PostedForm) -> Response:
     """Write to the reporter: a text, or their follow-up inbox (never against their wishes)."""
 
-    def build(form: FormData) -> Change:
-        body = field(form, "body", limit=640)
+    def change(s: Session, case: Case, now: dt.datetime) -> str:
+        body = field(p.form, "body", limit=640)
+        text_reporter(s, keyring=p.keyring, principal=p.principal, case=case, body=body, now=now)
+        return "reply"
 
-        def change(s: Session, case: Case, now: dt.datetime) -> str:
-            text_reporter(
-                s, keyring=keyring, principal=staff.principal, case=case, body=body, now=now
-            )
-            return "reply"
-
-        return change
-
-    return await _form_change(request, staff, db, keyring, clock, case_id, Action.CASE_WORK, build)
+    return await p.apply(Action.CASE_WORK, change)
 
 
 @router.post("/{case_id}/notes")
-async def note(
-    request: Request,
-    case_id: uuid.UUID,
-    staff: FormStaff,
-    db: DbDep,
-    keyring: KeyringDep,
-    clock: ClockDep,
-) -> Response:
+async def note(p: PostedForm) -> Response:
     """Add a note."""
 
-    def build(form: FormData) -> Change:
-        body = field(form, "body", limit=8000)
+    def change(s: Session, case: Case, now: dt.datetime) -> str:
+        body = field(p.form, "body", limit=8000)
+        add_note(s, keyring=p.keyring, principal=p.principal, case=case, body=body, now=now)
+        return "note"
 
-        def change(s: Session, case: Case, now: dt.datetime) -> str:
-            add_note(s, keyring=keyring, principal=staff.principal, case=case, body=body, now=now)
-            return "note"
-
-        return change
-
-    return await _form_change(request, staff, db, keyring, clock, case_id, Action.CASE_WORK, build)
+    return await p.apply(Action.CASE_WORK, change)
 
 
 @router.post("/{case_id}/referrals")
-async def referral(
-    request: Request,
-    case_id: uuid.UUID,
-    staff: FormStaff,
-    db: DbDep,
-    keyring: KeyringDep,
-    clock: ClockDep,
-) -> Response:
+async def referral(p: PostedForm) -> Response:
     """Refer to a partner with the child's consent (or a supervisor's reasoned override)."""
 
-    def build(form: FormData) -> Change:
-        partner_id = _uuid(form, "partner_id")
+    def change(s: Session, case: Case, now: dt.datetime) -> str:
         consent = ConsentRecord(
-            _choice(form, "consent", Consent),
-            field(form, "consent_from", limit=20) or None,
-            field(form, "override_reason", limit=500) or None,
+            _choice(p.form, "consent", Consent),
+            field(p.form, "consent_from", limit=20) or None,
+            field(p.form, "override_reason", limit=500) or None,
         )
-        summary = field(form, "summary", limit=2000)
+        refer(
+            s,
+            keyring=p.keyring,
+            principal=p.principal,
+            case=case,
+            partner_id=_uuid(p.form, "partner_id"),
+            summary=field(p.form, "summary", limit=2000),
+            consent=consent,
+            now=now,
+            supervising=may_on(s, p.principal, case.id, Action.CASE_SUPERVISE, now=now),
+        )
+        return "referral"
 
-        def change(s: Session, case: Case, now: dt.datetime) -> str:
-            refer(
-                s,
-                keyring=keyring,
-                principal=staff.principal,
-                case=case,
-                partner_id=partner_id,
-                summary=summary,
-                consent=consent,
-                now=now,
-                supervising=may_on(s, staff.principal, case.id, Action.CASE_SUPERVISE, now=now),
-            )
-            return "referral"
-
-        return change
-
-    return await _form_change(request, staff, db, keyring, clock, case_id, Action.CASE_WORK, build)
+    return await p.apply(Action.CASE_WORK, change)
 
 
 @router.post("/{case_id}/referrals/{referral_id}/status")
-async def referral_status(
-    request: Request,
-    case_id: uuid.UUID,
-    referral_id: uuid.UUID,
-    staff: FormStaff,
-    db: DbDep,
-    keyring: KeyringDep,
-    clock: ClockDep,
-) -> Response:
+async def referral_status(referral_id: uuid.UUID, p: PostedForm) -> Response:
     """Send a draft referral, or withdraw one (with a reason)."""
 
-    def build(form: FormData) -> Change:
-        to = _choice(form, "status", ReferralStatus)
-        reason = field(form, "note", limit=500) or None
+    def change(s: Session, case: Case, now: dt.datetime) -> str:
+        to = _choice(p.form, "status", ReferralStatus)
+        found = s.scalars(
+            select(Referral)
+            .where(Referral.id == referral_id, Referral.case_id == case.id)
+            .with_for_update()
+        ).first()
+        if found is None:
+            raise NotFound("no such referral")
+        change_status(
+            s,
+            keyring=p.keyring,
+            referral=found,
+            to=to,
+            actor=p.principal.actor,
+            by_partner=False,
+            note=field(p.form, "note", limit=500) or None,
+            now=now,
+        )
+        return "referral_status"
 
-        def change(s: Session, case: Case, now: dt.datetime) -> str:
-            found = s.scalars(
-                select(Referral)
-                .where(Referral.id == referral_id, Referral.case_id == case.id)
-                .with_for_update()
-            ).first()
-            if found is None:
-                raise NotFound("no such referral")
-            change_status(
-                s,
-                keyring=keyring,
-                referral=found,
-                to=to,
-                actor=staff.principal.actor,
-                by_partner=False,
-                note=reason,
-                now=now,
-            )
-            return "referral_status"
-
-        return change
-
-    return await _form_change(request, staff, db, keyring, clock, case_id, Action.CASE_WORK, build)
+    return await p.apply(Action.CASE_WORK, change)
 
 
 @router.post("/{case_id}/views")
-async def views(
-    request: Request,
-    case_id: uuid.UUID,
-    staff: FormStaff,
-    db: DbDep,
-    keyring: KeyringDep,
-    clock: ClockDep,
-) -> Response:
+async def views(p: PostedForm) -> Response:
     """Record what the child wants."""
 
-    def build(form: FormData) -> Change:
-        text = field(form, "child_views", limit=4000)
+    def change(s: Session, case: Case, now: dt.datetime) -> str:
+        text = field(p.form, "child_views", limit=4000)
+        record_child_views(
+            s, keyring=p.keyring, principal=p.principal, case=case, views=text, now=now
+        )
+        return "views"
 
-        def change(s: Session, case: Case, now: dt.datetime) -> str:
-            record_child_views(
-                s, keyring=keyring, principal=staff.principal, case=case, views=text, now=now
-            )
-            return "views"
-
-        return change
-
-    return await _form_change(request, staff, db, keyring, clock, case_id, Action.CASE_WORK, build)
+    return await p.apply(Action.CASE_WORK, change)
 
 
 @router.post("/{case_id}/closure")
-async def closure(
-    request: Request,
-    case_id: uuid.UUID,
-    staff: FormStaff,
-    db: DbDep,
-    keyring: KeyringDep,
-    clock: ClockDep,
-) -> Response:
+async def closure(p: PostedForm) -> Response:
     """Close the case (P1/P2, or once urgent: a request a supervisor decides)."""
 
-    def build(form: FormData) -> Change:
+    def change(s: Session, case: Case, now: dt.datetime) -> str:
         wanted = Closure(
-            field(form, "outcome", limit=40),
-            field(form, "child_views", limit=4000) or None,
-            field(form, "views_missing", limit=40) or None,
+            field(p.form, "outcome", limit=40),
+            field(p.form, "child_views", limit=4000) or None,
+            field(p.form, "views_missing", limit=40) or None,
         )
+        closed = request_closure(
+            s,
+            keyring=p.keyring,
+            principal=p.principal,
+            case=case,
+            closure=wanted,
+            now=now,
+            supervising=may_on(s, p.principal, case.id, Action.CASE_SUPERVISE, now=now),
+        )
+        return "closed" if closed else "closure_requested"
 
-        def change(s: Session, case: Case, now: dt.datetime) -> str:
-            supervising = may_on(s, staff.principal, case.id, Action.CASE_SUPERVISE, now=now)
-            closed = request_closure(
-                s,
-                keyring=keyring,
-                principal=staff.principal,
-                case=case,
-                closure=wanted,
-                now=now,
-                supervising=supervising,
-            )
-            return "closed" if closed else "closure_requested"
-
-        return change
-
-    return await _form_change(request, staff, db, keyring, clock, case_id, Action.CASE_WORK, build)
+    return await p.apply(Action.CASE_WORK, change)
 
 
 @router.post("/{case_id}/closure/decision")
-async def closure_decision(
-    request: Request,
-    case_id: uuid.UUID,
-    staff: FormStaff,
-    db: DbDep,
-    keyring: KeyringDep,
-    clock: ClockDep,
-) -> Response:
+async def closure_decision(p: PostedForm) -> Response:
     """A supervisor approves or (with a reason) rejects a closure request."""
 
-    def build(form: FormData) -> Change:
-        approve = field(form, "decision", limit=10) == "approve"
-        reason = field(form, "reason", limit=500) or None
+    def change(s: Session, case: Case, now: dt.datetime) -> str:
+        decide_closure(
+            s,
+            keyring=p.keyring,
+            principal=p.principal,
+            case=case,
+            approve=field(p.form, "decision", limit=10) == "approve",
+            reason=field(p.form, "reason", limit=500) or None,
+            now=now,
+        )
+        return "decided"
 
-        def change(s: Session, case: Case, now: dt.datetime) -> str:
-            decide_closure(
-                s,
-                keyring=keyring,
-                principal=staff.principal,
-                case=case,
-                approve=approve,
-                reason=reason,
-                now=now,
-            )
-            return "decided"
-
-        return change
-
-    return await _form_change(
-        request, staff, db, keyring, clock, case_id, Action.CASE_SUPERVISE, build
-    )
+    return await p.apply(Action.CASE_SUPERVISE, change)
 
 
 @router.post("/{case_id}/reopen")
-async def reopen_case(
-    request: Request,
-    case_id: uuid.UUID,
-    staff: FormStaff,
-    db: DbDep,
-    keyring: KeyringDep,
-    clock: ClockDep,
-) -> Response:
+async def reopen_case(p: PostedForm) -> Response:
     """Reopen a closed case, with a reason."""
 
-    def build(form: FormData) -> Change:
-        reason = field(form, "reason", limit=500)
+    def change(s: Session, case: Case, now: dt.datetime) -> str:
+        reason = field(p.form, "reason", limit=500)
+        reopen(s, keyring=p.keyring, principal=p.principal, case=case, reason=reason, now=now)
+        return "reopened"
 
-        def change(s: Session, case: Case, now: dt.datetime) -> str:
-            reopen(s, keyring=keyring, principal=staff.principal, case=case, reason=reason, now=now)
-            return "reopened"
-
-        return change
-
-    return await _form_change(request, staff, db, keyring, clock, case_id, Action.CASE_WORK, build)
+    return await p.apply(Action.CASE_WORK, change)
 
 
 @router.post("/{case_id}/assignment")
-async def assignment(
-    request: Request,
-    case_id: uuid.UUID,
-    staff: FormStaff,
-    db: DbDep,
-    keyring: KeyringDep,
-    clock: ClockDep,
-) -> Response:
+async def assignment(p: PostedForm) -> Response:
     """Give the case to a member of staff, or back to the team's queue (supervisors)."""
 
-    def build(form: FormData) -> Change:
-        raw = field(form, "assignee_id", limit=40)
-        assignee = _uuid(form, "assignee_id") if raw else None
+    def change(s: Session, case: Case, now: dt.datetime) -> str:
+        chosen = field(p.form, "assignee_id", limit=40)
+        assign(
+            s,
+            keyring=p.keyring,
+            principal=p.principal,
+            case=case,
+            assignee_id=_uuid(p.form, "assignee_id") if chosen else None,
+            team_id=case.team_id,
+            now=now,
+            change_assignee=True,
+        )
+        return "assigned"
 
-        def change(s: Session, case: Case, now: dt.datetime) -> str:
-            assign(
-                s,
-                keyring=keyring,
-                principal=staff.principal,
-                case=case,
-                assignee_id=assignee,
-                team_id=case.team_id,
-                now=now,
-                change_assignee=True,
-            )
-            return "assigned"
-
-        return change
-
-    return await _form_change(
-        request, staff, db, keyring, clock, case_id, Action.CASE_ASSIGN, build
-    )
+    return await p.apply(Action.CASE_ASSIGN, change)
 
 
 @router.get("/{case_id}/attachments/{attachment_id}")

@@ -35,7 +35,7 @@ from hotline.errors import ApiError
 from hotline.settings import Settings
 from hotline.staff.auth import clear_session_cookie, set_session_cookie
 from hotline.staff.qr import qr_svg
-from hotline.staff.signin_steps import password_step, refusal
+from hotline.staff.signin_steps import client_address, password_step, refusal, secure_cookies
 
 router = APIRouter(
     prefix="/console", include_in_schema=False, dependencies=[Depends(require_working_keys)]
@@ -45,14 +45,6 @@ STEP_COOKIE = "hotline_signin"
 _STEP_PATH = "/console/login"
 _STEP_SECONDS = 600
 _REFUSED = "The username or password is not right."
-
-
-def _secure(settings: Settings) -> bool:
-    return settings.env != "development"
-
-
-def _address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def _form_page(
@@ -101,7 +93,7 @@ async def login(
         settings,
         username=username,
         password=password,
-        address=_address(request),
+        address=client_address(request),
     )
     if result.token is None:
         context["problem"], status, headers = await _problem(result, "login_failed", _REFUSED)
@@ -117,7 +109,7 @@ async def login(
         result.token,
         max_age=_STEP_SECONDS,
         path=_STEP_PATH,
-        secure=_secure(settings),
+        secure=secure_cookies(settings),
         httponly=True,
         samesite="strict",
     )
@@ -136,10 +128,12 @@ def _signed_in(result: StepResult, settings: Settings, response: Response) -> No
     set_session_cookie(
         response,
         result.token,
-        secure=_secure(settings),
+        secure=secure_cookies(settings),
         max_age=int(settings.staff_auth.sessions.absolute.total_seconds()),
     )
-    response.delete_cookie(STEP_COOKIE, path=_STEP_PATH, secure=_secure(settings), httponly=True)
+    response.delete_cookie(
+        STEP_COOKIE, path=_STEP_PATH, secure=secure_cookies(settings), httponly=True
+    )
 
 
 @router.get("/login/code", response_class=HTMLResponse)
@@ -167,7 +161,7 @@ async def code(
             config=settings.staff_auth,
             token=token,
             code=totp or recovery,
-            address=_address(request),
+            address=client_address(request),
             now=clock.now(),
         ),
         write=True,
@@ -224,7 +218,7 @@ async def enrol(
             config=settings.staff_auth,
             token=token,
             code=field(form, "code", limit=20),
-            address=_address(request),
+            address=client_address(request),
             now=clock.now(),
         ),
         write=True,
@@ -256,5 +250,5 @@ async def logout(
 
     await db.run_async(end, write=True)
     response = RedirectResponse("/console/login", status_code=303, headers=NO_STORE)
-    clear_session_cookie(response, secure=_secure(settings))
+    clear_session_cookie(response, secure=secure_cookies(settings))
     return response

@@ -44,7 +44,7 @@ from hotline.staff.schemas import (
     SignedInOut,
     TokenIn,
 )
-from hotline.staff.signin_steps import password_step, refusal
+from hotline.staff.signin_steps import client_address, password_step, refusal, secure_cookies
 
 router = APIRouter(
     prefix="/api/staff/v1", tags=["staff sign-in"], dependencies=[Depends(require_working_keys)]
@@ -54,14 +54,6 @@ _REFUSED: dict[int | str, dict[str, Any]] = {
     401: {"description": "Not right"},
     429: {"description": "Too many attempts"},
 }
-
-
-def _address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-def _secure(settings: Settings) -> bool:
-    return settings.env != "development"
 
 
 async def _signed_in(
@@ -74,7 +66,7 @@ async def _signed_in(
     set_session_cookie(
         response,
         token,
-        secure=_secure(settings),
+        secure=secure_cookies(settings),
         max_age=int(settings.staff_auth.sessions.absolute.total_seconds()),
     )
     response.headers.update(_NO_STORE)
@@ -103,7 +95,7 @@ async def login(
         settings,
         username=body.username,
         password=body.password,
-        address=_address(request),
+        address=client_address(request),
     )
     if result.token is None:
         raise await refusal(
@@ -131,7 +123,7 @@ async def mfa(
             config=settings.staff_auth,
             token=body.token,
             code=body.code,
-            address=_address(request),
+            address=client_address(request),
             now=clock.now(),
         ),
         write=True,
@@ -157,7 +149,7 @@ async def recovery(
             config=settings.staff_auth,
             token=body.token,
             code=body.code,
-            address=_address(request),
+            address=client_address(request),
             now=clock.now(),
         ),
         write=True,
@@ -207,7 +199,7 @@ async def enrol_confirm(
             config=settings.staff_auth,
             token=body.token,
             code=body.code,
-            address=_address(request),
+            address=client_address(request),
             now=clock.now(),
         ),
         write=True,
@@ -228,7 +220,7 @@ async def logout(
 
     await db.run_async(end, write=True)
     response = Response(status_code=204)
-    clear_session_cookie(response, secure=_secure(settings))
+    clear_session_cookie(response, secure=secure_cookies(settings))
     return response
 
 
@@ -259,7 +251,7 @@ async def change_password(
     config = settings.staff_auth
     hashing = config.hashing
     user = await db.run_async(lambda s: s.get_one(StaffUser, staff.principal.user_id), write=False)
-    address = _address(request)
+    address = client_address(request)
     locked = await db.run_async(
         lambda s: reauthentication_locked(
             s, keyring=keyring, username=user.username, address=address, now=clock.now()
@@ -299,5 +291,5 @@ async def change_password(
         write=True,
     )
     response = Response(status_code=204)
-    clear_session_cookie(response, secure=_secure(settings))
+    clear_session_cookie(response, secure=secure_cookies(settings))
     return response

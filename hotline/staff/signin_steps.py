@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from casework.clock import Clock
@@ -14,6 +15,16 @@ from casework.staff.signin import Outcome, StepResult, check_login, finish_login
 from hotline.database import Database
 from hotline.errors import ApiError
 from hotline.settings import Settings
+
+
+def client_address(request: Request) -> str:
+    """The caller's address, for throttling sign-in attempts (never logged)."""
+    return request.client.host if request.client else "unknown"
+
+
+def secure_cookies(settings: Settings) -> bool:
+    """Cookies are ``Secure`` everywhere but the embedded development default."""
+    return settings.env != "development"
 
 
 async def refusal(result: StepResult, *, code: str, message: str) -> ApiError:

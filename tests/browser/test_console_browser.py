@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import socket
 import threading
 import time
@@ -33,7 +32,7 @@ from casework.protection.keys import Keyring
 from casework.sla.service import refresh_stale
 from casework.sms.models import SmsConversation
 from casework.sms.service import InboundSms, SmsPolicy, receive
-from casework.staff.models import Role
+from casework.staff.models import Role, Team
 from casework.staff.totp import code_at
 from hotline.app import create_app
 from hotline.database import Database, make_engine
@@ -97,8 +96,6 @@ def _build(s: Session, keyring: Keyring, clock: FixedClock) -> tuple[Staff, Staf
     )
     make_staff(s, keyring, username="cw.north", role=Role.CASEWORKER, now=NOW, teams=("T2",))
     create_partner(s, keyring=keyring, name="Child Aid", kind="ngo", actor=SYSTEM, now=NOW)
-    from casework.staff.models import Team
-
     teams = {t.name: t.id for t in s.scalars(select(Team))}
     for n, school in enumerate(("capital-001", "capital-002", "north-001")):
         receipt = submit_report(
@@ -324,8 +321,3 @@ def test_a_caseworker_works_a_new_p1_case_to_closure(
         small.screenshot(path=str(ARTIFACTS / f"case-360-{backend}.png"), full_page=True)
         browser.close()
     assert len(visited) >= 10
-
-
-def test_chromium_is_debians(scene: Scene) -> None:
-    """The browser is the system's Chromium, not a downloaded one."""
-    assert shutil.which("chromium") or Path(CHROMIUM).exists()
