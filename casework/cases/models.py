@@ -113,6 +113,10 @@ class CaseEvent(Base):
     actor_id: Mapped[str | None] = mapped_column(String(64))
     occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Why a member of staff did it (a priority override, a reopening...), in their words:
+    # sealed under the case's key like every other text of the case, so it is shown on the
+    # case page and is shredded with the case.
+    reason_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     case: Mapped[Case] = relationship(back_populates="events", lazy="raise")
 

@@ -22,13 +22,14 @@ class StaffLanguage(Base):
 
 
 class StaffShift(Base):
-    """A member of staff on shift in a region for a while."""
+    """A member of staff on shift in a region for a while, or on the national desk (no
+    region: the cases whose region is not known yet, and any region nobody else covers)."""
 
     __tablename__ = "staff_shift"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_user.id"), index=True)
-    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
     starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
@@ -36,12 +37,13 @@ class StaffShift(Base):
 
 
 class OnCallShift(Base):
-    """Who is on call for a region (texted for P1/P2 cases nobody on shift can take)."""
+    """Who is on call for a region (texted for P1 cases, and P2 cases nobody on shift can
+    take), or nationally (no region: unplaced cases, and regions with nobody on call)."""
 
     __tablename__ = "oncall_shift"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_user.id"))
     starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

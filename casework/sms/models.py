@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 import uuid
 
-from sqlalchemy import Boolean, ForeignKey, LargeBinary, String, Uuid
+from sqlalchemy import Boolean, ForeignKey, LargeBinary, String, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from casework.db import Base, UTCDateTime, str_enum
@@ -46,6 +46,10 @@ class SmsConversation(Base):
     opted_out_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     silenced_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     danger_alerted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The first text told what happened (so "what happened?" is not asked again).
+    told: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The current question was asked a second time (an answer that did not fit it).
+    asked_again: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     last_inbound_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 

@@ -1,0 +1,55 @@
+"""The national desk on the rota, the SMS intake's state, and staff reasons on case events.
+
+- ``staff_shift.region_id`` and ``oncall_shift.region_id`` may be empty: a shift on the
+  national desk, or a national on-call turn (unplaced cases, regions nobody else covers).
+- ``sms_conversation.told`` (the first text already told what happened) and ``asked_again``
+  (the current question was asked a second time), so answers land on the right question.
+- ``case_event.reason_ct``: a member of staff's reason, sealed under the case key (shown on
+  the case page; shredded with the case). Added in place: the table's triggers stay.
+
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-11-27 17:00:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0013"
+down_revision: str | None = "0012"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_SHIFTS = ("staff_shift", "oncall_shift")
+
+
+def upgrade() -> None:
+    """Apply."""
+    for table in _SHIFTS:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.alter_column("region_id", existing_type=sa.Integer(), nullable=True)
+    with op.batch_alter_table("sms_conversation", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("told", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column("asked_again", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+    # Not in batch mode: recreating case_event on SQLite would drop its append-only triggers.
+    op.add_column("case_event", sa.Column("reason_ct", sa.LargeBinary(), nullable=True))
+
+
+def downgrade() -> None:
+    """Revert (desk shifts and national on-call turns are ended: they have no region)."""
+    op.drop_column("case_event", "reason_ct")
+    with op.batch_alter_table("sms_conversation", schema=None) as batch_op:
+        batch_op.drop_column("asked_again")
+        batch_op.drop_column("told")
+    for table in _SHIFTS:
+        op.execute(sa.text(f"DELETE FROM {table} WHERE region_id IS NULL"))  # noqa: S608
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.alter_column("region_id", existing_type=sa.Integer(), nullable=False)
