@@ -99,6 +99,9 @@ class CaseEventKind(enum.StrEnum):
     PATTERN_ALERT = "pattern_alert"
     REFERRAL_ACKNOWLEDGED = "referral_acknowledged"  # by the partner
     REFERRAL_UPDATED = "referral_updated"  # accepted, declined, in progress, done, withdrawn
+    # Where it belongs (region, school, category, the alleged perpetrator's role) was found in
+    # the child's words or set by staff.
+    PLACED = "placed"
 
 
 class InboxStatus(enum.StrEnum):

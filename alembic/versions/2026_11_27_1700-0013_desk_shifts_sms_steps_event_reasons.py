@@ -5,7 +5,9 @@
 - ``sms_conversation.told`` (the first text already told what happened) and ``asked_again``
   (the current question was asked a second time), so answers land on the right question.
 - ``case_event.reason_ct``: a member of staff's reason, sealed under the case key (shown on
-  the case page; shredded with the case). Added in place: the table's triggers stay.
+  the case page; shredded with the case).
+- ``case_event.kind`` may be ``placed``: where a case belongs (region, school, category, the
+  alleged perpetrator's role) was found in the child's words or corrected by staff.
 
 Revision ID: 0013
 Revises: 0012
@@ -25,6 +27,56 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _SHIFTS = ("staff_shift", "oncall_shift")
+_KINDS = [
+    "opened",
+    "report_received",
+    "priority_assessed",
+    "status_changed",
+    "assigned",
+    "restriction_changed",
+    "note_added",
+    "message_sent",
+    "access_granted",
+    "referred",
+    "triaged",
+    "priority_overridden",
+    "acknowledged",
+    "clock_paused",
+    "clock_resumed",
+    "closure_requested",
+    "closure_rejected",
+    "referral_decided",
+    "message_received",
+    "link_suggested",
+    "pattern_alert",
+    "referral_acknowledged",
+    "referral_updated",
+]
+_CONSTRAINT = "ck_case_event_case_event_kind"
+# SQLite rebuilds a table to change a CHECK constraint, which drops its triggers.
+_SQLITE_CASE_EVENT_TRIGGERS = [
+    """CREATE TRIGGER case_event_no_update BEFORE UPDATE ON case_event
+       BEGIN SELECT RAISE(ABORT, 'table case_event is append-only'); END""",
+    """CREATE TRIGGER case_event_no_delete BEFORE DELETE ON case_event
+       BEGIN SELECT RAISE(ABORT, 'table case_event is append-only'); END""",
+]
+
+
+def _allow_kinds(kinds: list[str]) -> None:
+    """Let case_event.kind take exactly these values (CHECK constraint and length)."""
+    check = sa.column("kind").in_(kinds)
+    length = max(len(k) for k in kinds)
+    if op.get_bind().dialect.name != "sqlite":
+        op.drop_constraint(op.f(_CONSTRAINT), "case_event", type_="check")
+        op.alter_column("case_event", "kind", type_=sa.String(length), existing_nullable=False)
+        op.create_check_constraint(op.f(_CONSTRAINT), "case_event", check)
+        return
+    with op.batch_alter_table("case_event", recreate="always") as batch_op:
+        batch_op.drop_constraint(op.f(_CONSTRAINT), type_="check")
+        batch_op.alter_column("kind", type_=sa.String(length), existing_nullable=False)
+        batch_op.create_check_constraint(op.f(_CONSTRAINT), check)
+    for statement in _SQLITE_CASE_EVENT_TRIGGERS:
+        op.execute(statement)
 
 
 def upgrade() -> None:
@@ -39,6 +91,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("asked_again", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
+    _allow_kinds([*_KINDS, "placed"])
     # Not in batch mode: recreating case_event on SQLite would drop its append-only triggers.
     op.add_column("case_event", sa.Column("reason_ct", sa.LargeBinary(), nullable=True))
 
@@ -46,6 +99,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Revert (desk shifts and national on-call turns are ended: they have no region)."""
     op.drop_column("case_event", "reason_ct")
+    _allow_kinds(_KINDS)
     with op.batch_alter_table("sms_conversation", schema=None) as batch_op:
         batch_op.drop_column("asked_again")
         batch_op.drop_column("told")
