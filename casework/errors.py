@@ -5,6 +5,8 @@ Messages are written for the person who sent the input and never contain persona
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from casework.ports import KeyUnavailable
 
 __all__ = [
@@ -23,12 +25,17 @@ class DomainError(Exception):
 
 
 class InvalidInput(DomainError):
-    """An input field names something that does not exist or breaks a rule."""
+    """An input field names something that does not exist or breaks a rule.
 
-    def __init__(self, field: str, message: str) -> None:
+    ``message`` is for people (words, no codes); ``allowed`` lists the codes a client may
+    send instead, for the API to give to programs.
+    """
+
+    def __init__(self, field: str, message: str, *, allowed: Iterable[str] = ()) -> None:
         super().__init__(message)
         self.field = field
         self.message = message
+        self.allowed = tuple(allowed)
 
 
 class IdempotencyKeyReused(DomainError):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -56,7 +56,9 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith(JSON_PREFIXES)
 
 
-def error_body(code: str, message: str, details: Sequence[dict[str, str]] = ()) -> dict[str, Any]:
+def error_body(
+    code: str, message: str, details: Sequence[Mapping[str, object]] = ()
+) -> dict[str, Any]:
     """The one JSON shape of every API error."""
     body: dict[str, Any] = {"code": code, "message": message}
     if details:
@@ -76,7 +78,7 @@ def error_response(
     status: int,
     code: str,
     message: str,
-    details: Sequence[dict[str, str]] = (),
+    details: Sequence[Mapping[str, object]] = (),
     headers: dict[str, str] | None = None,
 ) -> Response:
     """JSON or HTML error answer depending on who is asking."""
@@ -162,12 +164,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(InvalidInput)
     async def _invalid_input(request: Request, exc: InvalidInput) -> Response:
+        detail: dict[str, object] = {"field": exc.field, "message": exc.message}
+        if exc.allowed:  # the codes a program may send (the message is words for people)
+            detail["allowed"] = list(exc.allowed)
         return error_response(
-            request,
-            422,
-            "validation_failed",
-            "Some fields are missing or not valid.",
-            [{"field": exc.field, "message": exc.message}],
+            request, 422, "validation_failed", "Some fields are missing or not valid.", [detail]
         )
 
     @app.exception_handler(IntegrityError)

@@ -127,6 +127,7 @@ class ErrorDetail(BaseModel):
 
     field: str
     message: str
+    allowed: list[str] | None = Field(None, description="The values that may be sent instead")
 
 
 class ErrorInfo(BaseModel):
