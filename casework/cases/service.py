@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,18 +15,33 @@ from casework.actors import Actor
 from casework.cases.models import Case, CaseEvent
 from casework.enums import CaseEventKind, CaseStatus, Priority
 from casework.ids import new_id
+from casework.protection.fields import seal_text
+from casework.protection.keys import SealingKey
 from casework.triage.rules import Assessment
 
 _OPENED_HERE = "casework.cases_opened_here"
 
 
 @dataclass(frozen=True)
+class Reason:
+    """A member of staff's reason for what an event records, in their words: sealed on the
+    event under the case's key (``case_event.reason``), never in its ``data``."""
+
+    key: SealingKey
+    text: str
+
+    def __repr__(self) -> str:
+        return "Reason(***)"
+
+
+@dataclass(frozen=True)
 class NewEvent:
-    """An event to append to a case's history."""
+    """An event to append to a case's history (with the staff member's reason, if any)."""
 
     kind: CaseEventKind
     actor: Actor
     data: dict[str, Any] = field(default_factory=dict)
+    reason: Reason | None = None
 
 
 def open_case(
@@ -72,7 +88,7 @@ def append_events(
     Positions are reserved with one ``UPDATE ... RETURNING`` on the case row, which also
     serialises writers to the same case; the growing ``last_event_seq`` tells the SLA index
     that the case needs a fresh look. A case opened in this transaction (``open_case``)
-    counts in memory: no one else can write to it yet.
+    counts in memory: no one else can write to it yet. A reason is sealed for its event's row.
     """
     if not events:
         return []
@@ -91,20 +107,32 @@ def append_events(
         set_committed_value(case, "last_event_seq", int(last))
     else:
         case.last_event_seq = first_seq + len(events) - 1
-    rows = [
-        CaseEvent(
-            case_id=case.id,
-            seq=first_seq + i,
-            kind=event.kind,
-            actor_kind=event.actor.kind,
-            actor_id=event.actor.id,
-            occurred_at=now,
-            data=dict(event.data),  # a copy: later changes to the dict are not history
+    rows = []
+    for i, event in enumerate(events):
+        event_id = new_id()
+        rows.append(
+            CaseEvent(
+                id=event_id,
+                case_id=case.id,
+                seq=first_seq + i,
+                kind=event.kind,
+                actor_kind=event.actor.kind,
+                actor_id=event.actor.id,
+                occurred_at=now,
+                data=dict(event.data),  # a copy: later changes to the dict are not history
+                reason_ct=_seal_reason(event.reason, event_id),
+            )
         )
-        for i, event in enumerate(events)
-    ]
     session.add_all(rows)
     return rows
+
+
+def _seal_reason(reason: Reason | None, event_id: uuid.UUID) -> bytes | None:
+    if reason is None:
+        return None
+    return seal_text(
+        reason.key, table="case_event", column="reason", row_id=event_id, text=reason.text
+    )
 
 
 def raise_priority(

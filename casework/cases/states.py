@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from casework.actors import Actor
 from casework.cases.models import Case
-from casework.cases.service import NewEvent, append_events
+from casework.cases.service import NewEvent, Reason, append_events
 from casework.enums import CaseEventKind, CaseStatus
 from casework.errors import InvalidInput
 
@@ -36,7 +36,11 @@ class WrongState(InvalidInput):
     """A transition the table does not allow from the case's current status."""
 
     def __init__(self, current: CaseStatus, to: CaseStatus) -> None:
-        super().__init__("status", f"A case that is {current.value} cannot become {to.value}.")
+        super().__init__("status", f"A case that is {_words(current)} cannot become {_words(to)}.")
+
+
+def _words(status: CaseStatus) -> str:
+    return status.value.replace("_", " ")
 
 
 def may_move(current: CaseStatus, to: CaseStatus) -> bool:
@@ -45,9 +49,17 @@ def may_move(current: CaseStatus, to: CaseStatus) -> bool:
 
 
 def move(
-    session: Session, *, actor: Actor, case: Case, to: CaseStatus, now: dt.datetime, why: str
+    session: Session,
+    *,
+    actor: Actor,
+    case: Case,
+    to: CaseStatus,
+    now: dt.datetime,
+    why: str,
+    reason: Reason | None = None,
 ) -> None:
-    """Change a case's status along the table, with its STATUS_CHANGED event."""
+    """Change a case's status along the table, with its STATUS_CHANGED event (and the staff
+    member's reason sealed on it, e.g. why a case was reopened)."""
     if not may_move(case.status, to):
         raise WrongState(case.status, to)
     before = case.status
@@ -62,6 +74,7 @@ def move(
                 CaseEventKind.STATUS_CHANGED,
                 actor,
                 {"from": before.value, "to": to.value, "why": why},
+                reason,
             )
         ],
     )
