@@ -55,6 +55,7 @@ from casework.ports import (
 )
 from casework.protection.fields import seal
 from casework.protection.keys import Keyring
+from casework.routing.oncall import alarm_reached_no_phone
 from casework.sla.service import REFRESH_BATCH, refresh_stale, send_due
 from casework.sms.service import conversation_for_phone, may_text, opt_out_by_outbox
 from casework.sql import insert_ignoring_conflict
@@ -210,12 +211,21 @@ class Worker:
         # installation's on-call phones.
         phones = [str(p) for p in item.payload.get("to") or []] or self.config.oncall_phones
         if not phones:
-            self.db.run(
-                lambda s: mark_failed(
+            case = item.payload.get("case")
+
+            def nobody(s: Session) -> None:
+                if mark_failed(
                     s, item.id, attempt=item.attempts, error="no_on_call_phone", dead=True
-                ),
-                write=True,
-            )
+                ):
+                    # Never silent: the supervisors and administrators see it in the console.
+                    alarm_reached_no_phone(
+                        s,
+                        keyring=self.keyring,
+                        case_id=uuid.UUID(str(case)) if case else None,
+                        now=self.clock.now(),
+                    )
+
+            self.db.run(nobody, write=True)
             log.error("danger alert with nobody on call to text")
             return
         payload = item.payload

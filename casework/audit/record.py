@@ -30,6 +30,7 @@ class AuditAction(enum.StrEnum):
     KEYS_ROTATED = "keys.rotated"
     KEYS_RETIRED = "keys.retired"
     AUDIT_EXPORTED = "audit.exported"
+    AUDIT_LOG_STARTED = "audit.log_started"  # the log's first entry: its name (origin)
     SMS_RECEIVED = "sms.received"
     SMS_OPTED_OUT = "sms.opted_out"
     SMS_OPTED_IN = "sms.opted_in"
@@ -80,7 +81,8 @@ class AuditAction(enum.StrEnum):
     CASE_CLOSED = "case.closed"
     CASE_REOPENED = "case.reopened"
     CASE_CHILD_VIEWS_RECORDED = "case.child_views_recorded"
-    CASE_ROUTED = "case.routed"  # assigned or queued automatically at intake
+    CASE_ROUTED = "case.routed"  # assigned or queued automatically (intake, placement)
+    CASE_PLACED = "case.placed"  # region, school, category or perpetrator's role set
     CASE_LINK_SUGGESTED = "case.link_suggested"
     CASE_MESSAGE_RECEIVED = "case.message_received"
     SLA_WARNING = "sla.warning"

@@ -41,6 +41,7 @@ from casework.linking.service import (
     suggest_same_phone,
 )
 from casework.phones import normalise_phone
+from casework.places.matching import find_place
 from casework.protection.blind_index import phone_index
 from casework.protection.fields import seal_text
 from casework.protection.keys import Keyring
@@ -130,9 +131,16 @@ def _lookup(session: Session, submission: ReportSubmission) -> IntakeLookup:
 
 
 def _resolve(
-    session: Session, submission: ReportSubmission, default_phone_region: str | None
+    session: Session,
+    submission: ReportSubmission,
+    default_phone_region: str | None,
+    place_words: str | None,
 ) -> _Resolved:
-    """Check the submission against the data it names; raise InvalidInput on the first problem."""
+    """Check the submission against the data it names; raise InvalidInput on the first problem.
+
+    When the reporter chose neither a school nor a region, the school (or region) their words
+    name is looked up in the directory (``place_words``, else what they wrote as the place).
+    """
     _check_text(submission)
     phone = _resolve_phone(submission, default_phone_region)
     found = _lookup(session, submission)
@@ -147,7 +155,13 @@ def _resolve(
         if region_id is not None and found.school_region_id != region_id:
             raise InvalidInput("school", "This school is not in the region you chose.")
         region_id = found.school_region_id
-    return _Resolved(found.reference, found.category_id, region_id, found.school_id, phone)
+    school_id = found.school_id
+    words = place_words if place_words is not None else submission.place
+    if region_id is None and school_id is None and words:
+        named = find_place(session, words)
+        if named is not None:
+            region_id, school_id = named.region_id, named.school_id
+    return _Resolved(found.reference, found.category_id, region_id, school_id, phone)
 
 
 def _replay(
@@ -197,6 +211,7 @@ def submit_report(
     idempotency_scope: str = "app",
     keyring: Keyring,
     default_phone_region: str | None = None,
+    place_words: str | None = None,
 ) -> ReportReceipt:
     """Accept a report: open a case for it, triage it, and return the reporter's receipt.
 
@@ -228,7 +243,7 @@ def submit_report(
     # Nothing is written until everything about the new case is decided: one INSERT each,
     # no UPDATE after (the queries below need none of the new rows).
     with session.no_autoflush:
-        resolved = _resolve(session, submission, default_phone_region)
+        resolved = _resolve(session, submission, default_phone_region, place_words)
         named = check_name(submission.perpetrator_name)
         assessment = assess_intake(
             danger=submission.immediate_danger, category_code=submission.category

@@ -19,10 +19,10 @@ from casework.languages import SUPPORTED_LANGUAGES
 from casework.places.models import Region
 from casework.protection.keys import Keyring
 from casework.routing.models import OnCallShift, StaffLanguage, StaffShift
-from casework.routing.service import check_period, set_staff_phone
+from casework.routing.service import check_period, set_staff_phone, team_for
 from casework.sla.calendar import parse_hours
 from casework.sla.models import ClockKind, Holiday, RegionCalendar, SlaTarget
-from casework.staff.models import Role, StaffUser
+from casework.staff.models import Role, StaffUser, Team, TeamMember, TeamRegion
 from casework.taxonomy.models import Category
 
 MAX_TARGET_MINUTES = 60 * 24 * 90
@@ -113,22 +113,24 @@ def add_shift(
     keyring: Keyring,
     actor: Actor,
     user_id: uuid.UUID,
-    region: str,
+    region: str | None,
     starts_at: dt.datetime,
     ends_at: dt.datetime,
     on_call: bool,
     now: dt.datetime,
     regions: frozenset[int] | None = None,
 ) -> str:
-    """Put someone on shift (or on call) in a region for a while; returns the shift's id.
-    ``regions``: the regions the caller may plan (None: all, for administrators)."""
+    """Put someone on shift (or on call) in a region, or on the national desk (no region),
+    for a while; returns the shift's id. ``regions``: the regions the caller may plan (None:
+    all and the desk, for administrators and national supervisors)."""
     user = _worker(session, user_id)
     check_period(starts_at, ends_at)
     if ends_at <= now:
         raise InvalidInput("ends_at", "This shift is already over.")
-    rid = region_id(session, region)
-    if regions is not None and rid not in regions:
+    rid = region_id(session, region) if region is not None else None
+    if regions is not None and (rid is None or rid not in regions):
         raise NotAllowed("a supervisor plans the rota of the regions they cover")
+    _check_duty(session, user, rid, on_call=on_call)
     row: StaffShift | OnCallShift
     if on_call:
         row = OnCallShift(region_id=rid, user_id=user.id, starts_at=starts_at, ends_at=ends_at)
@@ -153,6 +155,45 @@ def add_shift(
         now=now,
     )
     return f"{kind}:{row.id}"
+
+
+def _check_duty(session: Session, user: StaffUser, rid: int | None, *, on_call: bool) -> None:
+    """Refuse a turn whose holder could not open the cases it brings them: a shift in a region
+    needs a team covering it (or a national one); the desk, a national team. Someone on call
+    is texted about any case of the region, so a caseworker must be in the team whose queue
+    those cases go to, a supervisor in a team covering the region (or a national team); the
+    national on-call turn, which also covers regions nobody else is on call for, needs a
+    supervisor of a national team."""
+    teams = select(TeamMember.team_id).where(TeamMember.user_id == user.id)
+    national = (
+        session.scalar(select(Team.id).where(Team.national, Team.id.in_(teams)).limit(1))
+        is not None
+    )
+    if rid is None:
+        ok = national and (user.role is Role.SUPERVISOR or not on_call)
+        why = (
+            "The national on-call turn is for a supervisor of a national team."
+            if on_call
+            else "Only members of a national team work on the national desk."
+        )
+    elif national:
+        ok, why = True, ""
+    elif on_call and user.role is Role.CASEWORKER:
+        ok = team_for(session, rid) in set(session.scalars(teams))
+        why = "A caseworker on call must be in the team whose queue this region's cases go to."
+    else:
+        covering = select(TeamRegion.team_id).where(TeamRegion.region_id == rid)
+        ok = (
+            session.scalar(
+                select(TeamMember.team_id)
+                .where(TeamMember.user_id == user.id, TeamMember.team_id.in_(covering))
+                .limit(1)
+            )
+            is not None
+        )
+        why = "This person is in no team covering this region."
+    if not ok:
+        raise InvalidInput("user_id", why)
 
 
 def end_shift(

@@ -1,12 +1,18 @@
-"""Routing: who gets a new case, and who is woken when nobody can take it.
+"""Routing: who gets a case, and who is woken when a child may be in danger.
 
 A new case goes to an active caseworker who is on shift in its region now, speaks its
 language, and is not linked to its school when the alleged perpetrator works there (a
 conflict of interest); among those, the one with the fewest open cases (ties: the one who
-has waited longest for a case, then by id, so it is deterministic). Either way it is put in
-the queue of a team covering the region. With nobody on shift, a P1 or P2 case texts the
-region's on-call person through the outbox (the installation's on-call phones when the rota
-names nobody with a phone).
+has waited longest for a case, then by id, so it is deterministic). When nobody in the region
+can take it - or its region is not known yet (most SMS reports until the child names a school,
+web and app reports without one) - it goes to a caseworker on shift on the **national desk**
+(a national team's shift with no region), by the same rules. Either way it is put in the queue
+of a team covering its region, or of the national desk's team when the region is not known:
+no case is left in nobody's queue while a national team exists (``casework.routing.coverage``
+says loudly when one does not).
+
+A P1 case alerts the on-call rota at once (SMS) and the person it went to; a P2 case that
+nobody on shift could take alerts the rota too (``casework.routing.oncall``).
 """
 
 from __future__ import annotations
@@ -16,52 +22,56 @@ import uuid
 from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from casework.actors import SYSTEM
+from casework.actors import SYSTEM, Actor
 from casework.audit.record import AuditAction, record_event
 from casework.cases.models import Case
 from casework.cases.service import NewEvent, append_events
 from casework.cases.states import may_move, move
-from casework.enums import CaseEventKind, CaseStatus, PerpetratorRole, Priority
+from casework.enums import CaseEventKind, CaseStatus, Priority
 from casework.errors import InvalidInput
-from casework.outbox.models import OutboxKind
-from casework.outbox.service import enqueue
 from casework.phones import normalise_phone
-from casework.protection.fields import open_text, seal_text
+from casework.protection.fields import seal_text
 from casework.protection.keys import Keyring
-from casework.routing.models import OnCallShift, StaffLanguage, StaffShift
+from casework.routing.models import StaffLanguage, StaffShift
+from casework.routing.oncall import STAFF_PURPOSE, alert_on_call, notify, on_call_phones
+from casework.routing.people import AT_SCHOOL, conflicted_with_school, region_supervisors
 from casework.staff.models import Role, StaffSchoolLink, StaffUser, Team, TeamMember, TeamRegion
 
-STAFF_PURPOSE: Final = "staff"
-# The alleged perpetrator works at the school: staff linked to it must not have the case.
-AT_SCHOOL: Final = frozenset({PerpetratorRole.TEACHER, PerpetratorRole.SCHOOL_STAFF})
+__all__ = [
+    "AT_SCHOOL",
+    "STAFF_PURPOSE",
+    "alert_on_call",
+    "conflicted_with_school",
+    "on_call_phones",
+    "region_supervisors",
+]
+# Nobody on shift could take these: wake the on-call person (P1 always wakes them).
 WAKE_FOR: Final = frozenset({Priority.P1, Priority.P2})
 
 
 @dataclass(frozen=True)
 class Routed:
-    """Where a new case went."""
+    """Where a case went."""
 
     assignee_id: uuid.UUID | None
     team_id: int | None
     alerted_on_call: bool
 
 
-def conflicted_with_school(case: Case) -> bool:
-    """Whether staff linked to the case's school must be kept away from it."""
-    return case.school_id is not None and (case.restricted or case.perpetrator_role in AT_SCHOOL)
+def national_members() -> ColumnElement[bool]:
+    """Staff in a national team (the desk): they cover every region and unplaced cases."""
+    national = select(TeamMember.user_id).join(Team, Team.id == TeamMember.team_id)
+    return StaffUser.id.in_(national.where(Team.national))
 
 
-def candidates(session: Session, case: Case, now: dt.datetime) -> list[uuid.UUID]:
-    """Caseworkers who could take the case now, the best first."""
-    if case.region_id is None:
-        return []
+def _able(session: Session, case: Case, now: dt.datetime, *, desk: bool) -> list[uuid.UUID]:
+    """Caseworkers on shift now in the case's region (or on the desk) who speak its language."""
+    here = StaffShift.region_id.is_(None) if desk else StaffShift.region_id == case.region_id
     on_shift = select(StaffShift.user_id).where(
-        StaffShift.region_id == case.region_id,
-        StaffShift.starts_at <= now,
-        StaffShift.ends_at > now,
+        here, StaffShift.starts_at <= now, StaffShift.ends_at > now
     )
     speaks = select(StaffLanguage.user_id).where(StaffLanguage.language == case.language)
     able = select(StaffUser.id).where(
@@ -70,10 +80,15 @@ def candidates(session: Session, case: Case, now: dt.datetime) -> list[uuid.UUID
         StaffUser.id.in_(on_shift),
         StaffUser.id.in_(speaks),
     )
+    if desk:
+        able = able.where(national_members())
     if conflicted_with_school(case):
         linked = select(StaffSchoolLink.user_id).where(StaffSchoolLink.school_id == case.school_id)
         able = able.where(StaffUser.id.not_in(linked))
-    people = list(session.scalars(able))
+    return list(session.scalars(able))
+
+
+def _by_load(session: Session, people: list[uuid.UUID]) -> list[uuid.UUID]:
     if len(people) < 2:  # nobody, or nobody to compare: no loads to count
         return people
     # Loads of these people only (by the assignee index), not of everyone ever.
@@ -104,9 +119,24 @@ def candidates(session: Session, case: Case, now: dt.datetime) -> list[uuid.UUID
     return list(session.scalars(query))
 
 
+def regional_candidates(session: Session, case: Case, now: dt.datetime) -> list[uuid.UUID]:
+    """Caseworkers on shift in the case's region who could take it now, the best first."""
+    if case.region_id is None:
+        return []
+    return _by_load(session, _able(session, case, now, desk=False))
+
+
+def candidates(session: Session, case: Case, now: dt.datetime) -> list[uuid.UUID]:
+    """Caseworkers who could take the case now, the best first: on shift in its region, or,
+    with nobody there (or no region yet), on shift on the national desk."""
+    return regional_candidates(session, case, now) or _by_load(
+        session, _able(session, case, now, desk=True)
+    )
+
+
 def team_for(session: Session, region_id: int | None) -> int | None:
     """The team whose queue a case of this region goes to (a regional team before a
-    national one)."""
+    national one; the national desk's for a case whose region is not known)."""
     if region_id is not None:
         regional = session.scalar(
             select(TeamRegion.team_id)
@@ -120,107 +150,145 @@ def team_for(session: Session, region_id: int | None) -> int | None:
     return int(national) if national is not None else None
 
 
-def on_call_phones(
-    session: Session, keyring: Keyring, region_id: int | None, now: dt.datetime
-) -> list[str]:
-    """Phones of whoever is on call for the region now (those with a phone on file)."""
-    if region_id is None:
-        return []
-    rows = session.execute(
-        select(StaffUser.id, StaffUser.phone_ct)
-        .join(OnCallShift, OnCallShift.user_id == StaffUser.id)
-        .where(
-            OnCallShift.region_id == region_id,
-            OnCallShift.starts_at <= now,
-            OnCallShift.ends_at > now,
+def may_keep(session: Session, user_id: uuid.UUID, case: Case) -> bool:
+    """Whether the case's owner may go on working it where it now is: active, in a team
+    covering its region (or a national team), and not linked to the school it is about."""
+    covering = select(TeamRegion.team_id).where(TeamRegion.region_id == case.region_id)
+    fits = session.scalar(
+        select(StaffUser.id).where(
+            StaffUser.id == user_id,
             StaffUser.active,
-            StaffUser.phone_ct.is_not(None),
+            StaffUser.role.in_([Role.CASEWORKER, Role.SUPERVISOR]),
+            (StaffUser.id.in_(select(TeamMember.user_id).where(TeamMember.team_id.in_(covering))))
+            | national_members(),
         )
-        .order_by(OnCallShift.starts_at, StaffUser.id)
-    ).all()
-    key = keyring.purpose_key(session, STAFF_PURPOSE)
-    return [
-        open_text(key, table="staff_user", column="phone", row_id=user_id, ciphertext=blob)
-        for user_id, blob in rows
-        if blob is not None
-    ]
-
-
-def alert_on_call(
-    session: Session, *, keyring: Keyring, case: Case, why: str, now: dt.datetime
-) -> uuid.UUID:
-    """Text the region's on-call person about the case (through the outbox)."""
-    return enqueue(
-        session,
-        keyring=keyring,
-        kind=OutboxKind.ALERT,
-        payload={
-            "reference": case.reference,
-            "priority": case.priority.value,
-            "why": why,
-            "to": on_call_phones(session, keyring, case.region_id, now),
-        },
-        now=now,
     )
+    if fits is None:
+        return False
+    if not conflicted_with_school(case):
+        return True
+    linked = session.scalar(
+        select(StaffSchoolLink.user_id).where(
+            StaffSchoolLink.user_id == user_id, StaffSchoolLink.school_id == case.school_id
+        )
+    )
+    return linked is None
 
 
-def route_new_case(session: Session, *, keyring: Keyring, case: Case, now: dt.datetime) -> Routed:
-    """Assign a new case (or queue it), with its event and audit; alert on-call if needed."""
-    found = candidates(session, case, now)
-    case.team_id = team_for(session, case.region_id)
-    assignee = found[0] if found else None
-    alerted = False
+def _why_alert(case: Case, assignee: uuid.UUID | None) -> str:
+    why = ["someone may be in danger now"] if case.priority is Priority.P1 else []
+    if assignee is None:
+        why.append("nobody on shift" if case.region_id is not None else "region not known yet")
+    return "; ".join(why) or "urgent"
+
+
+def _settle(
+    session: Session,
+    *,
+    keyring: Keyring,
+    case: Case,
+    assignee: uuid.UUID | None,
+    actor: Actor,
+    by: str,
+    alert: bool,
+    now: dt.datetime,
+) -> Routed:
+    """Give the case to ``assignee`` (or leave it in its team's queue), with its event, its
+    audit entry, a notice to the new owner and, when asked, the on-call alarm."""
     data: dict[str, object] = {
         "assignee": str(assignee) if assignee else None,
         "team": case.team_id,
-        "by": "routing",
+        "by": by,
     }
+    case.assigned_to_id = assignee
+    append_events(
+        session, case=case, now=now, events=[NewEvent(CaseEventKind.ASSIGNED, actor, dict(data))]
+    )
     if assignee is not None:
-        case.assigned_to_id = assignee
-        append_events(
-            session,
-            case=case,
-            now=now,
-            events=[NewEvent(CaseEventKind.ASSIGNED, SYSTEM, dict(data))],
-        )
         if may_move(case.status, CaseStatus.ASSIGNED):
-            move(session, actor=SYSTEM, case=case, to=CaseStatus.ASSIGNED, now=now, why="routed")
-        enqueue(
+            move(session, actor=actor, case=case, to=CaseStatus.ASSIGNED, now=now, why="routed")
+        urgent = (
+            " Someone may be in danger now: look at it at once."
+            if (case.priority is Priority.P1)
+            else ""
+        )
+        notify(
             session,
             keyring=keyring,
-            kind=OutboxKind.STAFF_NOTICE,
-            payload={
-                "to": [str(assignee)],
-                "kind": "assigned",
-                "case": str(case.id),
-                "text": f"New {case.priority.value} case {case.reference} is yours.",
-            },
-            now=now,
-        )
-    else:
-        append_events(
-            session,
+            to=[assignee],
+            kind="assigned",
             case=case,
+            text=f"New {case.priority.value} case {case.reference} is yours.{urgent}",
             now=now,
-            events=[NewEvent(CaseEventKind.ASSIGNED, SYSTEM, dict(data))],
         )
-        if case.priority in WAKE_FOR:
-            why = "nobody on shift" if case.region_id is not None else "region not known yet"
-            alert_on_call(session, keyring=keyring, case=case, why=why, now=now)
-            alerted = True
-    data["on_call_alerted"] = alerted
+    if alert:
+        alert_on_call(session, keyring=keyring, case=case, why=_why_alert(case, assignee), now=now)
+    data["on_call_alerted"] = alert
     record_event(
         session,
         keyring=keyring,
         action=AuditAction.CASE_ROUTED,
-        actor=SYSTEM,
+        actor=actor,
         object_type="case",
         object_id=str(case.id),
         case_key=keyring.case_key(session, case.id),
         details=data,
         now=now,
     )
-    return Routed(assignee, case.team_id, alerted)
+    return Routed(assignee, case.team_id, alert)
+
+
+def route_new_case(session: Session, *, keyring: Keyring, case: Case, now: dt.datetime) -> Routed:
+    """Assign a new case (or queue it), with its event and audit; a P1 case alerts the on-call
+    rota whoever has it, a P2 case that nobody could take too."""
+    found = candidates(session, case, now)
+    case.team_id = team_for(session, case.region_id)
+    assignee = found[0] if found else None
+    alert = case.priority is Priority.P1 or (assignee is None and case.priority in WAKE_FOR)
+    return _settle(
+        session,
+        keyring=keyring,
+        case=case,
+        assignee=assignee,
+        actor=SYSTEM,
+        by="routing",
+        alert=alert,
+        now=now,
+    )
+
+
+def reroute(
+    session: Session, *, keyring: Keyring, case: Case, actor: Actor, now: dt.datetime
+) -> Routed | None:
+    """The case's place changed (its region, school or the alleged perpetrator's role): move
+    it to the queue of its region's team, and to someone on shift there when one can take it;
+    otherwise its owner keeps it if they still may, else the desk or the queue (P1/P2 then
+    wake the on-call rota). None when nothing changed."""
+    team = team_for(session, case.region_id)
+    owner = case.assigned_to_id
+    regional = regional_candidates(session, case, now)
+    keeps = owner is not None and (
+        owner in regional or (not regional and may_keep(session, owner, case))
+    )
+    if keeps:
+        assignee: uuid.UUID | None = owner
+    else:
+        found = regional or candidates(session, case, now)
+        assignee = found[0] if found else None
+    if assignee == owner and team == case.team_id:
+        return None
+    case.team_id = team
+    alert = assignee is None and case.priority in WAKE_FOR
+    return _settle(
+        session,
+        keyring=keyring,
+        case=case,
+        assignee=assignee,
+        actor=actor,
+        by="placement",
+        alert=alert,
+        now=now,
+    )
 
 
 def set_staff_phone(
@@ -244,25 +312,3 @@ def check_period(starts_at: dt.datetime, ends_at: dt.datetime) -> None:
     """A shift must end after it starts and last at most two days."""
     if ends_at <= starts_at or ends_at - starts_at > dt.timedelta(days=2):
         raise InvalidInput("ends_at", "A shift ends after it starts, within two days.")
-
-
-def region_supervisors(session: Session, case: Case) -> list[uuid.UUID]:
-    """Active supervisors whose teams cover the case's region (or every region); for a
-    restricted case, or one about someone who works at the school, not those linked to the
-    school (they must not learn of it)."""
-    covering = select(TeamRegion.team_id).where(TeamRegion.region_id == case.region_id)
-    national = select(Team.id).where(Team.national)
-    query = (
-        select(StaffUser.id)
-        .join(TeamMember, TeamMember.user_id == StaffUser.id)
-        .where(
-            StaffUser.role == Role.SUPERVISOR,
-            StaffUser.active,
-            TeamMember.team_id.in_(covering.union(national)),
-        )
-        .distinct()
-    )
-    if conflicted_with_school(case):
-        linked = select(StaffSchoolLink.user_id).where(StaffSchoolLink.school_id == case.school_id)
-        query = query.where(StaffUser.id.not_in(linked))
-    return sorted(session.scalars(query))

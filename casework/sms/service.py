@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import phonenumbers
 from sqlalchemy import select
@@ -22,7 +22,7 @@ from casework.audit.record import AuditAction, record_event
 from casework.cases.models import Case
 from casework.cases.service import raise_priority
 from casework.clock import Clock, FixedClock
-from casework.enums import Channel, ContactMethod, Danger, Priority
+from casework.enums import Channel, ContactMethod, Danger, PerpetratorRole, Priority
 from casework.errors import DataErased, InvalidInput
 from casework.i18n import translate
 from casework.ids import new_id
@@ -36,13 +36,15 @@ from casework.phones import normalise_phone
 from casework.protection.blind_index import phone_index
 from casework.protection.fields import open_text, seal_text
 from casework.protection.keys import Keyring, SealingKey
+from casework.routing.oncall import alert_on_call, notify
+from casework.routing.placement import Where, move_case, place_from_words, reassess
 from casework.sms import texts
-from casework.sms.conversation import Answer, answer, first_message
+from casework.sms.conversation import Answer, answer, first_message, guess_language
 from casework.sms.models import SmsConversation, Step
 from casework.sms.words import REGION_LANGUAGE, Keyword, keyword
 from casework.sql import insert_ignoring_conflict
 from casework.taxonomy.repository import active_category_by_code
-from casework.triage.rules import assess_intake
+from casework.triage.story import read_story
 from casework.triage.words import mentions_danger
 
 MAX_MEDIA = 10
@@ -264,36 +266,19 @@ def _message(
     case = _open_case(session, conversation)
     case_key = keyring.case_key_if_readable(session, case.id) if case else None
     if case is None or case_key is None:
-        language = _language_of(phone)
-        step = first_message(sms.body, language=language)
-        receipt = submit_report(
-            session,
-            submission=ReportSubmission(
-                channel=Channel.SMS,
-                language=language or "en",
-                category="other",
-                narrative=sms.body if sms.body.strip() else "(picture)",
-            ),
-            follow_up=None,
-            clock=FixedClock(now),  # every row of one message agrees on the time
-            keyring=keyring,
+        case, case_key, replies_from = _new_case(
+            session, keyring=keyring, conversation=conversation, phone=phone, sms=sms, now=now
         )
-        case = session.get_one(Case, receipt.case_id)
-        case_key = keyring.case_key(session, case.id)
-        if receipt.on_call_alerted:  # routing texted on-call already: not twice
-            conversation.danger_alerted_at = now
-        conversation.case_id, conversation.report_id = case.id, receipt.report_id
-        conversation.step = step.next_step
-        conversation.language = step.language
-        conversation.consented = False
-        conversation.phone_ct = seal_text(
-            case_key, table="sms_conversation", column="phone", row_id=conversation.id, text=phone
-        )
-        replies_from = step
     else:
-        replies_from = answer(conversation.step, sms.body)
+        replies_from = answer(
+            conversation.step,
+            sms.body,
+            told=conversation.told,
+            asked_again=conversation.asked_again,
+        )
         _apply(
             session,
+            keyring=keyring,
             conversation=conversation,
             case=case,
             case_key=case_key,
@@ -345,9 +330,56 @@ def _message(
     return Handled(replies, case.id, report_id)
 
 
+def _new_case(
+    session: Session,
+    *,
+    keyring: Keyring,
+    conversation: SmsConversation,
+    phone: str,
+    sms: InboundSms,
+    now: dt.datetime,
+) -> tuple[Case, SealingKey, Answer]:
+    """The first text of a conversation (or the first after its case closed) opens a case,
+    triaged and routed on what its words say: who did it, what happened, which school."""
+    language = _language_of(phone)
+    if language is None and guess_language(sms.body) != "en":
+        language = guess_language(sms.body)  # Cyrillic letters: no need to ask
+    step = first_message(sms.body, language=language)
+    story = read_story(sms.body)
+    receipt = submit_report(
+        session,
+        submission=ReportSubmission(
+            channel=Channel.SMS,
+            language=language or "en",
+            category=story.category or "other",
+            narrative=sms.body if sms.body.strip() else "(picture)",
+            perpetrator_role=story.perpetrator_role,
+        ),
+        follow_up=None,
+        clock=FixedClock(now),  # every row of one message agrees on the time
+        keyring=keyring,
+        place_words=sms.body,
+    )
+    case = session.get_one(Case, receipt.case_id)
+    case_key = keyring.case_key(session, case.id)
+    if receipt.on_call_alerted:  # routing texted on-call already: not twice
+        conversation.danger_alerted_at = now
+    conversation.case_id, conversation.report_id = case.id, receipt.report_id
+    conversation.step = step.next_step
+    conversation.language = step.language
+    conversation.consented = False
+    conversation.told = step.told
+    conversation.asked_again = False
+    conversation.phone_ct = seal_text(
+        case_key, table="sms_conversation", column="phone", row_id=conversation.id, text=phone
+    )
+    return case, case_key, step
+
+
 def _apply(
     session: Session,
     *,
+    keyring: Keyring,
     conversation: SmsConversation,
     case: Case,
     case_key: SealingKey,
@@ -355,8 +387,12 @@ def _apply(
     result: Answer,
     now: dt.datetime,
 ) -> None:
-    """Write what an answer changes onto the conversation, the report and the case."""
+    """Write what an answer changes onto the conversation, the report and the case: its words,
+    where it happened (a school named moves the case to its region), who did it and what
+    happened as the words tell, whether someone is in danger, and whether we may text back."""
     conversation.step = result.next_step
+    conversation.asked_again = result.asked_again
+    conversation.told = conversation.told or result.told
     if result.language:
         conversation.language = result.language
         case.language = result.language
@@ -365,19 +401,6 @@ def _apply(
     report = session.get_one(Report, conversation.report_id)
     if result.language:
         report.language = result.language
-    if result.category:
-        category = active_category_by_code(session, result.category)
-        if category is not None:
-            report.category_id = case.category_id = category.id
-            triage = assess_intake(danger=report.immediate_danger, category_code=category.code)
-            raise_priority(
-                session,
-                case=case,
-                to=triage.priority,
-                factors=list(triage.factors),
-                actor=REPORTER,
-                now=now,
-            )
     if result.words:
         earlier = open_text(
             case_key,
@@ -397,6 +420,7 @@ def _apply(
         report.place_ct = seal_text(
             case_key, table="report", column="place", row_id=report.id, text=result.place[:200]
         )
+    _place(session, keyring=keyring, case=case, report=report, result=result, now=now)
     if result.danger is not None:
         report.immediate_danger = result.danger
     if result.consent is not None:
@@ -410,6 +434,49 @@ def _apply(
     session.flush()
 
 
+def _place(
+    session: Session,
+    *,
+    keyring: Keyring,
+    case: Case,
+    report: Report,
+    result: Answer,
+    now: dt.datetime,
+) -> None:
+    """What the answer says about where the case belongs: the category chosen by number (or
+    read in the words), the alleged perpetrator's role in the words, the school named; then
+    the case is triaged again (the priority only rises)."""
+    where = Where.of(case)
+    story = read_story(result.words or "")
+    chosen = result.category or story.category
+    if chosen and (result.category or where.category_id == _category_id(session, "other")):
+        category_id = _category_id(session, chosen)
+        if category_id is not None:
+            where = replace(where, category_id=category_id)
+    if where.perpetrator_role is PerpetratorRole.UNKNOWN:
+        where = replace(where, perpetrator_role=story.perpetrator_role)
+    move_case(session, keyring=keyring, case=case, to=where, actor=REPORTER, now=now)
+    words = result.place or result.words
+    if words:
+        place_from_words(
+            session,
+            keyring=keyring,
+            case=case,
+            text=words,
+            actor=REPORTER,
+            now=now,
+            answer=result.place is not None,
+        )
+    report.category_id, report.perpetrator_role = case.category_id, case.perpetrator_role
+    report.school_id, report.region_id = case.school_id, case.region_id
+    reassess(session, case=case, actor=REPORTER, now=now)
+
+
+def _category_id(session: Session, code: str) -> int | None:
+    category = active_category_by_code(session, code)
+    return category.id if category is not None else None
+
+
 def _danger(
     session: Session,
     *,
@@ -418,21 +485,27 @@ def _danger(
     case: Case,
     now: dt.datetime,
 ) -> None:
-    """P1 at once, and the on-duty staff alerted (not more than once every few minutes)."""
+    """P1 at once, the on-call rota texted and the case's owner told (not more than once
+    every few minutes)."""
     raise_priority(
         session, case=case, to=Priority.P1, factors=["immediate_danger"], actor=REPORTER, now=now
     )
+    case.triage_factors = sorted({*(case.triage_factors or []), "immediate_danger"})
     last = conversation.danger_alerted_at
     if last is not None and now - last < ALERT_AGAIN_AFTER:
         return
     conversation.danger_alerted_at = now
-    enqueue(
-        session,
-        keyring=keyring,
-        kind=OutboxKind.ALERT,
-        payload={"reference": case.reference, "priority": case.priority.value, "channel": "sms"},
-        now=now,
-    )
+    alert_on_call(session, keyring=keyring, case=case, why="the child says: danger now", now=now)
+    if case.assigned_to_id is not None:
+        notify(
+            session,
+            keyring=keyring,
+            to=[case.assigned_to_id],
+            kind="danger",
+            case=case,
+            text=f"P1 case {case.reference}: the child says someone is in danger now.",
+            now=now,
+        )
 
 
 def _record_message(

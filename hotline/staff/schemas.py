@@ -394,7 +394,11 @@ class ClockOut(BaseModel):
     warn_at: dt.datetime | None
     due_at: dt.datetime | None = Field(description="Empty while the clock is paused")
     stopped_at: dt.datetime | None
-    state: str = Field(description="running, warning, breached, paused, met or missed")
+    state: str = Field(
+        description="running, warning, breached or paused; once stopped: met, missed, or "
+        "stopped (ended before its due time by something other than what it waits for - the "
+        "case closed, the referral withdrawn - so neither met nor missed)"
+    )
 
 
 class LinkOut(BaseModel):
@@ -412,7 +416,12 @@ class LanguagesIn(_In):
 
 class ShiftIn(_In):
     user_id: uuid.UUID
-    region: str = Field(min_length=1, max_length=40)
+    region: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        description="The region's code; leave it out for the national desk (or national on call)",
+    )
     starts_at: dt.datetime
     ends_at: dt.datetime
     on_call: bool = Field(False, description="An on-call turn (texted) rather than a shift")

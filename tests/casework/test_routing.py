@@ -195,7 +195,7 @@ def test_nobody_on_shift_queues_it_and_texts_on_call_for_p1_and_p2_only(
     (alert,) = _alerts(db, keyring)
     assert alert["to"] == ["+359888123456"]
     assert alert["reference"] == urgent.reference
-    assert alert["why"] == "nobody on shift"
+    assert alert["why"] == "someone may be in danger now; nobody on shift"
 
     p3 = _report(db, keyring, category="bullying")
     assert p3.priority is Priority.P3

@@ -87,21 +87,30 @@ def test_danger_words(message: str, danger: bool) -> None:
         (Step.WHAT, "my teacher", Step.WHERE, {"words": "my teacher"}),
         (Step.WHERE, " Central School ", Step.DANGER, {"place": "Central School"}),
         (Step.DANGER, "YES", Step.CONSENT, {"danger": Danger.YES}),
-        (
+        (  # not a yes or no: asked again once, the words kept
             Step.DANGER,
             "he is outside",
-            Step.CONSENT,
-            {"danger": Danger.UNKNOWN, "words": "he is outside"},
+            Step.DANGER,
+            {
+                "danger": None,
+                "words": "he is outside",
+                "asked_again": True,
+                "ask": (texts.YES_OR_NO, texts.ASK_DANGER),
+            },
         ),
         (Step.CONSENT, "yes", Step.OPEN, {"consent": True, "complete": True}),
         (Step.CONSENT, "no", Step.OPEN, {"consent": False, "complete": True}),
-        (
+        (  # not a clear yes: asked again once
             Step.CONSENT,
             "maybe later",
-            Step.OPEN,
-            {"consent": False, "complete": True},
-        ),  # not a clear yes
+            Step.CONSENT,
+            {"consent": None, "complete": False, "asked_again": True},
+        ),
         (Step.OPEN, "more news", Step.OPEN, {"words": "more news", "ask": (texts.RECEIVED,)}),
+        # Late answers never land on the wrong question: a yes is no place, nor a category.
+        (Step.WHERE, "yes", Step.WHERE, {"place": None, "asked_again": True}),
+        (Step.WHERE, "5", Step.WHERE, {"place": None, "asked_again": True}),
+        (Step.WHAT, "no", Step.WHAT, {"category": None, "asked_again": True}),
     ],
 )
 def test_each_step(step: Step, message: str, next_step: Step, fields: dict[str, object]) -> None:
@@ -110,6 +119,55 @@ def test_each_step(step: Step, message: str, next_step: Step, fields: dict[str, 
     assert result.next_step is next_step
     for name, value in fields.items():
         assert getattr(result, name) == value, name
+
+
+@pytest.mark.parametrize(
+    ("step", "message", "next_step", "fields"),
+    [
+        (Step.DANGER, "he is outside", Step.CONSENT, {"danger": Danger.UNKNOWN}),
+        (Step.CONSENT, "maybe later", Step.OPEN, {"consent": False, "complete": True}),
+        (Step.WHERE, "yes", Step.DANGER, {"place": None, "ask": (texts.ASK_DANGER,)}),
+        (Step.WHAT, "no", Step.WHERE, {"category": None, "ask": (texts.ASK_WHERE,)}),
+    ],
+)
+def test_asked_twice_without_an_answer_the_conversation_moves_on(
+    step: Step, message: str, next_step: Step, fields: dict[str, object]
+) -> None:
+    result = answer(step, message, asked_again=True)
+
+    assert result.next_step is next_step
+    assert not result.asked_again
+    for name, value in fields.items():
+        assert getattr(result, name) == value, name
+
+
+def test_a_first_text_that_tells_the_story_is_not_asked_what_happened() -> None:
+    told = first_message("my teacher slaps us", language="en")
+    assert (told.next_step, told.ask, told.told) == (Step.WHERE, (texts.ASK_WHERE,), True)
+    # The language is asked first when unknown; then "where", not "what happened".
+    unknown = first_message("my teacher slaps us", language=None)
+    assert (unknown.next_step, unknown.told) == (Step.LANGUAGE, True)
+    chosen = answer(Step.LANGUAGE, "2", told=True)
+    assert (chosen.next_step, chosen.language, chosen.ask) == (
+        Step.WHERE,
+        "fr",
+        (texts.ASK_WHERE,),
+    )
+    assert answer(Step.LANGUAGE, "2", told=False).next_step is Step.WHAT
+    # A greeting is not a story.
+    assert first_message("hello", language="en").next_step is Step.WHAT
+
+
+def test_the_issue_conversation_gives_no_false_danger() -> None:
+    """'my teacher slaps us', then answers in the order the questions came: each lands on its
+    own question, so the "yes" to "may we text you" is consent, never danger."""
+    step = first_message("my teacher slaps us", language="en")
+    assert step.next_step is Step.WHERE
+    where = answer(step.next_step, "Central High", told=True)
+    danger = answer(where.next_step, "no", told=True)
+    consent = answer(danger.next_step, "yes", told=True)
+    assert (where.place, danger.danger, consent.consent) == ("Central High", Danger.NO, True)
+    assert consent.complete
 
 
 def test_first_message_asks_the_language_only_when_unknown() -> None:

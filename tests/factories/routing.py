@@ -20,18 +20,19 @@ def region_id(session: Session, code: str) -> int:
 def on_shift(
     session: Session,
     user_id: uuid.UUID,
-    region: str,
+    region: str | None,
     now: dt.datetime,
     *,
     languages: tuple[str, ...] = ("en",),
     on_call: bool = False,
 ) -> None:
-    """Someone on shift (or on call) in a region from an hour ago for eight hours."""
+    """Someone on shift (or on call) in a region (None: on the national desk) from an hour ago
+    for eight hours."""
     model = OnCallShift if on_call else StaffShift
     session.add(
         model(
             user_id=user_id,
-            region_id=region_id(session, region),
+            region_id=region_id(session, region) if region is not None else None,
             starts_at=now - dt.timedelta(hours=1),
             ends_at=now + dt.timedelta(hours=7),
         )

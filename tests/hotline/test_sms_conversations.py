@@ -62,12 +62,13 @@ def _queue(
 def test_a_whole_conversation_in_english(
     sms_client: TestClient, db: Database, keyring: Keyring
 ) -> None:
+    # The first text tells what happened: the next question is where, not "what happened?".
     assert text(sms_client, UK, "My teacher hit me with a ruler") == [
-        translate("en", texts.ASK_WHAT)
+        translate("en", texts.ASK_WHERE)
     ]
     # The case exists from the first text: a child who stops answering is still seen.
     assert _case(db).reference
-    assert text(sms_client, UK, "5") == [translate("en", texts.ASK_WHERE)]
+    assert _case(db).priority is Priority.P2  # a teacher, from the words: authority
     assert text(sms_client, UK, "Central High School") == [translate("en", texts.ASK_DANGER)]
     assert text(sms_client, UK, "no") == [translate("en", texts.ASK_CONSENT)]
     (done,) = text(sms_client, UK, "yes")
@@ -78,7 +79,9 @@ def test_a_whole_conversation_in_english(
     assert reference
     assert code
     assert reference.group() == case.reference
-    assert case.priority is Priority.P2  # corporal punishment, re-triaged from the answer
+    assert case.priority is Priority.P2  # corporal punishment by a teacher, from the words
+    assert case.school_id is not None  # "Central High School" found in the directory
+    assert case.region_id is not None
     assert report.immediate_danger is Danger.NO
     assert report.contact_method is ContactMethod.SMS
     opened = content(db, keyring, report)
@@ -106,7 +109,7 @@ def test_a_whole_conversation_in_english(
 def test_the_code_sent_at_the_end_is_kept_only_for_a_retry_then_forgotten(
     sms_client: TestClient, db: Database, keyring: Keyring, clock: FixedClock
 ) -> None:
-    for answer in ("Someone takes my things", "3", "school", "no"):
+    for answer in ("Someone takes my things", "school", "no"):
         text(sms_client, UK, answer)
     last = sms_params(UK, "yes")
     (done,) = replies(signed_post(sms_client, "/twilio/sms", last).text)
@@ -143,7 +146,7 @@ def test_a_retry_after_stop_or_the_safe_word_gets_no_answer(sms_client: TestClie
 def test_a_picture_without_words_does_not_answer_a_question(
     sms_client: TestClient, db: Database
 ) -> None:
-    for answer in ("Someone takes my things", "3", "school"):
+    for answer in ("Someone takes my things", "school"):
         text(sms_client, UK, answer)
     picture = (
         ("https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1", "image/jpeg"),
@@ -160,8 +163,9 @@ def test_a_picture_without_words_does_not_answer_a_question(
 def test_a_whole_conversation_in_bulgarian_with_danger(
     sms_client: TestClient, db: Database
 ) -> None:
-    assert text(sms_client, BG, "Съученици ме бият всеки ден") == [translate("bg", texts.ASK_WHAT)]
-    text(sms_client, BG, "3")
+    assert text(sms_client, BG, "Съученици ме бият всеки ден") == [
+        translate("bg", texts.ASK_WHERE)
+    ]
     text(sms_client, BG, "пред училището")
     danger = text(sms_client, BG, "да")
     assert danger == [
@@ -187,8 +191,7 @@ def test_a_danger_word_mid_conversation_makes_it_p1_at_once(
     sms_client: TestClient, db: Database
 ) -> None:
     text(sms_client, UK, "My stepdad is angry")
-    text(sms_client, UK, "6")
-    assert _case(db).priority is Priority.P3
+    assert _case(db).priority is Priority.P2  # a carer, from the words: authority
 
     answer = text(sms_client, UK, "at home, he has a knife")
 
@@ -200,7 +203,7 @@ def test_a_danger_word_mid_conversation_makes_it_p1_at_once(
 
 
 def test_he_wont_stop_is_a_report_not_an_opt_out(sms_client: TestClient, db: Database) -> None:
-    assert text(sms_client, UK, "He won't stop hitting me") == [translate("en", texts.ASK_WHAT)]
+    assert text(sms_client, UK, "He won't stop hitting me") == [translate("en", texts.ASK_WHERE)]
 
     assert _conversation(db).opted_out_at is None
     assert count(db, Report) == 1
@@ -209,7 +212,7 @@ def test_he_wont_stop_is_a_report_not_an_opt_out(sms_client: TestClient, db: Dat
 def test_stop_and_start(
     sms_client: TestClient, db: Database, keyring: Keyring, clock: FixedClock
 ) -> None:
-    for answer in ("Someone bullies me online", "4", "online", "no", "yes"):
+    for answer in ("Someone bullies me online", "online", "no", "yes"):
         text(sms_client, UK, answer)
     queued = _queue(db, keyring, clock)
     assert queued is not None
@@ -235,7 +238,7 @@ def test_help_explains_the_line_in_the_childs_language(sms_client: TestClient) -
 def test_the_safe_word_silences_the_phone_at_once(
     sms_client: TestClient, db: Database, keyring: Keyring, clock: FixedClock
 ) -> None:
-    for answer in ("My brother hits me", "1", "home", "no", "yes"):
+    for answer in ("My brother hits me", "home", "no", "yes"):
         text(sms_client, UK, answer)
     _queue(db, keyring, clock)
 
