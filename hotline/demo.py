@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from casework.access.scope import load_principal
+from casework.access.work import set_restriction
 from casework.actors import SYSTEM
 from casework.cases.models import Case
 from casework.clock import Clock
@@ -21,13 +23,14 @@ from casework.partners.service import create_partner, new_api_key
 from casework.places.models import Region, School
 from casework.protection.fields import seal_text
 from casework.protection.keys import Keyring
-from casework.routing.models import OnCallShift, StaffLanguage, StaffShift
+from casework.routing.config import add_shift, set_languages, set_phone
 from casework.sla.models import RegionCalendar
 from casework.staff.accounts import create_user, ensure_team, set_teams
-from casework.staff.models import CaseAccessGrant, GrantKind, Role, StaffUser, Team
+from casework.staff.models import Role, StaffUser
 from casework.staff.passwords import PasswordHashing
 from casework.staff.signin import STAFF_PURPOSE
 from casework.staff.totp import new_secret
+from hotline.settings import DEV_ONCALL_PHONE
 
 REGIONS = [
     ("capital", "Capital District"),
@@ -112,22 +115,47 @@ class DemoResult:
     partner_key: str | None = None
 
 
-TEAMS = [("Capital team", ["capital"], False), ("North and South team", ["north", "south"], False)]
+TEAMS = [
+    ("Capital team", ["capital"], False),
+    ("North and South team", ["north", "south"], False),
+    # Reports whose region is not known yet (SMS until a school is named, web and app reports
+    # without one) and any region nobody else can take: the national desk.
+    ("Intake desk", [], True),
+]
 # username, display name, role, teams
 STAFF = [
     ("cw.amina", "Amina Diallo", Role.CASEWORKER, ["Capital team"]),
     ("cw.boris", "Boris Petrov", Role.CASEWORKER, ["North and South team"]),
-    ("sv.chen", "Chen Wei", Role.SUPERVISOR, ["Capital team", "North and South team"]),
+    ("cw.dara", "Dara Reyes", Role.CASEWORKER, ["Intake desk"]),
+    (
+        "sv.chen",
+        "Chen Wei",
+        Role.SUPERVISOR,
+        ["Capital team", "North and South team", "Intake desk"],
+    ),
     ("admin.dana", "Dana Cruz", Role.ADMINISTRATOR, []),
     ("audit.eli", "Eli Novak", Role.AUDITOR, []),
     ("partner.fatima", "Fatima Haddad", Role.PARTNER, []),
 ]
 PARTNER = ("Capital Social Services", "social_services")
-# Routing in the demo: languages, a week on shift in their teams' regions, and on call.
-LANGUAGES = {"cw.amina": ["en", "fr"], "cw.boris": ["en", "bg"], "sv.chen": ["en", "fil"]}
-ON_SHIFT = {"cw.amina": ["capital"], "cw.boris": ["north", "south"]}
-ON_CALL = {"sv.chen": ["capital", "north", "south"]}
+# Routing in the demo: languages, a week on shift (None: the national desk), and on call.
+LANGUAGES = {
+    "cw.amina": ["en", "fr"],
+    "cw.boris": ["en", "bg"],
+    "cw.dara": ["en", "fr", "bg", "fil"],
+    "sv.chen": ["en", "fil"],
+}
+ON_SHIFT: dict[str, list[str | None]] = {
+    "cw.amina": ["capital"],
+    "cw.boris": ["north", "south"],
+    "cw.dara": [None],
+}
+# On call nationally: every danger alert, whatever the region, reaches Chen's phone (the
+# simulated on-call phone of the development phone network: GET /dev/phone/<number>).
+ON_CALL: dict[str, list[str | None]] = {"sv.chen": [None]}
+PHONES = {"sv.chen": DEV_ONCALL_PHONE}
 OFFICE_HOURS = {str(day): ["08:00", "18:00"] for day in range(5)}  # Monday to Friday
+ROTA_DAYS = 7
 
 
 def seed_places(session: Session) -> bool:
@@ -147,10 +175,12 @@ def seed_places(session: Session) -> bool:
 def seed_demo(
     session: Session, *, clock: Clock, keyring: Keyring, hashing: PasswordHashing
 ) -> DemoResult:
-    """Seed places, sample reports and demo staff once; a second run changes nothing."""
+    """Seed places, demo staff on the rota and sample reports once (the reports go through
+    intake and routing like any other); a second run changes nothing."""
     if not seed_places(session):
         return DemoResult(seeded=False, receipts=[])
     keyring.ensure_root(session, now=clock.now())
+    logins, partner_key = _seed_staff(session, clock=clock, keyring=keyring, hashing=hashing)
     receipts = [
         submit_report(
             session,
@@ -161,8 +191,7 @@ def seed_demo(
         )
         for submission in SAMPLE_REPORTS
     ]
-    logins, partner_key = _seed_staff(session, clock=clock, keyring=keyring, hashing=hashing)
-    _place_cases(session, receipts, clock=clock)
+    _restrict_first(session, receipts[0], keyring=keyring, now=clock.now())
     return DemoResult(seeded=True, receipts=receipts, logins=logins, partner_key=partner_key)
 
 
@@ -205,42 +234,65 @@ def _seed_staff(
         )
         user.totp_confirmed_at = now
         logins.append(DemoLogin(username, role, password, secret))
-        _seed_rota(session, user, now=now)
+        _seed_rota(session, user, keyring=keyring, now=now)
     for region in session.scalars(select(Region)):
         session.add(RegionCalendar(region_id=region.id, timezone="UTC", hours=OFFICE_HOURS))
     session.flush()
     return logins, partner_key
 
 
-def _seed_rota(session: Session, user: StaffUser, *, now: dt.datetime) -> None:
-    """Languages, shifts and on-call turns of the demo staff, for the coming week."""
-    week = now + dt.timedelta(days=7)
-    session.add_all(
-        StaffLanguage(user_id=user.id, language=lang) for lang in LANGUAGES.get(user.username, [])
-    )
-    for code in ON_SHIFT.get(user.username, []):
-        region = session.scalars(select(Region).where(Region.code == code)).one()
-        session.add(StaffShift(user_id=user.id, region_id=region.id, starts_at=now, ends_at=week))
-    for code in ON_CALL.get(user.username, []):
-        region = session.scalars(select(Region).where(Region.code == code)).one()
-        session.add(OnCallShift(user_id=user.id, region_id=region.id, starts_at=now, ends_at=week))
-
-
-def _place_cases(session: Session, receipts: list[ReportReceipt], *, clock: Clock) -> None:
-    """Put the sample cases in their teams' queues; the teacher case restricted to Amina."""
-    teams = {t.name: t.id for t in session.scalars(select(Team))}
-    amina = session.scalars(select(StaffUser).where(StaffUser.username == "cw.amina")).one()
-    for receipt in receipts:
-        case = session.get_one(Case, receipt.case_id)
-        region = session.get(Region, case.region_id) if case.region_id else None
-        capital = region is not None and region.code == "capital"
-        case.team_id = teams["Capital team" if capital else "North and South team"]
-    first = session.get_one(Case, receipts[0].case_id)  # the teacher with a ruler
-    first.assigned_to_id = amina.id
-    first.restricted = True
-    session.add(
-        CaseAccessGrant(
-            case_id=first.id, user_id=amina.id, kind=GrantKind.NAMED, created_at=clock.now()
+def _seed_rota(session: Session, user: StaffUser, *, keyring: Keyring, now: dt.datetime) -> None:
+    """Languages, phone, shifts and on-call turns of the demo staff for the coming week, set
+    through the same rota use cases as the staff API (so the same rules hold)."""
+    if user.username in LANGUAGES:
+        set_languages(
+            session,
+            keyring=keyring,
+            actor=SYSTEM,
+            user_id=user.id,
+            languages=LANGUAGES[user.username],
+            now=now,
         )
+    if user.username in PHONES:
+        set_phone(
+            session,
+            keyring=keyring,
+            actor=SYSTEM,
+            user_id=user.id,
+            phone=PHONES[user.username],
+            default_region=None,
+            now=now,
+        )
+    turns = [(r, False) for r in ON_SHIFT.get(user.username, [])]
+    turns += [(r, True) for r in ON_CALL.get(user.username, [])]
+    for region, on_call in turns:
+        for day in range(ROTA_DAYS):  # a turn lasts at most two days: one a day
+            add_shift(
+                session,
+                keyring=keyring,
+                actor=SYSTEM,
+                user_id=user.id,
+                region=region,
+                starts_at=now + dt.timedelta(days=day),
+                ends_at=now + dt.timedelta(days=day + 1),
+                on_call=on_call,
+                now=now,
+            )
+
+
+def _restrict_first(
+    session: Session, receipt: ReportReceipt, *, keyring: Keyring, now: dt.datetime
+) -> None:
+    """The teacher with a ruler: restricted to Amina, as a supervisor would do it."""
+    chen = session.scalars(select(StaffUser).where(StaffUser.username == "sv.chen")).one()
+    amina = session.scalars(select(StaffUser).where(StaffUser.username == "cw.amina")).one()
+    set_restriction(
+        session,
+        keyring=keyring,
+        principal=load_principal(session, chen),
+        case=session.get_one(Case, receipt.case_id),
+        restricted=True,
+        named_user_ids=[amina.id],
+        now=now,
     )
     session.flush()

@@ -15,12 +15,13 @@ from casework.access.scope import case_filter
 from casework.cases.models import Case, CaseEvent
 from casework.enums import CaseEventKind, CaseStatus
 from casework.errors import NotAllowed
+from casework.routing.coverage import coverage_gaps
 from casework.sla.models import SlaClock
 from casework.staff.models import Role, StaffNotification, StaffUser, TeamMember
 from casework.workflow import closure_pending
 from hotline.console.session import PageStaff, render
 from hotline.console.views import CLOCK_NAMES
-from hotline.deps import ClockDep, DbDep, require_working_keys
+from hotline.deps import ClockDep, DbDep, SettingsDep, require_working_keys
 
 router = APIRouter(
     prefix="/console", include_in_schema=False, dependencies=[Depends(require_working_keys)]
@@ -30,7 +31,9 @@ _OPEN = [s for s in CaseStatus if s is not CaseStatus.CLOSED]
 
 
 @router.get("/supervise", response_class=HTMLResponse)
-async def supervise(request: Request, staff: PageStaff, db: DbDep, clock: ClockDep) -> HTMLResponse:
+async def supervise(
+    request: Request, staff: PageStaff, db: DbDep, clock: ClockDep, settings: SettingsDep
+) -> HTMLResponse:
     """The region at a glance (supervisors)."""
     principal = staff.principal
     if principal.role is not Role.SUPERVISOR:
@@ -102,7 +105,9 @@ async def supervise(request: Request, staff: PageStaff, db: DbDep, clock: ClockD
             )
         )
         names = dict(team_people)
+        gaps = coverage_gaps(s, now=now, installation_phones=len(settings.on_call))
         return {
+            "gaps": gaps,
             "pressing": [
                 {
                     "case_id": r.id,

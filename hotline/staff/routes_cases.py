@@ -31,7 +31,8 @@ from casework.errors import NotFound
 from casework.partners.models import Referral
 from casework.partners.referrals import ConsentRecord, change_status
 from casework.partners.service import refer
-from casework.places.models import Region
+from casework.places.models import Region, School
+from casework.routing.correction import Placement, correct_place
 from casework.taxonomy.models import Category
 from casework.workflow import acknowledge
 from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep, require_working_keys
@@ -48,6 +49,7 @@ from hotline.staff.schemas import (
     MessageOut,
     NoteIn,
     NoteOut,
+    PlaceIn,
     ReferralIn,
     ReferralStatusIn,
     ReportOut,
@@ -68,7 +70,10 @@ _NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _summary(session: Session, case: Case) -> CaseSummaryOut:
+    # session.get: each category, region and school is loaded once per request, not per row.
     category = session.get_one(Category, case.category_id)
+    region = session.get(Region, case.region_id) if case.region_id is not None else None
+    school = session.get(School, case.school_id) if case.school_id is not None else None
     return CaseSummaryOut(
         id=case.id,
         reference=case.reference,
@@ -82,6 +87,9 @@ def _summary(session: Session, case: Case) -> CaseSummaryOut:
         restricted=case.restricted,
         risk_score=case.risk_score,
         triage_factors=list(case.triage_factors or []),
+        region=region.code if region else None,
+        school=school.code if school else None,
+        perpetrator_role=case.perpetrator_role,
     )
 
 
@@ -519,3 +527,33 @@ async def referral_status(
 
     await db.run_async(run, write=True)
     return Response(status_code=204)
+
+
+@router.put("/{case_id}/place", response_model=CaseSummaryOut, responses=_NOT_FOUND)
+async def place(
+    case_id: uuid.UUID,
+    body: PlaceIn,
+    staff: CurrentStaff,
+    db: DbDep,
+    keyring: KeyringDep,
+    clock: ClockDep,
+) -> CaseSummaryOut:
+    """Set or correct where the case belongs - region, school, category, the alleged
+    perpetrator's role. It is triaged again (the priority only rises; at least P2 when the
+    accused is in authority) and re-routed to its region's queue and someone on shift there,
+    never to anyone linked to the school when the accused works there."""
+
+    def run(s: Session) -> CaseSummaryOut:
+        now = clock.now()
+        found = find_case(s, staff.principal, case_id, Action.CASE_WORK, now=now, for_update=True)
+        correct_place(
+            s,
+            keyring=keyring,
+            principal=staff.principal,
+            case=found,
+            placement=Placement(body.region, body.school, body.category, body.perpetrator_role),
+            now=now,
+        )
+        return _summary(s, found)
+
+    return await db.run_async(run, write=True)

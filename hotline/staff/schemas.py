@@ -89,6 +89,22 @@ class CaseSummaryOut(BaseModel):
     restricted: bool
     risk_score: int = Field(description="Triage points (see the factors)")
     triage_factors: list[str] = Field(description="What made the priority, e.g. authority:teacher")
+    region: str | None = Field(None, description="The region's code; empty while not known")
+    school: str | None = Field(None, description="The school's code, if one is named")
+    perpetrator_role: PerpetratorRole = PerpetratorRole.UNKNOWN
+
+
+class PlaceIn(_In):
+    """Where a case belongs, as staff set or correct it (the whole of it: a PUT)."""
+
+    region: str | None = Field(
+        None, min_length=1, max_length=40, description="Region code; empty: not known"
+    )
+    school: str | None = Field(
+        None, min_length=1, max_length=40, description="School code (sets the region too)"
+    )
+    category: str = Field(min_length=1, max_length=40, description="Category code")
+    perpetrator_role: PerpetratorRole = PerpetratorRole.UNKNOWN
 
 
 class CaseListOut(BaseModel):

@@ -85,3 +85,15 @@ def test_production_answers_carry_hsts(db: Database, tmp_path: Path, keys: Local
 
 def test_development_answers_do_not_pin_https(client: TestClient) -> None:
     assert "strict-transport-security" not in client.get("/healthz").headers
+
+
+def test_readyz_says_loudly_when_a_report_could_reach_nobody(client: TestClient) -> None:
+    # The demo places without any team: no desk, no region covered.
+    response = client.get("/readyz")
+
+    assert response.status_code == 200  # still taking reports: better than turning them away
+    body = response.json()
+    assert body["status"] == "degraded"
+    codes = [(g["code"], g["region"]) for g in body["coverage"]]
+    assert ("no_national_desk", None) in codes
+    assert {r for c, r in codes if c == "region_uncovered"} == {"capital", "north", "south"}
