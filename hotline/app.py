@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from casework.clock import Clock, SystemClock
 from casework.ports import KeyProvider, Signer
 from casework.protection.keys import Keyring
+from casework.routing.coverage import Severity, coverage_gaps
 from hotline import __version__
 from hotline.app_api.routes import router as app_api_router
 from hotline.bootstrap import build_key_file, build_worker, check_keys
@@ -79,6 +80,31 @@ _ROUTERS = (
 )
 
 
+def _start_checks(
+    db: Database, keys: Keys, keyring: Keyring, clock: Clock, settings: Settings
+) -> str | None:
+    """At start-up: the root key exists and the keys fit the database (returns the problem
+    if they do not), and every gap through which a report would reach nobody is said loudly."""
+    try:
+        db.run(lambda s: keyring.ensure_root(s, now=clock.now()), write=True)
+        problem = check_keys(db, keys, keyring)
+        gaps = db.run(
+            lambda s: coverage_gaps(s, now=clock.now(), installation_phones=len(settings.on_call)),
+            write=False,
+        )
+    except DBAPIError:
+        # Not migrated yet, or the database is down: /readyz says so; the root key is then
+        # created on first use.
+        log.warning("could not create the root key at start-up")
+        return None
+    if problem is not None:
+        log.critical("keys do not match the database", extra={"problem": problem})
+    for gap in gaps:
+        level = logging.CRITICAL if gap.severity is Severity.CRITICAL else logging.WARNING
+        log.log(level, "coverage gap", extra={"gap": gap.code, "detail": gap.message})
+    return problem
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -105,17 +131,9 @@ def create_app(
         limiter.total_tokens = settings.db_pool_size + 8
         # The dummy password hash, made before the first sign-in rather than during one.
         await run_in_threadpool(settings.staff_auth.hashing.prepare)
-        try:
-            await db.run_async(lambda s: keyring.ensure_root(s, now=app_clock.now()), write=True)
-            problem = await run_in_threadpool(check_keys, db, keys, keyring)
-        except DBAPIError:
-            # Not migrated yet, or the database is down: /readyz says so; the root key is
-            # then created on first use.
-            log.warning("could not create the root key at start-up")
-            problem = None
-        if problem is not None:
-            log.critical("keys do not match the database", extra={"problem": problem})
-        app.state.key_problem = problem
+        app.state.key_problem = await run_in_threadpool(
+            _start_checks, db, keys, keyring, app_clock, settings
+        )
         stop = threading.Event()
         thread = None
         if background:

@@ -97,3 +97,21 @@ def test_readyz_says_loudly_when_a_report_could_reach_nobody(client: TestClient)
     codes = [(g["code"], g["region"]) for g in body["coverage"]]
     assert ("no_national_desk", None) in codes
     assert {r for c, r in codes if c == "region_uncovered"} == {"capital", "north", "south"}
+
+
+def test_start_up_logs_each_gap_loudly(
+    settings: Settings,
+    db: Database,
+    places: None,
+    keys: LocalKeyFile,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with (
+        caplog.at_level("WARNING", logger="hotline.app"),
+        TestClient(create_app(settings, database=db, keys=keys)),
+    ):
+        pass
+
+    gaps = [r for r in caplog.records if r.getMessage() == "coverage gap"]
+    assert {r.gap for r in gaps} >= {"no_national_desk", "region_uncovered"}  # type: ignore[attr-defined]
+    assert all(r.levelname == "CRITICAL" for r in gaps)
