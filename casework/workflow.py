@@ -24,7 +24,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework.access.scope import Principal
-from casework.access.work import MIN_REASON, audit_case, is_conflicted, record_history
+from casework.access.work import (
+    MIN_REASON,
+    audit_case,
+    is_conflicted,
+    record_history,
+    staff_reason,
+)
 from casework.audit.record import AuditAction
 from casework.cases.models import Case, CaseEvent
 from casework.cases.states import WrongState, may_move, move
@@ -182,7 +188,8 @@ def override_priority(
     reason: str,
     now: dt.datetime,
 ) -> None:
-    """A caseworker sets the priority themself, with a reason (kept sealed in the audit)."""
+    """A caseworker sets the priority themself, with a reason (sealed on the event, shown on
+    the case page, and in the audit trail)."""
     text = _reason(reason)
     if priority is case.priority:
         raise InvalidInput("priority", f"The case is already {priority.value}.")
@@ -190,7 +197,15 @@ def override_priority(
         raise InvalidInput("status", "This case is closed: reopen it first.")
     data: dict[str, object] = {"from": case.priority.value, "to": priority.value}
     case.priority = priority
-    record_history(session, principal, case, CaseEventKind.PRIORITY_OVERRIDDEN, data, now)
+    record_history(
+        session,
+        principal,
+        case,
+        CaseEventKind.PRIORITY_OVERRIDDEN,
+        data,
+        now,
+        reason=staff_reason(session, keyring, case, text),
+    )
     audit_case(
         session,
         keyring,
@@ -252,7 +267,15 @@ def decide_no_referral(
     text = _reason(reason)
     if case.status is S.CLOSED:
         raise InvalidInput("status", "This case is closed: reopen it first.")
-    record_history(session, principal, case, CaseEventKind.REFERRAL_DECIDED, {"refer": False}, now)
+    record_history(
+        session,
+        principal,
+        case,
+        CaseEventKind.REFERRAL_DECIDED,
+        {"refer": False},
+        now,
+        reason=staff_reason(session, keyring, case, text),
+    )
     audit_case(
         session,
         keyring,
@@ -302,7 +325,9 @@ def pause_clocks(
 ) -> None:
     """Pause the case's business-hours clocks (P1 clocks never pause)."""
     if reason not in PAUSE_REASONS:
-        raise InvalidInput("reason", "Choose one of: " + ", ".join(sorted(PAUSE_REASONS)) + ".")
+        raise InvalidInput(
+            "reason", "Choose why the clocks wait from the list.", allowed=sorted(PAUSE_REASONS)
+        )
     if case.status is S.CLOSED or clock_paused(session, case):
         raise InvalidInput("reason", "The clocks of this case are not running.")
     data: dict[str, object] = {"reason": reason}
@@ -341,7 +366,7 @@ def _check_views(views: str) -> None:
 
 def _check_closure(closure: Closure, *, recorded: bool) -> None:
     if closure.outcome not in OUTCOMES:
-        raise InvalidInput("outcome", "Choose one of: " + ", ".join(sorted(OUTCOMES)) + ".")
+        raise InvalidInput("outcome", "Choose an outcome from the list.", allowed=sorted(OUTCOMES))
     views = (closure.child_views or "").strip()
     if views and closure.views_missing:
         raise InvalidInput(
@@ -354,7 +379,9 @@ def _check_closure(closure: Closure, *, recorded: bool) -> None:
     _check_views(views)
     if closure.views_missing and closure.views_missing not in VIEWS_MISSING_REASONS:
         raise InvalidInput(
-            "views_missing", "Choose one of: " + ", ".join(sorted(VIEWS_MISSING_REASONS)) + "."
+            "views_missing",
+            "Choose from the list why the child's views could not be asked.",
+            allowed=sorted(VIEWS_MISSING_REASONS),
         )
 
 
@@ -527,7 +554,15 @@ def decide_closure(
         text = _reason(reason or "")
         # The child's views stay: they are still the child's views, whatever the outcome.
         case.outcome, case.child_views_missing = None, None
-        record_history(session, principal, case, CaseEventKind.CLOSURE_REJECTED, {}, now)
+        record_history(
+            session,
+            principal,
+            case,
+            CaseEventKind.CLOSURE_REJECTED,
+            {},
+            now,
+            reason=staff_reason(session, keyring, case, text),
+        )
         audit_case(
             session,
             keyring,
@@ -551,7 +586,15 @@ def reopen(
 ) -> None:
     """Reopen a closed case (-> in progress), with a reason; its clocks start again."""
     text = _reason(reason)
-    move(session, actor=principal.actor, case=case, to=S.IN_PROGRESS, now=now, why="reopened")
+    move(
+        session,
+        actor=principal.actor,
+        case=case,
+        to=S.IN_PROGRESS,
+        now=now,
+        why="reopened",
+        reason=staff_reason(session, keyring, case, text),
+    )
     case.closed_at = None
     audit_case(session, keyring, principal, case, AuditAction.CASE_REOPENED, {"reason": text}, now)
     session.flush()

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from casework.actors import Actor
 from casework.audit.record import AuditAction, record_event
 from casework.cases.models import Case
-from casework.cases.service import NewEvent, append_events
+from casework.cases.service import NewEvent, Reason, append_events
 from casework.cases.states import may_move, move
 from casework.enums import CaseEventKind, CaseStatus
 from casework.errors import InvalidInput, NotAllowed
@@ -142,9 +142,10 @@ def _event(
     kind: CaseEventKind,
     details: dict[str, Any],
     now: dt.datetime,
+    reason: Reason | None = None,
 ) -> None:
     data: dict[str, object] = {"referral": str(referral.id), **details}
-    append_events(session, case=case, now=now, events=[NewEvent(kind, actor, data)])
+    append_events(session, case=case, now=now, events=[NewEvent(kind, actor, data, reason)])
 
 
 def _back_to_caseworker(
@@ -197,12 +198,16 @@ def _announce(
         )
 
 
+def _words(status: ReferralStatus | CaseStatus) -> str:
+    return status.value.replace("_", " ")
+
+
 def _check_send(session: Session, case: Case, referral: Referral) -> None:
     """A referral goes out only to a partner still active and unconflicted, from a case that
     may be referred."""
     may_refer(session, case, referral.partner_id)
     if case.status is not CaseStatus.REFERRED and not may_move(case.status, CaseStatus.REFERRED):
-        raise InvalidInput("status", f"A case that is {case.status.value} cannot be referred.")
+        raise InvalidInput("status", f"A case that is {_words(case.status)} cannot be referred.")
 
 
 def change_status(
@@ -220,7 +225,9 @@ def change_status(
     allowed = (PARTNER_MOVES if by_partner else STAFF_MOVES).get(referral.status, frozenset())
     if to not in allowed:
         raise InvalidInput(
-            "status", f"A referral that is {referral.status.value} cannot become {to.value}."
+            "status",
+            f"A referral that is {_words(referral.status)} cannot become {_words(to)}.",
+            allowed=sorted(s.value for s in allowed),
         )
     text = (note or "").strip()
     if text and (len(text) > MAX_NOTE or has_control_characters(text)):
@@ -254,8 +261,10 @@ def change_status(
                 now,
             )
         if to is not R.ACKNOWLEDGED:
+            # Staff withdrawing say why: their reason is kept on the event, for the case page.
+            why = Reason(key, text) if to is R.WITHDRAWN and not by_partner else None
             _event(session, case, referral, actor, CaseEventKind.REFERRAL_UPDATED,
-                   {"status": to.value}, now)  # fmt: skip
+                   {"status": to.value}, now, why)  # fmt: skip
     record_event(
         session,
         keyring=keyring,

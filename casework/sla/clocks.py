@@ -1,26 +1,36 @@
 """SLA clocks computed from a case's event log: pure, so what a supervisor sees is exactly
 what the history says, and recomputing gives the same answer.
 
-Which events start and stop each clock:
+Which events start each clock, meet it (what it waits for), or end it otherwise:
 
-================================  =========================  ==================================
-clock                             starts                     stops
-================================  =========================  ==================================
-acknowledge                       case opened                first act of a member of staff
-triage                            case opened; reopened      triaged, priority overridden,
-                                                             referred / decided, status set by
-                                                             staff
-first_response                    case opened                a message to the reporter, or
-                                                             staff moving the case on
-referral_decision                 case opened                referred, or decided not to
-partner_acknowledgement           each referral              the partner acknowledges it (or
-                                                             decides, or it is withdrawn)
-partner_acceptance                each referral              the partner accepts or declines
-closure_review                    closure requested          approved (closed), rejected, or
-                                                             withdrawn (any other move)
-================================  =========================  ==================================
+=======================  ======================  ========================  ====================
+clock                    starts                  is met by                 also ends when
+=======================  ======================  ========================  ====================
+acknowledge              case opened             the first act of a
+                                                 member of staff
+triage                   case opened; reopened   triaged, priority
+                                                 overridden, referred /
+                                                 decided, status set by
+                                                 staff (not closing)
+first_response           case opened             a message to the
+                                                 reporter, or staff
+                                                 moving the case on (not
+                                                 closing it)
+referral_decision        case opened             referred, or decided
+                                                 not to
+partner_acknowledgement  each referral           the partner acknowledges  it is withdrawn
+                                                 it (or decides)
+partner_acceptance       each referral           the partner accepts or    it is withdrawn
+                                                 declines
+closure_review           closure requested       approved (closed) or      any other move
+                                                 rejected                  (the request is
+                                                                           withdrawn)
+=======================  ======================  ========================  ====================
 
-Every clock stops when the case is closed. A running clock is held to the target for the
+Every clock ends when the case is closed. A clock ended by something other than what it
+waits for was neither met nor missed: its outcome is *stopped*, which compliance figures
+leave out - unless it was already past its due time, which stays a breach (*missed*).
+A running clock is held to the target for the
 case's *current* priority (raising it to P1 makes it due sooner) and category, if one is set;
 a stopped clock to the priority it had when it stopped (a later change does not rewrite
 whether it was met).
@@ -31,6 +41,7 @@ hours when their target says so, and stand still while the case's clocks are pau
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -46,8 +57,16 @@ ON_OPEN: Final = (K.ACKNOWLEDGE, K.TRIAGE, K.FIRST_RESPONSE, K.REFERRAL_DECISION
 _PRIORITIES: Final = frozenset(p.value for p in Priority)
 NOT_PAUSED: Final = frozenset({K.CLOSURE_REVIEW, K.PARTNER_ACKNOWLEDGEMENT, K.PARTNER_ACCEPTANCE})
 PARTNER_CLOCKS: Final = frozenset({K.PARTNER_ACKNOWLEDGEMENT, K.PARTNER_ACCEPTANCE})
-# A partner's decision (or the referral's end) stops its partner clocks.
-_DECIDED: Final = frozenset({"accepted", "declined", "withdrawn", "completed"})
+# The partner's answers that meet its clocks (a withdrawal by staff only ends them).
+_ANSWERED: Final = frozenset({"accepted", "declined", "completed"})
+
+
+class Outcome(enum.StrEnum):
+    """How a clock that has stopped came out."""
+
+    MET = "met"  # what it waits for happened in time
+    MISSED = "missed"  # it ran past its due time (a breach, however it then stopped)
+    STOPPED = "stopped"  # ended in time by something else (case closed, referral withdrawn)
 
 
 @dataclass(frozen=True)
@@ -96,6 +115,8 @@ class ClockState:
     priority: Priority
     paused: bool
     referral: str | None = None  # the referral a partner clock is about
+    # Stopped by what it waits for (the partner answered...), not ended by something else.
+    met_by_stop: bool = False
 
     def breached(self, now: dt.datetime) -> bool:
         """Whether the target was missed (by ``now``, or before it stopped)."""
@@ -108,6 +129,14 @@ class ClockState:
         """Not stopped."""
         return self.stopped_at is None
 
+    def outcome(self) -> Outcome | None:
+        """Met, missed or stopped (neither); None while it runs."""
+        if self.stopped_at is None:
+            return None
+        if self.breached(self.stopped_at):
+            return Outcome.MISSED
+        return Outcome.MET if self.met_by_stop else Outcome.STOPPED
+
 
 @dataclass
 class _Open:
@@ -117,6 +146,7 @@ class _Open:
     referral: str | None = None
     stopped_at: dt.datetime | None = None
     stopped_priority: Priority | None = None  # the target a stopped clock was held to
+    met: bool = False  # stopped by what it waits for
 
 
 def _priority_after(event: Event) -> Priority | None:
@@ -129,27 +159,38 @@ def _priority_after(event: Event) -> Priority | None:
     return Priority(str(value)) if value in _PRIORITIES else None
 
 
-def _stops(clock: _Open, event: Event) -> bool:
+def _stop(clock: _Open, event: Event) -> bool | None:
+    """Whether ``event`` stops the clock: True when it is what the clock waits for (met),
+    False when it ends it otherwise (the case closed, the referral withdrawn...), None when
+    the clock runs on."""
     staff = event.actor_kind is ActorKind.STAFF
     kind = event.kind
     to = event.data.get("to") if kind is E.STATUS_CHANGED else None
+    closing = to == CaseStatus.CLOSED.value
+    moved_on = staff and kind is E.STATUS_CHANGED and not closing
     this_referral = event.data.get("referral") in (None, clock.referral)
-    decided = kind is E.REFERRAL_UPDATED and event.data.get("status") in _DECIDED
-    if to == CaseStatus.CLOSED.value:
-        return True
-    stops = {
+    status = event.data.get("status") if kind is E.REFERRAL_UPDATED else None
+    answered = status in _ANSWERED
+    meets = {
         K.ACKNOWLEDGE: staff,
         K.TRIAGE: kind in (E.TRIAGED, E.PRIORITY_OVERRIDDEN, E.REFERRED, E.REFERRAL_DECIDED)
-        or (staff and kind is E.STATUS_CHANGED),
-        K.FIRST_RESPONSE: kind is E.MESSAGE_SENT
-        or (staff and kind in (E.STATUS_CHANGED, E.REFERRED)),
+        or moved_on,
+        K.FIRST_RESPONSE: kind is E.MESSAGE_SENT or moved_on or (staff and kind is E.REFERRED),
         K.REFERRAL_DECISION: kind in (E.REFERRED, E.REFERRAL_DECIDED),
-        K.PARTNER_ACKNOWLEDGEMENT: this_referral and (kind is E.REFERRAL_ACKNOWLEDGED or decided),
-        K.PARTNER_ACCEPTANCE: this_referral and decided,
-        # Rejected, or any move of the case (which withdraws the request; closing included).
-        K.CLOSURE_REVIEW: kind in (E.CLOSURE_REJECTED, E.STATUS_CHANGED),
-    }
-    return stops[clock.clock]
+        K.PARTNER_ACKNOWLEDGEMENT: this_referral and (kind is E.REFERRAL_ACKNOWLEDGED or answered),
+        K.PARTNER_ACCEPTANCE: this_referral and answered,
+        # A supervisor's decision: approved (the case closes) or rejected.
+        K.CLOSURE_REVIEW: kind is E.CLOSURE_REJECTED or closing,
+    }[clock.clock]
+    if meets:
+        return True
+    ends = (
+        closing
+        or (clock.clock in PARTNER_CLOCKS and this_referral and status == "withdrawn")
+        # Any other move of the case withdraws a closure request.
+        or (clock.clock is K.CLOSURE_REVIEW and kind is E.STATUS_CHANGED)
+    )
+    return False if ends else None
 
 
 def _replay(events: Sequence[Event]) -> tuple[list[_Open], Priority, list[Interval]]:
@@ -160,8 +201,9 @@ def _replay(events: Sequence[Event]) -> tuple[list[_Open], Priority, list[Interv
     pauses: list[Interval] = []
     for event in sorted(events, key=lambda e: e.seq):
         for running in clocks:
-            if running.stopped_at is None and _stops(running, event):
-                running.stopped_at = event.at
+            stop = _stop(running, event) if running.stopped_at is None else None
+            if stop is not None:
+                running.stopped_at, running.met = event.at, stop
                 running.stopped_priority = priority  # later changes do not rewrite the past
         priority = _priority_after(event) or priority
         kind = event.kind
@@ -218,6 +260,7 @@ def compute_clocks(
                 priority=held_to,
                 referral=clock.referral,
                 paused=bool(held) and paused_now and clock.stopped_at is None,
+                met_by_stop=clock.met,
             )
         )
     return states

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from sqlalchemy.orm import Session
 
 from casework.enums import Channel
+from casework.followup.inbox import InboxMessage, read_inbox
 from casework.followup.service import FollowUpResult, check_follow_up
 from casework.intake.schemas import ReportSubmission
 from casework.linking.service import add_reporter_message
@@ -16,6 +17,7 @@ from hotline.app_api.schemas import (
     ErrorOut,
     FollowUpIn,
     FollowUpOut,
+    InboxMessageOut,
     ReportIn,
     ReportReceiptOut,
 )
@@ -139,11 +141,13 @@ async def follow_up(
 ) -> FollowUpOut:
     """Tell a reporter where their case is."""
 
-    def run(s: Session) -> FollowUpResult:
+    def run(s: Session) -> tuple[FollowUpResult, list[InboxMessage]]:
         result = check_follow_up(
             s, reference=body.reference, code=body.code, clock=clock, keyring=keyring
         )
-        if result.case_id is not None and body.message and body.message.strip():
+        if result.case_id is None:
+            return result, []
+        if body.message and body.message.strip():
             add_reporter_message(
                 s,
                 keyring=keyring,
@@ -152,9 +156,10 @@ async def follow_up(
                 text=body.message,
                 now=clock.now(),
             )
-        return result
+        # What the team wrote back: only someone holding the code ever reads it.
+        return result, read_inbox(s, keyring=keyring, case_id=result.case_id)
 
-    result = await db.run_async(run, write=True)
+    result, inbox = await db.run_async(run, write=True)
     response.headers.update(_NO_STORE)
     if result.retry_after is not None:
         seconds = max(1, int(result.retry_after.total_seconds() + 0.999))
@@ -171,4 +176,5 @@ async def follow_up(
         status=result.status,
         message=STATUS_MESSAGES[result.status],
         updated_on=result.updated_at.date() if result.updated_at else None,
+        messages=[InboxMessageOut(sent_at=m.sent_at, body=m.body) for m in inbox],
     )

@@ -113,13 +113,23 @@ class FollowUpIn(_Strict):
     )
 
 
+class InboxMessageOut(BaseModel):
+    """A message from the hotline's team to the reporter."""
+
+    sent_at: dt.datetime
+    body: str
+
+
 class FollowUpOut(BaseModel):
-    """The little a reporter is told about their case."""
+    """The little a reporter is told about their case, and what the team wrote to them."""
 
     reference: str
     status: ReporterStatus
     message: str
     updated_on: dt.date | None
+    messages: list[InboxMessageOut] = Field(
+        default_factory=list, description="Messages from the team to the reporter, oldest first"
+    )
 
 
 class ErrorDetail(BaseModel):

@@ -304,9 +304,11 @@ async def reopen_case(
 
 
 def clock_state(state: ClockState, now: dt.datetime) -> str:
-    """One word for a clock: running, warning, breached, paused, met or missed."""
-    if state.stopped_at is not None:
-        return "missed" if state.breached(now) else "met"
+    """One word for a clock: running, warning, breached or paused; once it has stopped, met,
+    missed, or stopped (ended in time by something else, e.g. the case closed: neither)."""
+    outcome = state.outcome()
+    if outcome is not None:
+        return outcome.value
     if state.paused or state.due_at is None:
         return "paused"
     if state.breached(now):

@@ -7,11 +7,16 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from casework.cases.models import Case
 from casework.clock import FixedClock
 from casework.followup import policy
+from casework.followup.inbox import post_to_inbox
 from casework.followup.models import FollowUpThrottle
 from casework.followup.service import purge_stale_throttles
+from casework.protection.keys import Keyring
 from hotline.database import Database
 from tests.factories.reports import app_payload
 from tests.helpers import count
@@ -44,8 +49,27 @@ def test_right_code_shows_a_simple_status(client: TestClient, receipt: dict[str,
     assert body["reference"] == receipt["reference"]
     assert body["status"] == "received"
     assert body["message"]
-    assert set(body) == {"reference", "status", "message", "updated_on"}
+    assert set(body) == {"reference", "status", "message", "updated_on", "messages"}
+    assert body["messages"] == []
     assert response.headers["cache-control"] == "no-store"
+
+
+def test_the_app_reads_what_the_team_wrote_back(
+    client: TestClient, receipt: dict[str, str], db: Database, keyring: Keyring, clock: FixedClock
+) -> None:
+    def reply(s: Session) -> None:
+        case = s.scalars(select(Case).where(Case.reference == receipt["reference"])).one()
+        post_to_inbox(s, keyring=keyring, case=case, body="We read your report.", now=clock.now())
+
+    db.run(reply, write=True)
+
+    body = _check(client, receipt["reference"], receipt["follow_up_code"]).json()
+    assert [m["body"] for m in body["messages"]] == ["We read your report."]
+    # The wrong code reads nothing.
+    assert (
+        "messages"
+        not in _check(client, receipt["reference"], _wrong(receipt["follow_up_code"])).json()
+    )
 
 
 def test_reference_and_code_are_read_forgivingly(

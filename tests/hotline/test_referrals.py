@@ -266,6 +266,58 @@ def test_staff_withdraw_with_a_reason_and_cannot_act_for_the_partner(
     assert _partner(world_client, world, referral, "acknowledged").status_code == 422
 
 
+def _partner_clock_states(client: TestClient, world: World) -> set[str]:
+    clocks = client.get(
+        f"{STAFF}/cases/{world.cases['C1']}/clocks", headers=bearer(world.tokens["CW_ASSIGNEE"])
+    ).json()
+    return {c["state"] for c in clocks if c["clock"].startswith("partner_")}
+
+
+def test_a_withdrawal_stops_the_partner_clocks_without_meeting_them(
+    world_client: TestClient, world: World
+) -> None:
+    referral = _refer(world_client, world, **GIVEN).json()["id"]
+    assert _partner_clock_states(world_client, world) == {"running"}
+
+    withdrawn = world_client.post(
+        f"{STAFF}/cases/{world.cases['C1']}/referrals/{referral}/status",
+        json={"status": "withdrawn", "note": "The family moved away."},
+        headers=bearer(world.tokens["CW_ASSIGNEE"]),
+    )
+
+    assert withdrawn.status_code == 204
+    assert _partner_clock_states(world_client, world) == {"stopped"}  # the partner never answered
+
+
+def test_closing_the_case_stops_unanswered_partner_clocks_as_neither_met_nor_missed(
+    world_client: TestClient, world: World
+) -> None:
+    _refer(world_client, world, **GIVEN)
+
+    closed = world_client.post(
+        f"{STAFF}/cases/{world.cases['C1']}/closure",
+        json={"outcome": "advice_given", "views_missing": "unreachable"},
+        headers=bearer(world.tokens["SV_REGION"]),
+    )
+
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["closed"] is True
+    assert _partner_clock_states(world_client, world) == {"stopped"}
+
+
+def test_a_refused_step_is_explained_in_words_and_lists_the_codes_for_programs(
+    world_client: TestClient, world: World
+) -> None:
+    referral = _refer(world_client, world, **GIVEN).json()["id"]
+
+    refused = _partner(world_client, world, referral, "in_progress")
+
+    assert refused.status_code == 422
+    (detail,) = refused.json()["error"]["details"]
+    assert detail["message"] == "A referral that is sent cannot become in progress."
+    assert detail["allowed"] == ["accepted", "acknowledged", "declined"]
+
+
 def test_a_draft_is_invisible_to_the_partner_until_sent(
     world_client: TestClient, world: World
 ) -> None:

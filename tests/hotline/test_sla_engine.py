@@ -253,3 +253,62 @@ def test_a_clock_stopped_in_time_and_a_closed_case_stay_quiet(
 
 def _ref(db: Database, case_id: uuid.UUID) -> str:
     return db.run(lambda s: s.get_one(Case, case_id).reference, write=False)
+
+
+def test_closing_a_case_stops_the_partner_clocks_without_meeting_them(
+    sdb: Database, keyring: Keyring, supervisor: uuid.UUID
+) -> None:
+    """The partner never answered: its clocks leave the index and never escalate, and they
+    count as stopped - neither met (no inflated compliance) nor missed (it was in time)."""
+    from casework.access.scope import load_principal
+    from casework.actors import SYSTEM
+    from casework.partners.models import Consent
+    from casework.partners.referrals import ConsentRecord
+    from casework.partners.service import create_partner, refer
+    from casework.sla.clocks import PARTNER_CLOCKS, Outcome
+    from casework.sla.service import clocks_of
+    from casework.workflow import Closure, request_closure
+
+    clock = FixedClock(NOW)
+    worker = _worker(sdb, keyring, clock)
+    case_id = _report(sdb, keyring)
+
+    def refer_then_close(s: Session) -> None:
+        principal = load_principal(s, s.get_one(StaffUser, supervisor))
+        case = s.get_one(Case, case_id)
+        partner = create_partner(s, keyring=keyring, name="NGO", kind="ngo", actor=SYSTEM, now=NOW)
+        refer(
+            s,
+            keyring=keyring,
+            principal=principal,
+            case=case,
+            partner_id=partner.id,
+            summary="Please call the family.",
+            consent=ConsentRecord(Consent.GIVEN, "child"),
+            now=NOW + HOUR,
+        )
+        request_closure(
+            s,
+            keyring=keyring,
+            principal=principal,
+            case=case,
+            closure=Closure("advice_given", views_missing="unreachable"),
+            now=NOW + 2 * HOUR,
+        )
+
+    sdb.run(refer_then_close, write=True)
+    clock.set(NOW + 1000 * HOUR)  # long past every partner target
+    worker.scan_sla()
+
+    outcomes = sdb.run(
+        lambda s: {c.clock: c.outcome() for c in clocks_of(s, s.get_one(Case, case_id))},
+        write=False,
+    )
+    assert outcomes[ClockKind.PARTNER_ACKNOWLEDGEMENT] is Outcome.STOPPED
+    assert outcomes[ClockKind.PARTNER_ACCEPTANCE] is Outcome.STOPPED
+    indexed = sdb.run(
+        lambda s: list(s.scalars(select(SlaClock.clock).where(SlaClock.case_id == case_id))),
+        write=False,
+    )
+    assert not PARTNER_CLOCKS.intersection(indexed)
+    assert all("partner" not in text for _, text in _sla_notices(sdb, keyring))

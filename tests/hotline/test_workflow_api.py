@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -14,6 +15,8 @@ from casework.audit.models import AuditEvent
 from casework.cases.models import Case, CaseEvent
 from casework.enums import CaseEventKind
 from casework.linking.models import CaseLink
+from casework.protection.fields import TamperedField, open_text
+from casework.protection.keys import Keyring
 from casework.staff.models import StaffUser
 from tests.factories.staff import bearer
 from tests.hotline.staff_world import NOW, World
@@ -142,7 +145,7 @@ def test_an_override_needs_a_reason_and_is_audited_with_it(
     assert _case(world_client, world, "C1").priority.value == "P1"
     kind, data = _events(world_client, world, "C1")[-1]
     assert kind is CaseEventKind.PRIORITY_OVERRIDDEN
-    assert data == {"from": "P3", "to": "P1"}  # the reason is in the (sealed) audit only
+    assert data == {"from": "P3", "to": "P1"}  # codes only: the reason is sealed apart
     assert "case.priority_overridden" in _actions(world_client, world, "C1")
 
 
@@ -251,7 +254,7 @@ def test_the_state_machine_refuses_what_its_table_does_not_allow(
     assert _post(world_client, world, "CW_ASSIGNEE", "C1", "start").status_code == 204
     twice = _post(world_client, world, "CW_ASSIGNEE", "C1", "start")
     assert twice.status_code == 422
-    assert "in_progress cannot become in_progress" in twice.text
+    assert "A case that is in progress cannot become in progress." in twice.text
 
 
 def test_clocks_pause_and_resume_and_show_their_state(
@@ -476,3 +479,127 @@ def test_links_list_only_cases_the_reader_may_see(world_client: TestClient, worl
     }
     assert seen == {str(world.cases["C2"])}  # C3 is in the north: not theirs
     assert _get(world_client, world, "CW_OTHER", "C1", "links").status_code == 404
+
+
+def _reasons(
+    client: TestClient, world: World, keyring: Keyring, case: str
+) -> list[tuple[CaseEventKind, dict[str, Any], str]]:
+    """The case's events that carry a reason, with the reason opened."""
+    db = client.app.state.db  # type: ignore[attr-defined]
+
+    def read(s: Any) -> list[tuple[CaseEventKind, dict[str, Any], str]]:
+        key = keyring.case_key(s, world.cases[case])
+        rows = s.scalars(
+            select(CaseEvent)
+            .where(CaseEvent.case_id == world.cases[case], CaseEvent.reason_ct.is_not(None))
+            .order_by(CaseEvent.seq)
+        )
+        return [
+            (
+                e.kind,
+                e.data,
+                open_text(
+                    key, table="case_event", column="reason", row_id=e.id, ciphertext=e.reason_ct
+                ),
+            )
+            for e in rows
+        ]
+
+    return db.run(read, write=False)  # type: ignore[no-any-return]
+
+
+def test_each_reasoned_decision_keeps_its_reason_sealed_on_its_event(
+    world_client: TestClient, world: World, keyring: Keyring
+) -> None:
+    steps = [
+        ("priority", {"priority": "P2", "reason": "Older brother hits her too."}),
+        ("no-referral", {"reason": "The school already involved social services."}),
+        ("closure", {"outcome": "advice_given", "views_missing": "unreachable"}),
+        ("closure/decision", {"approve": False, "reason": "Call her once more first."}),
+        ("closure", {"outcome": "advice_given", "views_missing": "unreachable"}),
+        ("closure/decision", {"approve": True}),
+        ("reopen", {"reason": "She wrote again: it started again."}),
+    ]
+    for path, body in steps:
+        who = "SV_REGION" if path == "closure/decision" else "CW_ASSIGNEE"
+        answer = _post(world_client, world, who, "C1", path, body)
+        assert answer.status_code in (200, 204), (path, answer.text)
+
+    reasons = _reasons(world_client, world, keyring, "C1")
+
+    assert [(kind, text) for kind, _, text in reasons] == [
+        (CaseEventKind.PRIORITY_OVERRIDDEN, "Older brother hits her too."),
+        (CaseEventKind.REFERRAL_DECIDED, "The school already involved social services."),
+        (CaseEventKind.CLOSURE_REJECTED, "Call her once more first."),
+        (CaseEventKind.STATUS_CHANGED, "She wrote again: it started again."),
+    ]
+    assert reasons[-1][1] == {"from": "closed", "to": "in_progress", "why": "reopened"}
+    for _, data, text in reasons:  # event data stays codes only
+        assert text not in str(data)
+    # The audit trail keeps its copy as before.
+    actions = _actions(world_client, world, "C1")
+    assert {"case.priority_overridden", "case.closure_rejected", "case.reopened"} <= set(actions)
+
+
+def test_a_reason_sealed_for_one_event_does_not_open_on_another(
+    world_client: TestClient, world: World, keyring: Keyring
+) -> None:
+    _post(
+        world_client,
+        world,
+        "CW_ASSIGNEE",
+        "C1",
+        "priority",
+        {"priority": "P2", "reason": "Older brother hits her too."},
+    )
+    db = world_client.app.state.db  # type: ignore[attr-defined]
+
+    def moved(s: Any) -> None:
+        events = list(
+            s.scalars(
+                select(CaseEvent)
+                .where(CaseEvent.case_id == world.cases["C1"])
+                .order_by(CaseEvent.seq.desc())
+            )
+        )
+        sealed, other = events[0], events[1]
+        assert sealed.reason_ct is not None
+        assert b"brother" not in sealed.reason_ct
+        with pytest.raises(TamperedField):
+            open_text(
+                keyring.case_key(s, world.cases["C1"]),
+                table="case_event",
+                column="reason",
+                row_id=other.id,
+                ciphertext=sealed.reason_ct,
+            )
+
+    db.run(moved, write=False)
+
+
+def test_refused_choices_are_explained_in_words_with_the_codes_for_programs(
+    world_client: TestClient, world: World
+) -> None:
+    outcome = _post(
+        world_client, world, "CW_ASSIGNEE", "C1", "closure", {"outcome": "made_up"}
+    ).json()["error"]["details"][0]
+    views = _post(
+        world_client,
+        world,
+        "CW_ASSIGNEE",
+        "C1",
+        "closure",
+        {"outcome": "resolved", "views_missing": "forgot"},
+    ).json()["error"]["details"][0]
+    pause = _post(
+        world_client, world, "CW_ASSIGNEE", "C1", "clocks/pause", {"reason": "bored"}
+    ).json()["error"]["details"][0]
+
+    assert outcome["message"] == "Choose an outcome from the list."
+    assert "advice_given" in outcome["allowed"]
+    assert views["message"] == "Choose from the list why the child's views could not be asked."
+    assert "too_young" in views["allowed"]
+    assert pause["message"] == "Choose why the clocks wait from the list."
+    assert "waiting_for_reporter" in pause["allowed"]
+    for detail in (outcome, views, pause):
+        assert "_" not in detail["message"]
