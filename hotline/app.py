@@ -7,13 +7,15 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import anyio.to_thread
-from fastapi import FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import Mount
 
 from casework.clock import Clock, SystemClock
 from casework.ports import KeyProvider, Signer
@@ -28,7 +30,7 @@ from hotline.console.routes_signin import router as console_signin_router
 from hotline.console.routes_supervise import router as console_supervise_router
 from hotline.console.session import SignInRequired, sign_in_redirect
 from hotline.database import Database
-from hotline.errors import JSON_PREFIXES, install_error_handlers
+from hotline.errors import JSON_PREFIXES, document_errors, install_error_handlers
 from hotline.health import router as health_router
 from hotline.middleware import AccessLog, BodySizeLimit, SecurityHeaders
 from hotline.migrations import head_revision
@@ -37,6 +39,7 @@ from hotline.settings import Settings, load_settings
 from hotline.sms.phone_page import router as phone_page_router
 from hotline.sms.routes import router as sms_router
 from hotline.sms.simulator import router as simulator_router
+from hotline.staff.auth import document_csrf
 from hotline.staff.routes_admin import router as staff_admin_router
 from hotline.staff.routes_auth import router as staff_auth_router
 from hotline.staff.routes_cases import router as staff_cases_router
@@ -57,11 +60,83 @@ Errors always have the shape `{"error": {"code", "message", "details"?}}`.
 """
 
 
+# Swagger UI and ReDoc come from the fastapi-offline package and are served from our own
+# origin: the docs work offline, no third-party script runs on our origin, and the pages keep
+# the strict CSP (each starts from a script file of ours, not an inline script).
+_DOCS_ASSETS = "/static/api-docs"
+_DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Safeguarding Hotline API ({tool})</title>
+<link rel="icon" href="{assets}/favicon.png">{stylesheet}
+</head><body>
+<div id="{element}" data-openapi-url="{root}/openapi.json"></div>
+<script src="{assets}/{bundle}"></script>
+<script src="{root}/static/{init}"></script>
+</body></html>
+"""
+_docs_router = APIRouter(include_in_schema=False)
+
+
+def _docs_page(
+    request: Request, *, tool: str, element: str, bundle: str, init: str, css: str | None = None
+) -> HTMLResponse:
+    root = request.scope.get("root_path", "")
+    assets = root + _DOCS_ASSETS
+    stylesheet = f'\n<link rel="stylesheet" href="{assets}/{css}">' if css else ""
+    page = _DOCS_PAGE.format(
+        root=root,
+        assets=assets,
+        stylesheet=stylesheet,
+        tool=tool,
+        element=element,
+        bundle=bundle,
+        init=init,
+    )
+    return HTMLResponse(page)
+
+
+@_docs_router.get("/docs")
+async def swagger_ui(request: Request) -> HTMLResponse:
+    """The API documentation in Swagger UI, where operations can be tried out."""
+    return _docs_page(
+        request,
+        tool="Swagger UI",
+        element="swagger-ui",
+        bundle="swagger-ui-bundle.js",
+        init="docs-swagger.js",
+        css="swagger-ui.css",
+    )
+
+
+@_docs_router.get("/redoc")
+async def redoc(request: Request) -> HTMLResponse:
+    """The API documentation in ReDoc, for reading."""
+    return _docs_page(
+        request, tool="ReDoc", element="redoc", bundle="redoc.standalone.js", init="docs-redoc.js"
+    )
+
+
+class _Api(FastAPI):
+    """The app, whose OpenAPI document also says what FastAPI cannot see in the routes: the
+    CSRF token that goes with the session cookie, the answers of the error handlers and
+    middleware."""
+
+    def openapi(self) -> dict[str, Any]:
+        """FastAPI's document, completed once."""
+        if self.openapi_schema is None:
+            schema = super().openapi()
+            document_csrf(schema)
+            document_errors(schema)
+        return super().openapi()
+
+
 class Keys(KeyProvider, Signer, Protocol):
     """A key provider that also holds the audit signing key (e.g. the local key file)."""
 
 
 _ROUTERS = (
+    _docs_router,
     health_router,
     app_api_router,
     webform_router,
@@ -151,11 +226,21 @@ def create_app(
         if owns_db:
             db.dispose()
 
-    app = FastAPI(
+    app = _Api(
         title="Safeguarding Hotline",
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # _docs_router: assets from our origin, the strict CSP
+        redoc_url=None,
+        # Mounted first: the /static mount would answer 404 for these.
+        routes=[
+            Mount(
+                _DOCS_ASSETS,
+                app=StaticFiles(packages=[("fastapi_offline", "static")]),
+                name="api-docs-assets",
+            )
+        ],
     )
     app.state.settings = settings
     app.state.db = db

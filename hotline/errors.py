@@ -7,8 +7,10 @@ error answer or log line repeats what the reporter sent.
 from __future__ import annotations
 
 import html
+import json
 import logging
 from collections.abc import Mapping, Sequence
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -19,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from casework.errors import IdempotencyKeyReused, InvalidInput, NotAllowed, NotFound
 from casework.ports import KeyUnavailable
+from hotline.app_api.schemas import ErrorOut
 
 log = logging.getLogger("hotline.errors")
 
@@ -43,6 +46,59 @@ class ApiError(Exception):
         self.message = message
         self.details = list(details)
         self.headers = headers or {}
+
+
+# What each error status means, in the OpenAPI document. Every one has the ErrorOut shape.
+_ANSWERS = {
+    400: "Malformed JSON (or a malformed header)",
+    401: "Not signed in, or the session or key is not (or no longer) valid",
+    403: "Not allowed: your role or scope does not permit this",
+    404: "Not found, or not yours to see",
+    409: "Clashes with a change made at the same moment: reload and retry",
+    413: "The body is too large",
+    415: "The body is not JSON",
+    422: "Invalid input: `details` names each field and what is wrong",
+    429: "Too many attempts: wait as long as Retry-After says",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for these error statuses (e.g. a router's), with the error shape."""
+    return {status: {"model": ErrorOut, "description": _ANSWERS[status]} for status in statuses}
+
+
+def document_errors(schema: dict[str, Any]) -> None:
+    """Make the OpenAPI document say what the handlers below answer on every API operation.
+
+    A JSON body can be malformed (400) or too large (413, the body limit); invalid input is a
+    422 in our error shape, never FastAPI's default one; every 4xx has the error shape.
+    """
+    error = {"$ref": "#/components/schemas/ErrorOut"}
+    for path, operations in schema.get("paths", {}).items():
+        if not path.startswith("/api/"):
+            continue
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            if "requestBody" in operation:
+                for status in (400, 413):
+                    responses.setdefault(str(status), {})
+            for status, response in responses.items():
+                if not status.startswith("4"):
+                    continue
+                code = int(status)
+                generic = {"", "Validation Error", HTTPStatus(code).phrase}
+                if response.get("description", "") in generic and code in _ANSWERS:
+                    response["description"] = _ANSWERS[code]
+                response["content"] = {"application/json": {"schema": dict(error)}}
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    if "ErrorOut" not in components:
+        shape = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(shape.pop("$defs", {}))
+        components["ErrorOut"] = shape
+    # FastAPI's own 422 shape, now unused unless an operation outside /api/ still shows it.
+    if '"#/components/schemas/HTTPValidationError"' not in json.dumps(schema):
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
 
 
 def _route(request: Request) -> str:

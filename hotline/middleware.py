@@ -104,16 +104,24 @@ _COMMON_HEADERS = [
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
 _HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+# One policy for every page, the API docs included. ReDoc (/redoc) needs three allowances,
+# harmless elsewhere: styled-components adds its rules through the CSSOM to *empty* <style>
+# elements (allowed by the hash of the empty string); ReDoc injects one fixed stylesheet as
+# text (perfect-scrollbar's, allowed by its hash: fastapi-offline is pinned, re-check on
+# upgrade); its search runs in a worker made by its own script from a blob: URL.
+_REDOC_STYLES = (
+    b"'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=' "
+    b"'sha256-QMIg+bpjm3JdElJ388KYke01izlUW0UoNOeKjpMxdgc='"
+)
 _PAGE_CSP = (
-    b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    b"default-src 'self'; script-src 'self'; style-src 'self' " + _REDOC_STYLES + b"; "
+    b"img-src 'self' data:; worker-src 'self' blob:; "
     b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
-# Swagger UI and ReDoc load their assets from a CDN and use inline scripts.
-_DOCS_PATHS = ("/docs", "/redoc")
 
 
 class SecurityHeaders:
-    """Add security headers to every response, and a strict CSP to our own pages."""
+    """Add security headers, the strict CSP included, to every response (the API docs too)."""
 
     def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         self.app = app
@@ -124,14 +132,13 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        add_csp = not scope["path"].startswith(_DOCS_PATHS)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 headers += [h for h in self.common if h[0] not in present]
-                if add_csp and b"content-security-policy" not in present:
+                if b"content-security-policy" not in present:
                     headers.append((b"content-security-policy", _PAGE_CSP))
                 message["headers"] = headers
             await send(message)

@@ -33,6 +33,7 @@ from casework.staff.accounts import (
 from casework.staff.models import Role, StaffNotification, StaffUser
 from casework.taxonomy.models import Category
 from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep, require_working_keys
+from hotline.errors import error_responses
 from hotline.staff.auth import CurrentStaff, allowed
 from hotline.staff.schemas import (
     ApiKeyIn,
@@ -53,7 +54,10 @@ from hotline.staff.schemas import (
 )
 
 router = APIRouter(
-    prefix="/api/staff/v1", tags=["administration"], dependencies=[Depends(require_working_keys)]
+    prefix="/api/staff/v1",
+    tags=["administration"],
+    dependencies=[Depends(require_working_keys)],
+    responses=error_responses(401, 403),
 )
 
 

@@ -30,7 +30,7 @@ from casework.staff.signin import (
     sign_out,
 )
 from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep, require_working_keys
-from hotline.errors import ApiError
+from hotline.errors import ApiError, error_responses
 from hotline.settings import Settings
 from hotline.staff.auth import CurrentStaff, clear_session_cookie, set_session_cookie
 from hotline.staff.qr import qr_svg
@@ -47,7 +47,10 @@ from hotline.staff.schemas import (
 from hotline.staff.signin_steps import client_address, password_step, refusal, secure_cookies
 
 router = APIRouter(
-    prefix="/api/staff/v1", tags=["staff sign-in"], dependencies=[Depends(require_working_keys)]
+    prefix="/api/staff/v1",
+    tags=["staff sign-in"],
+    dependencies=[Depends(require_working_keys)],
+    responses=error_responses(401),
 )
 _NO_STORE = {"Cache-Control": "no-store"}
 _REFUSED: dict[int | str, dict[str, Any]] = {
@@ -237,7 +240,7 @@ async def me(staff: CurrentStaff, db: DbDep) -> MeOut:
     )
 
 
-@router.post("/me/password", status_code=204, responses={401: {}, 422: {}})
+@router.post("/me/password", status_code=204, responses={401: {}, 422: {}, 429: {}})
 async def change_password(
     body: PasswordChangeIn,
     request: Request,

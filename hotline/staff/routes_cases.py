@@ -36,6 +36,7 @@ from casework.routing.correction import Placement, correct_place
 from casework.taxonomy.models import Category
 from casework.workflow import acknowledge
 from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep, require_working_keys
+from hotline.errors import error_responses
 from hotline.staff.attachments import attachment_response
 from hotline.staff.auth import CurrentStaff
 from hotline.staff.schemas import (
@@ -62,6 +63,7 @@ router = APIRouter(
     prefix="/api/staff/v1/cases",
     tags=["staff cases"],
     dependencies=[Depends(require_working_keys)],
+    responses=error_responses(401),
 )
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such case, or not yours to see"}

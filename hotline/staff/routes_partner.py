@@ -6,7 +6,8 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Request, Response, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from casework.access.scope import load_principal
@@ -24,12 +25,25 @@ from casework.partners.service import (
 from casework.staff.models import Role, SessionStage
 from casework.staff.sessions import find_session, touch
 from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep, require_working_keys
-from hotline.errors import ApiError
-from hotline.staff.auth import presented_token
+from hotline.errors import ApiError, error_responses
+from hotline.staff.auth import presented_token, staff_bearer, staff_cookie
 from hotline.staff.schemas import ReferralListOut, ReferralOut, ReferralStatusIn
 
 router = APIRouter(
-    prefix="/api/partner/v1", tags=["partner"], dependencies=[Depends(require_working_keys)]
+    prefix="/api/partner/v1",
+    tags=["partner"],
+    dependencies=[Depends(require_working_keys)],
+    responses=error_responses(401),
+)
+# For the OpenAPI document only (never refuses): current_partner() decides who is in.
+partner_key = HTTPBearer(
+    scheme_name="partnerKey",
+    bearerFormat="hpk_...",
+    description=(
+        "A partner system's API key (made by an administrator, shown once) as "
+        "`Authorization: Bearer hpk_...`. A partner's own users sign in like staff instead."
+    ),
+    auto_error=False,
 )
 
 
@@ -42,7 +56,14 @@ class PartnerCaller:
 
 
 async def current_partner(
-    request: Request, db: DbDep, keyring: KeyringDep, clock: ClockDep, settings: SettingsDep
+    request: Request,
+    db: DbDep,
+    keyring: KeyringDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    _key: Annotated[HTTPAuthorizationCredentials | None, Security(partner_key)],
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(staff_bearer)],
+    _cookie: Annotated[str | None, Security(staff_cookie)],
 ) -> PartnerCaller:
     """The calling partner (401 for anything else, staff of the hotline included)."""
     token, _ = presented_token(request)
@@ -96,7 +117,7 @@ async def referrals(
     return ReferralListOut(referrals=[_out(v) for v in views])
 
 
-@router.get("/referrals/{referral_id}", response_model=ReferralOut, responses={404: {}})
+@router.get("/referrals/{referral_id}", response_model=ReferralOut, responses=error_responses(404))
 async def referral(
     referral_id: uuid.UUID,
     caller: Caller,
@@ -121,7 +142,9 @@ async def referral(
     return _out(view)
 
 
-@router.post("/referrals/{referral_id}/status", status_code=204, responses={404: {}})
+@router.post(
+    "/referrals/{referral_id}/status", status_code=204, responses=error_responses(404, 422)
+)
 async def referral_status(
     referral_id: uuid.UUID,
     body: ReferralStatusIn,

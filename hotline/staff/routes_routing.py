@@ -23,6 +23,7 @@ from casework.routing.config import (
 from casework.sla.models import SlaTarget
 from casework.staff.models import Role
 from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep, require_working_keys
+from hotline.errors import error_responses
 from hotline.staff.auth import CurrentStaff, allowed
 from hotline.staff.schemas import (
     CalendarIn,
@@ -37,7 +38,10 @@ from hotline.staff.schemas import (
 )
 
 router = APIRouter(
-    prefix="/api/staff/v1", tags=["routing and SLA"], dependencies=[Depends(require_working_keys)]
+    prefix="/api/staff/v1",
+    tags=["routing and SLA"],
+    dependencies=[Depends(require_working_keys)],
+    responses=error_responses(401, 403),
 )
 
 

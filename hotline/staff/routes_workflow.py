@@ -37,6 +37,7 @@ from casework.workflow import (
 )
 from hotline.database import Database
 from hotline.deps import ClockDep, DbDep, KeyringDep, require_working_keys
+from hotline.errors import error_responses
 from hotline.staff.auth import CurrentStaff
 from hotline.staff.schemas import (
     ClockOut,
@@ -56,6 +57,7 @@ router = APIRouter(
     prefix="/api/staff/v1/cases",
     tags=["staff case workflow"],
     dependencies=[Depends(require_working_keys)],
+    responses=error_responses(401),
 )
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such case, or not yours to see"},
