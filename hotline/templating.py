@@ -7,6 +7,8 @@ from pathlib import Path
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from hotline.console.labels import factor, label, options
+
 _HERE = Path(__file__).resolve().parent
 
 
@@ -26,4 +28,8 @@ def make_templates() -> Jinja2Templates:
         lstrip_blocks=True,
     )
     env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    # Codes are shown as words, never raw: {{ case.status | label("status") }}.
+    env.filters["label"] = label
+    env.filters["factor"] = factor
+    env.filters["options"] = options
     return Jinja2Templates(env=env)

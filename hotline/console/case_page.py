@@ -20,9 +20,10 @@ from casework.access.cases import (
 )
 from casework.access.policy import Action
 from casework.access.scope import Principal
-from casework.cases.models import Case, CaseEvent
+from casework.access.work import HistoryEntry, read_history
+from casework.cases.models import Case
 from casework.clock import Clock
-from casework.enums import CaseEventKind, CaseStatus, Priority
+from casework.enums import ActorKind, CaseEventKind, CaseStatus, Priority, ReporterRole
 from casework.intake.models import Report
 from casework.messages.models import Attachment
 from casework.partners.directory import suggest_partners
@@ -41,36 +42,21 @@ from casework.workflow import (
     closure_pending,
     read_child_views,
 )
-from hotline.console.views import CLOCK_NAMES, staff_names
+from hotline.console.labels import CLOCK_NAMES, event_detail, label
+from hotline.console.views import staff_names
 from hotline.staff.routes_workflow import clock_state
 
-EVENT_WORDS = {
-    CaseEventKind.OPENED: "Case opened",
-    CaseEventKind.REPORT_RECEIVED: "Report received",
-    CaseEventKind.PRIORITY_ASSESSED: "Priority assessed",
-    CaseEventKind.STATUS_CHANGED: "Status changed",
-    CaseEventKind.ASSIGNED: "Assigned",
-    CaseEventKind.RESTRICTION_CHANGED: "Restriction changed",
-    CaseEventKind.NOTE_ADDED: "Note added",
-    CaseEventKind.MESSAGE_SENT: "Message to the reporter",
-    CaseEventKind.ACCESS_GRANTED: "Access granted",
-    CaseEventKind.REFERRED: "Referred to a partner",
-    CaseEventKind.TRIAGED: "Triaged",
-    CaseEventKind.PRIORITY_OVERRIDDEN: "Priority changed by staff",
-    CaseEventKind.ACKNOWLEDGED: "Acknowledged",
-    CaseEventKind.CLOCK_PAUSED: "Clocks paused",
-    CaseEventKind.CLOCK_RESUMED: "Clocks resumed",
-    CaseEventKind.CLOSURE_REQUESTED: "Closure requested",
-    CaseEventKind.CLOSURE_REJECTED: "Closure rejected",
-    CaseEventKind.REFERRAL_DECIDED: "Decided not to refer",
-    CaseEventKind.MESSAGE_RECEIVED: "Message from the reporter",
-    CaseEventKind.LINK_SUGGESTED: "Linked case suggested",
-    CaseEventKind.PATTERN_ALERT: "Pattern alert",
-    CaseEventKind.REFERRAL_ACKNOWLEDGED: "Partner acknowledged",
-    CaseEventKind.REFERRAL_UPDATED: "Referral updated",
-}
-# Event data shown as is: codes and statuses only (event data never holds a child's words).
-_SHOWN = ("from", "to", "priority", "status", "why", "outcome", "minutes")
+# Shown by what they record (the report, the message, the note), not a second time as events.
+_SHOWN_AS_CONTENT = frozenset(
+    {
+        CaseEventKind.REPORT_RECEIVED,
+        CaseEventKind.NOTE_ADDED,
+        CaseEventKind.MESSAGE_SENT,
+        CaseEventKind.MESSAGE_RECEIVED,
+    }
+)
+_AUTOMATIC = "Automatic"
+_REPORTER = "The reporter"
 
 
 @dataclass(frozen=True)
@@ -83,62 +69,100 @@ class Entry:
     who: str | None = None
     body: str | None = None
     detail: str | None = None
+    reason: str | None = None  # a member of staff's reason for what they did
+    rank: int = 2  # among entries at the same moment: the opening, then the report, then others
 
 
-def _event_detail(data: dict[str, Any]) -> str | None:
-    parts = [f"{k}: {data[k]}" for k in _SHOWN if data.get(k) not in (None, "")]
-    return ", ".join(parts) or None
+def _who(entry: HistoryEntry, people: dict[str, str], partners: dict[str, str]) -> str:
+    if entry.actor_kind is ActorKind.STAFF:
+        return people.get(entry.actor_id or "", "A member of staff")
+    if entry.actor_kind is ActorKind.PARTNER:
+        return partners.get(str(entry.data.get("referral")), "The partner")
+    return label(entry.actor_kind, "actor")
+
+
+def _reporter(report: Report) -> str:
+    if report.reporter_role is ReporterRole.UNKNOWN:
+        return _REPORTER
+    return f"{_REPORTER} ({label(report.reporter_role, 'reporter_role').lower()})"
 
 
 def _timeline(
-    session: Session, keyring: Keyring, principal: Principal, case: Case, now: dt.datetime
+    session: Session,
+    keyring: Keyring,
+    principal: Principal,
+    case: Case,
+    now: dt.datetime,
+    referrals: list[Any],
 ) -> tuple[list[Entry], list[Any]]:
     reports = read_reports(session, keyring=keyring, principal=principal, case=case, now=now)
     messages = read_messages(session, keyring=keyring, principal=principal, case=case, now=now)
     notes = read_notes(session, keyring=keyring, principal=principal, case=case, now=now)
-    events = list(session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)))
-    people = staff_names(
-        session,
-        {n.author_id for n in notes}
-        | {uuid.UUID(e.actor_id) for e in events if e.actor_kind.value == "staff" and e.actor_id},
-    )
+    history = read_history(session, keyring=keyring, principal=principal, case=case, now=now)
+    staff_ids = {n.author_id for n in notes}
+    for e in history:
+        for value in (
+            e.actor_id if e.actor_kind is ActorKind.STAFF else None,
+            e.data.get("assignee"),
+        ):
+            try:
+                staff_ids.add(uuid.UUID(str(value)))
+            except ValueError:
+                continue
+    people = {str(k): v for k, v in staff_names(session, staff_ids).items()}
+    partners = {str(r.id): name for r, name in referrals}
+    names = {**people, **{str(r.partner_id): name for r, name in referrals}}
+    sent_by = {e.message_id: _who(e, people, partners) for e in history if e.message_id}
     entries = [
         Entry(
             r.report.received_at,
             "report",
-            f"Report by {r.report.channel.value}",
+            "Report received",
+            who=_reporter(r.report),
             body=r.content.narrative,
+            detail=label(r.report.channel, "channel"),
+            rank=1,
         )
         for r in reports
     ]
-    entries += [
-        Entry(
-            m.created_at,
-            "message-in" if m.direction.value == "inbound" else "message-out",
-            "From the reporter" if m.direction.value == "inbound" else "To the reporter",
-            body=m.body,
-        )
-        for m in messages
-    ]
-    entries += [
-        Entry(n.created_at, "note", "Note", who=people.get(n.author_id), body=n.body) for n in notes
-    ]
-    for e in events:
-        who = (
-            people.get(uuid.UUID(e.actor_id))
-            if e.actor_kind.value == "staff" and e.actor_id
-            else e.actor_kind.value
-        )
+    for m in messages:
+        inbound = m.direction.value == "inbound"
         entries.append(
             Entry(
-                e.occurred_at,
-                "event",
-                EVENT_WORDS.get(e.kind, e.kind.value),
-                who=who,
-                detail=_event_detail(e.data),
+                m.created_at,
+                "message-in" if inbound else "message-out",
+                label(
+                    CaseEventKind.MESSAGE_RECEIVED if inbound else CaseEventKind.MESSAGE_SENT,
+                    "event",
+                ),
+                who=_REPORTER if inbound else sent_by.get(m.id, _AUTOMATIC),
+                body=m.body,
             )
         )
-    entries.sort(key=lambda x: x.at)
+    entries += [
+        Entry(
+            n.created_at,
+            "note",
+            label(CaseEventKind.NOTE_ADDED, "event"),
+            who=people.get(str(n.author_id)),
+            body=n.body,
+        )
+        for n in notes
+    ]
+    entries += [
+        Entry(
+            e.occurred_at,
+            "event",
+            label(e.kind, "event"),
+            who=_who(e, people, partners),
+            detail=event_detail(e.kind, e.data, names),
+            reason=e.reason,
+            rank=0 if e.kind is CaseEventKind.OPENED else 2,
+        )
+        for e in history
+        if e.kind not in _SHOWN_AS_CONTENT
+    ]
+    entries.sort(key=lambda x: (x.at, x.rank))
     return entries, reports
 
 
@@ -163,9 +187,6 @@ def case_page_data(
     now = clock.now()
     case = find_case(session, principal, case_id, Action.CASE_READ, now=now)
     acknowledge(session, principal=principal, case=case, now=now)
-    timeline, reports = _timeline(session, keyring, principal, case, now)
-    may_work = may_on(session, principal, case.id, Action.CASE_WORK, now=now)
-    supervising = may_on(session, principal, case.id, Action.CASE_SUPERVISE, now=now)
     referrals = list(
         session.execute(
             select(Referral, Partner.name)
@@ -174,6 +195,9 @@ def case_page_data(
             .order_by(Referral.created_at)
         ).all()
     )
+    timeline, reports = _timeline(session, keyring, principal, case, now, referrals)
+    may_work = may_on(session, principal, case.id, Action.CASE_WORK, now=now)
+    supervising = may_on(session, principal, case.id, Action.CASE_SUPERVISE, now=now)
     attachments = list(
         session.scalars(
             select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.created_at)

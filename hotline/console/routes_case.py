@@ -63,6 +63,10 @@ DONE = {
     "started": "You are working on this case.",
 }
 Change = Callable[[Session, Case, dt.datetime], str]
+CONSENT_MISSING = (
+    "Say whether the child or their guardian agreed to the referral: consent given, "
+    "refused, or could not be asked. Nobody was referred."
+)
 
 
 async def _page(
@@ -76,6 +80,7 @@ async def _page(
     flash: str | None = None,
     problem: str | None = None,
     status: int = 200,
+    again: dict[str, Any] | None = None,
 ) -> HTMLResponse:
     data = await db.run_async(
         lambda s: case_page_data(
@@ -83,7 +88,17 @@ async def _page(
         ),
         write=True,
     )
-    context = {**data, "flash": flash, "problem": problem, "section": "queue"}
+    context = {
+        **data,
+        "flash": flash,
+        "problem": problem,
+        "section": "queue",
+        # A refused form comes back with what was typed in it (and which field was wrong).
+        "posted": {},
+        "posted_to": None,
+        "problem_field": None,
+        **(again or {}),
+    }
     return render(request, "case.html", context, staff=staff, status=status)
 
 
@@ -129,14 +144,21 @@ class Posted:
         try:
             done = await self.db.run_async(run, write=True)
         except InvalidInput as exc:
-            return await self._again(exc.message, 422)
+            return await self._again(exc.message, 422, problem_field=exc.field)
         except NotAllowed:
             return await self._again("Your role does not allow this on this case.", 403)
         return RedirectResponse(
             f"/console/cases/{self.case_id}?done={done}", status_code=303, headers=NO_STORE
         )
 
-    async def _again(self, problem: str, status: int) -> HTMLResponse:
+    async def _again(
+        self, problem: str, status: int, *, problem_field: str | None = None
+    ) -> HTMLResponse:
+        typed = {
+            name: value
+            for name, value in self.form.items()
+            if isinstance(value, str) and name != "csrf_token"
+        }
         return await _page(
             self.request,
             self.staff,
@@ -146,6 +168,11 @@ class Posted:
             self.case_id,
             problem=problem,
             status=status,
+            again={
+                "posted": typed,
+                "posted_to": self.request.url.path.rsplit("/", 1)[-1],
+                "problem_field": problem_field,
+            },
         )
 
 
@@ -164,12 +191,14 @@ async def posted(
 PostedForm = Annotated[Posted, Depends(posted)]
 
 
-def _choice(form: FormData, name: str, allowed: type[Any]) -> Any:
+def _choice(
+    form: FormData, name: str, allowed: type[Any], message: str = "Choose one of the options."
+) -> Any:
     value = field(form, name, limit=40)
     try:
         return allowed(value)
     except ValueError:
-        raise InvalidInput(name, "Choose one of the options.") from None
+        raise InvalidInput(name, message) from None
 
 
 def _uuid(form: FormData, name: str) -> uuid.UUID:
@@ -239,7 +268,7 @@ async def referral(p: PostedForm) -> Response:
 
     def change(s: Session, case: Case, now: dt.datetime) -> str:
         consent = ConsentRecord(
-            _choice(p.form, "consent", Consent),
+            _choice(p.form, "consent", Consent, CONSENT_MISSING),
             field(p.form, "consent_from", limit=20) or None,
             field(p.form, "override_reason", limit=500) or None,
         )

@@ -1,9 +1,13 @@
 """The queue: my cases, my team's, or (supervisors) the whole region, most urgent first -
-P1 first, then the least time left on the nearest SLA clock - with filters and a search."""
+P1 first, then the least time left on the nearest SLA clock - with filters and a search.
+
+The filter form sends every field, empty meaning "any"; a value that is not one of the
+choices shows the queue again with the problem (422), never an error about types."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import enum
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -25,6 +29,19 @@ router = APIRouter(
 )
 PAGE = 50
 VIEWS = {"mine": "My cases", "team": "My team's queue", "region": "Region (all open)"}
+Choice = TypeVar("Choice", bound=enum.Enum)
+Filter = Annotated[str, Query(max_length=40)]
+
+
+def _chosen(value: str, allowed: type[Choice], problems: list[str], what: str) -> Choice | None:
+    """The filter's choice; empty is any; anything else is a problem to show."""
+    if not value:
+        return None
+    try:
+        return allowed(value)
+    except ValueError:
+        problems.append(f"Choose the {what} from the list.")
+        return None
 
 
 @router.get("")
@@ -40,16 +57,23 @@ async def queue(
     db: DbDep,
     keyring: KeyringDep,
     clock: ClockDep,
-    view: Annotated[str, Query(pattern="^(mine|team|region)$")] = "team",
-    priority: Priority | None = None,
-    status: CaseStatus | None = None,
-    category: Annotated[str, Query(max_length=40)] = "",
-    region: Annotated[str, Query(max_length=40)] = "",
-    channel: Channel | None = None,
+    view: Filter = "team",
+    priority: Filter = "",
+    status: Filter = "",
+    category: Filter = "",
+    region: Filter = "",
+    channel: Filter = "",
     q: Annotated[str, Query(max_length=100)] = "",
     page: Annotated[int, Query(ge=1, le=1000)] = 1,
 ) -> HTMLResponse:
     """The queue page (the search and its filters are audited like any list)."""
+    problems: list[str] = []
+    if view not in VIEWS:
+        problems.append("Choose which cases to see from the tabs.")
+        view = "team"
+    wanted_priority = _chosen(priority, Priority, problems, "priority")
+    wanted_status = _chosen(status, CaseStatus, problems, "status")
+    wanted_channel = _chosen(channel, Channel, problems, "channel")
 
     def run(s: Session) -> dict[str, Any]:
         categories = list(
@@ -60,23 +84,26 @@ async def queue(
         category_id = (
             s.scalar(select(Category.id).where(Category.code == category)) if category else None
         )
+        if region and region_id is None:
+            problems.append("Choose the region from the list.")
+        if category and category_id is None:
+            problems.append("Choose the category from the list.")
         query = CaseQuery(
-            status=status,
-            priority=priority,
+            status=wanted_status,
+            priority=wanted_priority,
             assigned_to_me=view == "mine",
             team_queue=view == "team",
             region_id=region_id,
             category_id=category_id,
-            channel=channel,
+            channel=wanted_channel,
             search=q.strip() or None,
-            open_only=status is None,
+            open_only=wanted_status is None,
             limit=PAGE,
             offset=(page - 1) * PAGE,
         )
-        unknown = (region and region_id is None) or (category and category_id is None)
         found, total = (
             ([], 0)
-            if unknown
+            if problems
             else list_cases(
                 s, keyring=keyring, principal=staff.principal, query=query, now=clock.now()
             )
@@ -95,11 +122,11 @@ async def queue(
         views.pop("region")
     filters = {
         "view": view,
-        "priority": priority.value if priority else "",
-        "status": status.value if status else "",
+        "priority": wanted_priority.value if wanted_priority else "",
+        "status": wanted_status.value if wanted_status else "",
         "category": category,
         "region": region,
-        "channel": channel.value if channel else "",
+        "channel": wanted_channel.value if wanted_channel else "",
         "q": q,
     }
     return render(
@@ -114,9 +141,11 @@ async def queue(
             "pages": max(1, -(-data["total"] // PAGE)),
             "page_url": lambda n: "/console/queue?" + urlencode({**filters, "page": n}),
             "now": clock.now(),
-            "priorities": [p.value for p in Priority],
-            "statuses": [st.value for st in CaseStatus],
-            "channels": [c.value for c in Channel],
+            "priorities": list(Priority),
+            "statuses": list(CaseStatus),
+            "channels": list(Channel),
+            "problem": " ".join(problems) or None,
         },
         staff=staff,
+        status=422 if problems else 200,
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
+from dataclasses import dataclass, fields
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -19,6 +20,8 @@ from fastapi import Depends, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 
+from casework.staff.models import StaffUser
+from hotline.database import Database
 from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep
 from hotline.errors import ApiError
 from hotline.settings import Settings
@@ -43,7 +46,21 @@ def duration(seconds: int) -> str:
 
 
 templates.env.filters["duration"] = duration
-templates.env.filters["pair"] = lambda value: (value, value.replace("_", " "))
+
+
+@dataclass(frozen=True)
+class ConsoleStaff(StaffContext):
+    """The signed-in member of staff, with the name the console's header shows."""
+
+    display_name: str = ""
+
+
+async def _named(db: Database, staff: StaffContext) -> ConsoleStaff:
+    user_id = staff.principal.user_id
+    name = await db.run_async(lambda s: s.get_one(StaffUser, user_id).display_name, write=False)
+    return ConsoleStaff(
+        **{f.name: getattr(staff, f.name) for f in fields(StaffContext)}, display_name=name
+    )
 
 
 class SignInRequired(Exception):
@@ -92,7 +109,7 @@ async def page_staff(
     staff = await authenticate(request, db, keyring, clock, settings, csrf_presented=None)
     if staff is None or not staff.by_cookie:
         raise SignInRequired(_return_path(request))
-    return staff
+    return await _named(db, staff)
 
 
 async def form_staff(
@@ -111,7 +128,7 @@ async def form_staff(
     )
     if staff is None or not staff.by_cookie:
         raise SignInRequired(_return_path(request))
-    return staff
+    return await _named(db, staff)
 
 
 PageStaff = Annotated[StaffContext, Depends(page_staff)]

@@ -14,19 +14,12 @@ from casework.cases.models import Case
 from casework.enums import Channel
 from casework.intake.models import Report
 from casework.places.models import Region, School
-from casework.sla.models import ClockKind, SlaClock
+from casework.sla.models import SlaClock
 from casework.staff.models import StaffUser
 from casework.taxonomy.models import Category
+from hotline.console.labels import CLOCK_NAMES
 
-CLOCK_NAMES = {
-    ClockKind.ACKNOWLEDGE: "Acknowledge",
-    ClockKind.TRIAGE: "Triage",
-    ClockKind.FIRST_RESPONSE: "First response",
-    ClockKind.REFERRAL_DECISION: "Referral decision",
-    ClockKind.PARTNER_ACKNOWLEDGEMENT: "Partner acknowledgement",
-    ClockKind.PARTNER_ACCEPTANCE: "Partner acceptance",
-    ClockKind.CLOSURE_REVIEW: "Closure review",
-}
+__all__ = ["CLOCK_NAMES", "Due", "Row", "nearest_clocks", "queue_rows", "staff_names"]
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import socket
 import threading
 import time
@@ -230,6 +231,12 @@ def test_a_caseworker_works_a_new_p1_case_to_closure(
         # Sign in with password and TOTP; the queue shows the new P1 first.
         _sign_in(page, scene, scene.caseworker, "/console/queue", visited)
         _accessible(page, visited)
+        who = page.locator("header .who").inner_text()
+        assert who == "Signed in as cw.amina (Caseworker)"  # and the sign-out button stays
+        assert page.get_by_role("button", name="Sign out").count() == 1
+        # The filter form as the Show button sends it (every field, empty meaning any).
+        page.get_by_role("button", name="Show").click()
+        assert "/console/queue?" in page.url
         first = page.locator("table.queue tbody tr").first
         assert first.locator("th a").inner_text() == reference
         assert first.locator(".prio").inner_text() == "P1"
@@ -243,6 +250,9 @@ def test_a_caseworker_works_a_new_p1_case_to_closure(
         page.get_by_label("Reason").first.fill("Spoke to the child: safe at an aunt's tonight")
         page.get_by_role("button", name="Change priority").click()
         assert page.locator(".flash").inner_text() == "Priority changed."
+        override = page.locator(".timeline li", has_text="Priority changed by staff")
+        assert "P1 → P2" in override.inner_text()
+        assert "Reason: Spoke to the child: safe at an aunt's tonight" in override.inner_text()
 
         # Reply to the reporter: in the outbox, then at (fake) Twilio.
         page.get_by_label("Message").fill("Hello, this is the hotline. Are you safe now?")
@@ -264,10 +274,18 @@ def test_a_caseworker_works_a_new_p1_case_to_closure(
         page.get_by_label("Note (staff only)").fill("Called the school's safeguarding lead.")
         page.get_by_role("button", name="Add note").click()
         assert page.locator(".flash").inner_text() == "Note added."
+        timeline = page.locator(".timeline").inner_text()
+        assert timeline.count("Called the school's safeguarding lead.") == 1  # shown once
+        assert timeline.count("Hello, this is the hotline. Are you safe now?") == 1
+        assert "Note added" not in timeline
         page.get_by_label("Child Aid").check()
         page.get_by_label("What the partner needs to know (no more)").fill(
             "Pupil, 12, hit by a teacher; needs support."
         )
+        # Consent is the caseworker's explicit choice: nothing is chosen for them.
+        for choice in ("Given", "Refused", "Could not be asked"):
+            assert not page.get_by_role("radio", name=choice).is_checked()
+        assert page.get_by_label("Consent given by").input_value() == ""
         page.get_by_role("radio", name="Given").check()
         page.get_by_label("Consent given by").select_option("child")
         page.get_by_role("button", name="Refer").click()
@@ -297,6 +315,13 @@ def test_a_caseworker_works_a_new_p1_case_to_closure(
         sv.get_by_label("Approve: close the case").check()
         sv.get_by_role("button", name="Record decision").click()
         assert sv.locator(".flash").inner_text() == "Decision recorded."
+        # The partner never answered: its clocks stopped with the case, neither met nor missed.
+        clocks = sv.locator(".clocks").inner_text()
+        assert "Partner acknowledgement: Stopped before it was due (not counted)" in clocks
+        assert "Partner acknowledgement: Met" not in clocks
+        # Every code on the case page is shown in words.
+        shown = sv.locator("main").inner_text()
+        assert re.findall(r"\b[a-z]+(?:_[a-z]+)+\b|\b[a-z_]+:[a-z0-9_]+\b", shown) == []
         status = scene.db.run(lambda s: s.get_one(Case, scene.urgent).status, write=False)
         assert status is CaseStatus.CLOSED
 
