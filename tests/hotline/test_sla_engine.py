@@ -200,6 +200,7 @@ def test_a_p1_breach_texts_the_on_call_person(
     assert len(alerts) == 2
     assert alerts[1] == {
         "reference": reference,
+        "case": str(case_id),
         "priority": "P1",
         "why": "acknowledge missed",
         "to": ["+359888000111"],
