@@ -6,9 +6,11 @@ import datetime as dt
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
+from casework.actors import SYSTEM
 from casework.audit.note import NoteError, Verifier, open_checkpoint, verifier_key
-from casework.audit.sequencer import latest_checkpoint
+from casework.audit.sequencer import latest_checkpoint, open_log
 from casework.clock import Clock
 from casework.ports import (
     FetchedMedia,
@@ -41,8 +43,38 @@ def _has_encrypted_data(engine: Engine) -> bool:
         return False
 
 
+def stored_audit_origin(engine: Engine) -> str | None:
+    """The name of this database's audit log: the origin line of its newest checkpoint."""
+    try:
+        with Session(engine) as session:
+            note = latest_checkpoint(session)
+    except DBAPIError:  # not migrated yet (or unreachable): no log yet
+        return None
+    return note.split("\n", 1)[0] if note else None
+
+
+def audit_origin(settings: Settings, *, engine: Engine | None) -> str:
+    """The audit log's origin: fixed at the first start, whatever the URL is now.
+
+    A log is named in every checkpoint it signed (and auditors hold those), so it cannot be
+    renamed: once the database has a checkpoint, its name wins over the one derived from
+    HOTLINE_PUBLIC_BASE_URL, and an explicit HOTLINE_AUDIT_ORIGIN that disagrees stops
+    start-up.
+    """
+    stored = stored_audit_origin(engine) if engine is not None else None
+    if stored is None:
+        return settings.audit_log_name
+    if settings.audit_origin is not None and settings.audit_origin != stored:
+        raise SettingsError(
+            f"HOTLINE_AUDIT_ORIGIN is {settings.audit_origin} but this database's audit log "
+            f"is named {stored} in its signed checkpoints, and a log cannot be renamed: "
+            f"unset HOTLINE_AUDIT_ORIGIN or set it to {stored}"
+        )
+    return stored
+
+
 def build_key_file(settings: Settings, *, engine: Engine | None = None) -> LocalKeyFile:
-    """The key provider and audit signer.
+    """The key provider and audit signer (signing under the log's stored origin).
 
     Created on first use in development only, and never for a database that already holds
     encrypted data: a missing key file there means the keys are lost or misplaced, and a new
@@ -54,14 +86,21 @@ def build_key_file(settings: Settings, *, engine: Engine | None = None) -> Local
             f"the key file {settings.key_path} is missing but the database holds data "
             "encrypted with it: restore the key file (or point HOTLINE_KEY_FILE at it)"
         )
+    name = audit_origin(settings, engine=engine)
     try:
         return LocalKeyFile(
-            settings.key_path,
-            create=settings.env == "development",
-            signer_name=settings.audit_log_name,
+            settings.key_path, create=settings.env == "development", signer_name=name
         )
     except KeyFileError as exc:
         raise SettingsError(str(exc)) from exc
+
+
+def open_audit_log(db: Database, keys: Signer, keyring: Keyring, *, now: dt.datetime) -> bool:
+    """At the first start, name the audit log for good: a first event and a signed checkpoint
+    under ``keys.name``. True when this call named it (False: it already had a name)."""
+    return db.run(
+        lambda s: open_log(s, signer=keys, keyring=keyring, actor=SYSTEM, now=now), write=True
+    )
 
 
 def check_keys(db: Database, keys: Signer, keyring: Keyring) -> str | None:
@@ -80,8 +119,8 @@ def check_keys(db: Database, keys: Signer, keyring: Keyring) -> str | None:
             open_checkpoint(note, Verifier.parse(verifier_key(keys.name, keys.public_key())))
         except NoteError:
             return (
-                "the audit signing key (or HOTLINE_AUDIT_ORIGIN) is not the one that signed "
-                "this database's audit checkpoints"
+                "the audit signing key in the key file is not the one that signed this "
+                "database's audit checkpoints"
             )
     return None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from typing import TYPE_CHECKING, Annotated
 
@@ -9,7 +10,14 @@ import typer
 
 from casework.clock import SystemClock
 from hotline import __version__
-from hotline.settings import Settings, SettingsError, load_settings
+from hotline.settings import (
+    Settings,
+    SettingsError,
+    forget_serve_record,
+    load_settings,
+    read_serve_record,
+    write_serve_record,
+)
 
 if TYPE_CHECKING:  # imported where used: `hotline version` must stay quick
     from casework.protection.keys import Keyring
@@ -32,9 +40,9 @@ maintenance_app = typer.Typer(
 app.add_typer(maintenance_app, name="maintenance")
 
 
-def _settings() -> Settings:
+def _settings(**overrides: object) -> Settings:
     try:
-        return load_settings()
+        return load_settings(**overrides)
     except SettingsError as exc:
         typer.echo(f"Configuration error: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -133,7 +141,7 @@ def demo() -> None:
 def _open_for_service(settings: Settings) -> tuple[Database, LocalKeyFile, Keyring]:
     """The database and keys, checked: migrated to this code's schema, keys that fit the data."""
     from casework.protection.keys import Keyring  # noqa: PLC0415
-    from hotline.bootstrap import build_key_file, check_keys  # noqa: PLC0415
+    from hotline.bootstrap import build_key_file, check_keys, open_audit_log  # noqa: PLC0415
     from hotline.database import Database  # noqa: PLC0415
     from hotline.migrations import current_revision, head_revision  # noqa: PLC0415
 
@@ -157,25 +165,38 @@ def _open_for_service(settings: Settings) -> tuple[Database, LocalKeyFile, Keyri
     if problem is not None:
         typer.echo(f"Refusing to start: {problem}.", err=True)
         raise typer.Exit(2)
+    # The first start names the audit log for good (its first signed checkpoint).
+    open_audit_log(db, keys, keyring, now=SystemClock().now())
     return db, keys, keyring
 
 
-@app.command()
+@app.command(
+    help="Run the web service. On the embedded default (SQLite) the schema is migrated "
+    "first.\n\nIn development without HOTLINE_PUBLIC_BASE_URL, the public URL (webhook "
+    "signatures, links, the simulated phone network) is http://HOST:PORT, written to "
+    "serve.json in the data dir so that `hotline sms simulate` finds this service."
+)
 def serve(
-    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Interface to listen on (default: HOTLINE_HOST).")
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65535, help="Port to listen on (default: HOTLINE_PORT)."),
+    ] = None,
     with_demo: Annotated[
         bool, typer.Option("--demo", help="Seed demo data first (development only).")
     ] = False,
 ) -> None:
-    """Run the web service. On the embedded default (SQLite) the schema is migrated first."""
+    """Run the web service (help: above)."""
     import uvicorn  # noqa: PLC0415
 
     from hotline.app import create_app  # noqa: PLC0415
     from hotline.logging_setup import configure_logging  # noqa: PLC0415
     from hotline.migrations import upgrade  # noqa: PLC0415
 
-    settings = _settings()
+    listen = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    settings = _settings(**listen)
     configure_logging(settings.log_level)
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -186,34 +207,62 @@ def serve(
             raise typer.Exit(2)
         _seed_demo(settings)
     db, keys, _ = _open_for_service(settings)
-    bind_host = host or settings.host
-    bind_port = port or settings.port
-    typer.echo(f"Safeguarding Hotline {__version__} on http://{bind_host}:{bind_port}/report")
-    typer.echo(f"  API docs: http://{bind_host}:{bind_port}/docs")
+    _print_start(settings, audit_origin=keys.name)
+    if settings.env == "development":
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        write_serve_record(settings)
+    # uvicorn shuts down gracefully on SIGTERM, then raises it again: exit through `finally`.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    try:
+        uvicorn.run(
+            create_app(settings, database=db, keys=keys, background=settings.worker_in_serve),
+            host=settings.host,
+            port=settings.port,
+            access_log=False,
+            log_config=None,
+            # Sign-in throttling counts per client address: behind a proxy, trust only its word.
+            proxy_headers=settings.forwarded_allow_ips is not None,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
+            server_header=False,
+        )
+    finally:
+        forget_serve_record(settings)
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _print_start(settings: Settings, *, audit_origin: str) -> None:
+    """Where to go: the pages and the documentation, and the audit log's name."""
+    base = settings.public_base_url
+    lines = [
+        ("Report form", f"{base}/report"),
+        ("Caseworker console", f"{base}/console"),
+        ("API docs", f"{base}/docs"),
+    ]
+    twilio = settings.twilio
+    if twilio is not None and twilio.simulated:
+        lines.append(("Phone page", f"{base}/dev/phone (simulated SMS, this machine only)"))
+    lines.append(("Audit log origin", audit_origin))
+    typer.echo(f"Safeguarding Hotline {__version__} listening on {settings.host}:{settings.port}")
+    for label, value in lines:
+        typer.echo(f"  {label + ':':<20} {value}")
     if not settings.worker_in_serve:
         typer.echo("  Outbox and audit sequencing: run `hotline worker` (not in this process).")
     sys.stdout.flush()
-    uvicorn.run(
-        create_app(settings, database=db, keys=keys, background=settings.worker_in_serve),
-        host=bind_host,
-        port=bind_port,
-        access_log=False,
-        log_config=None,
-        # Sign-in throttling counts per client address: behind a proxy, trust only its word.
-        proxy_headers=settings.forwarded_allow_ips is not None,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-        server_header=False,
-    )
 
 
 def _register_operator_commands() -> None:
     from hotline.cli_ops import audit_app, cases_app, keys_app  # noqa: PLC0415
     from hotline.cli_partners import partners_app  # noqa: PLC0415
+    from hotline.cli_teams import teams_app  # noqa: PLC0415
     from hotline.cli_users import users_app  # noqa: PLC0415
     from hotline.sms.simulate import sms_app  # noqa: PLC0415
 
     app.add_typer(sms_app, name="sms")
     app.add_typer(users_app, name="users")
+    app.add_typer(teams_app, name="teams")
     app.add_typer(partners_app, name="partners")
     app.add_typer(audit_app, name="audit")
     app.add_typer(keys_app, name="keys")
@@ -231,13 +280,16 @@ worker_help = (
 @app.command(help=worker_help)
 def worker() -> None:
     """Run a worker process (several may run at once)."""
-    import signal  # noqa: PLC0415
     import threading  # noqa: PLC0415
 
     from hotline.bootstrap import build_worker  # noqa: PLC0415
     from hotline.logging_setup import configure_logging  # noqa: PLC0415
 
     settings = _settings()
+    record = read_serve_record(settings)
+    if settings.env == "development" and not settings.public_url_given and record is not None:
+        # Texts to the simulated phone network and callbacks go where `serve` listens.
+        settings = _settings(public_base_url=record["url"])
     configure_logging(settings.log_level)
     db, keys, keyring = _open_for_service(settings)
     stop = threading.Event()

@@ -92,8 +92,9 @@ def audit_sequence() -> None:
 
 @audit_app.command("public-key")
 def audit_public_key() -> None:
-    """Print the verifier key auditors need (name+id+key)."""
+    """Print the verifier key auditors need (name+id+key); the log's origin goes to stderr."""
     with _context() as (_, _db, keys, _keyring):
+        typer.echo(f"Audit log origin: {keys.name}", err=True)
         typer.echo(verifier_key(keys.name, keys.public_key()))
 
 
@@ -285,18 +286,20 @@ def keys_init(path: Path) -> None:
     typer.echo("Set HOTLINE_KEY_FILE to this path; back it up apart from the database.")
 
 
-@keys_app.command("rotate")
+@keys_app.command(
+    "rotate",
+    help="Add a master key version and re-wrap every data key to it, in batches, while "
+    "serving.\n\nA run that finds an unfinished rotation (data keys still wrapped by an older "
+    "version, e.g. after an interruption) finishes it and adds no version; otherwise each run "
+    "adds one. --rewrap-only never adds one.",
+)
 def keys_rotate(
     batch: Annotated[int, typer.Option(min=1, max=10_000)] = 500,
     rewrap_only: Annotated[
         bool, typer.Option(help="Do not add a master key version; only re-wrap to the current one.")
     ] = False,
 ) -> None:
-    """Add a master key version and re-wrap every data key to it, in batches, while serving.
-
-    Idempotent: if a previous rotation was interrupted, this finishes it instead of adding
-    another version.
-    """
+    """Rotate the master key, or finish an unfinished rotation (help: above)."""
     with _context() as (_, db, keys, keyring):
         result = rotate(
             db,
@@ -310,6 +313,11 @@ def keys_rotate(
         )
         if result.added:
             typer.echo(f"Added master key {result.key_id}.")
+        elif result.resumed and not rewrap_only:
+            typer.echo(
+                f"Finished an unfinished rotation to {result.key_id} instead of adding "
+                "another version."
+            )
         typer.echo(
             f"Done: every data key is wrapped by {result.key_id} ({result.rewrapped} re-wrapped)."
         )
@@ -348,17 +356,31 @@ def keys_retire(key_id: str) -> None:
 
 
 # ---------------------------------------------------------------------------------- cases
-@cases_app.command("erase")
+@cases_app.command(
+    "erase",
+    help="Crypto-shred a case: destroy its data key so its fields can never be read again."
+    "\n\nAsks to type the reference again first, unless --yes; without a terminal and "
+    "without --yes it refuses (exit code 2) and erases nothing.",
+)
 def cases_erase(
     reference: str,
     reason: Annotated[str, typer.Option(help="Why (recorded, sealed, in the audit trail).")],
+    yes: Annotated[
+        bool,
+        typer.Option("--yes", help="Do not ask to type the reference again (scripts)."),
+    ] = False,
 ) -> None:
-    """Crypto-shred a case: destroy its data key so its fields can never be read again."""
+    """Crypto-shred a case after the operator confirms it (help: above)."""
     ref = normalise_reference(reference)
     if ref is None:
         typer.echo("That is not a case reference.", err=True)
         raise typer.Exit(2)
     with _context() as (_, db, _keys, keyring):
+        if _read(db, lambda s: case_by_reference(s, ref)) is None:
+            typer.echo(f"There is no case {ref}.", err=True)
+            raise typer.Exit(1)
+        if not yes:
+            _confirm_erasure(ref)
 
         def erase(s: Session) -> str:
             case = case_by_reference(s, ref)
@@ -375,3 +397,19 @@ def cases_erase(
             return "was already erased" if result.already_erased else "is erased"
 
         typer.echo(f"Case {ref} {_write(db, erase)}.")
+
+
+def _confirm_erasure(ref: str) -> None:
+    """The operator types the reference again at a terminal (erasure cannot be undone)."""
+    if not sys.stdin.isatty():
+        typer.echo(
+            f"Not erased: erasing {ref} cannot be undone. Run this at a terminal to confirm "
+            "it, or add --yes.",
+            err=True,
+        )
+        raise typer.Exit(2)
+    typer.echo(f"Erasing {ref} destroys its data for good; it cannot be undone.")
+    typed = typer.prompt("Type the reference again to confirm", default="", show_default=False)
+    if normalise_reference(typed) != ref:
+        typer.echo("Not erased: that is not the same reference.", err=True)
+        raise typer.Exit(1)

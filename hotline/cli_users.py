@@ -1,4 +1,4 @@
-"""``hotline users``: create accounts, disable them, reset their second factor."""
+"""``hotline users``: list accounts, create them, disable them, reset their second factor."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from casework.staff.accounts import (
     create_user,
     disable_user,
     link_school,
+    list_accounts,
     reset_mfa,
     set_teams,
     user_by_username,
@@ -32,6 +33,30 @@ users_app = typer.Typer(
 def generated_password() -> str:
     """A strong random password (20 characters) for a new account."""
     return secrets.token_urlsafe(15)
+
+
+def _cell(text: str) -> str:
+    """One tab-separated cell: no tab or line break from a name can split the row."""
+    return " ".join(text.split()) or "-"
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """Every account, one a line: username, name, role, active, teams, TOTP set up (no
+    passwords, second-factor secrets or phone numbers)."""
+    with _context() as (_, db, _, _):
+        accounts = db.run(list_accounts, write=False)
+    if not accounts:
+        typer.echo("There are no accounts yet: add one with `hotline users create`.")
+        return
+    typer.echo("username\tname\trole\tstate\tteams\ttotp")
+    for a in accounts:
+        state = "active" if a.active else "disabled"
+        totp = "set up" if a.totp_set_up else "not set up"
+        typer.echo(
+            f"{a.username}\t{_cell(a.display_name)}\t{a.role.value}\t{state}\t"
+            f"{_cell(', '.join(a.teams))}\t{totp}"
+        )
 
 
 @users_app.command("create")

@@ -29,6 +29,7 @@ class RotationResult:
     key_id: str
     added: bool
     rewrapped: int
+    resumed: bool  # data keys were still on an older version: an unfinished rotation
 
 
 def rotate(
@@ -45,9 +46,10 @@ def rotate(
 ) -> RotationResult:
     """Add a master key version (unless resuming) and re-wrap every data key to it.
 
-    Resumable and idempotent: with keys still on an older version, the unfinished rotation is
-    completed instead of adding another version. Done means: no data key on an old version,
-    and no transaction that began before the new version existed is still open.
+    Resumable: with data keys still on an older version (a rotation that was interrupted), the
+    unfinished rotation is completed instead of adding another version; a run after a complete
+    rotation adds a new one (unless ``add_version`` is False). Done means: no data key on an
+    old version, and no transaction that began before the new version existed is still open.
     """
     current = keys.current_key_id()
     stale = db.run(lambda s: stale_count(s, current_key_id=current), write=False)
@@ -101,4 +103,4 @@ def rotate(
         ),
         write=True,
     )
-    return RotationResult(key_id=current, added=added, rewrapped=done)
+    return RotationResult(key_id=current, added=added, rewrapped=done, resumed=stale > 0)

@@ -8,6 +8,8 @@ value that looks like a placeholder stops start-up with a message naming the var
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,7 +65,9 @@ class Settings(BaseSettings):
         default=None, description="SQLAlchemy URL; default: SQLite file under data_dir"
     )
     public_base_url: str = Field(
-        default=_DEV_BASE_URL, description="External URL, used for webhook signatures and links"
+        default=_DEV_BASE_URL,
+        description="External URL, used for webhook signatures and links; in development "
+        "without it, http://<host>:<port> of `hotline serve`",
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -86,7 +90,8 @@ class Settings(BaseSettings):
     audit_origin: str | None = Field(
         default=None,
         pattern=r"^[^\s+]+$",
-        description="Name of the audit log in its checkpoints; default: <public host>/audit",
+        description="Name of a new audit log in its checkpoints; default: <public host>/audit. "
+        "Fixed at the first start: a log that has checkpoints keeps its name",
     )
     twilio_account_sid: str | None = Field(default=None, pattern=r"^AC[0-9a-fA-F]{32}$")
     twilio_auth_token: SecretStr | None = None
@@ -146,6 +151,15 @@ class Settings(BaseSettings):
         return value.rstrip("/")
 
     @model_validator(mode="after")
+    def _development_url_is_where_serve_listens(self) -> Settings:
+        # Without this, `serve --port 9000` would sign and call back at :8000. Set while the
+        # (frozen) model is being built; model_fields_set still says it was not given, which
+        # production's check below and `public_url_given` rely on.
+        if self.env == "development" and "public_base_url" not in self.model_fields_set:
+            object.__setattr__(self, "public_base_url", local_url(self.host, self.port))
+        return self
+
+    @model_validator(mode="after")
     def _production_needs_real_values(self) -> Settings:
         if self.env != "production":
             return self
@@ -180,6 +194,16 @@ class Settings(BaseSettings):
             for name, value in self.__dict__.items()
             if isinstance(value, SecretStr) and name != "database_url"
         }
+
+    @property
+    def public_url_given(self) -> bool:
+        """True when HOTLINE_PUBLIC_BASE_URL was set (not derived from where `serve` listens)."""
+        return "public_base_url" in self.model_fields_set
+
+    @property
+    def serve_record(self) -> Path:
+        """Where a development `hotline serve` writes the URL it serves on (`serve.json`)."""
+        return self.data_dir / "serve.json"
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -236,7 +260,10 @@ class Settings(BaseSettings):
 
     @property
     def audit_log_name(self) -> str:
-        """The audit log's origin line and signing key name."""
+        """The origin line and signing key name a new audit log gets at its first start.
+
+        A log that already has checkpoints keeps the name in them (``hotline.bootstrap``).
+        """
         return self.audit_origin or f"{urlsplit(self.public_base_url).netloc}/audit"
 
     @property
@@ -271,12 +298,55 @@ class Settings(BaseSettings):
         return self.is_sqlite if self.serve_runs_worker is None else self.serve_runs_worker
 
 
-def load_settings() -> Settings:
-    """Read settings from the environment, turning validation errors into one clear message."""
+def local_url(host: str, port: int) -> str:
+    """The URL of this machine's service listening on ``host``:``port``."""
+    if host in {"", "0.0.0.0", "::", "[::]"}:  # noqa: S104 - naming the wildcard, not binding it
+        host = "127.0.0.1"  # every interface: this machine reaches it on loopback
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def write_serve_record(settings: Settings) -> None:
+    """Tell local tools (`hotline sms simulate`, a separate `hotline worker`) where the
+    development service answers: ``url`` (signatures, links) and ``local`` (where it listens)."""
+    record = {
+        "url": settings.public_base_url,
+        "local": local_url(settings.host, settings.port),
+        "pid": os.getpid(),
+    }
+    settings.serve_record.write_text(json.dumps(record) + "\n")
+
+
+def read_serve_record(settings: Settings) -> dict[str, str] | None:
+    """What a development `hotline serve` wrote about itself, or None."""
+    try:
+        data = json.loads(settings.serve_record.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or not all(
+        isinstance(data.get(k), str) for k in ("url", "local")
+    ):
+        return None
+    return {"url": data["url"], "local": data["local"], "pid": str(data.get("pid", ""))}
+
+
+def forget_serve_record(settings: Settings) -> None:
+    """Remove the record when it is this process's own (a newer `serve` may have replaced it)."""
+    record = read_serve_record(settings)
+    if record is not None and record["pid"] == str(os.getpid()):
+        settings.serve_record.unlink(missing_ok=True)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, turning validation errors into one clear message.
+
+    ``overrides`` (e.g. ``host``/``port`` from `hotline serve`) win over the environment.
+    """
     from pydantic import ValidationError  # noqa: PLC0415 - only needed on the error path
 
     try:
-        return Settings()
+        return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = []
         for err in exc.errors():

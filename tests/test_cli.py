@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import pty
+import select
 import socket
 import sqlite3
 import subprocess
@@ -16,6 +19,7 @@ from typer.testing import CliRunner
 
 from hotline import __version__
 from hotline.cli import app
+from integrations.keys.local import LocalKeyFile
 
 runner = CliRunner()
 
@@ -163,7 +167,7 @@ def test_audit_erase_rotate_and_verify_from_the_command_line(
     db_path = Path(env["HOTLINE_DATA_DIR"]) / "hotline.db"
     ref = sqlite3.connect(db_path).execute('SELECT reference FROM "case" LIMIT 1').fetchone()[0]
     erased = runner.invoke(
-        app, ["cases", "erase", ref.lower(), "--reason", "retention period over"]
+        app, ["cases", "erase", ref.lower(), "--reason", "retention period over", "--yes"]
     )
     assert erased.exit_code == 0, erased.output
 
@@ -175,7 +179,7 @@ def test_audit_erase_rotate_and_verify_from_the_command_line(
 
     export = tmp_path / "log.jsonl"
     assert runner.invoke(app, ["audit", "export", str(export)]).exit_code == 0
-    key = runner.invoke(app, ["audit", "public-key"]).output.strip()
+    key = runner.invoke(app, ["audit", "public-key"]).stdout.strip()
     offline = runner.invoke(app, ["audit", "verify", "--log", str(export), "--key", key])
     assert offline.exit_code == 0, offline.output
 
@@ -292,3 +296,246 @@ def test_partners_add_list_and_deactivate(env: dict[str, str]) -> None:
         in runner.invoke(app, ["partners", "list"]).output
     )
     assert runner.invoke(app, ["partners", "deactivate", "Nobody"]).exit_code == 2
+
+
+def _serve(env: dict[str, str], cwd: Path, *args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "hotline", "serve", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **env},
+        cwd=cwd,
+    )
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> str:
+    proc.terminate()
+    return proc.communicate(timeout=30)[0].decode()
+
+
+def test_serve_on_another_port_serves_signs_and_is_found_there(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    record = Path(env["HOTLINE_DATA_DIR"]) / "serve.json"
+    proc = _serve(env, tmp_path, "--port", str(port))
+    try:
+        _wait_ready(proc, base)
+        assert json.loads(record.read_text())["url"] == base
+        # No flags: the simulator finds the service and signs for its URL, not :8000.
+        chat = subprocess.run(
+            [sys.executable, "-m", "hotline", "sms", "simulate", "My teacher hits us"],
+            env={**os.environ, **env},
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert chat.returncode == 0, chat.stderr
+        assert "  hotline> " in chat.stdout  # the hotline's answer to a signed text
+    finally:
+        output = _stop(proc)
+    assert f"Report form:         {base}/report" in output
+    assert f"Caseworker console:  {base}/console" in output
+    assert f"API docs:            {base}/docs" in output
+    assert f"Phone page:          {base}/dev/phone" in output
+    assert f"Audit log origin:    127.0.0.1:{port}/audit" in output
+    assert not record.exists()  # a stopped service is not found by mistake
+
+
+def _checkpoint_origins(data: Path) -> list[str]:
+    notes = sqlite3.connect(data / "hotline.db").execute(
+        "SELECT note FROM audit_checkpoint ORDER BY size"
+    )
+    return [note.split("\n", 1)[0] for (note,) in notes]
+
+
+def test_the_audit_log_keeps_the_origin_of_its_first_start(
+    env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = Path(env["HOTLINE_DATA_DIR"])
+    first, second = _free_port(), _free_port()
+    origin = f"127.0.0.1:{first}/audit"
+    proc = _serve(env, tmp_path, "--port", str(first))
+    try:
+        _wait_ready(proc, f"http://127.0.0.1:{first}")
+    finally:
+        started = _stop(proc)
+    assert f"Audit log origin:    {origin}" in started
+    assert _checkpoint_origins(data) == [origin]  # named at the first start, before any report
+
+    # The public URL changes (another port): it still starts, under the log's first name.
+    proc = _serve(env, tmp_path, "--port", str(second))
+    try:
+        _wait_ready(proc, f"http://127.0.0.1:{second}")
+        sent = httpx.post(
+            f"http://127.0.0.1:{second}/report",
+            data={"category": "bullying", "narrative": "They took my bag.", "danger": "no"},
+            timeout=10,
+        )
+        assert sent.status_code == 200
+    finally:
+        restarted = _stop(proc)
+    assert f"Audit log origin:    {origin}" in restarted
+
+    monkeypatch.setenv("HOTLINE_PORT", str(second))
+    assert runner.invoke(app, ["audit", "sequence"]).exit_code == 0
+    assert len(_checkpoint_origins(data)) > 1
+    assert set(_checkpoint_origins(data)) == {origin}
+    verified = runner.invoke(app, ["audit", "verify"])
+    assert verified.exit_code == 0, verified.output
+    assert "OK:" in verified.output
+    key = runner.invoke(app, ["audit", "public-key"])
+    assert key.stdout.startswith(f"{origin}+")
+    assert f"Audit log origin: {origin}" in key.stderr
+
+    # A log cannot be renamed: an explicit, different origin stops start-up.
+    monkeypatch.setenv("HOTLINE_AUDIT_ORIGIN", "hotline.example.org/audit")
+    refused = runner.invoke(app, ["serve", "--port", "1"])
+    assert refused.exit_code == 2
+    assert "cannot be renamed" in refused.output
+    assert origin in refused.output
+
+
+def test_keys_rotate_finishes_an_interrupted_rotation_before_adding_a_version(
+    env: dict[str, str],
+) -> None:
+    data = Path(env["HOTLINE_DATA_DIR"])
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    first = runner.invoke(app, ["keys", "rotate"])
+    assert "Added master key local-2." in first.output, first.output
+
+    # Interrupted right after making a new version: every data key is still on local-2.
+    LocalKeyFile(data / "keys.json", create=False, signer_name="x/audit").add_version()
+    resumed = runner.invoke(app, ["keys", "rotate"])
+
+    assert resumed.exit_code == 0, resumed.output
+    assert "Added master key" not in resumed.output
+    assert "Finished an unfinished rotation to local-3" in resumed.output
+    assert "Done: every data key is wrapped by local-3" in resumed.output
+    versions = json.loads((data / "keys.json").read_text())["master_keys"]
+    assert sorted(versions) == ["local-1", "local-2", "local-3"]
+    wrapped_by = sqlite3.connect(data / "hotline.db").execute(
+        "SELECT DISTINCT key_id FROM data_key WHERE wrapped IS NOT NULL"
+    )
+    assert [k for (k,) in wrapped_by] == ["local-3"]
+
+    # The rotation is complete: the next run is a new rotation.
+    again = runner.invoke(app, ["keys", "rotate"])
+    assert "Added master key local-4." in again.output
+
+
+def _at_terminal(args: list[str], answer: str, env: dict[str, str], cwd: Path) -> tuple[int, str]:
+    """Run a hotline command in a pseudo-terminal, answer its prompt, return code and output."""
+    main, child = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hotline", *args],
+        stdin=child,
+        stdout=child,
+        stderr=child,
+        env={**os.environ, **env},
+        cwd=cwd,
+    )
+    os.close(child)
+    output = b""
+    answered = False
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([main], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:  # the command ended and closed the terminal
+                break
+            if not chunk:
+                break
+            output += chunk
+        if not answered and b"to confirm" in output:
+            os.write(main, answer.encode() + b"\n")
+            answered = True
+        if proc.poll() is not None and not ready:
+            break
+    os.close(main)
+    return proc.wait(timeout=30), output.decode(errors="replace")
+
+
+def test_cases_erase_asks_to_type_the_reference_again(env: dict[str, str], tmp_path: Path) -> None:
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    db_path = Path(env["HOTLINE_DATA_DIR"]) / "hotline.db"
+    ref = sqlite3.connect(db_path).execute('SELECT reference FROM "case" LIMIT 1').fetchone()[0]
+    erase = ["cases", "erase", ref, "--reason", "asked by the family"]
+
+    no_terminal = runner.invoke(app, erase)
+    assert no_terminal.exit_code == 2
+    assert "Not erased" in no_terminal.output
+    assert "--yes" in no_terminal.output
+
+    code, output = _at_terminal(erase, "HX-0000-000", env, tmp_path)
+    assert code == 1, output
+    assert "cannot be undone" in output
+    assert "Not erased" in output
+
+    code, output = _at_terminal(erase, ref.lower(), env, tmp_path)
+    assert code == 0, output
+    assert f"Case {ref} is erased." in output  # nothing was erased before
+
+    scripted = runner.invoke(app, [*erase, "--yes"])
+    assert scripted.exit_code == 0
+    assert f"Case {ref} was already erased." in scripted.output
+
+
+def test_users_list_shows_accounts_without_their_secrets(env: dict[str, str]) -> None:
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["users", "create", "new.joiner", "--role", "caseworker", "--generate-password"]
+        ).exit_code
+        == 0
+    )
+    assert runner.invoke(app, ["users", "disable", "new.joiner"]).exit_code == 0
+
+    listed = runner.invoke(app, ["users", "list"])
+
+    assert listed.exit_code == 0, listed.output
+    rows = {line.split("\t")[0]: line.split("\t") for line in listed.output.splitlines()}
+    assert rows["username"] == ["username", "name", "role", "state", "teams", "totp"]
+    assert rows["new.joiner"][1:] == ["new.joiner", "caseworker", "disabled", "-", "not set up"]
+    amina = rows["cw.amina"]
+    assert amina[2:4] == ["caseworker", "active"]
+    assert amina[4] != "-"  # in a team
+    assert amina[5] == "set up"
+    db = sqlite3.connect(Path(env["HOTLINE_DATA_DIR"]) / "hotline.db")
+    for (password_hash,) in db.execute("SELECT password_hash FROM staff_user"):
+        assert password_hash not in listed.output
+    assert "$argon2" not in listed.output
+
+
+def test_teams_add_and_list_make_the_national_desk(env: dict[str, str]) -> None:
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    before = runner.invoke(app, ["teams", "list"]).output
+    assert "National desk" not in before
+
+    national = runner.invoke(app, ["teams", "add", "National desk", "--national"])
+    regional = runner.invoke(
+        app, ["teams", "add", "North and capital", "--region", "north", "--region", "capital"]
+    )
+    unknown = runner.invoke(app, ["teams", "add", "Nowhere", "--region", "atlantis"])
+    covers_nothing = runner.invoke(app, ["teams", "add", "Empty"])
+
+    assert national.exit_code == 0, national.output
+    assert "Added team National desk, covering every region (national)." in national.output
+    assert regional.exit_code == 0, regional.output
+    assert unknown.exit_code == 2
+    assert "Unknown regions: atlantis" in unknown.output
+    assert covers_nothing.exit_code == 2
+    listed = runner.invoke(app, ["teams", "list"]).output.splitlines()
+    assert listed[0] == "name\tcovers\tmembers"
+    assert "National desk\tnational (every region)\t0" in listed
+    assert "North and capital\tcapital, north\t0" in listed
+    assert not any(line.startswith(("Nowhere", "Empty")) for line in listed)
+    audited = sqlite3.connect(Path(env["HOTLINE_DATA_DIR"]) / "hotline.db").execute(
+        "SELECT count(*) FROM audit_event WHERE action = 'routing.changed' AND object_type = 'team'"
+    )
+    assert audited.fetchone()[0] == 2

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -137,3 +140,57 @@ def test_the_phone_page_texts_the_hotline_and_shows_its_answers(
     assert answer.status_code == 200
     assert "My coach hits me" in answer.text
     assert "What happened?" in answer.text  # the hotline's first answer, shown as it came
+
+
+def _simulate_against(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")} | {
+        "HOTLINE_DATA_DIR": str(tmp_path / "data"),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "hotline", "sms", "simulate", *args, "hello"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_with_the_service_down_the_simulator_says_so_in_one_line(tmp_path: Path) -> None:
+    down = f"http://127.0.0.1:{_free_port()}"
+
+    flagged = _simulate_against(tmp_path, "--url", down)
+    # Without --url it finds the service `hotline serve` wrote down (here: stopped since).
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "serve.json").write_text(
+        json.dumps({"url": down, "local": down, "pid": 1})
+    )
+    recorded = _simulate_against(tmp_path)
+
+    for done in (flagged, recorded):
+        assert done.returncode == 1
+        assert done.stderr == f"No hotline answers at {down}: start it with `hotline serve`.\n"
+        assert done.stdout == ""
+
+
+class _Answers404(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_error(404)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        del format, args
+
+
+def test_an_http_error_is_one_line_too(tmp_path: Path) -> None:
+    other = ThreadingHTTPServer(("127.0.0.1", 0), _Answers404)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{other.server_address[1]}"
+    try:
+        done = _simulate_against(tmp_path, "--url", url)
+    finally:
+        other.shutdown()
+
+    assert done.returncode == 1
+    assert done.stderr == f"The hotline at {url} answered 404.\n"
+    assert "Traceback" not in done.stdout + done.stderr

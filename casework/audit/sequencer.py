@@ -14,11 +14,14 @@ import datetime as dt
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
+from casework.actors import Actor
 from casework.audit.leaf import LeafRecord
 from casework.audit.models import AuditCheckpoint, AuditEvent, AuditNode
 from casework.audit.note import Checkpoint, sign_note
+from casework.audit.record import AuditAction, record_event
 from casework.audit.tree import load_frontier, root_at, tree_size
 from casework.ports import Signer
+from casework.protection.keys import Keyring
 from casework.sql import insert_ignoring_conflict
 
 # An arbitrary constant naming the lock; every process uses the same one.
@@ -93,3 +96,27 @@ def latest_checkpoint(session: Session) -> str | None:
     return session.scalar(
         select(AuditCheckpoint.note).order_by(AuditCheckpoint.size.desc()).limit(1)
     )
+
+
+def open_log(
+    session: Session, *, signer: Signer, keyring: Keyring, actor: Actor, now: dt.datetime
+) -> bool:
+    """Name a log that has no checkpoint yet: its first event says the name (``signer.name``)
+    and a checkpoint signed under it fixes it for good. False when the log already has one."""
+    _take_lock(session)  # two processes starting at once: the second finds the checkpoint
+    if session.scalar(select(AuditCheckpoint.size).limit(1)) is not None:
+        return False
+    record_event(
+        session,
+        keyring=keyring,
+        action=AuditAction.AUDIT_LOG_STARTED,
+        actor=actor,
+        object_type="audit_log",
+        object_id="origin",
+        details={"origin": signer.name},
+        now=now,
+    )
+    while sequence(session, batch=5000):
+        pass
+    issue_checkpoint(session, signer=signer, now=now)
+    return True

@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from collections import defaultdict
+from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from casework.actors import Actor
@@ -292,3 +294,83 @@ def upgrade_password_hash(
     if user is not None and user.password_hash == old_hash:
         user.password_hash = new_hash
         session.flush()
+
+
+@dataclass(frozen=True)
+class AccountListing:
+    """What an administrator sees of an account in a list: no secrets, no phone."""
+
+    username: str
+    display_name: str
+    role: Role
+    active: bool
+    teams: tuple[str, ...]
+    totp_set_up: bool
+
+
+def list_accounts(session: Session) -> list[AccountListing]:
+    """Every account, by username, with its teams."""
+    teams: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for user_id, team_name in session.execute(
+        select(TeamMember.user_id, Team.name)
+        .join(Team, Team.id == TeamMember.team_id)
+        .order_by(Team.name)
+    ):
+        teams[user_id].append(team_name)
+    rows = session.execute(
+        select(
+            StaffUser.id,
+            StaffUser.username,
+            StaffUser.display_name,
+            StaffUser.role,
+            StaffUser.active,
+            StaffUser.totp_confirmed_at,
+        ).order_by(StaffUser.username)
+    )
+    return [
+        AccountListing(
+            username=row.username,
+            display_name=row.display_name,
+            role=row.role,
+            active=row.active,
+            teams=tuple(teams[row.id]),
+            totp_set_up=row.totp_confirmed_at is not None,
+        )
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class TeamListing:
+    """A team, the regions it covers (all of them when national) and how many are in it."""
+
+    name: str
+    national: bool
+    regions: tuple[str, ...]
+    members: int
+
+
+def list_teams(session: Session) -> list[TeamListing]:
+    """Every team, by name."""
+    regions: dict[int, list[str]] = defaultdict(list)
+    for team_id, code in session.execute(
+        select(TeamRegion.team_id, Region.code)
+        .join(Region, Region.id == TeamRegion.region_id)
+        .order_by(Region.code)
+    ):
+        regions[team_id].append(code)
+    members: dict[int, int] = {
+        team_id: int(count)
+        for team_id, count in session.execute(
+            select(TeamMember.team_id, func.count()).group_by(TeamMember.team_id)
+        )
+    }
+    return [
+        TeamListing(
+            name=team.name,
+            national=team.national,
+            regions=tuple(regions[team.id]),
+            members=members.get(team.id, 0),
+        )
+        for team in session.scalars(select(Team).order_by(Team.name))
+    ]

@@ -141,3 +141,38 @@ def test_production_with_sms_needs_someone_on_call(monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setenv("HOTLINE_ONCALL_PHONES", '["+359888123456"]')
     assert load_settings().on_call == ["+359888123456"]
+
+
+def test_in_development_the_public_url_is_where_serve_listens(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_settings().public_base_url == "http://127.0.0.1:8000"
+
+    monkeypatch.setenv("HOTLINE_PORT", "9001")
+    settings = load_settings()
+    assert settings.public_base_url == "http://127.0.0.1:9001"
+    assert not settings.public_url_given
+    # Signatures, the simulated Twilio and the audit log's first name all follow it.
+    assert settings.twilio is not None
+    assert settings.twilio.api_base == "http://127.0.0.1:9001/dev/twilio"
+    assert settings.audit_log_name == "127.0.0.1:9001/audit"
+
+    # `hotline serve --host 0.0.0.0 --port 9002`: every interface, reached on loopback.
+    served = load_settings(host="0.0.0.0", port=9002)  # noqa: S104
+    assert served.public_base_url == "http://127.0.0.1:9002"
+    assert load_settings(host="::1", port=9003).public_base_url == "http://[::1]:9003"
+
+    monkeypatch.setenv("HOTLINE_PUBLIC_BASE_URL", "https://tunnel.example.net")
+    given = load_settings(port=9004)
+    assert given.public_base_url == "https://tunnel.example.net"  # an explicit URL wins
+    assert given.public_url_given
+
+
+def test_production_public_url_never_comes_from_the_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    _set(monkeypatch, {k: v for k, v in PROD_OK.items() if k != "HOTLINE_PUBLIC_BASE_URL"})
+    monkeypatch.setenv("HOTLINE_PORT", "9001")
+
+    with pytest.raises(SettingsError, match="HOTLINE_PUBLIC_BASE_URL"):
+        load_settings()
+    with pytest.raises(SettingsError, match="HOTLINE_PUBLIC_BASE_URL"):
+        load_settings(port=9002)
