@@ -15,6 +15,8 @@ def normalise_phone(text: str, *, default_region: str | None, field: str = "phon
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
         raise InvalidInput(
-            field, "This does not look like a phone number. Write it with the country code."
+            field,
+            "This does not look like a phone number. Start with + and your country's number, "
+            "like +44 7700 900123.",
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

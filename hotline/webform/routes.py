@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from itertools import groupby
 from typing import Any
@@ -165,6 +166,25 @@ async def submit_report_form(
 
 
 _FOLLOW_UP_LABELS = {"reference": "Reference", "code": "Secret code"}
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def _when(sent_at: dt.datetime, today: dt.date) -> str:
+    """The day a message was sent, as a child says it: Today, Yesterday, 27 November.
+
+    No time of day: we do not know the reader's time zone, and a time in another one (or
+    the letters "UTC") confuses more than it helps; the list is in order anyway.
+    """
+    day = sent_at.astimezone(dt.UTC).date()
+    if day == today:
+        return "Today"
+    if day == today - dt.timedelta(days=1):
+        return "Yesterday"
+    words = f"{day.day} {_MONTHS[day.month - 1]}"
+    return words if day.year == today.year else f"{words} {day.year}"
 
 
 @router.get("/follow-up", response_class=HTMLResponse)
@@ -224,7 +244,12 @@ async def follow_up_submit(
     context["status_message"] = STATUS_MESSAGES[result.status]
     case_id = result.case_id
     if case_id is not None:
-        context["inbox"] = await db.run_async(
+        messages = await db.run_async(
             lambda s: read_inbox(s, keyring=keyring, case_id=case_id), write=False
         )
+        today = clock.now().astimezone(dt.UTC).date()
+        context["inbox"] = [
+            {"when": _when(m.sent_at, today), "sent_at": m.sent_at, "body": m.body}
+            for m in messages
+        ]
     return _page(request, settings, "follow_up.html", context)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from fastapi.testclient import TestClient
 
+from casework.clock import FixedClock
 from casework.enums import Channel, Danger, Priority
+from casework.followup.inbox import post_to_inbox
 from casework.intake.models import Report
 from casework.protection.keys import Keyring
 from hotline.database import Database
@@ -235,6 +238,14 @@ class TestProblems:
         assert f'id="{field}-error"' in response.text
         assert count(db, Report) == 0
 
+    def test_a_wrong_phone_is_explained_in_a_childs_words(self, client: TestClient) -> None:
+        response = client.post("/report", data=web_form(contact="sms", phone="12345"))
+
+        error = re.search(r'id="phone-error">(.*?)</p>', response.text, re.S)
+        assert error is not None
+        assert "Start with + and your country&#39;s number, like +44 7700 900123." in error[1]
+        assert "country code" not in response.text
+
     def test_oversized_form_gets_a_friendly_413_page(self, client: TestClient) -> None:
         response = client.post("/report", data=web_form(narrative="x" * 200_000))
 
@@ -297,6 +308,34 @@ class TestFollowUpPage:
 
         assert wrong.status_code == unknown.status_code == 403
         assert wrong.text.replace(reference, "REF") == unknown.text.replace("HX-ZZZZ-ZZZ", "REF")
+
+    def test_messages_from_us_are_dated_in_plain_words(
+        self, client: TestClient, db: Database, keyring: Keyring, clock: FixedClock
+    ) -> None:
+        receipt = client.post("/report", data=web_form()).text
+        reference, code = _reference(receipt), _code(receipt)
+        case, _, _ = case_with_reports(db, reference)
+        for body in ("Thank you for telling us. Are you safe?", "We are here."):
+            db.run(
+                lambda s, body=body: post_to_inbox(
+                    s, keyring=keyring, case=case, body=body, now=clock.now()
+                ),
+                write=True,
+            )
+
+        def dates() -> list[str]:
+            page = client.post("/follow-up", data={"reference": reference, "code": code}).text
+            assert "We are here." in page
+            assert "UTC" not in page
+            return re.findall(r'<time datetime="[^"]+">([^<]+)</time>', page)
+
+        assert dates() == ["Today", "Today"]  # 26 November 2026
+        clock.advance(dt.timedelta(days=1))
+        assert dates() == ["Yesterday", "Yesterday"]
+        clock.advance(dt.timedelta(days=1))
+        assert dates() == ["26 November", "26 November"]
+        clock.advance(dt.timedelta(days=40))
+        assert dates() == ["26 November 2026", "26 November 2026"]
 
     def test_missing_fields_are_explained(self, client: TestClient) -> None:
         response = client.post("/follow-up", data={})
