@@ -1,0 +1,125 @@
+"""A property: after any mix of reports - any channel, any language, with a school, a region,
+a place that is no school, or nothing - every open case is in the queue of, or with, an
+on-duty caseworker of the demo (Amina, Boris or Dara, on shift this week), and every case the
+on-call phone is texted about can be opened by the person on call (sv.chen)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.journeys.child import (
+    REFERENCE,
+    WORDS,
+    Phone,
+    Receipt,
+    app_report,
+    inbox,
+    web_form_post,
+)
+from tests.journeys.service import ON_CALL_PHONE, Service
+
+ON_SHIFT = ("cw.amina", "cw.boris", "cw.dara")
+PLACES = [
+    None,
+    "Central High",
+    "lakeshor secondary",
+    "училище Сънрайз",
+    "paaralang Coastal",
+    "in the north",
+    "at the park",
+    "online",
+    "Hilview",
+]
+SCHOOLS = [None, "capital-001", "capital-003", "north-001", "north-002", "south-001", "south-002"]
+
+app_reports = st.fixed_dictionaries(
+    {
+        "channel": st.just("app"),
+        "language": st.sampled_from(["en", "fr", "bg", "fil"]),
+        "school": st.sampled_from(SCHOOLS),
+        "place": st.sampled_from(PLACES),
+        "danger": st.booleans(),
+    }
+)
+web_reports = st.fixed_dictionaries(
+    {
+        "channel": st.just("web"),
+        "school": st.sampled_from(SCHOOLS),
+        "place": st.sampled_from(PLACES),
+        "danger": st.booleans(),
+    }
+)
+sms_reports = st.fixed_dictionaries(
+    {
+        "channel": st.just("sms"),
+        "language": st.sampled_from(["en", "fr", "bg", "fil"]),
+        "place": st.sampled_from([p for p in PLACES if p]),
+        "danger": st.booleans(),
+    }
+)
+mixes = st.lists(st.one_of(app_reports, web_reports, sms_reports), min_size=1, max_size=4)
+
+
+def _send(hotline: Service, report: dict[str, Any]) -> Receipt:
+    danger = report["danger"]
+    if report["channel"] == "app":
+        fields: dict[str, Any] = {
+            "category": "other",
+            "narrative": WORDS[report["language"]].story,
+            "language": report["language"],
+            "immediate_danger": "yes" if danger else "no",
+        }
+        fields.update({k: report[k] for k in ("school", "place") if report[k]})
+        return app_report(hotline.base, **fields)
+    if report["channel"] == "web":
+        form = {"category": "bullying", "narrative": "They push me around.", "danger": "no"}
+        form["danger"] = "yes" if danger else "no"
+        form.update({k: report[k] for k in ("school", "place") if report[k]})
+        return web_form_post(hotline.base, **form)
+    phone = Phone(hotline.base, report["language"])
+    words = WORDS[report["language"]]
+    said = phone.text(words.danger if danger else words.story)
+    said += phone.text(report["place"])
+    said += phone.text(words.yes if danger else words.no)
+    said += phone.text(words.no)
+    everything = "\n".join(said)
+    found = REFERENCE.search(everything)
+    assert found is not None, everything
+    return Receipt(found.group(), "")
+
+
+def _seen_by(hotline: Service, username: str, reference: str) -> dict[str, Any] | None:
+    answer = hotline.staff_get(username, "/api/staff/v1/cases", reference=reference)
+    assert answer.status_code == 200, answer.text
+    cases: list[dict[str, Any]] = answer.json()["cases"]
+    return cases[0] if cases else None
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(mix=mixes)
+def test_every_open_case_is_with_someone_on_duty(
+    hotline: Service, mix: list[dict[str, Any]]
+) -> None:
+    references = [_send(hotline, report).reference for report in mix]
+
+    for reference in references:
+        holders = [u for u in ON_SHIFT if _seen_by(hotline, u, reference)]
+        assert holders, f"{reference} is in no on-duty caseworker's view"
+        case = _seen_by(hotline, "sv.chen", reference)
+        assert case is not None
+        assert case["team_id"] is not None  # in a queue, always
+
+    alerted = {
+        m.group() for text in inbox(hotline.base, ON_CALL_PHONE) for m in REFERENCE.finditer(text)
+    }
+    for reference in alerted & set(references):
+        assert _seen_by(hotline, "sv.chen", reference) is not None
