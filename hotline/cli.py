@@ -208,6 +208,7 @@ def serve(
         _seed_demo(settings)
     db, keys, _ = _open_for_service(settings)
     _print_start(settings, audit_origin=keys.name)
+    _warn_coverage(settings, db)
     if settings.env == "development":
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         write_serve_record(settings)
@@ -227,6 +228,27 @@ def serve(
         )
     finally:
         forget_serve_record(settings)
+
+
+def _warn_coverage(settings: Settings, db: Database) -> None:
+    """Say loudly, before taking reports, through which gaps a report would reach nobody."""
+    from casework.routing.coverage import Severity, coverage_gaps  # noqa: PLC0415
+
+    gaps = db.run(
+        lambda s: coverage_gaps(
+            s, now=SystemClock().now(), installation_phones=len(settings.on_call)
+        ),
+        write=False,
+    )
+    if not gaps:
+        return
+    typer.echo(
+        "\n*** Some reports would reach nobody. Fix this before children use it: ***", err=True
+    )
+    for gap in gaps:
+        level = "FIX NOW" if gap.severity is Severity.CRITICAL else "warning"
+        typer.echo(f"  [{level}] {gap.message}", err=True)
+    typer.echo("  (Also on /readyz and on the console's Supervision page.)\n", err=True)
 
 
 def _exit_on_signal(signum: int, _frame: object) -> None:

@@ -128,6 +128,7 @@ def test_serve_with_demo_starts_on_sqlite_and_takes_a_report(
         output = proc.communicate(timeout=15)[0].decode()
     assert f"http://127.0.0.1:{port}/report" in output
     assert "They hide my bag" not in output  # nothing a reporter writes reaches the logs
+    assert "reach nobody" not in output  # the demo has a national desk and someone on call
 
 
 def test_maintenance_purge(env: dict[str, str]) -> None:
@@ -343,6 +344,9 @@ def test_serve_on_another_port_serves_signs_and_is_found_there(
     assert f"Phone page:          {base}/dev/phone" in output
     assert f"Audit log origin:    127.0.0.1:{port}/audit" in output
     assert not record.exists()  # a stopped service is not found by mistake
+    # No team at all: said loudly before any report comes in.
+    assert "Some reports would reach nobody" in output
+    assert "[FIX NOW] No national desk" in output
 
 
 def _checkpoint_origins(data: Path) -> list[str]:
