@@ -37,13 +37,13 @@ from casework.cases.states import WrongState, may_move, move
 from casework.enums import CaseEventKind, CaseStatus, Danger, PerpetratorRole, Priority
 from casework.errors import InvalidInput, NotAllowed
 from casework.intake.models import CHILD_AGE_MAX, CHILD_AGE_MIN
-from casework.linking.service import check_name, earlier_reports, record_mention
+from casework.linking.service import check_name, record_mention
 from casework.protection.fields import open_text, seal_text
 from casework.protection.keys import Keyring
 from casework.routing.service import region_supervisors
 from casework.staff.models import Role
-from casework.taxonomy.models import Category
-from casework.triage.rules import Assessment, TriageFacts, assess, higher
+from casework.triage.case_facts import apply_assessment, facts_of
+from casework.triage.rules import Assessment, TriageFacts, assess
 
 S = CaseStatus
 # Closing these needs a supervisor's approval.
@@ -87,37 +87,6 @@ class TriageInput:
     child_age: int | None = None
     self_harm: bool | None = None
     perpetrator_name: str | None = None  # named at the case's school: counted for patterns
-
-
-def facts_of(session: Session, case: Case, *, danger: Danger | None = None) -> TriageFacts:
-    """The triage facts a case holds now (words flags kept from earlier assessments)."""
-    code = session.scalar(select(Category.code).where(Category.id == case.category_id)) or "other"
-    factors = set(case.triage_factors or [])
-    person, school = earlier_reports(session, case)
-    return TriageFacts(
-        danger=danger
-        if danger is not None
-        else (Danger.YES if "immediate_danger" in factors else Danger.UNKNOWN),
-        category=code,
-        child_age=case.child_age,
-        perpetrator_role=case.perpetrator_role,
-        ongoing=case.ongoing,
-        injury=case.injury,
-        danger_words="danger_words" in factors,
-        self_harm_words="self_harm" in factors,
-        earlier_about_person=person,
-        earlier_about_school=school,
-    )
-
-
-def apply_assessment(case: Case, assessment: Assessment) -> bool:
-    """Store an assessment; the priority only rises. True when it rose."""
-    case.risk_score = assessment.score
-    case.triage_factors = list(assessment.factors)
-    raised = higher(case.priority, assessment.priority)
-    changed = raised is not case.priority
-    case.priority = raised
-    return changed
 
 
 def triage(
