@@ -23,7 +23,14 @@ from casework.access.scope import Principal
 from casework.access.work import HistoryEntry, read_history
 from casework.cases.models import Case
 from casework.clock import Clock
-from casework.enums import ActorKind, CaseEventKind, CaseStatus, Priority, ReporterRole
+from casework.enums import (
+    ActorKind,
+    CaseEventKind,
+    CaseStatus,
+    PerpetratorRole,
+    Priority,
+    ReporterRole,
+)
 from casework.intake.models import Report
 from casework.messages.models import Attachment
 from casework.partners.directory import suggest_partners
@@ -175,6 +182,33 @@ def _contact(session: Session, case: Case) -> str:
     return "inbox"
 
 
+def _place_choices(session: Session, case: Case) -> dict[str, Any]:
+    """What the "where it belongs" form offers, and what the case holds now (codes)."""
+    regions = list(
+        session.execute(select(Region.id, Region.code, Region.name).order_by(Region.name))
+    )
+    schools = session.execute(
+        select(School.code, School.name, School.region_id).order_by(School.name)
+    ).all()
+    by_region = [
+        (name, [(code, school) for code, school, rid in schools if rid == region_id])
+        for region_id, _, name in regions
+    ]
+    codes = {rid: code for rid, code, _ in regions}
+    return {
+        "regions": [(code, name) for _, code, name in regions],
+        "schools": [(name, group) for name, group in by_region if group],
+        "categories": list(
+            session.execute(select(Category.code, Category.name).order_by(Category.sort_order))
+        ),
+        "region": codes.get(case.region_id) if case.region_id else "",
+        "school": session.scalar(select(School.code).where(School.id == case.school_id))
+        if case.school_id
+        else "",
+        "category": session.get_one(Category, case.category_id).code,
+    }
+
+
 def case_page_data(
     session: Session,
     *,
@@ -230,6 +264,8 @@ def case_page_data(
         )
     first: Report | None = reports[0].report if reports else None
     return {
+        "place": _place_choices(session, case) if may_work else None,
+        "perpetrator_roles": [r.value for r in PerpetratorRole],
         "case": case,
         "timeline": timeline,
         "reports": reports,

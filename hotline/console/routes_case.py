@@ -21,12 +21,13 @@ from casework.access.scope import Principal
 from casework.access.work import add_note, assign, text_reporter
 from casework.cases.models import Case
 from casework.clock import Clock
-from casework.enums import Priority
+from casework.enums import PerpetratorRole, Priority
 from casework.errors import InvalidInput, NotAllowed, NotFound
 from casework.partners.models import Consent, Referral, ReferralStatus
 from casework.partners.referrals import ConsentRecord, change_status
 from casework.partners.service import refer
 from casework.protection.keys import Keyring
+from casework.routing.correction import Placement, correct_place
 from casework.workflow import (
     Closure,
     decide_closure,
@@ -61,7 +62,11 @@ DONE = {
     "reopened": "Case reopened.",
     "assigned": "Assignment changed.",
     "started": "You are working on this case.",
+    "placed": "Saved: the case was triaged again and sent to its region's queue.",
+    "unchanged": "Nothing changed.",
 }
+# The case now belongs where the person who placed it may not follow.
+MOVED_AWAY = "moved_away"
 Change = Callable[[Session, Case, dt.datetime], str]
 CONSENT_MISSING = (
     "Say whether the child or their guardian agreed to the referral: consent given, "
@@ -147,9 +152,12 @@ class Posted:
             return await self._again(exc.message, 422, problem_field=exc.field)
         except NotAllowed:
             return await self._again("Your role does not allow this on this case.", 403)
-        return RedirectResponse(
-            f"/console/cases/{self.case_id}?done={done}", status_code=303, headers=NO_STORE
+        target = (
+            f"/console/queue?done={done}"
+            if done == MOVED_AWAY
+            else f"/console/cases/{self.case_id}?done={done}"
         )
+        return RedirectResponse(target, status_code=303, headers=NO_STORE)
 
     async def _again(
         self, problem: str, status: int, *, problem_field: str | None = None
@@ -432,3 +440,25 @@ async def attachment_original(
     return await attachment_response(
         db, keyring, clock, staff, case_id, attachment_id, original=True
     )
+
+
+@router.post("/{case_id}/place")
+async def place(p: PostedForm) -> Response:
+    """Set or correct where the case belongs: it is triaged again and re-routed."""
+
+    def change(s: Session, case: Case, now: dt.datetime) -> str:
+        placement = Placement(
+            region=field(p.form, "region", limit=40) or None,
+            school=field(p.form, "school", limit=40) or None,
+            category=field(p.form, "category", limit=40),
+            perpetrator_role=_choice(p.form, "perpetrator_role", PerpetratorRole),
+        )
+        if not correct_place(
+            s, keyring=p.keyring, principal=p.principal, case=case, placement=placement, now=now
+        ):
+            return "unchanged"
+        if may_on(s, p.principal, case.id, Action.CASE_READ, now=now):
+            return "placed"
+        return MOVED_AWAY
+
+    return await p.apply(Action.CASE_WORK, change)

@@ -28,6 +28,10 @@ router = APIRouter(
     prefix="/console", include_in_schema=False, dependencies=[Depends(require_working_keys)]
 )
 PAGE = 50
+# Coming back here after a change on a case page.
+DONE = {
+    "moved_away": "Saved: the case now belongs to another team's queue, so it left yours.",
+}
 VIEWS = {"mine": "My cases", "team": "My team's queue", "region": "Region (all open)"}
 Choice = TypeVar("Choice", bound=enum.Enum)
 Filter = Annotated[str, Query(max_length=40)]
@@ -65,6 +69,7 @@ async def queue(
     channel: Filter = "",
     q: Annotated[str, Query(max_length=100)] = "",
     page: Annotated[int, Query(ge=1, le=1000)] = 1,
+    done: Annotated[str, Query(max_length=40)] = "",
 ) -> HTMLResponse:
     """The queue page (the search and its filters are audited like any list)."""
     problems: list[str] = []
@@ -145,6 +150,7 @@ async def queue(
             "statuses": list(CaseStatus),
             "channels": list(Channel),
             "problem": " ".join(problems) or None,
+            "flash": DONE.get(done),
         },
         staff=staff,
         status=422 if problems else 200,

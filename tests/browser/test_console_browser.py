@@ -106,35 +106,34 @@ def _build(s: Session, keyring: Keyring, clock: FixedClock) -> tuple[Staff, Staf
             clock=clock,
             keyring=keyring,
         )
-        s.get_one(Case, receipt.case_id).team_id = teams[
-            "T2" if school.startswith("north") else "T1"
-        ]
+        # Routing put it in its region's team queue.
+        expected = teams["T2" if school.startswith("north") else "T1"]
+        assert s.get_one(Case, receipt.case_id).team_id == expected
         elsewhere = receipt.case_id
     return caseworker, supervisor, elsewhere, teams["T1"]
 
 
 def _new_urgent_sms_case(db: Database, keyring: Keyring, clock: FixedClock, team: int) -> uuid.UUID:
-    """A child texts that they are in danger now (P1); routed to the capital's team."""
-    for n, body in enumerate(
-        ("My teacher beats us every day", "12", "capital school", "yes", "yes")
-    ):
+    """A child texts that they are in danger now (P1), naming their school's region: the
+    product places it in the capital's team queue itself."""
+    for n, body in enumerate(("My teacher beats us every day", "capital school", "yes", "yes")):
         sms = InboundSms(message_sid=f"SM{n:032d}", phone=CHILD, body=body, media=())
         db.run(
             lambda s, sms=sms: receive(s, keyring=keyring, clock=clock, sms=sms, policy=POLICY),
             write=True,
         )
 
-    def route(s: Session) -> uuid.UUID:
+    def placed(s: Session) -> uuid.UUID:
         case = s.scalars(
             select(Case).join(SmsConversation, SmsConversation.case_id == Case.id)
         ).first()
         assert case is not None
         assert case.priority is Priority.P1
-        case.team_id = team
-        case.region_id = s.scalars(select(Region.id).where(Region.code == "capital")).one()
+        assert case.team_id == team
+        assert case.region_id == s.scalars(select(Region.id).where(Region.code == "capital")).one()
         return case.id
 
-    return db.run(route, write=True)
+    return db.run(placed, write=False)
 
 
 @pytest.fixture
