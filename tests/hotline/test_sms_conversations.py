@@ -163,9 +163,7 @@ def test_a_picture_without_words_does_not_answer_a_question(
 def test_a_whole_conversation_in_bulgarian_with_danger(
     sms_client: TestClient, db: Database
 ) -> None:
-    assert text(sms_client, BG, "Съученици ме бият всеки ден") == [
-        translate("bg", texts.ASK_WHERE)
-    ]
+    assert text(sms_client, BG, "Съученици ме бият всеки ден") == [translate("bg", texts.ASK_WHERE)]
     text(sms_client, BG, "пред училището")
     danger = text(sms_client, BG, "да")
     assert danger == [

@@ -241,7 +241,7 @@ class TestProblems:
     def test_a_wrong_phone_is_explained_in_a_childs_words(self, client: TestClient) -> None:
         response = client.post("/report", data=web_form(contact="sms", phone="12345"))
 
-        error = re.search(r'id="phone-error">(.*?)</p>', response.text, re.S)
+        error = re.search(r'id="phone-error">(.*?)</p>', response.text, re.DOTALL)
         assert error is not None
         assert "Start with + and your country&#39;s number, like +44 7700 900123." in error[1]
         assert "country code" not in response.text
