@@ -48,10 +48,8 @@ async def readyz(
         return JSONResponse({"status": "unavailable", "database": "not migrated"}, 503)
     if request.app.state.key_problem is not None:
         return JSONResponse({"status": "unavailable", "database": "ok", "keys": "mismatch"}, 503)
-    coverage = [
-        {"code": g.code, "severity": g.severity.value, "message": g.message, "region": g.region}
-        for g in gaps
-    ]
+    # Codes only: this answers anyone who asks; the words are on the supervision page.
+    coverage = [{"code": g.code, "severity": g.severity.value, "region": g.region} for g in gaps]
     critical = any(g.severity is Severity.CRITICAL for g in gaps)
     return JSONResponse(
         {"status": "degraded" if critical else "ok", "database": "ok", "coverage": coverage}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, select, true
 from sqlalchemy.orm import QueryableAttribute, Session
 
-from casework.access.policy import Action, Relation, relations_allowing
+from casework.access.policy import Action, Relation, may, relations_allowing
 from casework.actors import Actor
 from casework.cases.models import Case
 from casework.enums import ActorKind
@@ -134,3 +134,42 @@ def case_filter(principal: Principal, action: Action, *, now: dt.datetime) -> Co
         _any_of(principal, relations_allowing(role, action, restricted=True), now),
     )
     return or_(open_cases, restricted_cases)
+
+
+def may_in_memory(
+    session: Session, principal: Principal, case: Case, action: Action, *, now: dt.datetime
+) -> bool:
+    """``case_filter`` for one case held in memory (perhaps not written yet, e.g. at intake):
+    the same relations and the same policy, decided in Python."""
+    in_regions = principal.national or case.region_id in principal.region_ids
+    relations = set()
+    if case.assigned_to_id == principal.user_id:
+        relations.add(Relation.ASSIGNED)
+    if case.team_id in principal.team_ids and in_regions:
+        relations.add(Relation.TEAM_QUEUE)
+    if in_regions:
+        relations.add(Relation.REGION)
+    if case.restricted:
+        grants = session.scalars(
+            select(CaseAccessGrant.kind).where(
+                CaseAccessGrant.case_id == case.id,
+                CaseAccessGrant.user_id == principal.user_id,
+                or_(
+                    CaseAccessGrant.kind == GrantKind.NAMED,
+                    CaseAccessGrant.expires_at > now,
+                ),
+            )
+        )
+        relations |= {
+            Relation.NAMED if kind is GrantKind.NAMED else Relation.BREAK_GLASS for kind in grants
+        }
+    conflicted_here = (
+        case.restricted and case.school_id is not None and case.school_id in principal.school_ids
+    )
+    return may(
+        principal.role,
+        action,
+        frozenset(relations),
+        restricted=case.restricted,
+        conflicted=conflicted_here,
+    )

@@ -156,9 +156,11 @@ def _resolve(
             raise InvalidInput("school", "This school is not in the region you chose.")
         region_id = found.school_region_id
     school_id = found.school_id
+    # A place the reporter wrote answers "where?"; other words (an SMS story) name a school
+    # only when they say "school".
     words = place_words if place_words is not None else submission.place
     if region_id is None and school_id is None and words:
-        named = find_place(session, words)
+        named = find_place(session, words, loose=place_words is None)
         if named is not None:
             region_id, school_id = named.region_id, named.school_id
     return _Resolved(found.reference, found.category_id, region_id, school_id, phone)

@@ -176,7 +176,7 @@ def _check_duty(session: Session, user: StaffUser, rid: int | None, *, on_call: 
             if on_call
             else "Only members of a national team work on the national desk."
         )
-    elif national:
+    elif national and (user.role is Role.SUPERVISOR or not on_call):
         ok, why = True, ""
     elif on_call and user.role is Role.CASEWORKER:
         ok = team_for(session, rid) in set(session.scalars(teams))

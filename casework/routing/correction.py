@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casework.access.cases import may_on
+from casework.access.policy import Action
 from casework.access.scope import Principal
 from casework.cases.models import Case
 from casework.enums import CaseStatus, PerpetratorRole
-from casework.errors import InvalidInput
+from casework.errors import InvalidInput, NotAllowed
 from casework.places.models import Region, School
 from casework.protection.keys import Keyring
-from casework.routing.placement import Where, move_case
-from casework.routing.service import reroute
+from casework.routing.placement import Where, move_case, settle
 from casework.taxonomy.models import Category
 from casework.workflow import TriageInput, triage
 
@@ -64,12 +65,19 @@ def correct_place(
     now: dt.datetime,
 ) -> bool:
     """A member of staff sets or corrects where the case belongs; it is triaged again (at
-    least P2 when the accused is in authority) and re-routed. False when nothing changed."""
+    least P2 when the accused is in authority) and re-routed. Placing a case whose region is
+    not known is anyone's work on it; moving it from one region to another is a supervisor's
+    (it changes who has it). False when nothing changed."""
     if case.status is CaseStatus.CLOSED:
         raise InvalidInput("status", "This case is closed: reopen it first.")
     to = _resolve(session, placement)
-    if not move_case(session, keyring=keyring, case=case, to=to, actor=principal.actor, now=now):
+    if to == Where.of(case):
         return False
+    moving = case.region_id is not None and to.region_id != case.region_id
+    if moving and not may_on(session, principal, case.id, Action.CASE_ASSIGN, now=now):
+        raise NotAllowed("only a supervisor of the region moves a case to another region")
+    was = case.priority
+    moved = move_case(session, keyring=keyring, case=case, to=to, actor=principal.actor, now=now)
     triage(
         session,
         keyring=keyring,
@@ -78,7 +86,9 @@ def correct_place(
         facts=TriageInput(perpetrator_role=to.perpetrator_role),
         now=now,
     )
-    if case.assigned_to_id is None:  # triage gave it back (a conflict of interest): route it
-        reroute(session, keyring=keyring, case=case, actor=principal.actor, now=now)
-    session.flush()
+    # Triage gives the case back when its owner turns out to be linked to the school.
+    moved = moved or case.assigned_to_id is None
+    settle(
+        session, keyring=keyring, case=case, moved=moved, was=was, actor=principal.actor, now=now
+    )
     return True

@@ -6,8 +6,8 @@ child's report falls into it:
 - **no_national_desk** (critical): no national team with an active caseworker or supervisor,
   so reports whose region is not known (most SMS reports at first, web and app reports
   without a school) are in nobody's queue;
-- **region_uncovered** (critical): a region no team with active members covers, and no
-  national desk to fall back on;
+- **region_uncovered**: a region no team with active members covers - critical with no
+  national desk to fall back on, a warning when its reports go to the desk;
 - **no_alert_phone** (critical): a danger alert for some cases would reach no phone now -
   nobody on call for them (nor nationally) has a phone on file, and the installation has no
   on-call phones configured;
@@ -97,18 +97,29 @@ def coverage_gaps(session: Session, *, now: dt.datetime, installation_phones: in
         )
     )
     regions = session.execute(select(Region.id, Region.code).order_by(Region.code)).all()
-    if not desk:
-        gaps.extend(
-            Gap(
-                "region_uncovered",
-                Severity.CRITICAL,
-                f"Region {code}: no team with active staff covers it, and there is no national "
-                "desk to fall back on: its reports are in nobody's queue.",
-                region=code,
+    for rid, code in regions:
+        if rid in staffed_regions:
+            continue
+        if desk:
+            gaps.append(
+                Gap(
+                    "region_uncovered",
+                    Severity.WARNING,
+                    f"Region {code}: no team with active staff covers it; its reports go to the "
+                    "national desk.",
+                    region=code,
+                )
             )
-            for rid, code in regions
-            if rid not in staffed_regions
-        )
+        else:
+            gaps.append(
+                Gap(
+                    "region_uncovered",
+                    Severity.CRITICAL,
+                    f"Region {code}: no team with active staff covers it, and there is no "
+                    "national desk to fall back on: its reports are in nobody's queue.",
+                    region=code,
+                )
+            )
     if installation_phones == 0:
         phones = _on_call_with_phone(session, now)
         if None not in phones:

@@ -19,13 +19,15 @@ from typing import Final
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from casework.access.policy import Action
+from casework.access.scope import load_principal, may_in_memory
 from casework.cases.models import Case
 from casework.outbox.models import OutboxKind
 from casework.outbox.service import enqueue
 from casework.protection.fields import open_text
 from casework.protection.keys import Keyring
 from casework.routing.models import OnCallShift
-from casework.routing.people import region_supervisors
+from casework.routing.people import conflicted_with_school, region_supervisors
 from casework.staff.models import Role, StaffUser
 
 STAFF_PURPOSE: Final = "staff"
@@ -51,39 +53,45 @@ def _turns(region_id: int | None, now: dt.datetime) -> list[ColumnElement[bool]]
     ]
 
 
-def on_call(session: Session, keyring: Keyring, region_id: int | None, now: dt.datetime) -> OnCall:
-    """Who is on call for a case of this region now (the national rota for no region, or when
-    the region's rota names nobody)."""
-    rows: list[tuple[uuid.UUID, bytes | None]] = []
-    for region in dict.fromkeys([region_id, None]):  # the region's rota, then the national one
-        rows = [
-            (user_id, phone)
-            for user_id, phone in session.execute(
-                select(StaffUser.id, StaffUser.phone_ct)
-                .join(OnCallShift, OnCallShift.user_id == StaffUser.id)
-                .where(*_turns(region, now))
-                .order_by(OnCallShift.starts_at, StaffUser.id)
-            )
-        ]
-        if rows:
+def may_open(session: Session, user_id: uuid.UUID, case: Case, now: dt.datetime) -> bool:
+    """Whether this member of staff may open the case (the access policy), and is not linked
+    to its school when the accused works there: only such people are alerted about it."""
+    user = session.get(StaffUser, user_id)
+    if user is None or not user.active:
+        return False
+    principal = load_principal(session, user)
+    if conflicted_with_school(case) and case.school_id in principal.school_ids:
+        return False
+    return may_in_memory(session, principal, case, Action.CASE_READ, now=now)
+
+
+def on_call(session: Session, keyring: Keyring, case: Case, now: dt.datetime) -> OnCall:
+    """Who is on call for the case now, among those who may open it: the region's own rota,
+    then - when it holds no phone - the national rota (which also covers unplaced cases)."""
+    people: list[uuid.UUID] = []
+    phones: list[str] = []
+    key = None
+    for region in dict.fromkeys([case.region_id, None]):
+        rows = session.execute(
+            select(StaffUser.id, StaffUser.phone_ct)
+            .join(OnCallShift, OnCallShift.user_id == StaffUser.id)
+            .where(*_turns(region, now))
+            .order_by(OnCallShift.starts_at, StaffUser.id)
+        ).all()
+        for user_id, phone in rows:
+            if user_id in people or not may_open(session, user_id, case, now):
+                continue
+            people.append(user_id)
+            if phone is not None:
+                key = key or keyring.purpose_key(session, STAFF_PURPOSE)
+                phones.append(
+                    open_text(
+                        key, table="staff_user", column="phone", row_id=user_id, ciphertext=phone
+                    )
+                )
+        if phones:
             break
-    people = tuple(dict.fromkeys(user_id for user_id, _ in rows))
-    if not any(phone for _, phone in rows):
-        return OnCall(people, ())
-    key = keyring.purpose_key(session, STAFF_PURPOSE)
-    phones = [
-        open_text(key, table="staff_user", column="phone", row_id=user_id, ciphertext=phone)
-        for user_id, phone in rows
-        if phone is not None
-    ]
-    return OnCall(people, tuple(dict.fromkeys(phones)))
-
-
-def on_call_phones(
-    session: Session, keyring: Keyring, region_id: int | None, now: dt.datetime
-) -> list[str]:
-    """Phones of whoever is on call for a case of this region now (those with a phone)."""
-    return list(on_call(session, keyring, region_id, now).phones)
+    return OnCall(tuple(people), tuple(dict.fromkeys(phones)))
 
 
 def notify(
@@ -92,11 +100,12 @@ def notify(
     keyring: Keyring,
     to: list[uuid.UUID],
     kind: str,
-    case: Case,
+    case: Case | None,
     text: str,
     now: dt.datetime,
 ) -> None:
-    """A console notice to these members of staff (through the outbox; nothing if nobody)."""
+    """A console notice to these members of staff (through the outbox; nothing if nobody).
+    Without a case it links to none (for people who may not open it)."""
     people = [str(u) for u in dict.fromkeys(to)]
     if not people:
         return
@@ -104,7 +113,12 @@ def notify(
         session,
         keyring=keyring,
         kind=OutboxKind.STAFF_NOTICE,
-        payload={"to": people, "kind": kind, "case": str(case.id), "text": text},
+        payload={
+            "to": people,
+            "kind": kind,
+            "case": str(case.id) if case is not None else None,
+            "text": text,
+        },
         now=now,
     )
 
@@ -114,7 +128,7 @@ def alert_on_call(
 ) -> uuid.UUID:
     """Text whoever is on call for the case (through the outbox), and put a notice in their
     console; returns the alert's outbox id."""
-    duty = on_call(session, keyring, case.region_id, now)
+    duty = on_call(session, keyring, case, now)
     alert_id = enqueue(
         session,
         keyring=keyring,
@@ -143,25 +157,35 @@ def alert_on_call(
 def alarm_reached_no_phone(
     session: Session, *, keyring: Keyring, case_id: uuid.UUID | None, now: dt.datetime
 ) -> None:
-    """An alert found no phone to text at all: tell the case's supervisors and every
-    administrator in their console, so the gap in the rota is seen and filled."""
+    """An alert found no phone to text at all: the case's supervisors are told to open it,
+    and every administrator to fix the rota (without the case: they may not open it)."""
     case = session.get(Case, case_id) if case_id is not None else None
     if case is None:
         return
-    admins = list(
-        session.scalars(
-            select(StaffUser.id).where(StaffUser.active, StaffUser.role == Role.ADMINISTRATOR)
-        )
-    )
     notify(
         session,
         keyring=keyring,
-        to=[*region_supervisors(session, case), *admins],
+        to=region_supervisors(session, case),
         kind="alert_undelivered",
         case=case,
         text=(
             f"The alert for {case.priority.value} case {case.reference} reached no phone: "
-            "nobody on call has a phone on file. Open the case, and fix the on-call rota."
+            "nobody on call has a phone on file. Open the case now."
+        ),
+        now=now,
+    )
+    admins = session.scalars(
+        select(StaffUser.id).where(StaffUser.active, StaffUser.role == Role.ADMINISTRATOR)
+    )
+    notify(
+        session,
+        keyring=keyring,
+        to=list(admins),
+        kind="alert_undelivered",
+        case=None,
+        text=(
+            "A danger alert reached no phone: nobody on call has a phone on file and no "
+            "installation on-call phone is set. Fix the on-call rota now."
         ),
         now=now,
     )

@@ -19,11 +19,11 @@ from casework.actors import Actor
 from casework.audit.record import AuditAction, record_event
 from casework.cases.models import Case
 from casework.cases.service import NewEvent, append_events
-from casework.enums import CaseEventKind, CaseStatus, PerpetratorRole
+from casework.enums import CaseEventKind, CaseStatus, PerpetratorRole, Priority
 from casework.places.matching import find_place
 from casework.places.models import Region, School
 from casework.protection.keys import Keyring
-from casework.routing.service import reroute
+from casework.routing.service import escalate, reroute
 from casework.taxonomy.models import Category
 from casework.triage.case_facts import apply_assessment, facts_of
 from casework.triage.rules import assess
@@ -60,8 +60,9 @@ def _codes(session: Session, where: Where) -> dict[str, object]:
 def move_case(
     session: Session, *, keyring: Keyring, case: Case, to: Where, actor: Actor, now: dt.datetime
 ) -> bool:
-    """Put the case where it belongs, with its ``placed`` event, and re-route it when who may
-    have it changed (region, school, role). False when nothing changed."""
+    """Put the case where it belongs, with its ``placed`` event. True when who may have it
+    changed (its region, school or the accused's role): the caller triages it again, then
+    ``settle`` re-routes it."""
     before = Where.of(case)
     if to == before:
         return False
@@ -80,13 +81,32 @@ def move_case(
         details=data,
         now=now,
     )
-    if case.status is not CaseStatus.CLOSED and (
-        (before.region_id, before.school_id, before.perpetrator_role)
-        != (to.region_id, to.school_id, to.perpetrator_role)
-    ):
-        reroute(session, keyring=keyring, case=case, actor=actor, now=now)
+    return (before.region_id, before.school_id, before.perpetrator_role) != (
+        to.region_id,
+        to.school_id,
+        to.perpetrator_role,
+    )
+
+
+def settle(
+    session: Session,
+    *,
+    keyring: Keyring,
+    case: Case,
+    moved: bool,
+    was: Priority,
+    actor: Actor,
+    now: dt.datetime,
+) -> None:
+    """After a case moved or was triaged again: re-route it when who may have it changed, and
+    wake the on-call rota when its priority rose to where nobody should wait (unless routing
+    just did)."""
+    routed = None
+    if moved and case.status is not CaseStatus.CLOSED:
+        routed = reroute(session, keyring=keyring, case=case, actor=actor, now=now)
+    if routed is None or not routed.alerted_on_call:
+        escalate(session, keyring=keyring, case=case, was=was, now=now)
     session.flush()
-    return True
 
 
 def reassess(session: Session, *, case: Case, actor: Actor, now: dt.datetime) -> bool:
@@ -120,10 +140,11 @@ def place_from_words(
 ) -> bool:
     """Place the case where the child's words say, when they name a school (or a region the
     case has not got yet). ``answer``: the words answer "where did it happen?", so a school
-    named there replaces one guessed earlier from passing words. True when placed."""
+    named there replaces one guessed earlier; other words place the case only when they say
+    "school" too. True when who may have it changed (see ``move_case``)."""
     if case.school_id is not None and not answer:
         return False
-    found = find_place(session, text)
+    found = find_place(session, text, loose=answer)
     if found is None or (found.school_id is None and case.region_id is not None):
         return False
     to = replace(Where.of(case), region_id=found.region_id, school_id=found.school_id)

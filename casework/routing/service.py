@@ -36,7 +36,7 @@ from casework.phones import normalise_phone
 from casework.protection.fields import seal_text
 from casework.protection.keys import Keyring
 from casework.routing.models import StaffLanguage, StaffShift
-from casework.routing.oncall import STAFF_PURPOSE, alert_on_call, notify, on_call_phones
+from casework.routing.oncall import STAFF_PURPOSE, alert_on_call, notify
 from casework.routing.people import AT_SCHOOL, conflicted_with_school, region_supervisors
 from casework.staff.models import Role, StaffSchoolLink, StaffUser, Team, TeamMember, TeamRegion
 
@@ -45,7 +45,6 @@ __all__ = [
     "STAFF_PURPOSE",
     "alert_on_call",
     "conflicted_with_school",
-    "on_call_phones",
     "region_supervisors",
 ]
 # Nobody on shift could take these: wake the on-call person (P1 always wakes them).
@@ -119,35 +118,32 @@ def _by_load(session: Session, people: list[uuid.UUID]) -> list[uuid.UUID]:
     return list(session.scalars(query))
 
 
-def regional_candidates(session: Session, case: Case, now: dt.datetime) -> list[uuid.UUID]:
-    """Caseworkers on shift in the case's region who could take it now, the best first."""
-    if case.region_id is None:
-        return []
-    return _by_load(session, _able(session, case, now, desk=False))
-
-
 def candidates(session: Session, case: Case, now: dt.datetime) -> list[uuid.UUID]:
     """Caseworkers who could take the case now, the best first: on shift in its region, or,
     with nobody there (or no region yet), on shift on the national desk."""
-    return regional_candidates(session, case, now) or _by_load(
-        session, _able(session, case, now, desk=True)
-    )
+    regional = _able(session, case, now, desk=False) if case.region_id is not None else []
+    return _by_load(session, regional or _able(session, case, now, desk=True))
 
 
 def team_for(session: Session, region_id: int | None) -> int | None:
-    """The team whose queue a case of this region goes to (a regional team before a
-    national one; the national desk's for a case whose region is not known)."""
+    """The team whose queue a case of this region goes to: a regional team with staff, else
+    the national desk's (also for a case whose region is not known); a team without active
+    staff only when there is nothing better (``casework.routing.coverage`` says so loudly)."""
+    staffed = (
+        select(TeamMember.team_id)
+        .join(StaffUser, StaffUser.id == TeamMember.user_id)
+        .where(StaffUser.active, StaffUser.role.in_([Role.CASEWORKER, Role.SUPERVISOR]))
+    )
+    regional = select(TeamRegion.team_id.label("id")).where(TeamRegion.region_id == region_id)
+    national = select(Team.id.label("id")).where(Team.national)
+    ways = [national.where(Team.id.in_(staffed)), national]
     if region_id is not None:
-        regional = session.scalar(
-            select(TeamRegion.team_id)
-            .where(TeamRegion.region_id == region_id)
-            .order_by(TeamRegion.team_id)
-            .limit(1)
-        )
-        if regional is not None:
-            return int(regional)
-    national = session.scalar(select(Team.id).where(Team.national).order_by(Team.id).limit(1))
-    return int(national) if national is not None else None
+        ways = [regional.where(TeamRegion.team_id.in_(staffed)), ways[0], regional, ways[1]]
+    for way in ways:
+        found = session.scalar(way.order_by("id").limit(1))
+        if found is not None:
+            return int(found)
+    return None
 
 
 def may_keep(session: Session, user_id: uuid.UUID, case: Case) -> bool:
@@ -260,25 +256,40 @@ def route_new_case(session: Session, *, keyring: Keyring, case: Case, now: dt.da
 def reroute(
     session: Session, *, keyring: Keyring, case: Case, actor: Actor, now: dt.datetime
 ) -> Routed | None:
-    """The case's place changed (its region, school or the alleged perpetrator's role): move
-    it to the queue of its region's team, and to someone on shift there when one can take it;
-    otherwise its owner keeps it if they still may, else the desk or the queue (P1/P2 then
-    wake the on-call rota). None when nothing changed."""
+    """Who may have the case changed (its region, school, language or the accused's role):
+    move it to the queue of its region's team and to someone on shift who can take it (its
+    region's, else the desk's; its owner if they are one), else its owner keeps it if they
+    still may, else the queue (P1/P2 then wake the on-call rota). A restricted case goes to no
+    one it was not restricted to. None when nothing changed."""
     team = team_for(session, case.region_id)
     owner = case.assigned_to_id
-    regional = regional_candidates(session, case, now)
-    keeps = owner is not None and (
-        owner in regional or (not regional and may_keep(session, owner, case))
-    )
-    if keeps:
-        assignee: uuid.UUID | None = owner
+    if case.restricted:
+        # Only the people it is restricted to may have it: its owner keeps it if they still
+        # may; no one else is given it automatically (the region's supervisors are told).
+        keeps = owner is not None and may_keep(session, owner, case)
+        assignee = owner if keeps else None
     else:
-        found = regional or candidates(session, case, now)
-        assignee = found[0] if found else None
+        # Someone on shift who can take it (its region first, else the desk) - its owner if
+        # they are one of them; the owner keeps it when nobody else can, if they still may.
+        found = candidates(session, case, now)
+        if owner is not None and (owner in found or (not found and may_keep(session, owner, case))):
+            assignee = owner
+        else:
+            assignee = found[0] if found else None
     if assignee == owner and team == case.team_id:
         return None
     case.team_id = team
     alert = assignee is None and case.priority in WAKE_FOR
+    if case.restricted and assignee is None:
+        notify(
+            session,
+            keyring=keyring,
+            to=region_supervisors(session, case),
+            kind="needs_owner",
+            case=case,
+            text=f"Restricted case {case.reference} moved and has no owner: name one.",
+            now=now,
+        )
     return _settle(
         session,
         keyring=keyring,
@@ -312,3 +323,30 @@ def check_period(starts_at: dt.datetime, ends_at: dt.datetime) -> None:
     """A shift must end after it starts and last at most two days."""
     if ends_at <= starts_at or ends_at - starts_at > dt.timedelta(days=2):
         raise InvalidInput("ends_at", "A shift ends after it starts, within two days.")
+
+
+def escalate(
+    session: Session, *, keyring: Keyring, case: Case, was: Priority, now: dt.datetime
+) -> bool:
+    """The case became more urgent after it was routed: at P1 the on-call rota is woken and its
+    owner told; at P2 with nobody on it, the rota is woken. True when someone was alerted."""
+    order = list(Priority)
+    if order.index(case.priority) >= order.index(was):
+        return False
+    if case.priority is Priority.P1:
+        alert_on_call(session, keyring=keyring, case=case, why=_why_alert(case, None), now=now)
+        if case.assigned_to_id is not None:
+            notify(
+                session,
+                keyring=keyring,
+                to=[case.assigned_to_id],
+                kind="danger",
+                case=case,
+                text=f"Your case {case.reference} is now P1: someone may be in danger now.",
+                now=now,
+            )
+        return True
+    if case.priority in WAKE_FOR and case.assigned_to_id is None:
+        alert_on_call(session, keyring=keyring, case=case, why=_why_alert(case, None), now=now)
+        return True
+    return False

@@ -24,8 +24,14 @@ from casework.sms.words import CATEGORY_CHOICES, LANGUAGE_CHOICES, is_yes, norma
 from casework.triage.story import read_story
 from casework.triage.words import mentions_danger
 
-# Fewer words than this, with nothing the story reader recognises, is a greeting, not a story.
-STORY_WORDS = 4
+# Fewer words than this, with nothing the story reader recognises, is a greeting or a question
+# ("hi can someone help me"), not a story: the child is asked what happened.
+STORY_WORDS = 6
+# Little words that tell French and Filipino apart from English (Cyrillic is Bulgarian).
+_MARKERS = {
+    "fr": frozenset({"je", "me", "il", "elle", "nous", "est", "mon", "ma", "mes", "pas", "les"}),
+    "fil": frozenset({"ako", "ang", "ng", "mga", "siya", "kami", "ko", "po", "namin", "hindi"}),
+}
 
 
 @dataclass(frozen=True)
@@ -56,10 +62,12 @@ def tells_story(text: str) -> bool:
 
 
 def guess_language(text: str) -> str:
-    """The language a text is written in, as far as its letters tell (Cyrillic: Bulgarian)."""
+    """The language a text is written in, as far as its letters and little words tell."""
     if any("CYRILLIC" in unicodedata.name(c, "") for c in text):
         return "bg"
-    return "en"
+    words = set(re.findall(r"\w+", text.casefold()))
+    best = max(_MARKERS, key=lambda lang: len(words & _MARKERS[lang]))
+    return best if len(words & _MARKERS[best]) >= 2 else "en"
 
 
 def first_message(text: str, *, language: str | None) -> Answer:

@@ -37,7 +37,7 @@ from casework.protection.blind_index import phone_index
 from casework.protection.fields import open_text, seal_text
 from casework.protection.keys import Keyring, SealingKey
 from casework.routing.oncall import alert_on_call, notify
-from casework.routing.placement import Where, move_case, place_from_words, reassess
+from casework.routing.placement import Where, move_case, place_from_words, reassess, settle
 from casework.sms import texts
 from casework.sms.conversation import Answer, answer, first_message, guess_language
 from casework.sms.models import SmsConversation, Step
@@ -245,9 +245,15 @@ def _command(
 
 
 def _open_case(session: Session, conversation: SmsConversation) -> Case | None:
+    """The conversation's open case, locked: staff may be changing it at this moment."""
     if conversation.case_id is None:
         return None
-    case = session.get(Case, conversation.case_id)
+    case = session.scalars(
+        select(Case)
+        .where(Case.id == conversation.case_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
     if case is None or case.status.value == "closed":
         return None
     return case
@@ -342,8 +348,8 @@ def _new_case(
     """The first text of a conversation (or the first after its case closed) opens a case,
     triaged and routed on what its words say: who did it, what happened, which school."""
     language = _language_of(phone)
-    if language is None and guess_language(sms.body) != "en":
-        language = guess_language(sms.body)  # Cyrillic letters: no need to ask
+    if language is None and guess_language(sms.body) == "bg":
+        language = "bg"  # Cyrillic letters: no need to ask
     step = first_message(sms.body, language=language)
     story = read_story(sms.body)
     receipt = submit_report(
@@ -393,11 +399,13 @@ def _apply(
     conversation.step = result.next_step
     conversation.asked_again = result.asked_again
     conversation.told = conversation.told or result.told
+    relanguaged = bool(result.language) and result.language != case.language
     if result.language:
         conversation.language = result.language
         case.language = result.language
     if conversation.step is Step.OPEN and result.words and not result.complete:
         return  # after intake, words are messages to the caseworkers, not the report
+    was = case.priority
     report = session.get_one(Report, conversation.report_id)
     if result.language:
         report.language = result.language
@@ -420,7 +428,18 @@ def _apply(
         report.place_ct = seal_text(
             case_key, table="report", column="place", row_id=report.id, text=result.place[:200]
         )
-    _place(session, keyring=keyring, case=case, report=report, result=result, now=now)
+    moved = _place(session, keyring=keyring, case=case, report=report, result=result, now=now)
+    # Re-routed when who may have it changed (a school, the accused's role, the language
+    # it is in), and the on-call rota woken if it became urgent with nobody on it.
+    settle(
+        session,
+        keyring=keyring,
+        case=case,
+        moved=moved or relanguaged,
+        was=was,
+        actor=REPORTER,
+        now=now,
+    )
     if result.danger is not None:
         report.immediate_danger = result.danger
     if result.consent is not None:
@@ -442,10 +461,10 @@ def _place(
     report: Report,
     result: Answer,
     now: dt.datetime,
-) -> None:
+) -> bool:
     """What the answer says about where the case belongs: the category chosen by number (or
     read in the words), the alleged perpetrator's role in the words, the school named; then
-    the case is triaged again (the priority only rises)."""
+    the case is triaged again (the priority only rises). True when who may have it changed."""
     where = Where.of(case)
     story = read_story(result.words or "")
     chosen = result.category or story.category
@@ -455,21 +474,25 @@ def _place(
             where = replace(where, category_id=category_id)
     if where.perpetrator_role is PerpetratorRole.UNKNOWN:
         where = replace(where, perpetrator_role=story.perpetrator_role)
-    move_case(session, keyring=keyring, case=case, to=where, actor=REPORTER, now=now)
+    moved = move_case(session, keyring=keyring, case=case, to=where, actor=REPORTER, now=now)
     words = result.place or result.words
     if words:
-        place_from_words(
-            session,
-            keyring=keyring,
-            case=case,
-            text=words,
-            actor=REPORTER,
-            now=now,
-            answer=result.place is not None,
+        moved = (
+            place_from_words(
+                session,
+                keyring=keyring,
+                case=case,
+                text=words,
+                actor=REPORTER,
+                now=now,
+                answer=result.place is not None,
+            )
+            or moved
         )
     report.category_id, report.perpetrator_role = case.category_id, case.perpetrator_role
     report.school_id, report.region_id = case.school_id, case.region_id
     reassess(session, case=case, actor=REPORTER, now=now)
+    return moved
 
 
 def _category_id(session: Session, code: str) -> int | None:

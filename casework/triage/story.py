@@ -29,11 +29,12 @@ ROLE_WORDS: Final[dict[PerpetratorRole, list[str]]] = {
         "principal", "tutor", "form tutor",
         # fr
         "professeur*", "prof", "profs", "maitre", "maitresse", "instituteur*", "institutrice*",
-        "enseignant*", "directeur de l'ecole", "directrice de l'ecole",
+        "enseignant*", "instit", "instits", "directeur", "directrice",
         # bg
-        "учител*", "даскал*", "директор*", "класн* ръководител*",
+        "учител*", "даскал*", "директор*", "класн* ръководител*", "госпожа*", "господин*",
         # fil
-        "guro", "titser", "ma'am", "maestra", "maestro", "punong-guro", "prinsipal",
+        "guro", "titser", "ma'am", "maestra", "maestro", "punong-guro", "prinsipal", "ni sir",
+        "si sir", "ni ma'am", "si ma'am",
     ],
     R.SCHOOL_STAFF: [
         "school nurse", "janitor*", "caretaker*", "dinner lady", "lunch lady", "school bus driver",
@@ -63,7 +64,7 @@ ROLE_WORDS: Final[dict[PerpetratorRole, list[str]]] = {
 HIT_WORDS: Final = [
     "hit*", "slap*", "beat*", "beaten", "smack*", "punch*", "kick*", "cane", "caned", "stick",
     "ruler", "belt", "hurt*", "pinch*", "pull* my ear", "pull* my hair",
-    "frappe*", "gifle*", "tape*", "battu*", "bat", "coup*", "fesse*", "regle", "baton",
+    "frappe*", "gifle*", "tape*", "battu*", "bat", "coup", "coups", "fesse*", "regle", "baton",
     "удари*", "удря*", "бие", "бий", "бият", "би ме", "шамар*", "ритна*", "рита*", "пръчк*",
     "линийк*", "дърпа*",
     "sinampal", "sampal*", "hinampas", "hampas*", "pinalo", "palo", "sinuntok", "suntok",
@@ -133,12 +134,22 @@ class Story:
 
 
 def read_story(text: str) -> Story:
-    """The role and category a child's words point to (UNKNOWN / None when they do not)."""
+    """The role and category a child's words point to (UNKNOWN / None when they do not).
+
+    With several roles named ("my dad hits me because my teacher told him"), the one nearest
+    the words of hitting is the one who hit.
+    """
     folded = fold(text)
-    role = next((r for r, pattern in _ROLES if pattern.search(folded)), R.UNKNOWN)
-    hit = _HIT.search(folded) is not None
+    hits = [m.start() for m in _HIT.finditer(folded)]
+    named = [(m.start(), role) for role, pattern in _ROLES for m in pattern.finditer(folded)]
+
+    def distance(found: tuple[int, PerpetratorRole]) -> int:
+        at = found[0]
+        return min(abs(at - h) for h in hits) if hits else at
+
+    role = min(named, key=distance)[1] if named else R.UNKNOWN
     category = "self_harm" if mentions_self_harm(text) else None
     category = category or next((code for code, p in _CATEGORIES if p.search(folded)), None)
-    if category is None and hit:
+    if category is None and hits:
         category = "corporal_punishment" if role in _IN_CHARGE else "physical_abuse"
     return Story(role, category)

@@ -183,28 +183,16 @@ def _contact(session: Session, case: Case) -> str:
 
 
 def _place_choices(session: Session, case: Case) -> dict[str, Any]:
-    """What the "where it belongs" form offers, and what the case holds now (codes)."""
-    regions = list(
-        session.execute(select(Region.id, Region.code, Region.name).order_by(Region.name))
-    )
-    schools = session.execute(
-        select(School.code, School.name, School.region_id).order_by(School.name)
-    ).all()
-    by_region = [
-        (name, [(code, school) for code, school, rid in schools if rid == region_id])
-        for region_id, _, name in regions
-    ]
-    codes = {rid: code for rid, code, _ in regions}
+    """What the "where it belongs" form offers (regions, categories), and what the case holds
+    now (codes). Schools are typed, not listed: a national directory is thousands long."""
+    regions = session.execute(select(Region.code, Region.name).order_by(Region.name)).all()
+    region = session.get(Region, case.region_id) if case.region_id is not None else None
     return {
-        "regions": [(code, name) for _, code, name in regions],
-        "schools": [(name, group) for name, group in by_region if group],
+        "regions": [(code, name) for code, name in regions],
         "categories": list(
             session.execute(select(Category.code, Category.name).order_by(Category.sort_order))
         ),
-        "region": codes.get(case.region_id) if case.region_id else "",
-        "school": session.scalar(select(School.code).where(School.id == case.school_id))
-        if case.school_id
-        else "",
+        "region": region.code if region is not None else "",
         "category": session.get_one(Category, case.category_id).code,
     }
 

@@ -26,6 +26,7 @@ from casework.errors import InvalidInput, NotAllowed, NotFound
 from casework.partners.models import Consent, Referral, ReferralStatus
 from casework.partners.referrals import ConsentRecord, change_status
 from casework.partners.service import refer
+from casework.places.matching import school_named
 from casework.protection.keys import Keyring
 from casework.routing.correction import Placement, correct_place
 from casework.workflow import (
@@ -447,9 +448,15 @@ async def place(p: PostedForm) -> Response:
     """Set or correct where the case belongs: it is triaged again and re-routed."""
 
     def change(s: Session, case: Case, now: dt.datetime) -> str:
+        school = field(p.form, "school", limit=200).strip()
+        code = school_named(s, school) if school else None
+        if school and code is None:
+            raise InvalidInput(
+                "school", "No single school has that name: type more of it, or its code."
+            )
         placement = Placement(
             region=field(p.form, "region", limit=40) or None,
-            school=field(p.form, "school", limit=40) or None,
+            school=code,
             category=field(p.form, "category", limit=40),
             perpetrator_role=_choice(p.form, "perpetrator_role", PerpetratorRole),
         )

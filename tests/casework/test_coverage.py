@@ -45,7 +45,8 @@ def test_a_staffed_desk_with_a_phone_on_call_closes_every_gap(
 ) -> None:
     def build(s: Session) -> None:
         ensure_team(s, name="Desk", region_codes=[], national=True)
-        make_team(s, "Capital", "capital")
+        make_team(s, "Regions", "capital", "north", "south")
+        make_staff(s, keyring, username="cw.one", role=Role.CASEWORKER, now=NOW, teams=("Regions",))
         boss = make_staff(
             s, keyring, username="boss", role=Role.SUPERVISOR, now=NOW, teams=("Desk",)
         )
@@ -60,8 +61,23 @@ def test_a_staffed_desk_with_a_phone_on_call_closes_every_gap(
 
     db.run(build, write=True)
 
-    # Regions fall back to the desk; the national on-call turn is on duty (no desk shift now).
+    # The national on-call turn is on duty (no desk shift now) and texts for every region.
     assert _gaps(db) == {}
+
+
+def test_a_region_whose_team_has_nobody_falls_back_to_the_desk_with_a_warning(
+    db: Database, keyring: Keyring, places: None
+) -> None:
+    def build(s: Session) -> None:
+        ensure_team(s, name="Desk", region_codes=[], national=True)
+        make_team(s, "Capital", "capital")  # nobody in it
+        make_staff(s, keyring, username="desk", role=Role.CASEWORKER, now=NOW, teams=("Desk",))
+
+    db.run(build, write=True)
+
+    gaps = _gaps(db, phones=1)
+    assert gaps["region_uncovered:capital"] is Severity.WARNING
+    assert "no_national_desk" not in gaps
 
 
 def test_a_desk_with_nobody_on_duty_now_is_a_warning(
@@ -73,4 +89,9 @@ def test_a_desk_with_nobody_on_duty_now_is_a_warning(
 
     db.run(build, write=True)
 
-    assert _gaps(db, phones=1) == {"desk_unstaffed": Severity.WARNING}
+    assert _gaps(db, phones=1) == {
+        "desk_unstaffed": Severity.WARNING,
+        "region_uncovered:capital": Severity.WARNING,
+        "region_uncovered:north": Severity.WARNING,
+        "region_uncovered:south": Severity.WARNING,
+    }

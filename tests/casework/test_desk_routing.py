@@ -23,7 +23,7 @@ from casework.outbox.models import OutboxKind
 from casework.protection.keys import Keyring
 from casework.routing.config import add_shift
 from casework.routing.oncall import alarm_reached_no_phone
-from casework.routing.placement import place_from_words
+from casework.routing.placement import Where, move_case, place_from_words, settle
 from casework.routing.service import set_staff_phone
 from casework.staff.accounts import ensure_team
 from casework.staff.models import Role, StaffUser
@@ -209,13 +209,16 @@ def test_an_alarm_that_reaches_no_phone_tells_the_supervisors_and_administrators
         write=True,
     )
 
-    (notice,) = [
+    supervisors, admins = [
         n
         for n in outbox_payloads(db, keyring, OutboxKind.STAFF_NOTICE)
         if n["kind"] == "alert_undelivered"
     ]
-    assert set(notice["to"]) == {str(boss), str(admin)}
-    assert case.reference in notice["text"]
+    # The supervisor is told to open the case; the administrator, who may not, to fix the rota.
+    assert (supervisors["to"], supervisors["case"]) == ([str(boss)], str(case.id))
+    assert case.reference in supervisors["text"]
+    assert (admins["to"], admins["case"]) == ([str(admin)], None)
+    assert case.reference not in admins["text"]
 
 
 @pytest.mark.parametrize(
@@ -229,6 +232,8 @@ def test_an_alarm_that_reaches_no_phone_tells_the_supervisors_and_administrators
         ("Capital", Role.CASEWORKER, "capital", True, False),
         ("North", Role.CASEWORKER, "capital", True, True),
         ("Desk", Role.CASEWORKER, "capital", False, False),  # national teams cover every region
+        ("Desk", Role.CASEWORKER, "capital", True, True),  # ...but could not open its queue
+        ("Desk", Role.SUPERVISOR, "capital", True, False),
     ],
 )
 def test_a_turn_is_refused_to_someone_who_could_not_open_its_cases(
@@ -243,6 +248,9 @@ def test_a_turn_is_refused_to_someone_who_could_not_open_its_cases(
 ) -> None:
     def attempt(s: Session) -> str:
         make_team(s, "North", "north")
+        make_staff(
+            s, keyring, username="capital.cw", role=Role.CASEWORKER, now=NOW, teams=("Capital",)
+        )
         user = make_staff(s, keyring, username="someone", role=role, now=NOW, teams=(team,))
         return add_shift(
             s,
@@ -273,10 +281,13 @@ def test_a_school_named_later_moves_the_case_to_its_region_and_someone_on_shift_
 
     def named(s: Session) -> Case:
         found = s.get_one(Case, case.id)
-        assert place_from_words(
+        was = found.priority
+        moved = place_from_words(
             s, keyring=keyring, case=found, text="Riversde primary", actor=REPORTER, now=NOW,
             answer=True,
         )  # fmt: skip
+        assert moved
+        settle(s, keyring=keyring, case=found, moved=moved, was=was, actor=REPORTER, now=NOW)
         return found
 
     moved = db.run(named, write=True)
@@ -291,3 +302,122 @@ def test_a_school_named_later_moves_the_case_to_its_region_and_someone_on_shift_
         write=False,
     )
     assert kinds[-2:] == [CaseEventKind.PLACED, CaseEventKind.ASSIGNED]
+
+
+def test_a_regional_on_call_person_without_a_phone_does_not_stop_the_national_phone(
+    db: Database, keyring: Keyring, teams: dict[str, int]
+) -> None:
+    regional = _person(
+        db, keyring, "cap", "Capital", Role.SUPERVISOR, region="capital", on_call=True
+    )
+    _person(
+        db,
+        keyring,
+        "nat",
+        "Desk",
+        Role.SUPERVISOR,
+        region=None,
+        on_call=True,
+        phone="+359888000222",
+    )
+
+    _report(db, keyring, school="capital-002", immediate_danger=Danger.YES)
+
+    (alert,) = outbox_payloads(db, keyring, OutboxKind.ALERT)
+    assert alert["to"] == ["+359888000222"]
+    (notice,) = [
+        n
+        for n in outbox_payloads(db, keyring, OutboxKind.STAFF_NOTICE)
+        if n["kind"] == "on_call_alert"
+    ]
+    assert str(regional) in notice["to"]  # still told in the console
+
+
+def test_nobody_linked_to_the_school_is_alerted_about_a_case_about_its_staff(
+    db: Database, keyring: Keyring, teams: dict[str, int]
+) -> None:
+    def linked(s: Session) -> None:
+        boss = make_staff(
+            s, keyring, username="linked", role=Role.SUPERVISOR, now=NOW, teams=("Capital",),
+            schools=("capital-002",),
+        )  # fmt: skip
+        on_shift(s, boss.id, "capital", NOW, on_call=True)
+        set_staff_phone(
+            s,
+            keyring=keyring,
+            user=s.get_one(StaffUser, boss.id),
+            phone="+359888000111",
+            region=None,
+        )
+
+    db.run(linked, write=True)
+    _person(
+        db,
+        keyring,
+        "nat",
+        "Desk",
+        Role.SUPERVISOR,
+        region=None,
+        on_call=True,
+        phone="+359888000222",
+    )
+
+    _report(
+        db, keyring, school="capital-002", immediate_danger=Danger.YES,
+        perpetrator_role=PerpetratorRole.TEACHER,
+    )  # fmt: skip
+
+    (alert,) = outbox_payloads(db, keyring, OutboxKind.ALERT)
+    assert alert["to"] == ["+359888000222"]
+
+
+def test_a_region_whose_team_has_nobody_goes_to_the_desk_queue(
+    db: Database, keyring: Keyring, teams: dict[str, int]
+) -> None:
+    _person(db, keyring, "desk", "Desk")  # in the desk team, not on shift
+
+    case = _report(db, keyring, school="capital-001")
+
+    assert case.team_id == teams["desk"]  # the capital's team has no one in it
+
+
+def test_a_restricted_case_moved_elsewhere_goes_to_no_one_it_was_not_restricted_to(
+    db: Database, keyring: Keyring, teams: dict[str, int]
+) -> None:
+    amina = _person(db, keyring, "amina", "Capital", region="capital")
+    db.run(lambda s: make_team(s, "North", "north"), write=True)
+    boris = _person(db, keyring, "boris", "North", region="north")
+    boss = _person(db, keyring, "boss", "Desk", Role.SUPERVISOR)
+    case = _report(db, keyring, school="capital-001")
+    assert case.assigned_to_id == amina
+
+    def restrict_and_move(s: Session) -> Case:
+        found = s.get_one(Case, case.id)
+        found.restricted = True  # (restricted to its owner: the API does this with names)
+        was = found.priority
+        to = Where.of(found)
+        moved = move_case(
+            s, keyring=keyring, case=found,
+            to=Where(region_id=_region(s, "north"), school_id=None,
+                     category_id=to.category_id, perpetrator_role=to.perpetrator_role),
+            actor=SYSTEM, now=NOW,
+        )  # fmt: skip
+        settle(s, keyring=keyring, case=found, moved=moved, was=was, actor=SYSTEM, now=NOW)
+        return found
+
+    moved = db.run(restrict_and_move, write=True)
+
+    assert moved.assigned_to_id is None  # not Boris, who was never named on it
+    assert boris != amina
+    needs = [
+        n
+        for n in outbox_payloads(db, keyring, OutboxKind.STAFF_NOTICE)
+        if n["kind"] == "needs_owner"
+    ]
+    assert [n["to"] for n in needs] == [[str(boss)]]
+
+
+def _region(s: Session, code: str) -> int:
+    from tests.factories.routing import region_id
+
+    return region_id(s, code)

@@ -6,7 +6,7 @@ import pytest
 
 from casework.enums import Danger
 from casework.sms import texts
-from casework.sms.conversation import answer, first_message
+from casework.sms.conversation import answer, first_message, guess_language, tells_story
 from casework.sms.models import Step
 from casework.sms.words import Keyword, keyword, yes_no_unsure
 from casework.triage.words import mentions_danger
@@ -174,3 +174,31 @@ def test_first_message_asks_the_language_only_when_unknown() -> None:
     assert first_message("hi", language=None).ask == (texts.ASK_LANGUAGE,)
     assert first_message("hi", language="fil").ask == (texts.ASK_WHAT,)
     assert first_message("hi", language="fil").words == "hi"
+
+
+@pytest.mark.parametrize(
+    ("message", "story"),
+    [
+        ("hi can someone help me", False),  # a question, not what happened
+        ("hello", False),
+        ("my teacher slaps us", True),  # a role and a blow
+        ("they post photos of me online", True),  # cyberbullying
+        ("he has a knife", True),  # danger
+        ("the older boys take my lunch money every single day", True),  # a long story
+    ],
+)
+def test_what_counts_as_telling_the_story(message: str, story: bool) -> None:
+    assert tells_story(message) is story
+
+
+@pytest.mark.parametrize(
+    ("message", "language"),
+    [
+        ("Учителят ме удари", "bg"),
+        ("il me frappe et je suis triste", "fr"),
+        ("sinasaktan ako ng kuya ko", "fil"),
+        ("he hits me", "en"),
+    ],
+)
+def test_the_language_of_words_from_an_unknown_phone(message: str, language: str) -> None:
+    assert guess_language(message) == language

@@ -33,3 +33,21 @@ from casework.triage.story import read_story
 def test_the_story_in_the_words(words: str, role: R, category: str | None) -> None:
     story = read_story(words)
     assert (story.perpetrator_role, story.category) == (role, category)
+
+
+@pytest.mark.parametrize(
+    ("words", "role", "category"),
+    [
+        # The role nearest the hitting is the one who hit.
+        ("my dad hits me because my teacher told him", R.CARER, "physical_abuse"),
+        ("my teacher told my dad and he hits me", R.CARER, "physical_abuse"),
+        # "couple" is no blow.
+        ("a couple of boys laugh at me", R.UNKNOWN, None),
+        ("Госпожата ни бие", R.TEACHER, "corporal_punishment"),
+        ("sinampal ako ni sir", R.TEACHER, "corporal_punishment"),
+        ("le directeur m'a frappé", R.TEACHER, "corporal_punishment"),
+    ],
+)
+def test_the_nearest_role_and_fewer_false_words(words: str, role: R, category: str | None) -> None:
+    story = read_story(words)
+    assert (story.perpetrator_role, story.category) == (role, category)

@@ -34,7 +34,7 @@ def test_the_form_shows_where_the_case_is_now(world_client: TestClient, world: W
     page = _as(world_client, world, "CW_ASSIGNEE").get(f"/console/cases/{world.cases['C1']}")
 
     assert "Where it belongs" in page.text
-    assert '<option value="capital-001" selected>' in page.text
+    assert 'name="school" value="Riverside Primary School"' in page.text
     assert '<option value="capital" selected>' in page.text
 
 
@@ -44,7 +44,7 @@ def test_naming_a_teacher_triages_again(world_client: TestClient, world: World) 
         client,
         world,
         "C1",
-        school="capital-001",
+        school="Riverside primary",  # the name, as typed
         category="corporal_punishment",
         perpetrator_role="teacher",
     )
@@ -57,12 +57,17 @@ def test_naming_a_teacher_triages_again(world_client: TestClient, world: World) 
     assert "Changed: category, alleged perpetrator's role" in page  # on the timeline
 
 
-def test_moving_a_case_out_of_one_s_teams_goes_back_to_the_queue_saying_so(
+def test_only_a_supervisor_moves_a_case_to_another_region(
     world_client: TestClient, world: World
 ) -> None:
-    client = _as(world_client, world, "CW_TEAM")
+    refused = _place(_as(world_client, world, "CW_TEAM"), world, "C2", school="north-001")
+    assert refused.status_code == 403
+    assert "does not allow" in html.unescape(refused.text)
+
+    client = _as(world_client, world, "SV_REGION")
     answer = _place(client, world, "C2", school="north-001")
 
+    # It left the capital's queue for the north's: the page says so, back in the queue.
     assert answer.status_code == 303
     assert answer.headers["location"] == "/console/queue?done=moved_away"
     queue = html.unescape(client.get(answer.headers["location"]).text)
@@ -75,6 +80,7 @@ def test_bad_input_is_a_friendly_page(world_client: TestClient, world: World) ->
     for form, problem in (
         ({"region": "atlantis"}, "Choose a region from the list."),
         ({"region": "capital", "school": "north-001"}, "This school is not in the region"),
+        ({"school": "Nowhere Academy"}, "No single school has that name"),
         ({"perpetrator_role": "wizard"}, "Choose one of the options."),
         ({"category": ""}, "Choose a category from the list."),
     ):

@@ -93,3 +93,15 @@ def test_out_of_scope_is_not_found_and_roles_without_casework_are_refused(
         world_client.put(URL.format(world.cases["C1"]), json={"category": "other"}).status_code
         == 401
     )
+
+
+def test_a_caseworker_corrects_a_case_in_its_region_but_does_not_move_it_elsewhere(
+    world_client: TestClient, world: World
+) -> None:
+    moved = _put(world_client, world, "CW_TEAM", "C2", school="north-001")
+    assert moved.status_code == 403
+    # Correcting the category and the accused's role in the same region is casework.
+    same_region = _put(
+        world_client, world, "CW_TEAM", "C2", school="capital-001", perpetrator_role="peer"
+    )
+    assert same_region.status_code == 200, same_region.text

@@ -26,7 +26,7 @@ def test_the_desk_places_an_unplaced_case_and_the_region_takes_it(
     desk = consoles(hotline, "cw.dara")
     assert find_in_queue(desk, hotline, reference, view="mine")
     assert "Region not known yet" in open_case(desk, reference)
-    desk.locator("#f-school").select_option("capital-001")
+    desk.locator("#f-school").fill("riverside primary")
     desk.locator("#f-category").select_option("corporal_punishment")
     desk.locator("#f-perpetrator_role").select_option("teacher")
     desk.get_by_role("button", name="Save and re-route").click()
