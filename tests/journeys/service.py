@@ -113,10 +113,14 @@ class Service:
                 self._api_tokens[username] = second.json()["token"]
         return self._api_tokens[username]
 
+    def staff(self, method: str, username: str, path: str, **kwargs: object) -> httpx.Response:
+        """A staff API request as this member of staff (a bearer session)."""
+        headers = {"Authorization": f"Bearer {self.api_token(username)}"}
+        return httpx.request(method, self.base + path, headers=headers, timeout=30, **kwargs)  # type: ignore[arg-type]
+
     def staff_get(self, username: str, path: str, **params: object) -> httpx.Response:
         """GET on the staff API as this member of staff."""
-        headers = {"Authorization": f"Bearer {self.api_token(username)}"}
-        return httpx.get(self.base + path, headers=headers, params=params, timeout=30)  # type: ignore[arg-type]
+        return self.staff("GET", username, path, params=params)
 
     def logs(self) -> str:
         """The last lines every process printed (shown when something goes wrong)."""

@@ -16,7 +16,10 @@ from typing import Any
 
 import pytest
 
+from casework.i18n import translate
+from casework.sms.texts import ASK_CONSENT, ASK_DANGER, ASK_LANGUAGE, ASK_WHAT, ASK_WHERE
 from tests.journeys.child import (
+    REFERENCE,
     WORDS,
     Phone,
     Receipt,
@@ -70,7 +73,13 @@ def test_a_report_reaches_a_person_who_answers_the_child(
     else:
         phone = Phone(hotline.base, language)
         receipt, said = phone.report(words, school=placed)
-        assert said.count("?") >= 3  # where, danger, may we text: each asked once
+        # Told the story first: asked where, then danger, then may we text - in that order,
+        # in the child's language, and never "what happened?" again.
+        questions = [translate(language, q) for q in (ASK_WHERE, ASK_DANGER, ASK_CONSENT)]
+        at = [said.find(q) for q in questions]
+        assert -1 not in at, said
+        assert at == sorted(at), said
+        assert translate(language, ASK_WHAT) not in said
 
     staff = _who_finds_it(channel, language, placed)
     console = consoles(hotline, staff)
@@ -107,3 +116,24 @@ def test_the_issue_s_danger_report_is_seen_by_the_supervisor_alerted(hotline: Se
     (case,) = found.json()["cases"]
     assert case["priority"] == "P1"
     assert case["assigned_to_id"] is not None  # the desk's caseworker on shift has it
+
+
+def test_a_phone_from_elsewhere_is_asked_its_language_and_answered_in_it(
+    hotline: Service, consoles: Callable[[Service, str], Any]
+) -> None:
+    """A Japanese phone: the hotline cannot tell the language, so it asks; the child chooses
+    Bulgarian and the whole conversation, and the case, follow."""
+    phone = Phone(hotline.base, "en")
+    phone.number = "+8190" + phone.number[-8:]
+    assert phone.text("hello") == [translate("en", ASK_LANGUAGE)]
+    assert phone.text("3") == [translate("bg", ASK_WHAT)]
+    words = WORDS["bg"]
+    said = phone.text(words.story) + phone.text(words.elsewhere)
+    said += phone.text(words.no) + phone.text(words.yes)
+    assert said[:3] == [translate("bg", q) for q in (ASK_WHERE, ASK_DANGER, ASK_CONSENT)]
+    found = REFERENCE.search(said[-1])
+    assert found is not None, said
+
+    console = consoles(hotline, "cw.dara")  # the desk's caseworker who speaks Bulgarian
+    assert find_in_queue(console, hotline, found.group(), view="mine")
+    assert words.story in open_case(console, found.group())
