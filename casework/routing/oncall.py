@@ -154,6 +154,24 @@ def alert_on_call(
     return alert_id
 
 
+def raise_alarm(
+    session: Session, *, keyring: Keyring, case: Case, why: str, now: dt.datetime
+) -> None:
+    """Someone may be in danger now: text whoever is on call, and tell the case's owner."""
+    alert_on_call(session, keyring=keyring, case=case, why=why, now=now)
+    if case.assigned_to_id is not None:
+        notify(
+            session,
+            keyring=keyring,
+            to=[case.assigned_to_id],
+            kind="danger",
+            case=case,
+            text=f"{case.priority.value} case {case.reference}: someone may be in danger now "
+            f"({why}).",
+            now=now,
+        )
+
+
 def alarm_reached_no_phone(
     session: Session, *, keyring: Keyring, case_id: uuid.UUID | None, now: dt.datetime
 ) -> None:

@@ -36,7 +36,7 @@ from casework.phones import normalise_phone
 from casework.protection.fields import seal_text
 from casework.protection.keys import Keyring
 from casework.routing.models import StaffLanguage, StaffShift
-from casework.routing.oncall import STAFF_PURPOSE, alert_on_call, notify
+from casework.routing.oncall import STAFF_PURPOSE, alert_on_call, notify, raise_alarm
 from casework.routing.people import AT_SCHOOL, conflicted_with_school, region_supervisors
 from casework.staff.models import Role, StaffSchoolLink, StaffUser, Team, TeamMember, TeamRegion
 
@@ -334,17 +334,7 @@ def escalate(
     if order.index(case.priority) >= order.index(was):
         return False
     if case.priority is Priority.P1:
-        alert_on_call(session, keyring=keyring, case=case, why=_why_alert(case, None), now=now)
-        if case.assigned_to_id is not None:
-            notify(
-                session,
-                keyring=keyring,
-                to=[case.assigned_to_id],
-                kind="danger",
-                case=case,
-                text=f"Your case {case.reference} is now P1: someone may be in danger now.",
-                now=now,
-            )
+        raise_alarm(session, keyring=keyring, case=case, why="now P1", now=now)
         return True
     if case.priority in WAKE_FOR and case.assigned_to_id is None:
         alert_on_call(session, keyring=keyring, case=case, why=_why_alert(case, None), now=now)

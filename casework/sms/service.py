@@ -36,7 +36,7 @@ from casework.phones import normalise_phone
 from casework.protection.blind_index import phone_index
 from casework.protection.fields import open_text, seal_text
 from casework.protection.keys import Keyring, SealingKey
-from casework.routing.oncall import alert_on_call, notify
+from casework.routing.oncall import raise_alarm
 from casework.routing.placement import Where, move_case, place_from_words, reassess, settle
 from casework.sms import texts
 from casework.sms.conversation import Answer, answer, first_message, guess_language
@@ -518,17 +518,7 @@ def _danger(
     if last is not None and now - last < ALERT_AGAIN_AFTER:
         return
     conversation.danger_alerted_at = now
-    alert_on_call(session, keyring=keyring, case=case, why="the child says: danger now", now=now)
-    if case.assigned_to_id is not None:
-        notify(
-            session,
-            keyring=keyring,
-            to=[case.assigned_to_id],
-            kind="danger",
-            case=case,
-            text=f"P1 case {case.reference}: the child says someone is in danger now.",
-            now=now,
-        )
+    raise_alarm(session, keyring=keyring, case=case, why="the child says so", now=now)
 
 
 def _record_message(
