@@ -188,9 +188,10 @@ def _settle(
     by: str,
     alert: bool,
     now: dt.datetime,
+    new_owner: bool = True,
 ) -> Routed:
     """Give the case to ``assignee`` (or leave it in its team's queue), with its event, its
-    audit entry, a notice to the new owner and, when asked, the on-call alarm."""
+    audit entry, a notice to a new owner and, when asked, the on-call alarm."""
     data: dict[str, object] = {
         "assignee": str(assignee) if assignee else None,
         "team": case.team_id,
@@ -200,7 +201,7 @@ def _settle(
     append_events(
         session, case=case, now=now, events=[NewEvent(CaseEventKind.ASSIGNED, actor, dict(data))]
     )
-    if assignee is not None:
+    if assignee is not None and new_owner:
         if may_move(case.status, CaseStatus.ASSIGNED):
             move(session, actor=actor, case=case, to=CaseStatus.ASSIGNED, now=now, why="routed")
         urgent = (
@@ -296,9 +297,10 @@ def reroute(
         case=case,
         assignee=assignee,
         actor=actor,
-        by="placement",
+        by="rerouted",
         alert=alert,
         now=now,
+        new_owner=assignee != owner,
     )
 
 
