@@ -31,12 +31,15 @@ from casework.protection.fields import open_sealed
 from casework.protection.keys import Keyring
 from casework.sms.models import SmsConversation
 from casework.sms.service import InboundSms, SmsPolicy, queue_text_to_reporter, receive
+from casework.staff.models import Role
 from hotline.database import Database, make_engine
 from hotline.demo import seed_places
 from hotline.worker import Worker, WorkerConfig
 from integrations.keys.local import LocalKeyFile
 from integrations.twilio.sender import TwilioMediaStore, TwilioSmsSender
+from tests.factories.staff import make_staff
 from tests.fakes.twilio_api import FakeTwilio, Serving
+from tests.helpers import outbox_payloads
 
 CHILD = "+447400123456"
 ON_CALL = "+359888000999"
@@ -500,3 +503,33 @@ def test_erasing_a_case_has_its_pictures_deleted_from_twilio_not_fetched(
     assert fake.media == {}
     assert fake.deleted_media
     assert wdb.run(lambda s: s.scalars(select(Attachment)).all(), write=False) == []
+
+
+def test_an_alert_no_phone_can_take_is_dead_lettered_and_told_never_silently(
+    wdb: Database, keyring: Keyring, keys: LocalKeyFile, clock: FixedClock, fake: FakeTwilio
+) -> None:
+    admin = wdb.run(
+        lambda s: (
+            make_staff(s, keyring, username="admin", role=Role.ADMINISTRATOR, now=clock.now()).id
+        ),
+        write=True,
+    )
+    _converse(wdb, keyring, clock, ("he has a knife",))  # P1: an alert for the on-call rota
+    (alert,) = wdb.run(
+        lambda s: list(
+            s.scalars(select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.ALERT))
+        ),
+        write=False,
+    )
+
+    _worker(wdb, keyring, keys, clock, fake, on_call=[]).deliver_due()  # no rota, no phones
+
+    row = _row(wdb, alert.id)
+    assert (row.status, row.last_error) == (OutboxStatus.DEAD, "no_on_call_phone")
+    told = [
+        n
+        for n in outbox_payloads(wdb, keyring, OutboxKind.STAFF_NOTICE)
+        if n["kind"] == "alert_undelivered"
+    ]
+    assert [n["to"] for n in told] == [[str(admin)]]
+    assert fake.requests == 0
