@@ -19,10 +19,11 @@ from casework.languages import SUPPORTED_LANGUAGES
 from casework.places.models import Region
 from casework.protection.keys import Keyring
 from casework.routing.models import OnCallShift, StaffLanguage, StaffShift
+from casework.routing.people import covering
 from casework.routing.service import check_period, set_staff_phone, team_for
 from casework.sla.calendar import parse_hours
 from casework.sla.models import ClockKind, Holiday, RegionCalendar, SlaTarget
-from casework.staff.models import Role, StaffUser, Team, TeamMember, TeamRegion
+from casework.staff.models import Role, StaffUser, Team, TeamMember
 from casework.taxonomy.models import Category
 
 MAX_TARGET_MINUTES = 60 * 24 * 90
@@ -182,11 +183,10 @@ def _check_duty(session: Session, user: StaffUser, rid: int | None, *, on_call: 
         ok = team_for(session, rid) in set(session.scalars(teams))
         why = "A caseworker on call must be in the team whose queue this region's cases go to."
     else:
-        covering = select(TeamRegion.team_id).where(TeamRegion.region_id == rid)
         ok = (
             session.scalar(
                 select(TeamMember.team_id)
-                .where(TeamMember.user_id == user.id, TeamMember.team_id.in_(covering))
+                .where(TeamMember.user_id == user.id, TeamMember.team_id.in_(covering(rid)))
                 .limit(1)
             )
             is not None

@@ -21,12 +21,13 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from casework.places.models import Region
 from casework.routing.models import OnCallShift, StaffShift
-from casework.staff.models import Role, StaffUser, Team, TeamMember, TeamRegion
+from casework.routing.people import staffed_teams
+from casework.staff.models import StaffUser, Team, TeamRegion
 
 
 class Severity(enum.StrEnum):
@@ -44,19 +45,6 @@ class Gap:
     severity: Severity
     message: str
     region: str | None = None
-
-
-def _staffed(teams: Select[int]) -> Select[int]:
-    """Those of these teams with an active caseworker or supervisor."""
-    return (
-        select(TeamMember.team_id)
-        .join(StaffUser, StaffUser.id == TeamMember.user_id)
-        .where(
-            StaffUser.active,
-            StaffUser.role.in_([Role.CASEWORKER, Role.SUPERVISOR]),
-            TeamMember.team_id.in_(teams),
-        )
-    )
 
 
 def _on_call_with_phone(session: Session, now: dt.datetime) -> set[int | None]:
@@ -78,8 +66,7 @@ def _on_call_with_phone(session: Session, now: dt.datetime) -> set[int | None]:
 def coverage_gaps(session: Session, *, now: dt.datetime, installation_phones: int) -> list[Gap]:
     """Every gap in who would receive, and be alerted about, a report arriving now."""
     gaps: list[Gap] = []
-    national = select(Team.id).where(Team.national)
-    desk = session.scalar(select(func.count()).select_from(_staffed(national).subquery()))
+    desk = session.scalar(select(func.count()).where(Team.national, Team.id.in_(staffed_teams())))
     if not desk:
         gaps.append(
             Gap(
@@ -92,9 +79,7 @@ def coverage_gaps(session: Session, *, now: dt.datetime, installation_phones: in
             )
         )
     staffed_regions = set(
-        session.scalars(
-            select(TeamRegion.region_id).where(TeamRegion.team_id.in_(_staffed(select(Team.id))))
-        )
+        session.scalars(select(TeamRegion.region_id).where(TeamRegion.team_id.in_(staffed_teams())))
     )
     regions = session.execute(select(Region.id, Region.code).order_by(Region.code)).all()
     for rid, code in regions:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from casework.cases.models import Case
@@ -14,6 +14,20 @@ from casework.staff.models import Role, StaffSchoolLink, StaffUser, Team, TeamMe
 
 # The alleged perpetrator works at the school: staff linked to it must not have the case.
 AT_SCHOOL: Final = frozenset({PerpetratorRole.TEACHER, PerpetratorRole.SCHOOL_STAFF})
+
+
+def covering(region_id: int | None) -> Select[int]:
+    """The ids of the teams that cover a region (none for no region)."""
+    return select(TeamRegion.team_id).where(TeamRegion.region_id == region_id)
+
+
+def staffed_teams() -> Select[int]:
+    """The ids of the teams with an active caseworker or supervisor in them."""
+    return (
+        select(TeamMember.team_id)
+        .join(StaffUser, StaffUser.id == TeamMember.user_id)
+        .where(StaffUser.active, StaffUser.role.in_([Role.CASEWORKER, Role.SUPERVISOR]))
+    )
 
 
 def conflicted_with_school(case: Case) -> bool:
@@ -25,7 +39,6 @@ def region_supervisors(session: Session, case: Case) -> list[uuid.UUID]:
     """Active supervisors whose teams cover the case's region (or every region); for a
     restricted case, or one about someone who works at the school, not those linked to the
     school (they must not learn of it)."""
-    covering = select(TeamRegion.team_id).where(TeamRegion.region_id == case.region_id)
     national = select(Team.id).where(Team.national)
     query = (
         select(StaffUser.id)
@@ -33,7 +46,7 @@ def region_supervisors(session: Session, case: Case) -> list[uuid.UUID]:
         .where(
             StaffUser.role == Role.SUPERVISOR,
             StaffUser.active,
-            TeamMember.team_id.in_(covering.union(national)),
+            TeamMember.team_id.in_(covering(case.region_id).union(national)),
         )
         .distinct()
     )

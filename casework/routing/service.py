@@ -37,7 +37,13 @@ from casework.protection.fields import seal_text
 from casework.protection.keys import Keyring
 from casework.routing.models import StaffLanguage, StaffShift
 from casework.routing.oncall import STAFF_PURPOSE, alert_on_call, notify, raise_alarm
-from casework.routing.people import AT_SCHOOL, conflicted_with_school, region_supervisors
+from casework.routing.people import (
+    AT_SCHOOL,
+    conflicted_with_school,
+    covering,
+    region_supervisors,
+    staffed_teams,
+)
 from casework.staff.models import Role, StaffSchoolLink, StaffUser, Team, TeamMember, TeamRegion
 
 __all__ = [
@@ -129,11 +135,7 @@ def team_for(session: Session, region_id: int | None) -> int | None:
     """The team whose queue a case of this region goes to: a regional team with staff, else
     the national desk's (also for a case whose region is not known); a team without active
     staff only when there is nothing better (``casework.routing.coverage`` says so loudly)."""
-    staffed = (
-        select(TeamMember.team_id)
-        .join(StaffUser, StaffUser.id == TeamMember.user_id)
-        .where(StaffUser.active, StaffUser.role.in_([Role.CASEWORKER, Role.SUPERVISOR]))
-    )
+    staffed = staffed_teams()
     regional = select(TeamRegion.team_id.label("id")).where(TeamRegion.region_id == region_id)
     national = select(Team.id.label("id")).where(Team.national)
     ways = [national.where(Team.id.in_(staffed)), national]
@@ -149,13 +151,18 @@ def team_for(session: Session, region_id: int | None) -> int | None:
 def may_keep(session: Session, user_id: uuid.UUID, case: Case) -> bool:
     """Whether the case's owner may go on working it where it now is: active, in a team
     covering its region (or a national team), and not linked to the school it is about."""
-    covering = select(TeamRegion.team_id).where(TeamRegion.region_id == case.region_id)
     fits = session.scalar(
         select(StaffUser.id).where(
             StaffUser.id == user_id,
             StaffUser.active,
             StaffUser.role.in_([Role.CASEWORKER, Role.SUPERVISOR]),
-            (StaffUser.id.in_(select(TeamMember.user_id).where(TeamMember.team_id.in_(covering))))
+            (
+                StaffUser.id.in_(
+                    select(TeamMember.user_id).where(
+                        TeamMember.team_id.in_(covering(case.region_id))
+                    )
+                )
+            )
             | national_members(),
         )
     )

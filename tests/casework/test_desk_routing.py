@@ -58,9 +58,12 @@ def _person(
     on_call: bool = False,
     phone: str | None = None,
     languages: tuple[str, ...] = ("en",),
+    schools: tuple[str, ...] = (),
 ) -> uuid.UUID:
     def build(s: Session) -> uuid.UUID:
-        user = make_staff(s, keyring, username=name, role=role, now=NOW, teams=(team,))
+        user = make_staff(
+            s, keyring, username=name, role=role, now=NOW, teams=(team,), schools=schools
+        )
         if region != "?":
             on_shift(s, user.id, region, NOW, on_call=on_call, languages=languages)
         if phone:
@@ -336,21 +339,10 @@ def test_a_regional_on_call_person_without_a_phone_does_not_stop_the_national_ph
 def test_nobody_linked_to_the_school_is_alerted_about_a_case_about_its_staff(
     db: Database, keyring: Keyring, teams: dict[str, int]
 ) -> None:
-    def linked(s: Session) -> None:
-        boss = make_staff(
-            s, keyring, username="linked", role=Role.SUPERVISOR, now=NOW, teams=("Capital",),
-            schools=("capital-002",),
-        )  # fmt: skip
-        on_shift(s, boss.id, "capital", NOW, on_call=True)
-        set_staff_phone(
-            s,
-            keyring=keyring,
-            user=s.get_one(StaffUser, boss.id),
-            phone="+359888000111",
-            region=None,
-        )
-
-    db.run(linked, write=True)
+    _person(
+        db, keyring, "linked", "Capital", Role.SUPERVISOR, region="capital", on_call=True,
+        phone="+359888000111", schools=("capital-002",),
+    )  # fmt: skip
     _person(
         db,
         keyring,
