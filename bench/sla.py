@@ -40,12 +40,12 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from bench.common import bench_database
-from casework.access.cases import CaseQuery, list_cases
 from casework.access.scope import Principal, load_principal
 from casework.actors import SYSTEM
 from casework.cases.models import Case
 from casework.clock import FixedClock
 from casework.enums import CaseStatus, Priority
+from casework.handling.reads import CaseQuery, list_cases
 from casework.places.models import Region
 from casework.ports import MediaStore, SmsSender
 from casework.protection.keys import Keyring

@@ -25,7 +25,7 @@ from casework.cases.reference import normalise_reference
 from casework.cases.repository import case_by_reference
 from casework.clock import SystemClock
 from casework.enums import ActorKind
-from casework.protection.erasure import erase_case
+from casework.lifecycle.erasure import erase_case
 from casework.protection.keys import Keyring
 from casework.protection.rotation import keys_using
 from hotline.bootstrap import build_key_file

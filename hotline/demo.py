@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from casework.access.scope import load_principal
-from casework.access.work import set_restriction
 from casework.actors import SYSTEM
 from casework.cases.models import Case
 from casework.clock import Clock
 from casework.enums import Channel, ContactMethod, Danger, ReporterRole
+from casework.handling.work import set_restriction
 from casework.intake.schemas import ReportReceipt, ReportSubmission
 from casework.intake.service import prepare_follow_up, submit_report
 from casework.partners.service import create_partner, new_api_key

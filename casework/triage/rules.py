@@ -10,7 +10,7 @@ P4). Some factors also set a floor whatever the score:
   -> at least P2.
 
 Automatic re-triage only ever raises a priority; lowering it is a caseworker's reasoned
-decision (``casework.workflow``).
+decision (``casework.handling.lifecycle``).
 """
 
 from __future__ import annotations

@@ -11,16 +11,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework.access.cases import (
-    find_case,
-    may_on,
-    read_messages,
-    read_notes,
-    read_reports,
-)
 from casework.access.policy import Action
 from casework.access.scope import Principal
-from casework.access.work import HistoryEntry, read_history
 from casework.cases.models import Case
 from casework.clock import Clock
 from casework.enums import (
@@ -30,6 +22,16 @@ from casework.enums import (
     PerpetratorRole,
     Priority,
     ReporterRole,
+)
+from casework.handling.closure import closure_pending, read_child_views
+from casework.handling.history import HistoryEntry, read_history
+from casework.handling.lifecycle import OUTCOMES, VIEWS_MISSING_REASONS, acknowledge
+from casework.handling.reads import (
+    find_case,
+    may_on,
+    read_messages,
+    read_notes,
+    read_reports,
 )
 from casework.intake.models import Report
 from casework.messages.models import Attachment
@@ -42,13 +44,6 @@ from casework.sms.models import SmsConversation
 from casework.sms.service import may_text
 from casework.staff.models import Role, StaffUser, Team, TeamMember
 from casework.taxonomy.models import Category
-from casework.workflow import (
-    OUTCOMES,
-    VIEWS_MISSING_REASONS,
-    acknowledge,
-    closure_pending,
-    read_child_views,
-)
 from hotline.console.labels import CLOCK_NAMES, event_detail, label
 from hotline.console.views import staff_names
 from hotline.staff.routes_workflow import clock_state

@@ -15,29 +15,28 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from casework.access.cases import find_case, may_on
 from casework.access.policy import Action
 from casework.access.scope import Principal
-from casework.access.work import add_note, assign, text_reporter
 from casework.cases.models import Case
 from casework.clock import Clock
 from casework.enums import PerpetratorRole, Priority
 from casework.errors import InvalidInput, NotAllowed, NotFound
+from casework.handling.closure import (
+    Closure,
+    decide_closure,
+    record_child_views,
+    reopen,
+    request_closure,
+)
+from casework.handling.lifecycle import override_priority, start_work
+from casework.handling.placement import Placement, correct_place
+from casework.handling.reads import find_case, may_on
+from casework.handling.work import add_note, assign, text_reporter
 from casework.partners.models import Consent, Referral, ReferralStatus
 from casework.partners.referrals import ConsentRecord, change_status
 from casework.partners.service import refer
 from casework.places.matching import school_named
 from casework.protection.keys import Keyring
-from casework.routing.correction import Placement, correct_place
-from casework.workflow import (
-    Closure,
-    decide_closure,
-    override_priority,
-    record_child_views,
-    reopen,
-    request_closure,
-    start_work,
-)
 from hotline.console.case_page import case_page_data
 from hotline.console.session import NO_STORE, FormStaff, PageStaff, field, read_form, render
 from hotline.database import Database

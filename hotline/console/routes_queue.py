@@ -15,8 +15,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework.access.cases import COUNT_CAP, CaseQuery, list_cases
 from casework.enums import CaseStatus, Channel, Priority
+from casework.handling.reads import COUNT_CAP, CaseQuery, list_cases
 from casework.places.models import Region
 from casework.staff.models import Role
 from casework.taxonomy.models import Category

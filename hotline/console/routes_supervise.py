@@ -15,10 +15,10 @@ from casework.access.scope import case_filter
 from casework.cases.models import Case, CaseEvent
 from casework.enums import CaseEventKind, CaseStatus
 from casework.errors import NotAllowed
+from casework.handling.closure import closure_pending
 from casework.routing.coverage import coverage_gaps
 from casework.sla.models import SlaClock
 from casework.staff.models import Role, StaffNotification, StaffUser, TeamMember
-from casework.workflow import closure_pending
 from hotline.console.session import PageStaff, render
 from hotline.console.views import CLOCK_NAMES
 from hotline.deps import ClockDep, DbDep, SettingsDep, require_working_keys

@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 
 from casework.staff.models import StaffUser
+from hotline.context import Ctx, StaffRequest, as_staff
 from hotline.database import Database
 from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep
 from hotline.errors import ApiError
@@ -133,6 +134,22 @@ async def form_staff(
 
 PageStaff = Annotated[StaffContext, Depends(page_staff)]
 FormStaff = Annotated[StaffContext, Depends(form_staff)]
+
+
+async def page_request(staff: PageStaff, ctx: Ctx) -> StaffRequest:
+    """A console page's context, acting as the member of staff viewing it."""
+    return as_staff(ctx, staff.principal)
+
+
+async def form_request(staff: FormStaff, ctx: Ctx) -> StaffRequest:
+    """A console form's context, acting as the member of staff posting it."""
+    return as_staff(ctx, staff.principal)
+
+
+# The one dependency a console page (PageCtx) or form handler (FormCtx) takes to call a use
+# case; take PageStaff/FormStaff as well only for what the page shows about the signed-in user.
+PageCtx = Annotated[StaffRequest, Depends(page_request)]
+FormCtx = Annotated[StaffRequest, Depends(form_request)]
 
 
 def field(form: FormData, name: str, *, limit: int = 4000) -> str:

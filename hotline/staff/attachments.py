@@ -9,9 +9,9 @@ from fastapi import Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from casework.access.cases import AttachmentContent, find_case, read_attachment
 from casework.access.policy import Action
 from casework.clock import Clock
+from casework.handling.reads import AttachmentContent, find_case, read_attachment
 from casework.protection.keys import Keyring
 from hotline.database import Database
 from hotline.errors import ApiError

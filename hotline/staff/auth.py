@@ -28,6 +28,7 @@ from casework.protection.keys import Keyring
 from casework.staff.models import SessionStage, StaffSession
 from casework.staff.sessions import csrf_ok, csrf_token, find_session, touch
 from casework.staff.signin import CSRF_PURPOSE
+from hotline.context import Ctx, StaffRequest, as_staff
 from hotline.database import Database
 from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep
 from hotline.errors import ApiError
@@ -157,6 +158,15 @@ async def current_staff(
 
 
 CurrentStaff = Annotated[StaffContext, Depends(current_staff)]
+
+
+async def staff_request(staff: CurrentStaff, ctx: Ctx) -> StaffRequest:
+    """The request's context, acting as the signed-in member of staff."""
+    return as_staff(ctx, staff.principal)
+
+
+# The one dependency a staff API route takes to call a use case.
+StaffCtx = Annotated[StaffRequest, Depends(staff_request)]
 
 
 def allowed(staff: StaffContext, action: Action) -> None:

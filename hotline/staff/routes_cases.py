@@ -10,7 +10,14 @@ from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework.access.cases import (
+from casework.access.policy import Action
+from casework.cases.models import Case
+from casework.cases.reference import normalise_reference
+from casework.enums import CaseStatus, Priority
+from casework.errors import NotFound
+from casework.handling.lifecycle import acknowledge
+from casework.handling.placement import Placement, correct_place
+from casework.handling.reads import (
     COUNT_CAP,
     CaseQuery,
     ReportView,
@@ -22,19 +29,12 @@ from casework.access.cases import (
     read_report,
     read_reports,
 )
-from casework.access.policy import Action
-from casework.access.work import add_note, assign, break_glass, set_restriction, text_reporter
-from casework.cases.models import Case
-from casework.cases.reference import normalise_reference
-from casework.enums import CaseStatus, Priority
-from casework.errors import NotFound
+from casework.handling.work import add_note, assign, break_glass, set_restriction, text_reporter
 from casework.partners.models import Referral
 from casework.partners.referrals import ConsentRecord, change_status
 from casework.partners.service import refer
 from casework.places.models import Region, School
-from casework.routing.correction import Placement, correct_place
 from casework.taxonomy.models import Category
-from casework.workflow import acknowledge
 from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep, require_working_keys
 from hotline.errors import error_responses
 from hotline.staff.attachments import attachment_response

@@ -13,28 +13,25 @@ from fastapi import APIRouter, Depends, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework.access.cases import find_case, may_on
 from casework.access.policy import Action
 from casework.access.scope import Principal
 from casework.cases.models import Case
 from casework.errors import NotFound
-from casework.linking.models import CaseLink
-from casework.partners.directory import suggest_partners
-from casework.sla.clocks import ClockState
-from casework.sla.service import clocks_of
-from casework.workflow import (
-    Closure,
+from casework.handling.closure import Closure, decide_closure, reopen, request_closure
+from casework.handling.lifecycle import (
     TriageInput,
-    decide_closure,
     decide_no_referral,
     override_priority,
     pause_clocks,
-    reopen,
-    request_closure,
     resume_clocks,
     start_work,
     triage,
 )
+from casework.handling.reads import find_case, may_on
+from casework.linking.models import CaseLink
+from casework.partners.directory import suggest_partners
+from casework.sla.clocks import ClockState
+from casework.sla.service import clocks_of
 from hotline.database import Database
 from hotline.deps import ClockDep, DbDep, KeyringDep, require_working_keys
 from hotline.errors import error_responses

@@ -18,8 +18,8 @@ from casework.db import Base
 from casework.errors import DataErased
 from casework.intake.models import IdempotencyRecord, Report
 from casework.intake.reading import read_report_content
+from casework.lifecycle.erasure import erase_case
 from casework.protection import fields
-from casework.protection.erasure import erase_case
 from casework.protection.fields import TamperedField
 from casework.protection.keys import Keyring, SealingKey
 from hotline.database import Database

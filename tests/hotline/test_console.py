@@ -25,11 +25,11 @@ from casework.enums import (
     PerpetratorRole,
     ReporterRole,
 )
+from casework.handling.lifecycle import OUTCOMES, PAUSE_REASONS
 from casework.intake.models import Report
 from casework.partners.models import Consent, Referral, ReferralStatus
 from casework.protection.keys import Keyring
 from casework.staff.models import StaffUser
-from casework.workflow import OUTCOMES, PAUSE_REASONS
 from hotline.console.session import safe_next
 from hotline.database import Database
 from hotline.staff.auth import COOKIE as COOKIE_NAME_FOR_TESTS

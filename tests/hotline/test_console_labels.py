@@ -17,13 +17,13 @@ from casework.enums import (
     Priority,
     ReporterRole,
 )
+from casework.handling.lifecycle import OUTCOMES, PAUSE_REASONS, VIEWS_MISSING_REASONS
 from casework.languages import SUPPORTED_LANGUAGES
 from casework.partners.models import Consent, PartnerType, ReferralStatus
 from casework.partners.referrals import CONSENT_FROM
 from casework.sla.clocks import Outcome
 from casework.sla.models import ClockKind
 from casework.staff.models import Role
-from casework.workflow import OUTCOMES, PAUSE_REASONS, VIEWS_MISSING_REASONS
 from hotline.console.labels import LABELS, factor, humanise, label, options
 
 VOCABULARIES: list[tuple[str, Iterable[str | enum.Enum]]] = [

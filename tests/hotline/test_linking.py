@@ -17,6 +17,7 @@ from casework.access.scope import load_principal
 from casework.cases.models import Case, CaseEvent
 from casework.clock import FixedClock
 from casework.enums import CaseEventKind, Channel, ContactMethod, PerpetratorRole
+from casework.handling.lifecycle import TriageInput, triage
 from casework.intake.service import submit_report
 from casework.linking.models import CaseLink, PatternAlert, PersonMention
 from casework.linking.service import normalise_name
@@ -24,7 +25,6 @@ from casework.messages.models import CaseMessage, Direction
 from casework.outbox.models import OutboxKind, OutboxMessage
 from casework.protection.keys import Keyring
 from casework.staff.models import Role, StaffUser
-from casework.workflow import TriageInput, triage
 from hotline.database import Database
 from tests.factories.reports import app_payload, submission
 from tests.factories.staff import make_staff, make_team

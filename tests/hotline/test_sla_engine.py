@@ -215,7 +215,8 @@ def test_a_clock_stopped_in_time_and_a_closed_case_stay_quiet(
     seen, closed = _report(sdb, keyring), _report(sdb, keyring)
 
     from casework.access.scope import load_principal
-    from casework.workflow import Closure, acknowledge, request_closure
+    from casework.handling.closure import Closure, request_closure
+    from casework.handling.lifecycle import acknowledge
 
     def act(s: Session) -> None:
         principal = load_principal(s, s.get_one(StaffUser, supervisor))
@@ -263,12 +264,12 @@ def test_closing_a_case_stops_the_partner_clocks_without_meeting_them(
     count as stopped - neither met (no inflated compliance) nor missed (it was in time)."""
     from casework.access.scope import load_principal
     from casework.actors import SYSTEM
+    from casework.handling.closure import Closure, request_closure
     from casework.partners.models import Consent
     from casework.partners.referrals import ConsentRecord
     from casework.partners.service import create_partner, refer
     from casework.sla.clocks import PARTNER_CLOCKS, Outcome
     from casework.sla.service import clocks_of
-    from casework.workflow import Closure, request_closure
 
     clock = FixedClock(NOW)
     worker = _worker(sdb, keyring, clock)

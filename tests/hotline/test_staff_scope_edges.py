@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from casework.access import cases as cases_module
 from casework.audit.models import AuditEvent
 from casework.cases.models import Case
+from casework.handling import reads as cases_module
 from hotline.database import Database
 from hotline.staff import routes_cases
 from tests.factories.staff import bearer

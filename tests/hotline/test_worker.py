@@ -15,6 +15,7 @@ from casework.actors import SYSTEM
 from casework.audit.models import AuditEvent
 from casework.cases.models import Case
 from casework.clock import FixedClock
+from casework.lifecycle.erasure import erase_case
 from casework.messages.models import Attachment
 from casework.outbox.models import OutboxKind, OutboxMessage, OutboxStatus
 from casework.outbox.service import (
@@ -26,7 +27,6 @@ from casework.outbox.service import (
     record_delivery_status,
     renew,
 )
-from casework.protection.erasure import erase_case
 from casework.protection.fields import open_sealed
 from casework.protection.keys import Keyring
 from casework.sms.models import SmsConversation

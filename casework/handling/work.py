@@ -10,26 +10,23 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
-from casework.access.cases import audit_read
 from casework.access.policy import Action, may_break_glass
 from casework.access.scope import Principal, case_filter
-from casework.audit.record import AuditAction, record_event
-from casework.cases.models import Case, CaseEvent, CaseNote
-from casework.cases.service import NewEvent, Reason, append_events
+from casework.audit.record import AuditAction
+from casework.cases.models import Case, CaseNote
+from casework.cases.service import Reason
 from casework.cases.states import may_move, move
-from casework.enums import ActorKind, CaseEventKind, CaseStatus
+from casework.enums import CaseEventKind, CaseStatus
 from casework.errors import InvalidInput, NotFound
 from casework.followup.inbox import post_to_inbox
-from casework.messages.models import CaseMessage
+from casework.handling.history import MIN_REASON, audit_case, record_history
 from casework.outbox.models import OutboxKind
 from casework.outbox.service import enqueue
-from casework.protection.fields import open_text, seal_text
+from casework.protection.fields import seal_text
 from casework.protection.keys import Keyring
 from casework.routing.service import conflicted_with_school, region_supervisors
 from casework.sms.service import queue_text_to_reporter
@@ -44,132 +41,6 @@ from casework.staff.models import (
 
 MAX_NOTE = 10_000
 MAX_TEXT = 640  # four SMS segments
-MIN_REASON = 10
-
-
-def record_history(
-    session: Session,
-    principal: Principal,
-    case: Case,
-    kind: CaseEventKind,
-    data: dict[str, object],
-    now: dt.datetime,
-    *,
-    reason: Reason | None = None,
-) -> None:
-    """Append what ``principal`` did to the case's history (``data``: codes and ids only;
-    their reason in words goes in ``reason``, sealed)."""
-    append_events(
-        session,
-        case=case,
-        events=[NewEvent(kind, principal.actor, dict(data), reason)],
-        now=now,
-    )
-
-
-def staff_reason(session: Session, keyring: Keyring, case: Case, text: str) -> Reason:
-    """A staff member's reason, to be sealed on the event it explains."""
-    return Reason(keyring.case_key(session, case.id), text)
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    """One event of a case's history as staff see it, its reason opened."""
-
-    seq: int
-    kind: CaseEventKind
-    actor_kind: ActorKind
-    actor_id: str | None
-    occurred_at: dt.datetime
-    data: dict[str, Any]
-    reason: str | None = None
-    message_id: uuid.UUID | None = None  # the message a MESSAGE_SENT event sent
-
-    def __repr__(self) -> str:
-        return f"HistoryEntry({self.seq}, {self.kind.value})"
-
-
-def read_history(
-    session: Session, *, keyring: Keyring, principal: Principal, case: Case, now: dt.datetime
-) -> list[HistoryEntry]:
-    """The case's event log, oldest first, with staff reasons opened (a read, audited)."""
-    events = session.scalars(
-        select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
-    ).all()
-    audit_read(
-        session,
-        keyring=keyring,
-        principal=principal,
-        case=case,
-        what="history",
-        object_id=str(case.id),
-        now=now,
-    )
-    by_outbox = {
-        outbox_id: message_id
-        for outbox_id, message_id in session.execute(
-            select(CaseMessage.outbox_id, CaseMessage.id).where(
-                CaseMessage.case_id == case.id, CaseMessage.outbox_id.is_not(None)
-            )
-        )
-        if outbox_id is not None
-    }
-    key = keyring.case_key(session, case.id) if any(e.reason_ct for e in events) else None
-    entries = []
-    for e in events:
-        reason = None
-        if e.reason_ct is not None and key is not None:
-            reason = open_text(
-                key, table="case_event", column="reason", row_id=e.id, ciphertext=e.reason_ct
-            )
-        entries.append(
-            HistoryEntry(
-                e.seq,
-                e.kind,
-                e.actor_kind,
-                e.actor_id,
-                e.occurred_at,
-                dict(e.data or {}),
-                reason,
-                _sent_message(e, by_outbox),
-            )
-        )
-    return entries
-
-
-def _sent_message(event: CaseEvent, by_outbox: dict[uuid.UUID, uuid.UUID]) -> uuid.UUID | None:
-    if event.kind is not CaseEventKind.MESSAGE_SENT:
-        return None
-    try:
-        if event.data.get("inbox"):
-            return uuid.UUID(str(event.data["inbox"]))
-        if event.data.get("outbox"):
-            return by_outbox.get(uuid.UUID(str(event.data["outbox"])))
-    except ValueError:
-        return None
-    return None
-
-
-def audit_case(
-    session: Session,
-    keyring: Keyring,
-    principal: Principal,
-    case: Case,
-    action: AuditAction,
-    details: dict[str, object],
-    now: dt.datetime,
-) -> None:
-    record_event(
-        session,
-        keyring=keyring,
-        action=action,
-        actor=principal.actor,
-        object_type="case",
-        object_id=str(case.id),
-        case_key=keyring.case_key(session, case.id),
-        details=details,
-        now=now,
-    )
 
 
 def add_note(

@@ -9,17 +9,17 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework.access.cases import may_on
 from casework.access.policy import Action
 from casework.access.scope import Principal
 from casework.cases.models import Case
 from casework.enums import CaseStatus, PerpetratorRole
 from casework.errors import InvalidInput, NotAllowed
+from casework.handling.lifecycle import TriageInput, triage
+from casework.handling.reads import may_on
 from casework.places.models import Region, School
 from casework.protection.keys import Keyring
 from casework.routing.placement import Where, move_case, settle
 from casework.taxonomy.models import Category
-from casework.workflow import TriageInput, triage
 
 
 @dataclass(frozen=True)

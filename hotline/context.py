@@ -1,0 +1,95 @@
+"""The one request context every route takes: database, keyring, clock, settings - and, for
+staff routes, who is signed in. A route parses, calls one use case through it, and shapes the
+answer; the context opens the transaction and hands the use case a ``Unit`` or ``Acting``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Concatenate, ParamSpec, TypeVar
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from casework.access.scope import Principal
+from casework.clock import Clock
+from casework.context import Acting, Unit
+from casework.protection.keys import Keyring
+from hotline.database import Database
+from hotline.deps import get_clock, get_db, get_keyring, get_settings
+from hotline.settings import Settings
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """What a request may use: the database, the keyring, the clock and the settings."""
+
+    db: Database
+    keyring: Keyring
+    clock: Clock
+    settings: Settings
+
+    def unit(self, session: Session) -> Unit:
+        """A unit of work in ``session``, timed now."""
+        return Unit(session, self.keyring, self.clock, self.clock.now())
+
+    async def write(
+        self, use_case: Callable[Concatenate[Unit, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run ``use_case`` in one write transaction (committed before this returns)."""
+        return await self.db.run_async(
+            lambda s: use_case(self.unit(s), *args, **kwargs), write=True
+        )
+
+    async def read(
+        self, use_case: Callable[Concatenate[Unit, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run ``use_case`` in one read-only transaction."""
+        return await self.db.run_async(
+            lambda s: use_case(self.unit(s), *args, **kwargs), write=False
+        )
+
+
+@dataclass(frozen=True)
+class StaffRequest(RequestContext):
+    """A request made by a signed-in member of staff."""
+
+    principal: Principal
+
+    def acting(self, session: Session) -> Acting:
+        """The member of staff acting in ``session``, timed now."""
+        return Acting(session, self.keyring, self.clock, self.clock.now(), self.principal)
+
+    async def act(
+        self, use_case: Callable[Concatenate[Acting, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run a staff command in one write transaction (committed before this returns)."""
+        return await self.db.run_async(
+            lambda s: use_case(self.acting(s), *args, **kwargs), write=True
+        )
+
+    async def look(
+        self, use_case: Callable[Concatenate[Acting, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run a staff read that records nothing, in a read-only transaction."""
+        return await self.db.run_async(
+            lambda s: use_case(self.acting(s), *args, **kwargs), write=False
+        )
+
+
+def request_context(request: Request) -> RequestContext:
+    """The request's context (no one signed in is needed)."""
+    return RequestContext(
+        get_db(request), get_keyring(request), get_clock(request), get_settings(request)
+    )
+
+
+def as_staff(ctx: RequestContext, principal: Principal) -> StaffRequest:
+    """The same context, acting as ``principal``."""
+    return StaffRequest(ctx.db, ctx.keyring, ctx.clock, ctx.settings, principal)
+
+
+Ctx = Annotated[RequestContext, Depends(request_context)]
