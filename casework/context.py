@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from casework.access.policy import Action, may_globally
 from casework.access.scope import Principal
 from casework.clock import Clock
+from casework.errors import NotAllowed
 from casework.protection.keys import Keyring
 
 
@@ -32,3 +34,8 @@ class Acting(Unit):
     """A unit of work done by a signed-in member of staff."""
 
     principal: Principal
+
+    def require(self, action: Action) -> None:
+        """Refuse (NotAllowed) an action not about one case that the role may not do."""
+        if not may_globally(self.principal.role, action):
+            raise NotAllowed("Your role does not allow this.")
