@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
-from sqlalchemy.orm import Session
 
-from casework.routing.coverage import Gap, Severity, coverage_gaps
-from hotline.deps import ClockDep, DbDep, SettingsDep
+from casework.readiness import readiness
+from casework.routing.coverage import Severity
+from hotline.context import Ctx
 
 router = APIRouter(tags=["operations"])
 
@@ -20,9 +19,7 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", summary="The database is reachable and migrated; who reports reach")
-async def readyz(
-    request: Request, db: DbDep, clock: ClockDep, settings: SettingsDep
-) -> JSONResponse:
+async def readyz(request: Request, ctx: Ctx) -> JSONResponse:
     """OK when the database answers and is at the migration head this code expects.
 
     ``coverage`` lists the gaps through which a report would reach nobody now (no national
@@ -31,26 +28,21 @@ async def readyz(
     load balancer would turn every child away if every instance said "not ready".
     """
     expected = request.app.state.schema_head
-
-    def check(session: Session) -> tuple[str | None, list[Gap]]:
-        version = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        if version != expected:
-            return version, []
-        return version, coverage_gaps(
-            session, now=clock.now(), installation_phones=len(settings.on_call)
-        )
-
     try:
-        current, gaps = await db.run_async(check, write=False)
+        ready = await ctx.read(
+            readiness, expected_schema=expected, installation_phones=len(ctx.settings.on_call)
+        )
     except Exception:  # noqa: BLE001 - any failure means "not ready"
         return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
-    if current != expected:
+    if ready.schema != expected:
         return JSONResponse({"status": "unavailable", "database": "not migrated"}, 503)
     if request.app.state.key_problem is not None:
         return JSONResponse({"status": "unavailable", "database": "ok", "keys": "mismatch"}, 503)
     # Codes only: this answers anyone who asks; the words are on the supervision page.
-    coverage = [{"code": g.code, "severity": g.severity.value, "region": g.region} for g in gaps]
-    critical = any(g.severity is Severity.CRITICAL for g in gaps)
+    coverage = [
+        {"code": g.code, "severity": g.severity.value, "region": g.region} for g in ready.gaps
+    ]
+    critical = any(g.severity is Severity.CRITICAL for g in ready.gaps)
     return JSONResponse(
         {"status": "degraded" if critical else "ok", "database": "ok", "coverage": coverage}
     )

@@ -1,4 +1,4 @@
-"""Follow-up use case: a reporter checks their case with its reference and code."""
+"""Follow-up use cases: a reporter checks their case with its reference and code."""
 
 from __future__ import annotations
 
@@ -15,11 +15,14 @@ from casework.audit.record import AuditAction, record_event
 from casework.cases.models import Case
 from casework.cases.reference import normalise_reference
 from casework.clock import Clock
-from casework.enums import CaseStatus
+from casework.context import Unit
+from casework.enums import CaseStatus, Channel
 from casework.errors import InvalidInput
 from casework.followup import codes, policy
+from casework.followup.inbox import InboxMessage, read_inbox
 from casework.followup.models import FollowUpCredential, FollowUpThrottle
 from casework.followup.repository import lock_counter, set_counter
+from casework.linking.service import add_reporter_message
 from casework.protection.keys import Keyring
 
 
@@ -57,9 +60,7 @@ class FollowUpResult:
         return self.status is not None
 
 
-def check_follow_up(
-    session: Session, *, reference: str, code: str, clock: Clock, keyring: Keyring
-) -> FollowUpResult:
+def check_follow_up(unit: Unit, *, reference: str, code: str) -> FollowUpResult:
     """Check a reference and code, counting wrong attempts; never says if a reference exists.
 
     Known and unknown references take the same path (the same queries, one argon2
@@ -70,7 +71,7 @@ def check_follow_up(
     ref = normalise_reference(reference)
     if ref is None:
         raise InvalidInput("reference", "A reference looks like HX-7K3P-9QW.")
-    now = clock.now()
+    session, keyring, now = unit.session, unit.keyring, unit.now
     # Create-or-lock the counter in one statement: attempts on one reference run one after
     # another, so parallel guesses cannot slip past the counter.
     failures, last_failure_at = lock_counter(session, ref)
@@ -112,6 +113,36 @@ def check_follow_up(
     set_counter(session, ref, failures=streak + 1, last_failure_at=now)
     _record_denied(session, keyring, ref, reason="wrong_code", now=now)
     return FollowUpResult(reference=ref)
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """A reporter's visit with their reference and code: the answer, and (when the code
+    matched) what the team wrote to them, oldest first."""
+
+    result: FollowUpResult
+    inbox: list[InboxMessage]
+
+
+def check_in(
+    unit: Unit, *, reference: str, code: str, channel: Channel, message: str | None = None
+) -> CheckIn:
+    """A reporter checks their case on ``channel``: the status, the team's messages, and a
+    message of theirs added to the case when they write one."""
+    result = check_follow_up(unit, reference=reference, code=code)
+    if result.case_id is None:
+        return CheckIn(result, [])
+    if message and message.strip():
+        add_reporter_message(
+            unit.session,
+            keyring=unit.keyring,
+            case_id=result.case_id,
+            channel=channel,
+            text=message,
+            now=unit.now,
+        )
+    # What the team wrote back: only someone holding the code ever reads it.
+    return CheckIn(result, read_inbox(unit.session, keyring=unit.keyring, case_id=result.case_id))
 
 
 def _record_denied(

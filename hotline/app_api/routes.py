@@ -6,13 +6,10 @@ import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, Response
-from sqlalchemy.orm import Session
 
 from casework.enums import Channel
-from casework.followup.inbox import InboxMessage, read_inbox
-from casework.followup.service import FollowUpResult, check_follow_up
+from casework.followup.service import check_in
 from casework.intake.schemas import ReportSubmission
-from casework.linking.service import add_reporter_message
 from hotline.app_api.schemas import (
     ErrorOut,
     FollowUpIn,
@@ -21,7 +18,8 @@ from hotline.app_api.schemas import (
     ReportIn,
     ReportReceiptOut,
 )
-from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep, require_working_keys
+from hotline.context import Ctx
+from hotline.deps import require_working_keys
 from hotline.errors import ApiError
 from hotline.intake_glue import accept_report
 from hotline.wording import RECEIPT_MESSAGE, STATUS_MESSAGES
@@ -66,10 +64,7 @@ router = APIRouter(
 async def create_report(
     body: ReportIn,
     response: Response,
-    db: DbDep,
-    clock: ClockDep,
-    settings: SettingsDep,
-    keyring: KeyringDep,
+    ctx: Ctx,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -104,13 +99,7 @@ async def create_report(
         perpetrator_name=body.perpetrator_name,
     )
     receipt = await accept_report(
-        db,
-        submission=submission,
-        clock=clock,
-        idempotency_key=idempotency_key,
-        idempotency_scope="app",
-        default_phone_region=settings.default_phone_region,
-        keyring=keyring,
+        ctx, submission=submission, idempotency_key=idempotency_key, idempotency_scope="app"
     )
     response.headers.update(_NO_STORE)
     if receipt.replayed:
@@ -136,30 +125,16 @@ async def create_report(
         429: {"model": ErrorOut, "description": "Too many attempts"},
     },
 )
-async def follow_up(
-    body: FollowUpIn, response: Response, db: DbDep, clock: ClockDep, keyring: KeyringDep
-) -> FollowUpOut:
+async def follow_up(body: FollowUpIn, response: Response, ctx: Ctx) -> FollowUpOut:
     """Tell a reporter where their case is."""
-
-    def run(s: Session) -> tuple[FollowUpResult, list[InboxMessage]]:
-        result = check_follow_up(
-            s, reference=body.reference, code=body.code, clock=clock, keyring=keyring
-        )
-        if result.case_id is None:
-            return result, []
-        if body.message and body.message.strip():
-            add_reporter_message(
-                s,
-                keyring=keyring,
-                case_id=result.case_id,
-                channel=Channel.APP,
-                text=body.message,
-                now=clock.now(),
-            )
-        # What the team wrote back: only someone holding the code ever reads it.
-        return result, read_inbox(s, keyring=keyring, case_id=result.case_id)
-
-    result, inbox = await db.run_async(run, write=True)
+    visit = await ctx.write(
+        check_in,
+        reference=body.reference,
+        code=body.code,
+        channel=Channel.APP,
+        message=body.message,
+    )
+    result = visit.result
     response.headers.update(_NO_STORE)
     if result.retry_after is not None:
         seconds = max(1, int(result.retry_after.total_seconds() + 0.999))
@@ -176,5 +151,5 @@ async def follow_up(
         status=result.status,
         message=STATUS_MESSAGES[result.status],
         updated_on=result.updated_at.date() if result.updated_at else None,
-        messages=[InboxMessageOut(sent_at=m.sent_at, body=m.body) for m in inbox],
+        messages=[InboxMessageOut(sent_at=m.sent_at, body=m.body) for m in visit.inbox],
     )

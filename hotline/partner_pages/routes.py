@@ -4,25 +4,17 @@ or expired links open nothing and say so plainly."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from casework.errors import InvalidInput, NotFound
-from casework.partners.links import LinkRefused, read_token
-from casework.partners.models import Partner, Referral, ReferralStatus
+from casework.partners.link_page import referral_by_link, update_by_link
+from casework.partners.links import LinkRefused
 from casework.partners.referrals import PARTNER_MOVES
-from casework.partners.service import (
-    ReferralView,
-    partner_actor,
-    partner_referral,
-    partner_update,
-)
-from hotline.deps import ClockDep, DbDep, KeyringDep
+from casework.partners.service import ReferralView
+from hotline.context import Ctx
 from hotline.templating import make_templates
 
 router = APIRouter(include_in_schema=False)
@@ -54,36 +46,6 @@ def _refused(request: Request, exc: LinkRefused) -> HTMLResponse:
     )
 
 
-def _open(s: Session, keyring: Any, token: str, now: Any) -> tuple[uuid.UUID, uuid.UUID]:
-    referral_id = read_token(s, keyring, token, now)
-    row = s.execute(
-        select(Referral.partner_id, Referral.status)
-        .join(Partner, Partner.id == Referral.partner_id)
-        .where(
-            Referral.id == referral_id,
-            Referral.status != ReferralStatus.DRAFT,
-            Partner.active,  # a deactivated partner's links open nothing
-        )
-    ).first()
-    if row is None:
-        raise NotFound("no such referral")
-    if row.status is ReferralStatus.WITHDRAWN:
-        raise LinkRefused(expired=True)  # taken back: nothing to read any more
-    return referral_id, row.partner_id
-
-
-def _view(s: Session, keyring: Any, token: str, now: Any) -> ReferralView:
-    referral_id, partner_id = _open(s, keyring, token, now)
-    return partner_referral(
-        s,
-        keyring=keyring,
-        partner_id=partner_id,
-        referral_id=referral_id,
-        actor=partner_actor(partner_id),
-        now=now,
-    )
-
-
 def _show(
     request: Request, token: str, view: ReferralView, status: int = 200, **extra: Any
 ) -> HTMLResponse:
@@ -99,12 +61,10 @@ def _show(
 
 
 @router.get("/partner/referrals/{token}", response_class=HTMLResponse)
-async def referral_page(
-    token: str, request: Request, db: DbDep, keyring: KeyringDep, clock: ClockDep
-) -> HTMLResponse:
+async def referral_page(token: str, request: Request, ctx: Ctx) -> HTMLResponse:
     """The referral, as the partner may see it (each look is audited)."""
     try:
-        view = await db.run_async(lambda s: _view(s, keyring, token, clock.now()), write=True)
+        view = await ctx.write(referral_by_link, token=token)
     except LinkRefused as exc:
         return _refused(request, exc)
     except NotFound:
@@ -113,39 +73,20 @@ async def referral_page(
 
 
 @router.post("/partner/referrals/{token}/status", response_class=HTMLResponse)
-async def referral_update(
-    token: str, request: Request, db: DbDep, keyring: KeyringDep, clock: ClockDep
-) -> Response:
+async def referral_update(token: str, request: Request, ctx: Ctx) -> Response:
     """Move the referral on, then show it again."""
     raw = await request.body()
     if len(raw) > _MAX_FORM:
         return _page(request, 413, title="Too long", message="Keep the note shorter.")
     form = await request.form()
     status, note = str(form.get("status") or ""), str(form.get("note") or "")
-    values = {s.value for s in ReferralStatus}
-
-    def update(s: Session) -> None:
-        referral_id, partner_id = _open(s, keyring, token, clock.now())
-        if status not in values:
-            raise InvalidInput("status", "Choose what to do.")
-        partner_update(
-            s,
-            keyring=keyring,
-            partner_id=partner_id,
-            referral_id=referral_id,
-            to=ReferralStatus(status),
-            note=note or None,
-            actor=partner_actor(partner_id),
-            now=clock.now(),
-        )
-
     try:
-        await db.run_async(update, write=True)
+        await ctx.write(update_by_link, token=token, status=status, note=note or None)
     except LinkRefused as exc:
         return _refused(request, exc)
     except NotFound:
         return _page(request, 404, title="No such referral")
     except InvalidInput as exc:
-        view = await db.run_async(lambda s: _view(s, keyring, token, clock.now()), write=True)
+        view = await ctx.write(referral_by_link, token=token)
         return _show(request, token, view, 422, error=exc.message)
     return RedirectResponse(f"/partner/referrals/{token}", status_code=303, headers=_HEADERS)

@@ -19,7 +19,7 @@ from hotline.console.session import (
     render,
     set_form_cookie,
 )
-from hotline.deps import SettingsDep
+from hotline.context import Ctx
 from hotline.settings import Settings
 from hotline.sms.simulator import _loopback_only, sent_to
 
@@ -36,14 +36,15 @@ def _page(request: Request, settings: Settings, phone: str, **extra: object) -> 
 
 
 @router.get("/phone", response_class=HTMLResponse)
-async def phone_page(request: Request, settings: SettingsDep) -> HTMLResponse:
+async def phone_page(request: Request, ctx: Ctx) -> HTMLResponse:
     """The phone, with what the hotline sent it so far."""
-    return _page(request, settings, DEFAULT_PHONE)
+    return _page(request, ctx.settings, DEFAULT_PHONE)
 
 
 @router.post("/phone", response_class=HTMLResponse)
-async def send_text(request: Request, settings: SettingsDep) -> HTMLResponse:
+async def send_text(request: Request, ctx: Ctx) -> HTMLResponse:
     """Send a text as the phone, signed as Twilio would sign it, to this service."""
+    settings = ctx.settings
     twilio = settings.twilio
     if twilio is None or not twilio.simulated:
         raise HTTPException(status_code=404)

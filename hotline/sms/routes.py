@@ -8,27 +8,18 @@ MessageSid first: a retry gets the first answer again and makes nothing new.
 
 from __future__ import annotations
 
-import random
 import re
 import uuid
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
-from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 
-from casework.enums import Channel
-from casework.intake.inbox import complete_inbound, record_inbound, stored_response
-from casework.outbox.service import record_delivery_status
-from casework.sms.service import (
-    InboundSms,
-    SmsPolicy,
-    may_answer_again,
-    opt_out_by_outbox,
-    receive,
-)
-from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep, require_working_keys
+from casework.sms.inbound import take_delivery_status, take_text
+from casework.sms.service import InboundSms, SmsPolicy
+from hotline.context import Ctx
+from hotline.deps import require_working_keys
 from hotline.errors import ApiError
 from hotline.settings import Settings
 from integrations.twilio.signature import signature_is_valid
@@ -43,7 +34,6 @@ LOCATION_FIELDS = frozenset(
 _MESSAGE_SID = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
 _MAX_FIELDS = 120
 _TWIML = "application/xml"
-_JITTER = random.Random()  # noqa: S311 - spreads retries, not a secret
 
 
 async def _signed_form(request: Request, settings: Settings) -> FormData:
@@ -96,78 +86,37 @@ def _inbound(form: FormData) -> InboundSms:
 
 
 @router.post("/sms", dependencies=[Depends(require_working_keys)])
-async def inbound_sms(
-    request: Request, db: DbDep, keyring: KeyringDep, clock: ClockDep, settings: SettingsDep
-) -> Response:
+async def inbound_sms(request: Request, ctx: Ctx) -> Response:
     """A text from a child (or anyone): answer at once with TwiML."""
-    form = await _signed_form(request, settings)
-    sms = _inbound(form)
+    form = await _signed_form(request, ctx.settings)
     payload: dict[str, Any] = {
         k: v for k, v in form.multi_items() if k not in LOCATION_FIELDS and isinstance(v, str)
     }
-    policy = SmsPolicy(safe_word=settings.sms_safe_word, emergency_number=settings.emergency_number)
-
-    def handle(session: Session) -> str:
-        now = clock.now()
-        row, created = record_inbound(
-            session,
-            channel=Channel.SMS,
-            provider_message_id=sms.message_sid,
-            payload=payload,
-            clock=clock,
-            keyring=keyring,
-        )
-        if not created:
-            # A provider's retry gets the first answer, unless the phone has since said STOP
-            # or the safe word: then nothing goes back.
-            if not may_answer_again(session, keyring=keyring, phone=sms.phone):
-                return messages([])
-            return stored_response(session, keyring=keyring, message=row) or messages([])
-        handled = receive(session, keyring=keyring, clock=clock, sms=sms, policy=policy)
-        answer = messages(handled.replies)
-        complete_inbound(
-            session,
-            keyring=keyring,
-            message=row,
-            case_key=keyring.case_key(session, handled.case_id) if handled.case_id else None,
-            report_id=handled.report_id,
-            response=answer,
-            now=now,
-        )
-        return answer
-
-    return Response(await db.run_async(handle, write=True), media_type=_TWIML)
+    policy = SmsPolicy(
+        safe_word=ctx.settings.sms_safe_word, emergency_number=ctx.settings.emergency_number
+    )
+    answer = await ctx.write(
+        take_text, sms=_inbound(form), payload=payload, policy=policy, render=messages
+    )
+    return Response(answer, media_type=_TWIML)
 
 
 @router.post("/sms/status", status_code=204, dependencies=[Depends(require_working_keys)])
-async def sms_status(
-    request: Request, db: DbDep, settings: SettingsDep, clock: ClockDep
-) -> Response:
+async def sms_status(request: Request, ctx: Ctx) -> Response:
     """Twilio tells us how a text we sent is doing; ``m`` in the URL names our outbox row."""
-    form = await _signed_form(request, settings)
+    form = await _signed_form(request, ctx.settings)
     try:
         outbox_id = uuid.UUID(hex=request.query_params.get("m", ""))
     except ValueError:
         raise ApiError(
             400, "unknown_message", "The callback does not name one of our messages."
         ) from None
-    status = _one(form, "MessageStatus")
-    error_code = _one(form, "ErrorCode")
     attempt_text = request.query_params.get("a", "")
-    attempt = int(attempt_text) if attempt_text.isdigit() and len(attempt_text) < 4 else None
-
-    def handle(session: Session) -> None:
-        record_delivery_status(
-            session,
-            outbox_id,
-            status,
-            attempt=attempt,
-            error_code=error_code,
-            now=clock.now(),
-            rng=_JITTER,
-        )
-        if error_code == "21610":  # the phone said STOP: never text it again
-            opt_out_by_outbox(session, outbox_id, now=clock.now())
-
-    await db.run_async(handle, write=True)
+    await ctx.write(
+        take_delivery_status,
+        outbox_id=outbox_id,
+        status=_one(form, "MessageStatus"),
+        error_code=_one(form, "ErrorCode"),
+        attempt=int(attempt_text) if attempt_text.isdigit() and len(attempt_text) < 4 else None,
+    )
     return Response(status_code=204)

@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 
-from hotline.deps import SettingsDep
+from hotline.context import Ctx
 
 
 def _loopback_only(request: Request) -> None:
@@ -38,9 +38,9 @@ _sent: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
 
 
 @router.post("/twilio/2010-04-01/Accounts/{account_sid}/Messages.json")
-async def create_message(account_sid: str, request: Request, settings: SettingsDep) -> JSONResponse:
+async def create_message(account_sid: str, request: Request, ctx: Ctx) -> JSONResponse:
     """Take a message as Twilio would (checking our own development credentials)."""
-    twilio = settings.twilio
+    twilio = ctx.settings.twilio
     expected = base64.b64encode(
         f"{account_sid}:{twilio.auth_token if twilio else ''}".encode()
     ).decode()

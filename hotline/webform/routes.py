@@ -9,17 +9,16 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
+from casework.enums import Channel
 from casework.errors import IdempotencyKeyReused, InvalidInput
-from casework.followup.inbox import read_inbox
-from casework.followup.service import check_follow_up
+from casework.followup.service import check_in
+from casework.intake.channels import ReportChoices, report_choices
 from casework.intake.models import NARRATIVE_MAX_CHARS, PLACE_MAX_CHARS
 from casework.intake.schemas import ReportReceipt
-from casework.places.repository import all_regions, all_schools
-from casework.taxonomy.repository import active_categories
-from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep, require_working_keys
+from hotline.context import Ctx, RequestContext
+from hotline.deps import require_working_keys
 from hotline.intake_glue import accept_report
 from hotline.settings import Settings
 from hotline.templating import make_templates
@@ -46,15 +45,15 @@ def _page(
     )
 
 
-def _choices(session: Session) -> dict[str, Any]:
+def _choices(choices: ReportChoices) -> dict[str, Any]:
     """Categories, regions and schools to offer on the form."""
     # In the order a child is most likely to look for (CATEGORY_PHRASES), then any others.
     rank = {code: i for i, code in enumerate(CATEGORY_PHRASES)}
-    ordered = sorted(active_categories(session), key=lambda c: rank.get(c.code, len(rank)))
+    ordered = sorted(choices.categories, key=lambda c: rank.get(c.code, len(rank)))
     categories = [(c.code, CATEGORY_PHRASES.get(c.code, c.name)) for c in ordered]
-    regions = list(all_regions(session))
+    regions = list(choices.regions)
     region_names = {r.id: r.name for r in regions}
-    schools = sorted(all_schools(session), key=lambda s: (region_names[s.region_id], s.name))
+    schools = sorted(choices.schools, key=lambda s: (region_names[s.region_id], s.name))
     by_region = [
         (name, list(group))
         for name, group in groupby(schools, key=lambda s: region_names[s.region_id])
@@ -64,17 +63,16 @@ def _choices(session: Session) -> dict[str, Any]:
 
 async def _form_page(
     request: Request,
-    db: DbDep,
-    settings: Settings,
+    ctx: RequestContext,
     *,
     values: dict[str, str],
     errors: dict[str, str],
     status: int,
 ) -> HTMLResponse:
-    choices = await db.run_async(_choices, write=False)
+    choices = _choices(await ctx.read(report_choices))
     return _page(
         request,
-        settings,
+        ctx.settings,
         "report.html",
         {
             **choices,
@@ -99,15 +97,13 @@ async def home() -> RedirectResponse:
 
 
 @router.get("/report", response_class=HTMLResponse)
-async def report_form(request: Request, db: DbDep, settings: SettingsDep) -> HTMLResponse:
+async def report_form(request: Request, ctx: Ctx) -> HTMLResponse:
     """The empty report form."""
-    return await _form_page(request, db, settings, values={}, errors={}, status=200)
+    return await _form_page(request, ctx, values={}, errors={}, status=200)
 
 
 @router.post("/report", response_class=HTMLResponse, dependencies=[Depends(require_working_keys)])
-async def submit_report_form(
-    request: Request, db: DbDep, clock: ClockDep, settings: SettingsDep, keyring: KeyringDep
-) -> HTMLResponse:
+async def submit_report_form(request: Request, ctx: Ctx) -> HTMLResponse:
     """Accept the form, or show it again with every problem explained."""
     try:
         form = await request.form(max_files=0, max_fields=_MAX_FORM_FIELDS)
@@ -117,8 +113,7 @@ async def submit_report_form(
         # A file, too many fields or a broken upload: this form only takes typed answers.
         return await _form_page(
             request,
-            db,
-            settings,
+            ctx,
             values={},
             errors={"category": "We could not read what was sent. Please fill in the form."},
             status=400,
@@ -126,19 +121,13 @@ async def submit_report_form(
     parsed = parse_report_form({key: form.get(key) for key in form})
     if parsed.submission is None:
         return await _form_page(
-            request, db, settings, values=parsed.values, errors=parsed.errors, status=422
+            request, ctx, values=parsed.values, errors=parsed.errors, status=422
         )
     submission = parsed.submission
 
     async def accept(token: str | None) -> ReportReceipt:
         return await accept_report(
-            db,
-            submission=submission,
-            clock=clock,
-            idempotency_key=token,
-            idempotency_scope="web",
-            default_phone_region=settings.default_phone_region,
-            keyring=keyring,
+            ctx, submission=submission, idempotency_key=token, idempotency_scope="web"
         )
 
     try:
@@ -151,11 +140,11 @@ async def submit_report_form(
     except InvalidInput as exc:
         field = DOMAIN_TO_FORM.get(exc.field, exc.field)
         return await _form_page(
-            request, db, settings, values=parsed.values, errors={field: exc.message}, status=422
+            request, ctx, values=parsed.values, errors={field: exc.message}, status=422
         )
     return _page(
         request,
-        settings,
+        ctx.settings,
         "receipt.html",
         {
             "reference": receipt.reference,
@@ -188,11 +177,11 @@ def _when(sent_at: dt.datetime, today: dt.date) -> str:
 
 
 @router.get("/follow-up", response_class=HTMLResponse)
-async def follow_up_form(request: Request, settings: SettingsDep) -> HTMLResponse:
+async def follow_up_form(request: Request, ctx: Ctx) -> HTMLResponse:
     """The empty follow-up form."""
     return _page(
         request,
-        settings,
+        ctx.settings,
         "follow_up.html",
         {"values": {}, "errors": {}, "labels": _FOLLOW_UP_LABELS},
     )
@@ -201,10 +190,9 @@ async def follow_up_form(request: Request, settings: SettingsDep) -> HTMLRespons
 @router.post(
     "/follow-up", response_class=HTMLResponse, dependencies=[Depends(require_working_keys)]
 )
-async def follow_up_submit(
-    request: Request, db: DbDep, clock: ClockDep, settings: SettingsDep, keyring: KeyringDep
-) -> HTMLResponse:
+async def follow_up_submit(request: Request, ctx: Ctx) -> HTMLResponse:
     """Check a reference and code and show the status in plain words."""
+    settings = ctx.settings
     form = await request.form(max_files=0, max_fields=_MAX_FORM_FIELDS)
     reference = form.get("reference")
     code = form.get("code")
@@ -222,15 +210,11 @@ async def follow_up_submit(
     if context["errors"]:
         return _page(request, settings, "follow_up.html", context, 422)
     try:
-        result = await db.run_async(
-            lambda s: check_follow_up(
-                s, reference=reference, code=code, clock=clock, keyring=keyring
-            ),
-            write=True,
-        )
+        visit = await ctx.write(check_in, reference=reference, code=code, channel=Channel.WEB)
     except InvalidInput as exc:
         context["errors"][exc.field] = exc.message
         return _page(request, settings, "follow_up.html", context, 422)
+    result = visit.result
     if result.retry_after is not None:
         context["problem"] = "Too many tries. Please wait a while and try again."
         minutes = max(1, int(result.retry_after.total_seconds() // 60) + 1)
@@ -242,14 +226,10 @@ async def follow_up_submit(
         return _page(request, settings, "follow_up.html", context, 403)
     context["values"]["reference"] = result.reference
     context["status_message"] = STATUS_MESSAGES[result.status]
-    case_id = result.case_id
-    if case_id is not None:
-        messages = await db.run_async(
-            lambda s: read_inbox(s, keyring=keyring, case_id=case_id), write=False
-        )
-        today = clock.now().astimezone(dt.UTC).date()
+    if result.case_id is not None:
+        today = ctx.clock.now().astimezone(dt.UTC).date()
         context["inbox"] = [
             {"when": _when(m.sent_at, today), "sent_at": m.sent_at, "body": m.body}
-            for m in messages
+            for m in visit.inbox
         ]
     return _page(request, settings, "follow_up.html", context)
