@@ -44,8 +44,9 @@ from casework.access.scope import Principal, load_principal
 from casework.actors import SYSTEM
 from casework.cases.models import Case
 from casework.clock import FixedClock
+from casework.context import Acting
 from casework.enums import CaseStatus, Priority
-from casework.handling.reads import CaseQuery, list_cases
+from casework.handling.listing import CaseQuery, list_cases
 from casework.places.models import Region
 from casework.ports import MediaStore, SmsSender
 from casework.protection.keys import Keyring
@@ -208,9 +209,7 @@ def _queue(db: Database, keyring: Keyring, user_id: Any, queries: int) -> dict[s
             )
             started = time.perf_counter()
             _, total = db.run(
-                lambda s, q=query: list_cases(
-                    s, keyring=keyring, principal=principal, query=q, now=T0
-                ),
+                lambda s, q=query: list_cases(Acting(s, keyring, FixedClock(T0), T0, principal), q),
                 write=True,
             )
             samples.append(time.perf_counter() - started)

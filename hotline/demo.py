@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from casework.access.scope import load_principal
 from casework.actors import SYSTEM
-from casework.cases.models import Case
 from casework.clock import Clock
+from casework.context import Acting
 from casework.enums import Channel, ContactMethod, Danger, ReporterRole
 from casework.handling.work import set_restriction
 from casework.intake.schemas import ReportReceipt, ReportSubmission
@@ -191,7 +191,7 @@ def seed_demo(
         )
         for submission in SAMPLE_REPORTS
     ]
-    _restrict_first(session, receipts[0], keyring=keyring, now=clock.now())
+    _restrict_first(session, receipts[0], keyring=keyring, clock=clock)
     return DemoResult(seeded=True, receipts=receipts, logins=logins, partner_key=partner_key)
 
 
@@ -281,18 +281,11 @@ def _seed_rota(session: Session, user: StaffUser, *, keyring: Keyring, now: dt.d
 
 
 def _restrict_first(
-    session: Session, receipt: ReportReceipt, *, keyring: Keyring, now: dt.datetime
+    session: Session, receipt: ReportReceipt, *, keyring: Keyring, clock: Clock
 ) -> None:
     """The teacher with a ruler: restricted to Amina, as a supervisor would do it."""
     chen = session.scalars(select(StaffUser).where(StaffUser.username == "sv.chen")).one()
     amina = session.scalars(select(StaffUser).where(StaffUser.username == "cw.amina")).one()
-    set_restriction(
-        session,
-        keyring=keyring,
-        principal=load_principal(session, chen),
-        case=session.get_one(Case, receipt.case_id),
-        restricted=True,
-        named_user_ids=[amina.id],
-        now=now,
-    )
+    acting = Acting(session, keyring, clock, clock.now(), load_principal(session, chen))
+    set_restriction(acting, receipt.case_id, True, [amina.id])
     session.flush()

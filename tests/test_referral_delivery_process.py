@@ -23,12 +23,13 @@ from casework.access.scope import load_principal
 from casework.actors import SYSTEM
 from casework.cases.models import Case
 from casework.clock import FixedClock
+from casework.context import Acting
+from casework.handling.referrals import refer
 from casework.intake.service import submit_report
 from casework.outbox.models import OutboxKind, OutboxMessage, OutboxStatus
 from casework.partners.directory import PartnerProfile, save_partner
 from casework.partners.models import Consent, Delivery, PartnerType
 from casework.partners.referrals import ConsentRecord
-from casework.partners.service import refer
 from casework.protection.keys import Keyring
 from casework.staff.accounts import create_user
 from casework.staff.models import Role, StaffUser
@@ -86,15 +87,15 @@ def _fill(db: Database, keyring: Keyring, url: str) -> set[str]:
             receipt = submit_report(
                 s, submission=submission(), follow_up=None, clock=FixedClock(now), keyring=keyring
             )
+            # Bulk set-up for the delivery test: the case is given to the referring
+            # caseworker directly (a referral is only made by someone who may work the case).
+            s.get_one(Case, receipt.case_id).assigned_to_id = user_id
             referral = refer(
-                s,
-                keyring=keyring,
-                principal=principal,
-                case=s.get_one(Case, receipt.case_id),
-                partner_id=partner_id,
-                summary="Please call the family.",
-                consent=ConsentRecord(Consent.GIVEN, "guardian"),
-                now=now,
+                Acting(s, keyring, FixedClock(now), now, principal),
+                receipt.case_id,
+                partner_id,
+                "Please call the family.",
+                ConsentRecord(Consent.GIVEN, "guardian"),
             )
             ids.add(str(referral.id))
 

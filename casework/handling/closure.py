@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,26 +15,39 @@ from casework.access.scope import Principal
 from casework.audit.record import AuditAction
 from casework.cases.models import Case, CaseEvent
 from casework.cases.states import WrongState, may_move, move
-from casework.enums import CaseEventKind
+from casework.context import Acting
+from casework.enums import CaseEventKind, Priority
 from casework.errors import InvalidInput, NotAllowed
+from casework.handling.finding import Command, take
+from casework.handling.finding import supervising as is_supervising
 from casework.handling.history import (
     audit_case,
     record_history,
     staff_reason,
 )
-from casework.handling.lifecycle import (
-    MAX_VIEWS,
-    NEEDS_APPROVAL,
-    OUTCOMES,
-    VIEWS_MISSING_REASONS,
-    S,
-    clock_paused,
-    last_kind,
-    reason_text,
-)
+from casework.handling.lifecycle import S, clock_paused, last_kind, reason_text
 from casework.protection.fields import open_text, seal_text
 from casework.protection.keys import Keyring
 from casework.staff.models import Role
+
+# Closing these needs a supervisor's approval.
+NEEDS_APPROVAL: Final = frozenset({Priority.P1, Priority.P2})
+OUTCOMES: Final = frozenset(
+    {
+        "referred_support",  # a partner is helping the child
+        "resolved",  # the harm stopped and the child is safe
+        "advice_given",
+        "no_further_action",
+        "duplicate",
+        "unable_to_contact",
+        "not_child_protection",
+    }
+)
+# Why the child's views could not be asked: a closed list, so no words about them are stored.
+VIEWS_MISSING_REASONS: Final = frozenset(
+    {"too_young", "unreachable", "would_put_at_risk", "anonymous_report", "declined_to_say"}
+)
+MAX_VIEWS = 4000
 
 
 @dataclass(frozen=True)
@@ -88,15 +102,13 @@ def _store_closure(session: Session, keyring: Keyring, case: Case, closure: Clos
 
 
 def record_child_views(
-    session: Session,
-    *,
-    keyring: Keyring,
-    principal: Principal,
-    case: Case,
+    acting: Acting,
+    case_id: uuid.UUID,
     views: str,
-    now: dt.datetime,
 ) -> None:
     """Record what the child wants (Article 12: their views are heard before decisions)."""
+    case = take(acting, case_id, Command.RECORD_CHILD_VIEWS)
+    session, keyring, principal, now = acting.session, acting.keyring, acting.principal, acting.now
     text = views.strip()
     if not text:
         raise InvalidInput("child_views", "Write the child's views.")
@@ -180,14 +192,9 @@ def _close(
 
 
 def request_closure(
-    session: Session,
-    *,
-    keyring: Keyring,
-    principal: Principal,
-    case: Case,
+    acting: Acting,
+    case_id: uuid.UUID,
     closure: Closure,
-    now: dt.datetime,
-    supervising: bool = False,
 ) -> bool:
     """Close the case, or ask a supervisor to: a case that is or ever was P1/P2 is closed
     only by a supervisor of its region (``supervising``: the caller checked CASE_SUPERVISE);
@@ -195,6 +202,9 @@ def request_closure(
 
     True when the case is now closed, False when the request waits for approval.
     """
+    case = take(acting, case_id, Command.REQUEST_CLOSURE)
+    session, keyring, principal, now = acting.session, acting.keyring, acting.principal, acting.now
+    supervising = is_supervising(acting, case)
     _check_closure(closure, recorded=case.child_views_ct is not None)
     if not may_move(case.status, S.CLOSED):
         raise WrongState(case.status, S.CLOSED)
@@ -213,16 +223,14 @@ def request_closure(
 
 
 def decide_closure(
-    session: Session,
-    *,
-    keyring: Keyring,
-    principal: Principal,
-    case: Case,
+    acting: Acting,
+    case_id: uuid.UUID,
     approve: bool,
     reason: str | None,
-    now: dt.datetime,
 ) -> None:
     """A supervisor approves (closes) or rejects (keeps open, with a reason) a request."""
+    case = take(acting, case_id, Command.DECIDE_CLOSURE)
+    session, keyring, principal, now = acting.session, acting.keyring, acting.principal, acting.now
     if principal.role is not Role.SUPERVISOR:
         raise NotAllowed("only a supervisor decides on closing")
     if not closure_pending(session, case):
@@ -262,15 +270,13 @@ def decide_closure(
 
 
 def reopen(
-    session: Session,
-    *,
-    keyring: Keyring,
-    principal: Principal,
-    case: Case,
+    acting: Acting,
+    case_id: uuid.UUID,
     reason: str,
-    now: dt.datetime,
 ) -> None:
     """Reopen a closed case (-> in progress), with a reason; its clocks start again."""
+    case = take(acting, case_id, Command.REOPEN)
+    session, keyring, principal, now = acting.session, acting.keyring, acting.principal, acting.now
     text = reason_text(reason)
     move(
         session,

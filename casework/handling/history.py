@@ -15,11 +15,12 @@ from casework.access.scope import Principal
 from casework.audit.record import AuditAction, record_event
 from casework.cases.models import Case, CaseEvent
 from casework.cases.service import NewEvent, Reason, append_events
+from casework.context import Acting
 from casework.enums import ActorKind, CaseEventKind
-from casework.handling.reads import audit_read
 from casework.messages.models import CaseMessage
 from casework.protection.fields import open_text
 from casework.protection.keys import Keyring
+from casework.staff.models import Role
 
 MIN_REASON = 10
 
@@ -66,22 +67,13 @@ class HistoryEntry:
         return f"HistoryEntry({self.seq}, {self.kind.value})"
 
 
-def read_history(
-    session: Session, *, keyring: Keyring, principal: Principal, case: Case, now: dt.datetime
-) -> list[HistoryEntry]:
+def read_history(acting: Acting, case: Case) -> list[HistoryEntry]:
     """The case's event log, oldest first, with staff reasons opened (a read, audited)."""
+    session, keyring = acting.session, acting.keyring
     events = session.scalars(
         select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.seq)
     ).all()
-    audit_read(
-        session,
-        keyring=keyring,
-        principal=principal,
-        case=case,
-        what="history",
-        object_id=str(case.id),
-        now=now,
-    )
+    audit_read(acting, case, "history", str(case.id))
     by_outbox = {
         outbox_id: message_id
         for outbox_id, message_id in session.execute(
@@ -146,4 +138,42 @@ def audit_case(
         case_key=keyring.case_key(session, case.id),
         details=details,
         now=now,
+    )
+
+
+def acknowledge(acting: Acting, case: Case) -> bool:
+    """Record the first time a caseworker or supervisor opens the case (stops the
+    acknowledge clock); later looks add nothing. True when this was the first."""
+    session, principal, now = acting.session, acting.principal, acting.now
+    if principal.role not in {Role.CASEWORKER, Role.SUPERVISOR}:
+        return False
+    seen = session.scalar(
+        select(CaseEvent.seq)
+        .where(CaseEvent.case_id == case.id, CaseEvent.kind == CaseEventKind.ACKNOWLEDGED)
+        .limit(1)
+    )
+    if seen is not None:
+        return False
+    record_history(session, principal, case, CaseEventKind.ACKNOWLEDGED, {}, now)
+    return True
+
+
+def audit_read(
+    acting: Acting,
+    case: Case,
+    what: str,
+    object_id: str,
+    action: AuditAction = AuditAction.CASE_READ,
+) -> None:
+    """Record that the person acting looked at part of a case (sealed under its key)."""
+    record_event(
+        acting.session,
+        keyring=acting.keyring,
+        action=action,
+        actor=acting.principal.actor,
+        object_type=what,
+        object_id=object_id,
+        case_key=acting.keyring.case_key(acting.session, case.id),
+        details={"case": str(case.id)},
+        now=acting.now,
     )

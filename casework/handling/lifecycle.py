@@ -15,19 +15,20 @@ Guards worth knowing:
 
 from __future__ import annotations
 
-import datetime as dt
+import uuid
 from dataclasses import dataclass
 from typing import Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework.access.scope import Principal
 from casework.audit.record import AuditAction
 from casework.cases.models import Case, CaseEvent
 from casework.cases.states import WrongState, move
+from casework.context import Acting
 from casework.enums import CaseEventKind, CaseStatus, Danger, PerpetratorRole, Priority
 from casework.errors import InvalidInput
+from casework.handling.finding import Command, take
 from casework.handling.history import (
     MIN_REASON,
     audit_case,
@@ -37,31 +38,11 @@ from casework.handling.history import (
 from casework.handling.work import is_conflicted
 from casework.intake.models import CHILD_AGE_MAX, CHILD_AGE_MIN
 from casework.linking.service import check_name, record_mention
-from casework.protection.keys import Keyring
 from casework.routing.service import region_supervisors
-from casework.staff.models import Role
 from casework.triage.case_facts import apply_assessment, facts_of
 from casework.triage.rules import Assessment, TriageFacts, assess
 
 S = CaseStatus
-# Closing these needs a supervisor's approval.
-NEEDS_APPROVAL: Final = frozenset({Priority.P1, Priority.P2})
-OUTCOMES: Final = frozenset(
-    {
-        "referred_support",  # a partner is helping the child
-        "resolved",  # the harm stopped and the child is safe
-        "advice_given",
-        "no_further_action",
-        "duplicate",
-        "unable_to_contact",
-        "not_child_protection",
-    }
-)
-# Why the child's views could not be asked: a closed list, so no words about them are stored.
-VIEWS_MISSING_REASONS: Final = frozenset(
-    {"too_young", "unreachable", "would_put_at_risk", "anonymous_report", "declined_to_say"}
-)
-MAX_VIEWS = 4000
 
 
 def reason_text(reason: str) -> str:
@@ -87,16 +68,23 @@ class TriageInput:
     perpetrator_name: str | None = None  # named at the case's school: counted for patterns
 
 
-def triage(
-    session: Session,
-    *,
-    keyring: Keyring,
-    principal: Principal,
-    case: Case,
-    facts: TriageInput,
-    now: dt.datetime,
-) -> Assessment:
+@dataclass(frozen=True)
+class Triaged:
+    """The case's priority after triage, and what the rules assessed."""
+
+    priority_now: Priority
+    assessment: Assessment
+
+
+def triage(acting: Acting, case_id: uuid.UUID, facts: TriageInput) -> Triaged:
     """Record what the caseworker established and re-assess (TRIAGED; a new case -> triaged)."""
+    return triage_found(acting, take(acting, case_id, Command.TRIAGE), facts)
+
+
+def triage_found(acting: Acting, case: Case, facts: TriageInput) -> Triaged:
+    """``triage`` on a case the caller has already taken (placing it may have moved it out
+    of their view by now)."""
+    session, keyring, principal, now = acting.session, acting.keyring, acting.principal, acting.now
     if case.status is S.CLOSED:
         raise WrongState(case.status, S.TRIAGED)
     if facts.child_age is not None and not CHILD_AGE_MIN <= facts.child_age <= CHILD_AGE_MAX:
@@ -142,21 +130,19 @@ def triage(
     if case.status is S.NEW:
         move(session, actor=principal.actor, case=case, to=S.TRIAGED, now=now, why="triaged")
     session.flush()
-    return assessment
+    return Triaged(case.priority, assessment)
 
 
 def override_priority(
-    session: Session,
-    *,
-    keyring: Keyring,
-    principal: Principal,
-    case: Case,
+    acting: Acting,
+    case_id: uuid.UUID,
     priority: Priority,
     reason: str,
-    now: dt.datetime,
 ) -> None:
     """A caseworker sets the priority themself, with a reason (sealed on the event, shown on
     the case page, and in the audit trail)."""
+    case = take(acting, case_id, Command.OVERRIDE_PRIORITY)
+    session, keyring, principal, now = acting.session, acting.keyring, acting.principal, acting.now
     text = reason_text(reason)
     if priority is case.priority:
         raise InvalidInput("priority", f"The case is already {priority.value}.")
@@ -188,26 +174,13 @@ def override_priority(
 # ---------------------------------------------------------------- working
 
 
-def acknowledge(session: Session, *, principal: Principal, case: Case, now: dt.datetime) -> bool:
-    """Record the first time a caseworker or supervisor opens the case (stops the
-    acknowledge clock); later looks add nothing. True when this was the first."""
-    if principal.role not in {Role.CASEWORKER, Role.SUPERVISOR}:
-        return False
-    seen = session.scalar(
-        select(CaseEvent.seq)
-        .where(CaseEvent.case_id == case.id, CaseEvent.kind == CaseEventKind.ACKNOWLEDGED)
-        .limit(1)
-    )
-    if seen is not None:
-        return False
-    record_history(session, principal, case, CaseEventKind.ACKNOWLEDGED, {}, now)
-    return True
-
-
 def start_work(
-    session: Session, *, keyring: Keyring, principal: Principal, case: Case, now: dt.datetime
+    acting: Acting,
+    case_id: uuid.UUID,
 ) -> None:
     """The caseworker starts working on it (-> in progress)."""
+    case = take(acting, case_id, Command.START_WORK)
+    session, keyring, principal, now = acting.session, acting.keyring, acting.principal, acting.now
     move(session, actor=principal.actor, case=case, to=S.IN_PROGRESS, now=now, why="started")
     audit_case(
         session,
@@ -222,15 +195,13 @@ def start_work(
 
 
 def decide_no_referral(
-    session: Session,
-    *,
-    keyring: Keyring,
-    principal: Principal,
-    case: Case,
+    acting: Acting,
+    case_id: uuid.UUID,
     reason: str,
-    now: dt.datetime,
 ) -> None:
     """Decide that no partner is needed (stops the referral-decision clock)."""
+    case = take(acting, case_id, Command.DECIDE_NO_REFERRAL)
+    session, keyring, principal, now = acting.session, acting.keyring, acting.principal, acting.now
     text = reason_text(reason)
     if case.status is S.CLOSED:
         raise InvalidInput("status", "This case is closed: reopen it first.")
@@ -282,15 +253,13 @@ PAUSE_REASONS: Final = frozenset(
 
 
 def pause_clocks(
-    session: Session,
-    *,
-    keyring: Keyring,
-    principal: Principal,
-    case: Case,
+    acting: Acting,
+    case_id: uuid.UUID,
     reason: str,
-    now: dt.datetime,
 ) -> None:
     """Pause the case's business-hours clocks (P1 clocks never pause)."""
+    case = take(acting, case_id, Command.PAUSE_CLOCKS)
+    session, keyring, principal, now = acting.session, acting.keyring, acting.principal, acting.now
     if reason not in PAUSE_REASONS:
         raise InvalidInput(
             "reason", "Choose why the clocks wait from the list.", allowed=sorted(PAUSE_REASONS)
@@ -304,9 +273,12 @@ def pause_clocks(
 
 
 def resume_clocks(
-    session: Session, *, keyring: Keyring, principal: Principal, case: Case, now: dt.datetime
+    acting: Acting,
+    case_id: uuid.UUID,
 ) -> None:
     """Resume paused clocks."""
+    case = take(acting, case_id, Command.RESUME_CLOCKS)
+    session, keyring, principal, now = acting.session, acting.keyring, acting.principal, acting.now
     if not clock_paused(session, case):
         raise InvalidInput("clock", "The clocks of this case are not paused.")
     record_history(session, principal, case, CaseEventKind.CLOCK_RESUMED, {}, now)

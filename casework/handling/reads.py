@@ -11,222 +11,22 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, ScalarSelect, exists, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework.access.policy import Action
-from casework.access.scope import Principal, case_filter
-from casework.audit.record import AuditAction, record_event
+from casework.audit.record import AuditAction
 from casework.cases.models import Case, CaseNote
-from casework.cases.reference import normalise_reference
-from casework.enums import CaseStatus, Channel, Priority
-from casework.errors import NotAllowed, NotFound
+from casework.context import Acting
+from casework.enums import CaseStatus, PerpetratorRole, Priority
+from casework.errors import NotFound
+from casework.handling.finding import Command, take
+from casework.handling.history import acknowledge, audit_read
 from casework.intake.models import Report
 from casework.intake.reading import ReportContent, read_report_content
 from casework.messages.models import Attachment, CaseMessage, Direction
-from casework.places.models import School
+from casework.places.models import Region, School
 from casework.protection.fields import open_sealed, open_text
-from casework.protection.keys import Keyring
-from casework.sla.models import SlaClock
 from casework.taxonomy.models import Category
-
-MAX_PAGE = 100
-COUNT_CAP = 10_000
-
-
-def find_case(
-    session: Session,
-    principal: Principal,
-    case_id: uuid.UUID,
-    action: Action,
-    *,
-    now: dt.datetime,
-    for_update: bool = False,
-) -> Case:
-    """The case, if ``principal`` may do ``action`` on it.
-
-    NotFound (as if it did not exist) when it is outside their view; NotAllowed when they may
-    see it but their role does not allow this action on it. ``for_update`` locks the case row
-    first (PostgreSQL), so a change's guards see the state no one else is changing.
-    """
-    query = select(Case).where(Case.id == case_id, case_filter(principal, action, now=now))
-    if for_update:
-        query = query.with_for_update(of=Case)
-    case = session.scalars(query).first()
-    if case is not None:
-        return case
-    if action is not Action.CASE_READ:
-        visible = session.scalar(
-            select(Case.id).where(
-                Case.id == case_id, case_filter(principal, Action.CASE_READ, now=now)
-            )
-        )
-        if visible is not None:
-            raise NotAllowed("not allowed")
-    raise NotFound("no such case")
-
-
-def may_on(
-    session: Session, principal: Principal, case_id: uuid.UUID, action: Action, *, now: dt.datetime
-) -> bool:
-    """Whether ``principal`` may do ``action`` on the case (no exception either way)."""
-    found = session.scalar(
-        select(Case.id).where(Case.id == case_id, case_filter(principal, action, now=now))
-    )
-    return found is not None
-
-
-@dataclass(frozen=True)
-class CaseQuery:
-    """Filters of a case list."""
-
-    status: CaseStatus | None = None
-    priority: Priority | None = None
-    reference: str | None = None
-    assigned_to_me: bool = False
-    team_queue: bool = False  # in the queue of one of the caller's teams
-    region_id: int | None = None
-    category_id: int | None = None
-    open_only: bool = False  # the queue: everything not closed
-    channel: Channel | None = None  # cases with a report that came this way
-    # Free text: a reference, or part of a school's or a category's name or code.
-    search: str | None = None
-    limit: int = 50
-    offset: int = 0
-
-
-def nearest_due() -> ScalarSelect[dt.datetime | None]:
-    """When the case's most pressing running SLA clock is due (from the clock index)."""
-    return (
-        select(func.min(SlaClock.due_at))
-        .where(SlaClock.case_id == Case.id, SlaClock.stopped_at.is_(None))
-        .correlate(Case)
-        .scalar_subquery()
-    )
-
-
-def _matching(text: str) -> ColumnElement[bool]:
-    """Cases whose reference is ``text``, or whose school or category name or code holds it."""
-    reference = normalise_reference(text)
-    term = text.strip().lower()
-    schools = select(School.id).where(
-        or_(
-            func.lower(School.name).contains(term, autoescape=True),
-            func.lower(School.code).contains(term, autoescape=True),
-        )
-    )
-    categories = select(Category.id).where(
-        or_(
-            func.lower(Category.name).contains(term, autoescape=True),
-            func.lower(Category.code).contains(term, autoescape=True),
-        )
-    )
-    found: list[ColumnElement[bool]] = [
-        Case.school_id.in_(schools),
-        Case.category_id.in_(categories),
-    ]
-    if reference is not None:
-        found.append(Case.reference == reference)
-    return or_(*found)
-
-
-def list_cases(
-    session: Session,
-    *,
-    keyring: Keyring,
-    principal: Principal,
-    query: CaseQuery,
-    now: dt.datetime,
-) -> tuple[list[Case], int]:
-    """One page of the cases ``principal`` may see, most urgent first, and how many in all
-    (at most ``COUNT_CAP + 1``: more than the cap is shown as "10,000+")."""
-    where = [case_filter(principal, Action.CASE_READ, now=now)]
-    if query.status is not None:
-        where.append(Case.status == query.status)
-    if query.priority is not None:
-        where.append(Case.priority == query.priority)
-    if query.reference:
-        where.append(Case.reference == query.reference)
-    if query.assigned_to_me:
-        where.append(Case.assigned_to_id == principal.user_id)
-    if query.team_queue:
-        where.append(Case.team_id.in_(principal.team_ids))
-    if query.region_id is not None:
-        where.append(Case.region_id == query.region_id)
-    if query.category_id is not None:
-        where.append(Case.category_id == query.category_id)
-    if query.channel is not None:
-        where.append(exists().where(Report.case_id == Case.id, Report.channel == query.channel))
-    if query.search:
-        where.append(_matching(query.search))
-    if query.open_only:
-        # IN rather than != so the (region, status, priority, opened) index is used per status.
-        where.append(Case.status.in_([st for st in CaseStatus if st is not CaseStatus.CLOSED]))
-    # Counted up to a cap: an exact count of a region's whole history would cost more than
-    # the page itself ("10,000+" is all a person needs to know).
-    matching = select(Case.id).where(*where).limit(COUNT_CAP + 1).subquery()
-    total = session.scalar(select(func.count()).select_from(matching)) or 0
-    cases = list(
-        session.scalars(
-            select(Case)
-            .where(*where)
-            .order_by(Case.priority, nearest_due().nulls_last(), Case.opened_at, Case.id)
-            .limit(min(max(query.limit, 1), MAX_PAGE))
-            .offset(max(query.offset, 0))
-        )
-    )
-    record_event(
-        session,
-        keyring=keyring,
-        action=AuditAction.CASE_LISTED,
-        actor=principal.actor,
-        object_type="case_list",
-        object_id="-",
-        details={
-            "filters": {
-                "status": query.status,
-                "priority": query.priority,
-                "reference": query.reference,
-                "mine": query.assigned_to_me,
-                "team": query.team_queue,
-                "region": query.region_id,
-                "category": query.category_id,
-                "open": query.open_only,
-                "channel": query.channel,
-                # Whether a search was made, never its words (they may name a school).
-                "search": bool(query.search),
-            },
-            "returned": [str(c.id) for c in cases],
-            "total": total,
-        },
-        now=now,
-    )
-    return cases, int(total)
-
-
-def audit_read(
-    session: Session,
-    *,
-    keyring: Keyring,
-    principal: Principal,
-    case: Case,
-    what: str,
-    object_id: str,
-    now: dt.datetime,
-    action: AuditAction = AuditAction.CASE_READ,
-) -> None:
-    """Record that ``principal`` looked at part of a case (sealed under its key)."""
-    record_event(
-        session,
-        keyring=keyring,
-        action=action,
-        actor=principal.actor,
-        object_type=what,
-        object_id=object_id,
-        case_key=keyring.case_key(session, case.id),
-        details={"case": str(case.id)},
-        now=now,
-    )
 
 
 @dataclass(frozen=True)
@@ -237,52 +37,28 @@ class ReportView:
     content: ReportContent
 
 
-def read_reports(
-    session: Session, *, keyring: Keyring, principal: Principal, case: Case, now: dt.datetime
-) -> list[ReportView]:
+def read_reports(acting: Acting, case: Case) -> list[ReportView]:
     """Every report of a case, decrypted (a read, audited)."""
+    session, keyring = acting.session, acting.keyring
     reports = session.scalars(
         select(Report).where(Report.case_id == case.id).order_by(Report.received_at)
     ).all()
-    audit_read(
-        session,
-        keyring=keyring,
-        principal=principal,
-        case=case,
-        what="case",
-        object_id=str(case.id),
-        now=now,
-    )
+    audit_read(acting, case, "case", str(case.id))
     return [
         ReportView(r, read_report_content(session, keyring=keyring, report_id=r.id))
         for r in reports
     ]
 
 
-def read_report(
-    session: Session,
-    *,
-    keyring: Keyring,
-    principal: Principal,
-    case: Case,
-    report_id: uuid.UUID,
-    now: dt.datetime,
-) -> ReportView:
+def read_report(acting: Acting, case: Case, report_id: uuid.UUID) -> ReportView:
     """One report of a case (NotFound when it is not this case's)."""
+    session, keyring = acting.session, acting.keyring
     report = session.scalars(
         select(Report).where(Report.id == report_id, Report.case_id == case.id)
     ).first()
     if report is None:
         raise NotFound("no such report")
-    audit_read(
-        session,
-        keyring=keyring,
-        principal=principal,
-        case=case,
-        what="report",
-        object_id=str(report.id),
-        now=now,
-    )
+    audit_read(acting, case, "report", str(report.id))
     return ReportView(report, read_report_content(session, keyring=keyring, report_id=report.id))
 
 
@@ -300,10 +76,9 @@ class MessageView:
         return f"MessageView({self.id})"
 
 
-def read_messages(
-    session: Session, *, keyring: Keyring, principal: Principal, case: Case, now: dt.datetime
-) -> list[MessageView]:
+def read_messages(acting: Acting, case: Case) -> list[MessageView]:
     """The conversation with the reporter, oldest first (a read, audited)."""
+    session, keyring = acting.session, acting.keyring
     key = keyring.case_key(session, case.id)
     messages = session.scalars(
         select(CaseMessage)
@@ -316,15 +91,7 @@ def read_messages(
     ):
         if message_id is not None:
             attachments.setdefault(message_id, []).append(attachment_id)
-    audit_read(
-        session,
-        keyring=keyring,
-        principal=principal,
-        case=case,
-        what="messages",
-        object_id=str(case.id),
-        now=now,
-    )
+    audit_read(acting, case, "messages", str(case.id))
     return [
         MessageView(
             m.id,
@@ -350,25 +117,16 @@ class NoteView:
         return f"NoteView({self.id})"
 
 
-def read_notes(
-    session: Session, *, keyring: Keyring, principal: Principal, case: Case, now: dt.datetime
-) -> list[NoteView]:
+def read_notes(acting: Acting, case: Case) -> list[NoteView]:
     """The case's notes, oldest first (a read, audited)."""
+    session, keyring = acting.session, acting.keyring
     key = keyring.case_key(session, case.id)
     notes = session.scalars(
         select(CaseNote)
         .where(CaseNote.case_id == case.id)
         .order_by(CaseNote.created_at, CaseNote.id)
     ).all()
-    audit_read(
-        session,
-        keyring=keyring,
-        principal=principal,
-        case=case,
-        what="notes",
-        object_id=str(case.id),
-        now=now,
-    )
+    audit_read(acting, case, "notes", str(case.id))
     return [
         NoteView(
             n.id,
@@ -393,20 +151,14 @@ class AttachmentContent:
 
 
 def read_attachment(
-    session: Session,
-    *,
-    keyring: Keyring,
-    principal: Principal,
-    case: Case,
-    attachment_id: uuid.UUID,
-    now: dt.datetime,
-    original: bool = False,
+    acting: Acting, case: Case, attachment_id: uuid.UUID, *, original: bool = False
 ) -> AttachmentContent:
     """One attachment of the case (NotFound when it is not this case's).
 
     ``original``: the caller will hand over the evidence itself (a download, which the trail
     records as such), not show a cleaned copy; they must hold EVIDENCE_READ on the case.
     """
+    session, keyring = acting.session, acting.keyring
     attachment = session.scalars(
         select(Attachment).where(Attachment.id == attachment_id, Attachment.case_id == case.id)
     ).first()
@@ -420,13 +172,94 @@ def read_attachment(
         ciphertext=attachment.content_ct,
     )
     audit_read(
-        session,
-        keyring=keyring,
-        principal=principal,
-        case=case,
-        what="attachment",
-        object_id=str(attachment.id),
-        now=now,
-        action=AuditAction.EVIDENCE_DOWNLOADED if original else AuditAction.ATTACHMENT_READ,
+        acting,
+        case,
+        "attachment",
+        str(attachment.id),
+        AuditAction.EVIDENCE_DOWNLOADED if original else AuditAction.ATTACHMENT_READ,
     )
     return AttachmentContent(attachment.content_type, content, attachment.sha256)
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """A case as a list or a header shows it: codes and ids, no words of the child's."""
+
+    id: uuid.UUID
+    reference: str
+    status: CaseStatus
+    priority: Priority
+    category: str
+    language: str
+    opened_at: dt.datetime
+    assigned_to_id: uuid.UUID | None
+    team_id: int | None
+    restricted: bool
+    risk_score: int
+    triage_factors: list[str]
+    region: str | None
+    school: str | None
+    perpetrator_role: PerpetratorRole
+
+
+def summarise(session: Session, case: Case) -> CaseSummary:
+    """The case's summary (each category, region and school is loaded once per session)."""
+    category = session.get_one(Category, case.category_id)
+    region = session.get(Region, case.region_id) if case.region_id is not None else None
+    school = session.get(School, case.school_id) if case.school_id is not None else None
+    return CaseSummary(
+        id=case.id,
+        reference=case.reference,
+        status=case.status,
+        priority=case.priority,
+        category=category.code,
+        language=case.language,
+        opened_at=case.opened_at,
+        assigned_to_id=case.assigned_to_id,
+        team_id=case.team_id,
+        restricted=case.restricted,
+        risk_score=case.risk_score,
+        triage_factors=list(case.triage_factors or []),
+        region=region.code if region else None,
+        school=school.code if school else None,
+        perpetrator_role=case.perpetrator_role,
+    )
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """One case with its reports, decrypted."""
+
+    summary: CaseSummary
+    reports: list[ReportView]
+
+
+def view_case(acting: Acting, case_id: uuid.UUID) -> CaseView:
+    """Open a case: its summary and reports (audited; the first look by a caseworker or
+    supervisor acknowledges it)."""
+    case = take(acting, case_id, Command.READ)
+    acknowledge(acting, case)
+    return CaseView(summarise(acting.session, case), read_reports(acting, case))
+
+
+def view_report(acting: Acting, case_id: uuid.UUID, report_id: uuid.UUID) -> ReportView:
+    """One report of a case (audited)."""
+    return read_report(acting, take(acting, case_id, Command.READ), report_id)
+
+
+def case_messages(acting: Acting, case_id: uuid.UUID) -> list[MessageView]:
+    """The conversation with the reporter (audited)."""
+    return read_messages(acting, take(acting, case_id, Command.READ))
+
+
+def case_notes(acting: Acting, case_id: uuid.UUID) -> list[NoteView]:
+    """The case's notes (audited)."""
+    return read_notes(acting, take(acting, case_id, Command.READ))
+
+
+def open_attachment(
+    acting: Acting, case_id: uuid.UUID, attachment_id: uuid.UUID, *, original: bool = False
+) -> AttachmentContent:
+    """An attachment of the case; ``original`` (the evidence itself) needs READ_EVIDENCE."""
+    case = take(acting, case_id, Command.READ_EVIDENCE if original else Command.READ)
+    return read_attachment(acting, case, attachment_id, original=original)

@@ -20,14 +20,15 @@ from casework.audit.record import AuditAction
 from casework.cases.models import Case, CaseNote
 from casework.cases.service import Reason
 from casework.cases.states import may_move, move
+from casework.context import Acting
 from casework.enums import CaseEventKind, CaseStatus
 from casework.errors import InvalidInput, NotFound
 from casework.followup.inbox import post_to_inbox
+from casework.handling.finding import Command, take
 from casework.handling.history import MIN_REASON, audit_case, record_history
 from casework.outbox.models import OutboxKind
 from casework.outbox.service import enqueue
 from casework.protection.fields import seal_text
-from casework.protection.keys import Keyring
 from casework.routing.service import conflicted_with_school, region_supervisors
 from casework.sms.service import queue_text_to_reporter
 from casework.staff.models import (
@@ -44,15 +45,13 @@ MAX_TEXT = 640  # four SMS segments
 
 
 def add_note(
-    session: Session,
-    *,
-    keyring: Keyring,
-    principal: Principal,
-    case: Case,
+    acting: Acting,
+    case_id: uuid.UUID,
     body: str,
-    now: dt.datetime,
 ) -> uuid.UUID:
     """A caseworker's note on the case (sealed)."""
+    case = take(acting, case_id, Command.ADD_NOTE)
+    session, keyring, principal, now = acting.session, acting.keyring, acting.principal, acting.now
     text = body.strip()
     if not text or len(text) > MAX_NOTE:
         raise InvalidInput("body", f"Write a note of 1 to {MAX_NOTE} characters.")
@@ -81,17 +80,15 @@ def add_note(
 
 
 def text_reporter(
-    session: Session,
-    *,
-    keyring: Keyring,
-    principal: Principal,
-    case: Case,
+    acting: Acting,
+    case_id: uuid.UUID,
     body: str,
-    now: dt.datetime,
 ) -> uuid.UUID:
     """Text the case's reporter if they agreed and have not opted out or silenced the phone;
     otherwise leave it in their follow-up inbox (web and app reporters). Returns the id of
     the outbox message, or of the inbox message."""
+    case = take(acting, case_id, Command.TEXT_REPORTER)
+    session, keyring, principal, now = acting.session, acting.keyring, acting.principal, acting.now
     text = body.strip()
     if not text or len(text) > MAX_TEXT:
         raise InvalidInput("body", f"Write a message of 1 to {MAX_TEXT} characters.")
@@ -128,19 +125,17 @@ def is_conflicted(session: Session, user_id: uuid.UUID, case: Case) -> bool:
 
 
 def assign(
-    session: Session,
-    *,
-    keyring: Keyring,
-    principal: Principal,
-    case: Case,
+    acting: Acting,
+    case_id: uuid.UUID,
     assignee_id: uuid.UUID | None,
     team_id: int | None,
-    now: dt.datetime,
     change_assignee: bool = True,
 ) -> None:
     """Give the case to a caseworker or supervisor (or nobody) and/or put it in a team's
     queue; ``change_assignee=False`` moves only the queue and keeps whoever has it.
     A closed case is reopened first, never assigned as it is."""
+    case = take(acting, case_id, Command.ASSIGN)
+    session, keyring, principal, now = acting.session, acting.keyring, acting.principal, acting.now
     if case.status is CaseStatus.CLOSED:
         raise InvalidInput("status", "This case is closed: reopen it first.")
     if change_assignee and assignee_id is not None:
@@ -179,16 +174,14 @@ def assign(
 
 
 def set_restriction(
-    session: Session,
-    *,
-    keyring: Keyring,
-    principal: Principal,
-    case: Case,
+    acting: Acting,
+    case_id: uuid.UUID,
     restricted: bool,
     named_user_ids: list[uuid.UUID],
-    now: dt.datetime,
 ) -> None:
     """Restrict a case to named users and supervisors (or lift it); replaces the names."""
+    case = take(acting, case_id, Command.RESTRICT)
+    session, keyring, principal, now = acting.session, acting.keyring, acting.principal, acting.now
     for user_id in named_user_ids:
         user = session.get(StaffUser, user_id)
         if user is None or not user.active or user.role not in {Role.CASEWORKER, Role.SUPERVISOR}:
@@ -227,18 +220,11 @@ def set_restriction(
     session.flush()
 
 
-def break_glass(
-    session: Session,
-    *,
-    keyring: Keyring,
-    principal: Principal,
-    case_id: uuid.UUID,
-    reason: str,
-    minutes: int,
-    now: dt.datetime,
-) -> Case:
+def break_glass(acting: Acting, case_id: uuid.UUID, reason: str, minutes: int) -> Case:
     """Open a case outside one's scope for ``minutes``, with a reason; the region's
-    supervisors are told at once (through the outbox). Never for a conflict of interest."""
+    supervisors are told at once (through the outbox). Never for a conflict of interest.
+    (Not in the command table: the case is by definition outside the policy's view.)"""
+    session, keyring, principal, now = acting.session, acting.keyring, acting.principal, acting.now
     case = session.get(Case, case_id)
     if case is None:
         raise NotFound("no such case")

@@ -19,15 +19,13 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from casework.access.scope import Principal
 from casework.actors import SYSTEM, Actor
 from casework.audit.record import AuditAction, record_event
 from casework.cases.models import Case
-from casework.enums import ActorKind, CaseStatus
-from casework.errors import InvalidInput, NotFound
-from casework.partners.directory import PartnerProfile, may_refer, save_partner
+from casework.enums import ActorKind
+from casework.errors import NotFound
+from casework.partners.directory import PartnerProfile, save_partner
 from casework.partners.models import (
-    Consent,
     Partner,
     PartnerApiKey,
     PartnerType,
@@ -35,20 +33,14 @@ from casework.partners.models import (
     ReferralStatus,
 )
 from casework.partners.referrals import (
-    ConsentRecord,
     change_status,
-    check_consent,
-    record_consent,
-    shared_fields,
 )
 from casework.places.models import Region, School
-from casework.protection.fields import open_text, seal_text
+from casework.protection.fields import open_text
 from casework.protection.keys import Keyring
 from casework.taxonomy.models import Category
-from casework.text import has_control_characters
 
 KEY_PREFIX = "hpk"
-MAX_SUMMARY = 2000
 _TOUCH_EVERY = dt.timedelta(minutes=5)
 
 
@@ -159,98 +151,6 @@ def refuse_key(session: Session, *, keyring: Keyring, presented: str, now: dt.da
         details={},
         now=now,
     )
-
-
-def refer(
-    session: Session,
-    *,
-    keyring: Keyring,
-    principal: Principal,
-    case: Case,
-    partner_id: uuid.UUID,
-    summary: str,
-    consent: ConsentRecord,
-    now: dt.datetime,
-    send: bool = True,
-    supervising: bool = False,
-) -> Referral:
-    """Refer a case (found with CASE_WORK, locked) to a partner: a minimised summary, the
-    fields its type may see, and the child's consent or a supervisor's reasoned override
-    (``supervising``: the caller may supervise the case). ``send=False`` keeps a draft."""
-    partner = may_refer(session, case, partner_id)
-    if case.status is CaseStatus.CLOSED:
-        raise InvalidInput("status", "This case is closed: reopen it first.")
-    summary = summary.strip()
-    if not summary or len(summary) > MAX_SUMMARY or has_control_characters(summary):
-        raise InvalidInput(
-            "summary", f"Write what the partner needs, 1 to {MAX_SUMMARY} characters."
-        )
-    override_reason = check_consent(consent, supervising=supervising)
-    referral_id = uuid.uuid4()
-    key = keyring.case_key(session, case.id)
-    referral = Referral(
-        id=referral_id,
-        case_id=case.id,
-        partner_id=partner_id,
-        status=ReferralStatus.DRAFT,
-        summary_ct=seal_text(
-            key, table="referral", column="summary", row_id=referral_id, text=summary
-        ),
-        shared=shared_fields(partner),
-        created_by=principal.user_id,
-        created_at=now,
-        status_changed_at=now,
-    )
-    session.add(referral)
-    record_consent(
-        session,
-        keyring,
-        referral,
-        consent,
-        actor_id=principal.user_id,
-        override_reason=override_reason,
-        now=now,
-    )
-    record_event(
-        session,
-        keyring=keyring,
-        action=AuditAction.REFERRAL_CREATED,
-        actor=principal.actor,
-        object_type="referral",
-        object_id=str(referral_id),
-        case_key=key,
-        details={
-            "partner": str(partner_id),
-            "consent": consent.consent.value,
-            "shared": referral.shared,
-        },
-        now=now,
-    )
-    if consent.consent is not Consent.GIVEN:
-        record_event(
-            session,
-            keyring=keyring,
-            action=AuditAction.REFERRAL_CONSENT_OVERRIDDEN,
-            actor=principal.actor,
-            object_type="referral",
-            object_id=str(referral_id),
-            case_key=key,
-            details={"consent": consent.consent.value, "reason": override_reason},
-            now=now,
-        )
-    session.flush()
-    if send:
-        change_status(
-            session,
-            keyring=keyring,
-            referral=referral,
-            to=ReferralStatus.SENT,
-            actor=principal.actor,
-            by_partner=False,
-            note=None,
-            now=now,
-        )
-    return referral
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,20 @@ class ClockState:
             return Outcome.MISSED
         return Outcome.MET if self.met_by_stop else Outcome.STOPPED
 
+    def state(self, now: dt.datetime) -> str:
+        """One word for the clock: running, warning, breached or paused; once it has stopped,
+        met, missed, or stopped (ended in time by something else, e.g. the case closed)."""
+        outcome = self.outcome()
+        if outcome is not None:
+            return outcome.value
+        if self.paused or self.due_at is None:
+            return "paused"
+        if self.breached(now):
+            return "breached"
+        if self.warn_at is not None and now >= self.warn_at:
+            return "warning"
+        return "running"
+
 
 @dataclass
 class _Open:

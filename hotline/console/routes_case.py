@@ -3,24 +3,18 @@ back to the page (303); a refused change shows the page again with the reason (4
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from casework.access.policy import Action
-from casework.access.scope import Principal
-from casework.cases.models import Case
-from casework.clock import Clock
 from casework.enums import PerpetratorRole, Priority
-from casework.errors import InvalidInput, NotAllowed, NotFound
+from casework.errors import InvalidInput, NotAllowed
+from casework.handling.casefile import case_file
 from casework.handling.closure import (
     Closure,
     decide_closure,
@@ -29,18 +23,24 @@ from casework.handling.closure import (
     request_closure,
 )
 from casework.handling.lifecycle import override_priority, start_work
-from casework.handling.placement import Placement, correct_place
-from casework.handling.reads import find_case, may_on
+from casework.handling.placement import Placed, Placement, correct_place
+from casework.handling.referrals import refer, set_referral_status
 from casework.handling.work import add_note, assign, text_reporter
-from casework.partners.models import Consent, Referral, ReferralStatus
-from casework.partners.referrals import ConsentRecord, change_status
-from casework.partners.service import refer
-from casework.places.matching import school_named
-from casework.protection.keys import Keyring
+from casework.partners.models import Consent, ReferralStatus
+from casework.partners.referrals import ConsentRecord
 from hotline.console.case_page import case_page_data
-from hotline.console.session import NO_STORE, FormStaff, PageStaff, field, read_form, render
-from hotline.database import Database
-from hotline.deps import ClockDep, DbDep, KeyringDep, require_working_keys
+from hotline.console.session import (
+    NO_STORE,
+    FormCtx,
+    FormStaff,
+    PageCtx,
+    PageStaff,
+    field,
+    read_form,
+    render,
+)
+from hotline.context import StaffRequest
+from hotline.deps import require_working_keys
 from hotline.staff.attachments import attachment_response
 from hotline.staff.auth import StaffContext
 
@@ -65,9 +65,6 @@ DONE = {
     "placed": "Saved: the case was triaged again and sent to its region's queue.",
     "unchanged": "Nothing changed.",
 }
-# The case now belongs where the person who placed it may not follow.
-MOVED_AWAY = "moved_away"
-Change = Callable[[Session, Case, dt.datetime], str]
 CONSENT_MISSING = (
     "Say whether the child or their guardian agreed to the referral: consent given, "
     "refused, or could not be asked. Nobody was referred."
@@ -77,9 +74,7 @@ CONSENT_MISSING = (
 async def _page(
     request: Request,
     staff: StaffContext,
-    db: DbDep,
-    keyring: KeyringDep,
-    clock: ClockDep,
+    ctx: StaffRequest,
     case_id: uuid.UUID,
     *,
     flash: str | None = None,
@@ -87,14 +82,9 @@ async def _page(
     status: int = 200,
     again: dict[str, Any] | None = None,
 ) -> HTMLResponse:
-    data = await db.run_async(
-        lambda s: case_page_data(
-            s, keyring=keyring, principal=staff.principal, case_id=case_id, clock=clock
-        ),
-        write=True,
-    )
+    file = await ctx.act(case_file, case_id)
     context = {
-        **data,
+        **case_page_data(file),
         "flash": flash,
         "problem": problem,
         "section": "queue",
@@ -112,49 +102,35 @@ async def case_page(
     request: Request,
     case_id: uuid.UUID,
     staff: PageStaff,
-    db: DbDep,
-    keyring: KeyringDep,
-    clock: ClockDep,
+    ctx: PageCtx,
     done: Annotated[str, Query(max_length=40)] = "",
 ) -> HTMLResponse:
     """The whole story of a case on one page."""
-    return await _page(request, staff, db, keyring, clock, case_id, flash=DONE.get(done))
+    return await _page(request, staff, ctx, case_id, flash=DONE.get(done))
 
 
 @dataclass(frozen=True)
 class Posted:
-    """A form posted from the case page, with who posted it and what to work with."""
+    """A form posted from the case page, who posted it, and the context to act in."""
 
     request: Request
     case_id: uuid.UUID
     staff: StaffContext
-    db: Database
-    keyring: Keyring
-    clock: Clock
+    ctx: StaffRequest
     form: FormData
 
-    @property
-    def principal(self) -> Principal:
-        """Who posted it."""
-        return self.staff.principal
-
-    async def apply(self, action: Action, change: Change) -> Response:
-        """Apply ``change`` to the locked case and come back to the page, or say why not."""
-
-        def run(s: Session) -> str:
-            now = self.clock.now()
-            found = find_case(s, self.principal, self.case_id, action, now=now, for_update=True)
-            return change(s, found, now)
-
+    async def apply(self, command: Callable[[], Awaitable[str]]) -> Response:
+        """Run ``command`` (which reads the form and calls one use case, answering what was
+        done) and come back to the page, or show it again saying why not."""
         try:
-            done = await self.db.run_async(run, write=True)
+            done = await command()
         except InvalidInput as exc:
             return await self._again(exc.message, 422, problem_field=exc.field)
         except NotAllowed:
             return await self._again("Your role does not allow this on this case.", 403)
         target = (
             f"/console/queue?done={done}"
-            if done == MOVED_AWAY
+            if done == Placed.MOVED_AWAY
             else f"/console/cases/{self.case_id}?done={done}"
         )
         return RedirectResponse(target, status_code=303, headers=NO_STORE)
@@ -170,9 +146,7 @@ class Posted:
         return await _page(
             self.request,
             self.staff,
-            self.db,
-            self.keyring,
-            self.clock,
+            self.ctx,
             self.case_id,
             problem=problem,
             status=status,
@@ -184,16 +158,9 @@ class Posted:
         )
 
 
-async def posted(
-    request: Request,
-    case_id: uuid.UUID,
-    staff: FormStaff,
-    db: DbDep,
-    keyring: KeyringDep,
-    clock: ClockDep,
-) -> Posted:
+async def posted(request: Request, case_id: uuid.UUID, staff: FormStaff, ctx: FormCtx) -> Posted:
     """The posted form (its CSRF token already checked by ``FormStaff``)."""
-    return Posted(request, case_id, staff, db, keyring, clock, await read_form(request))
+    return Posted(request, case_id, staff, ctx, await read_form(request))
 
 
 PostedForm = Annotated[Posted, Depends(posted)]
@@ -220,251 +187,170 @@ def _uuid(form: FormData, name: str) -> uuid.UUID:
 async def priority(p: PostedForm) -> Response:
     """Override the priority, with a reason."""
 
-    def change(s: Session, case: Case, now: dt.datetime) -> str:
-        override_priority(
-            s,
-            keyring=p.keyring,
-            principal=p.principal,
-            case=case,
-            priority=_choice(p.form, "priority", Priority),
-            reason=field(p.form, "reason", limit=500),
-            now=now,
-        )
+    async def command() -> str:
+        wanted = _choice(p.form, "priority", Priority)
+        reason = field(p.form, "reason", limit=500)
+        await p.ctx.act(override_priority, p.case_id, wanted, reason)
         return "priority"
 
-    return await p.apply(Action.CASE_WORK, change)
+    return await p.apply(command)
 
 
 @router.post("/{case_id}/start")
 async def start(p: PostedForm) -> Response:
     """Start working on the case."""
 
-    def change(s: Session, case: Case, now: dt.datetime) -> str:
-        start_work(s, keyring=p.keyring, principal=p.principal, case=case, now=now)
+    async def command() -> str:
+        await p.ctx.act(start_work, p.case_id)
         return "started"
 
-    return await p.apply(Action.CASE_WORK, change)
+    return await p.apply(command)
 
 
 @router.post("/{case_id}/reply")
 async def reply(p: PostedForm) -> Response:
     """Write to the reporter: a text, or their follow-up inbox (never against their wishes)."""
 
-    def change(s: Session, case: Case, now: dt.datetime) -> str:
-        body = field(p.form, "body", limit=640)
-        text_reporter(s, keyring=p.keyring, principal=p.principal, case=case, body=body, now=now)
+    async def command() -> str:
+        await p.ctx.act(text_reporter, p.case_id, field(p.form, "body", limit=640))
         return "reply"
 
-    return await p.apply(Action.CASE_WORK, change)
+    return await p.apply(command)
 
 
 @router.post("/{case_id}/notes")
 async def note(p: PostedForm) -> Response:
     """Add a note."""
 
-    def change(s: Session, case: Case, now: dt.datetime) -> str:
-        body = field(p.form, "body", limit=8000)
-        add_note(s, keyring=p.keyring, principal=p.principal, case=case, body=body, now=now)
+    async def command() -> str:
+        await p.ctx.act(add_note, p.case_id, field(p.form, "body", limit=8000))
         return "note"
 
-    return await p.apply(Action.CASE_WORK, change)
+    return await p.apply(command)
 
 
 @router.post("/{case_id}/referrals")
 async def referral(p: PostedForm) -> Response:
     """Refer to a partner with the child's consent (or a supervisor's reasoned override)."""
 
-    def change(s: Session, case: Case, now: dt.datetime) -> str:
+    async def command() -> str:
         consent = ConsentRecord(
             _choice(p.form, "consent", Consent, CONSENT_MISSING),
             field(p.form, "consent_from", limit=20) or None,
             field(p.form, "override_reason", limit=500) or None,
         )
-        refer(
-            s,
-            keyring=p.keyring,
-            principal=p.principal,
-            case=case,
-            partner_id=_uuid(p.form, "partner_id"),
-            summary=field(p.form, "summary", limit=2000),
-            consent=consent,
-            now=now,
-            supervising=may_on(s, p.principal, case.id, Action.CASE_SUPERVISE, now=now),
-        )
+        partner_id = _uuid(p.form, "partner_id")
+        summary = field(p.form, "summary", limit=2000)
+        await p.ctx.act(refer, p.case_id, partner_id, summary, consent)
         return "referral"
 
-    return await p.apply(Action.CASE_WORK, change)
+    return await p.apply(command)
 
 
 @router.post("/{case_id}/referrals/{referral_id}/status")
 async def referral_status(referral_id: uuid.UUID, p: PostedForm) -> Response:
     """Send a draft referral, or withdraw one (with a reason)."""
 
-    def change(s: Session, case: Case, now: dt.datetime) -> str:
+    async def command() -> str:
         to = _choice(p.form, "status", ReferralStatus)
-        found = s.scalars(
-            select(Referral)
-            .where(Referral.id == referral_id, Referral.case_id == case.id)
-            .with_for_update()
-        ).first()
-        if found is None:
-            raise NotFound("no such referral")
-        change_status(
-            s,
-            keyring=p.keyring,
-            referral=found,
-            to=to,
-            actor=p.principal.actor,
-            by_partner=False,
-            note=field(p.form, "note", limit=500) or None,
-            now=now,
-        )
+        note = field(p.form, "note", limit=500) or None
+        await p.ctx.act(set_referral_status, p.case_id, referral_id, to, note)
         return "referral_status"
 
-    return await p.apply(Action.CASE_WORK, change)
+    return await p.apply(command)
 
 
 @router.post("/{case_id}/views")
 async def views(p: PostedForm) -> Response:
     """Record what the child wants."""
 
-    def change(s: Session, case: Case, now: dt.datetime) -> str:
-        text = field(p.form, "child_views", limit=4000)
-        record_child_views(
-            s, keyring=p.keyring, principal=p.principal, case=case, views=text, now=now
-        )
+    async def command() -> str:
+        await p.ctx.act(record_child_views, p.case_id, field(p.form, "child_views", limit=4000))
         return "views"
 
-    return await p.apply(Action.CASE_WORK, change)
+    return await p.apply(command)
 
 
 @router.post("/{case_id}/closure")
 async def closure(p: PostedForm) -> Response:
     """Close the case (P1/P2, or once urgent: a request a supervisor decides)."""
 
-    def change(s: Session, case: Case, now: dt.datetime) -> str:
+    async def command() -> str:
         wanted = Closure(
             field(p.form, "outcome", limit=40),
             field(p.form, "child_views", limit=4000) or None,
             field(p.form, "views_missing", limit=40) or None,
         )
-        closed = request_closure(
-            s,
-            keyring=p.keyring,
-            principal=p.principal,
-            case=case,
-            closure=wanted,
-            now=now,
-            supervising=may_on(s, p.principal, case.id, Action.CASE_SUPERVISE, now=now),
-        )
+        closed = await p.ctx.act(request_closure, p.case_id, wanted)
         return "closed" if closed else "closure_requested"
 
-    return await p.apply(Action.CASE_WORK, change)
+    return await p.apply(command)
 
 
 @router.post("/{case_id}/closure/decision")
 async def closure_decision(p: PostedForm) -> Response:
     """A supervisor approves or (with a reason) rejects a closure request."""
 
-    def change(s: Session, case: Case, now: dt.datetime) -> str:
-        decide_closure(
-            s,
-            keyring=p.keyring,
-            principal=p.principal,
-            case=case,
-            approve=field(p.form, "decision", limit=10) == "approve",
-            reason=field(p.form, "reason", limit=500) or None,
-            now=now,
-        )
+    async def command() -> str:
+        approve = field(p.form, "decision", limit=10) == "approve"
+        reason = field(p.form, "reason", limit=500) or None
+        await p.ctx.act(decide_closure, p.case_id, approve, reason)
         return "decided"
 
-    return await p.apply(Action.CASE_SUPERVISE, change)
+    return await p.apply(command)
 
 
 @router.post("/{case_id}/reopen")
 async def reopen_case(p: PostedForm) -> Response:
     """Reopen a closed case, with a reason."""
 
-    def change(s: Session, case: Case, now: dt.datetime) -> str:
-        reason = field(p.form, "reason", limit=500)
-        reopen(s, keyring=p.keyring, principal=p.principal, case=case, reason=reason, now=now)
+    async def command() -> str:
+        await p.ctx.act(reopen, p.case_id, field(p.form, "reason", limit=500))
         return "reopened"
 
-    return await p.apply(Action.CASE_WORK, change)
+    return await p.apply(command)
 
 
 @router.post("/{case_id}/assignment")
 async def assignment(p: PostedForm) -> Response:
-    """Give the case to a member of staff, or back to the team's queue (supervisors)."""
+    """Give the case to a member of staff, or back to the team's queue (supervisors); the
+    case stays in its team's queue."""
 
-    def change(s: Session, case: Case, now: dt.datetime) -> str:
+    async def command() -> str:
         chosen = field(p.form, "assignee_id", limit=40)
-        assign(
-            s,
-            keyring=p.keyring,
-            principal=p.principal,
-            case=case,
-            assignee_id=_uuid(p.form, "assignee_id") if chosen else None,
-            team_id=case.team_id,
-            now=now,
-            change_assignee=True,
-        )
+        assignee = _uuid(p.form, "assignee_id") if chosen else None
+        await p.ctx.act(assign, p.case_id, assignee, None)
         return "assigned"
 
-    return await p.apply(Action.CASE_ASSIGN, change)
+    return await p.apply(command)
 
 
 @router.get("/{case_id}/attachments/{attachment_id}")
-async def attachment(
-    case_id: uuid.UUID,
-    attachment_id: uuid.UUID,
-    staff: PageStaff,
-    db: DbDep,
-    keyring: KeyringDep,
-    clock: ClockDep,
-) -> Response:
+async def attachment(case_id: uuid.UUID, attachment_id: uuid.UUID, ctx: PageCtx) -> Response:
     """A picture without its metadata (audited)."""
-    return await attachment_response(db, keyring, clock, staff, case_id, attachment_id)
+    return await attachment_response(ctx, case_id, attachment_id)
 
 
 @router.get("/{case_id}/attachments/{attachment_id}/original")
 async def attachment_original(
-    case_id: uuid.UUID,
-    attachment_id: uuid.UUID,
-    staff: PageStaff,
-    db: DbDep,
-    keyring: KeyringDep,
-    clock: ClockDep,
+    case_id: uuid.UUID, attachment_id: uuid.UUID, ctx: PageCtx
 ) -> Response:
     """The original evidence, for those who may hold it (the download is audited)."""
-    return await attachment_response(
-        db, keyring, clock, staff, case_id, attachment_id, original=True
-    )
+    return await attachment_response(ctx, case_id, attachment_id, original=True)
 
 
 @router.post("/{case_id}/place")
 async def place(p: PostedForm) -> Response:
     """Set or correct where the case belongs: it is triaged again and re-routed."""
 
-    def change(s: Session, case: Case, now: dt.datetime) -> str:
-        school = field(p.form, "school", limit=200).strip()
-        code = school_named(s, school) if school else None
-        if school and code is None:
-            raise InvalidInput(
-                "school", "No single school has that name: type more of it, or its code."
-            )
+    async def command() -> str:
         placement = Placement(
             region=field(p.form, "region", limit=40) or None,
-            school=code,
+            school=field(p.form, "school", limit=200).strip() or None,
             category=field(p.form, "category", limit=40),
             perpetrator_role=_choice(p.form, "perpetrator_role", PerpetratorRole),
         )
-        if not correct_place(
-            s, keyring=p.keyring, principal=p.principal, case=case, placement=placement, now=now
-        ):
-            return "unchanged"
-        if may_on(s, p.principal, case.id, Action.CASE_READ, now=now):
-            return "placed"
-        return MOVED_AWAY
+        done = await p.ctx.act(correct_place, p.case_id, placement, school_typed=True)
+        return done.outcome.value
 
-    return await p.apply(Action.CASE_WORK, change)
+    return await p.apply(command)

@@ -6,48 +6,21 @@ from __future__ import annotations
 import uuid
 
 from fastapi import Response
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from casework.access.policy import Action
-from casework.clock import Clock
-from casework.handling.reads import AttachmentContent, find_case, read_attachment
-from casework.protection.keys import Keyring
-from hotline.database import Database
+from casework.handling.reads import open_attachment
+from hotline.context import StaffRequest
 from hotline.errors import ApiError
 from hotline.images import clean_image
-from hotline.staff.auth import StaffContext
 
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
 async def attachment_response(
-    db: Database,
-    keyring: Keyring,
-    clock: Clock,
-    staff: StaffContext,
-    case_id: uuid.UUID,
-    attachment_id: uuid.UUID,
-    *,
-    original: bool = False,
+    ctx: StaffRequest, case_id: uuid.UUID, attachment_id: uuid.UUID, *, original: bool = False
 ) -> Response:
     """The cleaned copy (inline) or, with ``original``, the evidence as a download."""
-
-    def run(s: Session) -> AttachmentContent:
-        now = clock.now()
-        action = Action.EVIDENCE_READ if original else Action.CASE_READ
-        found = find_case(s, staff.principal, case_id, action, now=now)
-        return read_attachment(
-            s,
-            keyring=keyring,
-            principal=staff.principal,
-            case=found,
-            attachment_id=attachment_id,
-            now=now,
-            original=original,
-        )
-
-    content = await db.run_async(run, write=True)
+    content = await ctx.act(open_attachment, case_id, attachment_id, original=original)
     if original:
         return Response(
             content.content,

@@ -25,7 +25,8 @@ from casework.enums import (
     PerpetratorRole,
     ReporterRole,
 )
-from casework.handling.lifecycle import OUTCOMES, PAUSE_REASONS
+from casework.handling.closure import OUTCOMES
+from casework.handling.lifecycle import PAUSE_REASONS
 from casework.intake.models import Report
 from casework.partners.models import Consent, Referral, ReferralStatus
 from casework.protection.keys import Keyring

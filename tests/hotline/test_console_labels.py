@@ -17,7 +17,8 @@ from casework.enums import (
     Priority,
     ReporterRole,
 )
-from casework.handling.lifecycle import OUTCOMES, PAUSE_REASONS, VIEWS_MISSING_REASONS
+from casework.handling.closure import OUTCOMES, VIEWS_MISSING_REASONS
+from casework.handling.lifecycle import PAUSE_REASONS
 from casework.languages import SUPPORTED_LANGUAGES
 from casework.partners.models import Consent, PartnerType, ReferralStatus
 from casework.partners.referrals import CONSENT_FROM

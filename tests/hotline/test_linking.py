@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from casework.access.scope import load_principal
 from casework.cases.models import Case, CaseEvent
 from casework.clock import FixedClock
+from casework.context import Acting
 from casework.enums import CaseEventKind, Channel, ContactMethod, PerpetratorRole
 from casework.handling.lifecycle import TriageInput, triage
 from casework.intake.service import submit_report
@@ -68,12 +69,9 @@ def _triage_naming(
         principal = load_principal(s, s.get_one(StaffUser, supervisor))
         found = s.get_one(Case, case.id)
         triage(
-            s,
-            keyring=keyring,
-            principal=principal,
-            case=found,
-            facts=TriageInput(perpetrator_role=PerpetratorRole.TEACHER, perpetrator_name=name),
-            now=NOW,
+            Acting(s, keyring, FixedClock(NOW), NOW, principal),
+            found.id,
+            TriageInput(perpetrator_role=PerpetratorRole.TEACHER, perpetrator_name=name),
         )
         return found
 

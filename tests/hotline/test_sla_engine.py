@@ -215,20 +215,15 @@ def test_a_clock_stopped_in_time_and_a_closed_case_stay_quiet(
     seen, closed = _report(sdb, keyring), _report(sdb, keyring)
 
     from casework.access.scope import load_principal
+    from casework.context import Acting
     from casework.handling.closure import Closure, request_closure
-    from casework.handling.lifecycle import acknowledge
+    from casework.handling.history import acknowledge
 
     def act(s: Session) -> None:
         principal = load_principal(s, s.get_one(StaffUser, supervisor))
-        acknowledge(s, principal=principal, case=s.get_one(Case, seen), now=NOW + HOUR)
-        request_closure(
-            s,
-            keyring=keyring,
-            principal=principal,
-            case=s.get_one(Case, closed),
-            closure=Closure("duplicate", views_missing="anonymous_report"),
-            now=NOW + HOUR,
-        )
+        acting = Acting(s, keyring, FixedClock(NOW + HOUR), NOW + HOUR, principal)
+        acknowledge(acting, s.get_one(Case, seen))
+        request_closure(acting, closed, Closure("duplicate", views_missing="anonymous_report"))
 
     sdb.run(act, write=True)
     clock.set(NOW + 100 * HOUR)
@@ -264,10 +259,12 @@ def test_closing_a_case_stops_the_partner_clocks_without_meeting_them(
     count as stopped - neither met (no inflated compliance) nor missed (it was in time)."""
     from casework.access.scope import load_principal
     from casework.actors import SYSTEM
+    from casework.context import Acting
     from casework.handling.closure import Closure, request_closure
+    from casework.handling.referrals import refer
     from casework.partners.models import Consent
     from casework.partners.referrals import ConsentRecord
-    from casework.partners.service import create_partner, refer
+    from casework.partners.service import create_partner
     from casework.sla.clocks import PARTNER_CLOCKS, Outcome
     from casework.sla.service import clocks_of
 
@@ -280,22 +277,16 @@ def test_closing_a_case_stops_the_partner_clocks_without_meeting_them(
         case = s.get_one(Case, case_id)
         partner = create_partner(s, keyring=keyring, name="NGO", kind="ngo", actor=SYSTEM, now=NOW)
         refer(
-            s,
-            keyring=keyring,
-            principal=principal,
-            case=case,
-            partner_id=partner.id,
-            summary="Please call the family.",
-            consent=ConsentRecord(Consent.GIVEN, "child"),
-            now=NOW + HOUR,
+            Acting(s, keyring, clock, NOW + HOUR, principal),
+            case.id,
+            partner.id,
+            "Please call the family.",
+            ConsentRecord(Consent.GIVEN, "child"),
         )
         request_closure(
-            s,
-            keyring=keyring,
-            principal=principal,
-            case=case,
-            closure=Closure("advice_given", views_missing="unreachable"),
-            now=NOW + 2 * HOUR,
+            Acting(s, keyring, clock, NOW + 2 * HOUR, principal),
+            case.id,
+            Closure("advice_given", views_missing="unreachable"),
         )
 
     sdb.run(refer_then_close, write=True)

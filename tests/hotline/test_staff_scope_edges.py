@@ -10,9 +10,8 @@ from sqlalchemy import select
 
 from casework.audit.models import AuditEvent
 from casework.cases.models import Case
-from casework.handling import reads as cases_module
+from casework.handling import listing as cases_module
 from hotline.database import Database
-from hotline.staff import routes_cases
 from tests.factories.staff import bearer
 from tests.hotline.staff_world import World
 
@@ -141,6 +140,5 @@ def test_lists_filter_by_region_category_and_open_and_cap_their_count(
     assert ids(category="trafficking") == set()
 
     monkeypatch.setattr(cases_module, "COUNT_CAP", 2)
-    monkeypatch.setattr(routes_cases, "COUNT_CAP", 2)
     body = world_client.get("/api/staff/v1/cases", headers=headers).json()
     assert (body["total"], body["total_capped"], len(body["cases"])) == (2, True, 3)
