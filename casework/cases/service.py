@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -17,7 +17,9 @@ from casework.enums import CaseEventKind, CaseStatus, Priority
 from casework.ids import new_id
 from casework.protection.fields import seal_text
 from casework.protection.keys import SealingKey
-from casework.triage.rules import Assessment
+
+if TYPE_CHECKING:  # a type only: triage sits above cases
+    from casework.triage.rules import Assessment
 
 _OPENED_HERE = "casework.cases_opened_here"
 

@@ -36,7 +36,6 @@ from casework.languages import SUPPORTED_LANGUAGES
 from casework.linking.service import (
     cases_naming,
     check_name,
-    earlier_reports,
     record_mention,
     suggest_same_phone,
 )
@@ -48,6 +47,7 @@ from casework.protection.keys import Keyring
 from casework.routing.service import region_supervisors, route_new_case
 from casework.sql import insert_ignoring_conflict
 from casework.text import has_control_characters
+from casework.triage.repeats import earlier_reports
 from casework.triage.rules import Assessment, TriageFacts, assess, assess_intake
 from casework.triage.words import mentions_danger, mentions_self_harm
 

@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 
 from casework.cases.models import Case
 from casework.enums import Danger
-from casework.linking.service import earlier_reports
 from casework.taxonomy.models import Category
+from casework.triage.repeats import earlier_reports
 from casework.triage.rules import Assessment, TriageFacts, higher
 
 
