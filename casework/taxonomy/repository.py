@@ -22,3 +22,8 @@ def active_categories(session: Session) -> Sequence[Category]:
     return session.scalars(
         select(Category).where(Category.active.is_(True)).order_by(Category.sort_order)
     ).all()
+
+
+def category_by_code(session: Session, code: str) -> Category | None:
+    """The category with this code, if any (active or not)."""
+    return session.scalars(select(Category).where(Category.code == code)).first()

@@ -7,27 +7,21 @@ choices shows the queue again with the problem (422), never an error about types
 from __future__ import annotations
 
 import enum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from casework.enums import CaseStatus, Channel, Priority
-from casework.handling.reads import COUNT_CAP, CaseQuery, list_cases
-from casework.places.models import Region
+from casework.oversight.queue import PAGE, QueueFilters, queue
 from casework.staff.models import Role
-from casework.taxonomy.models import Category
-from hotline.console.session import NO_STORE, PageStaff, render
-from hotline.console.views import queue_rows
-from hotline.deps import ClockDep, DbDep, KeyringDep, require_working_keys
+from hotline.console.session import NO_STORE, PageCtx, PageStaff, render
+from hotline.deps import require_working_keys
 
 router = APIRouter(
     prefix="/console", include_in_schema=False, dependencies=[Depends(require_working_keys)]
 )
-PAGE = 50
 # Coming back here after a change on a case page.
 DONE = {
     "moved_away": "Saved: the case now belongs to another team's queue, so it left yours.",
@@ -55,12 +49,10 @@ async def home() -> RedirectResponse:
 
 
 @router.get("/queue", response_class=HTMLResponse)
-async def queue(
+async def queue_page(
     request: Request,
     staff: PageStaff,
-    db: DbDep,
-    keyring: KeyringDep,
-    clock: ClockDep,
+    ctx: PageCtx,
     view: Filter = "team",
     priority: Filter = "",
     status: Filter = "",
@@ -79,51 +71,23 @@ async def queue(
     wanted_priority = _chosen(priority, Priority, problems, "priority")
     wanted_status = _chosen(status, CaseStatus, problems, "status")
     wanted_channel = _chosen(channel, Channel, problems, "channel")
-
-    def run(s: Session) -> dict[str, Any]:
-        categories = list(
-            s.execute(select(Category.code, Category.name).order_by(Category.sort_order)).all()
-        )
-        regions = list(s.execute(select(Region.code, Region.name).order_by(Region.name)).all())
-        region_id = s.scalar(select(Region.id).where(Region.code == region)) if region else None
-        category_id = (
-            s.scalar(select(Category.id).where(Category.code == category)) if category else None
-        )
-        if region and region_id is None:
-            problems.append("Choose the region from the list.")
-        if category and category_id is None:
-            problems.append("Choose the category from the list.")
-        query = CaseQuery(
+    found = await ctx.act(
+        queue,
+        QueueFilters(
+            view=view,
             status=wanted_status,
             priority=wanted_priority,
-            assigned_to_me=view == "mine",
-            team_queue=view == "team",
-            region_id=region_id,
-            category_id=category_id,
             channel=wanted_channel,
-            search=q.strip() or None,
-            open_only=wanted_status is None,
-            limit=PAGE,
-            offset=(page - 1) * PAGE,
-        )
-        found, total = (
-            ([], 0)
-            if problems
-            else list_cases(
-                s, keyring=keyring, principal=staff.principal, query=query, now=clock.now()
-            )
-        )
-        return {
-            "rows": queue_rows(s, found, clock.now()),
-            "total": min(total, COUNT_CAP),
-            "capped": total > COUNT_CAP,
-            "categories": categories,
-            "regions": regions,
-        }
-
-    data = await db.run_async(run, write=True)
+            region=region,
+            category=category,
+            search=q,
+            page=page,
+            choices_ok=not problems,
+        ),
+    )
+    problems += found.problems
     views = dict(VIEWS)
-    if staff.principal.role is not Role.SUPERVISOR:
+    if ctx.principal.role is not Role.SUPERVISOR:
         views.pop("region")
     filters = {
         "view": view,
@@ -138,14 +102,18 @@ async def queue(
         request,
         "queue.html",
         {
-            **data,
+            "rows": found.rows,
+            "total": found.total,
+            "capped": found.capped,
+            "categories": found.categories,
+            "regions": found.regions,
             "section": "queue",
             "views": views,
             "filters": filters,
             "page": page,
-            "pages": max(1, -(-data["total"] // PAGE)),
+            "pages": max(1, -(-found.total // PAGE)),
             "page_url": lambda n: "/console/queue?" + urlencode({**filters, "page": n}),
-            "now": clock.now(),
+            "now": found.now,
             "priorities": list(Priority),
             "statuses": list(CaseStatus),
             "channels": list(Channel),

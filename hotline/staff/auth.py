@@ -21,7 +21,6 @@ from fastapi import Depends, Request, Response, Security
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from casework.access.policy import Action, may_globally
 from casework.access.scope import Principal, load_principal
 from casework.clock import Clock
 from casework.protection.keys import Keyring
@@ -167,12 +166,6 @@ async def staff_request(staff: CurrentStaff, ctx: Ctx) -> StaffRequest:
 
 # The one dependency a staff API route takes to call a use case.
 StaffCtx = Annotated[StaffRequest, Depends(staff_request)]
-
-
-def allowed(staff: StaffContext, action: Action) -> None:
-    """Refuse (403) an action that is not about one case and that the role may not do."""
-    if not may_globally(staff.principal.role, action):
-        raise ApiError(403, "forbidden", "Your role does not allow this.")
 
 
 def set_session_cookie(response: Response, token: str, *, secure: bool, max_age: int) -> None:

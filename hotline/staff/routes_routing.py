@@ -7,24 +7,20 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Depends, Response
-from sqlalchemy import select
 
-from casework.access.policy import Action
-from casework.access.scope import Principal
-from casework.routing.config import (
-    add_holiday,
-    add_shift,
-    end_shift,
-    set_calendar,
-    set_languages,
-    set_phone,
-    set_target,
+from casework.routing.admin import (
+    change_calendar,
+    change_languages,
+    change_phone,
+    change_target,
+    new_holiday,
+    plan_shift,
+    sla_targets,
+    stop_shift,
 )
-from casework.sla.models import SlaTarget
-from casework.staff.models import Role
-from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep, require_working_keys
+from hotline.deps import require_working_keys
 from hotline.errors import error_responses
-from hotline.staff.auth import CurrentStaff, allowed
+from hotline.staff.auth import StaffCtx
 from hotline.staff.schemas import (
     CalendarIn,
     CreatedIdOut,
@@ -45,194 +41,75 @@ router = APIRouter(
 )
 
 
-def _planned_regions(principal: Principal) -> frozenset[int] | None:
-    """The regions whose rota someone may plan: a supervisor's own (all if national);
-    an administrator's, all."""
-    if principal.role is Role.SUPERVISOR and not principal.national:
-        return principal.region_ids
-    return None
-
-
 @router.put("/users/{user_id}/languages", status_code=204)
-async def languages(
-    user_id: uuid.UUID,
-    body: LanguagesIn,
-    staff: CurrentStaff,
-    db: DbDep,
-    keyring: KeyringDep,
-    clock: ClockDep,
-) -> Response:
+async def languages(user_id: uuid.UUID, body: LanguagesIn, ctx: StaffCtx) -> Response:
     """The languages a caseworker or supervisor works in."""
-    allowed(staff, Action.ROTA_MANAGE)
-    await db.run_async(
-        lambda s: set_languages(
-            s,
-            keyring=keyring,
-            actor=staff.principal.actor,
-            user_id=user_id,
-            languages=body.languages,
-            now=clock.now(),
-        ),
-        write=True,
-    )
+    await ctx.act(change_languages, user_id, languages=body.languages)
     return Response(status_code=204)
 
 
 @router.put("/users/{user_id}/phone", status_code=204)
-async def phone(
-    user_id: uuid.UUID,
-    body: PhoneIn,
-    staff: CurrentStaff,
-    db: DbDep,
-    keyring: KeyringDep,
-    clock: ClockDep,
-    settings: SettingsDep,
-) -> Response:
+async def phone(user_id: uuid.UUID, body: PhoneIn, ctx: StaffCtx) -> Response:
     """The phone a member of staff is texted on when on call."""
-    allowed(staff, Action.ROTA_MANAGE)
-    await db.run_async(
-        lambda s: set_phone(
-            s,
-            keyring=keyring,
-            actor=staff.principal.actor,
-            user_id=user_id,
-            phone=body.phone or None,
-            default_region=settings.default_phone_region,
-            now=clock.now(),
-        ),
-        write=True,
+    await ctx.act(
+        change_phone,
+        user_id,
+        phone=body.phone or None,
+        default_region=ctx.settings.default_phone_region,
     )
     return Response(status_code=204)
 
 
 @router.post("/shifts", response_model=ShiftOut, status_code=201)
-async def shift(
-    body: ShiftIn, staff: CurrentStaff, db: DbDep, keyring: KeyringDep, clock: ClockDep
-) -> ShiftOut:
+async def shift(body: ShiftIn, ctx: StaffCtx) -> ShiftOut:
     """Put someone on shift, or on call, in a region."""
-    allowed(staff, Action.ROTA_MANAGE)
-    shift_id = await db.run_async(
-        lambda s: add_shift(
-            s,
-            keyring=keyring,
-            actor=staff.principal.actor,
-            user_id=body.user_id,
-            region=body.region,
-            starts_at=body.starts_at,
-            ends_at=body.ends_at,
-            on_call=body.on_call,
-            now=clock.now(),
-            regions=_planned_regions(staff.principal),
-        ),
-        write=True,
+    shift_id = await ctx.act(
+        plan_shift,
+        user_id=body.user_id,
+        region=body.region,
+        starts_at=body.starts_at,
+        ends_at=body.ends_at,
+        on_call=body.on_call,
     )
     return ShiftOut(id=shift_id)
 
 
 @router.post("/shifts/{shift_id}/end", status_code=204)
-async def finish_shift(
-    shift_id: str, staff: CurrentStaff, db: DbDep, keyring: KeyringDep, clock: ClockDep
-) -> Response:
+async def finish_shift(shift_id: str, ctx: StaffCtx) -> Response:
     """End a shift or on-call turn now."""
-    allowed(staff, Action.ROTA_MANAGE)
-    await db.run_async(
-        lambda s: end_shift(
-            s,
-            keyring=keyring,
-            actor=staff.principal.actor,
-            shift=shift_id[:80],
-            now=clock.now(),
-            regions=_planned_regions(staff.principal),
-        ),
-        write=True,
-    )
+    await ctx.act(stop_shift, shift_id[:80])
     return Response(status_code=204)
 
 
 @router.get("/sla/targets", response_model=list[TargetOut])
-async def targets(staff: CurrentStaff, db: DbDep) -> list[TargetOut]:
+async def targets(ctx: StaffCtx) -> list[TargetOut]:
     """The SLA target table."""
-    allowed(staff, Action.CONFIG_MANAGE)
-    rows = await db.run_async(
-        lambda s: list(s.scalars(select(SlaTarget).order_by(SlaTarget.id))), write=False
-    )
-    return [
-        TargetOut(
-            clock=r.clock,
-            priority=r.priority,
-            category_id=r.category_id,
-            minutes=r.minutes,
-            business_hours=r.business_hours,
-        )
-        for r in rows
-    ]
+    return [TargetOut.model_validate(r, from_attributes=True) for r in await ctx.look(sla_targets)]
 
 
 @router.put("/sla/targets", status_code=204)
-async def target(
-    body: TargetIn, staff: CurrentStaff, db: DbDep, keyring: KeyringDep, clock: ClockDep
-) -> Response:
+async def target(body: TargetIn, ctx: StaffCtx) -> Response:
     """Set or remove one target."""
-    allowed(staff, Action.CONFIG_MANAGE)
-    await db.run_async(
-        lambda s: set_target(
-            s,
-            keyring=keyring,
-            actor=staff.principal.actor,
-            clock=body.clock,
-            priority=body.priority,
-            category=body.category,
-            minutes=body.minutes,
-            business_hours=body.business_hours,
-            now=clock.now(),
-        ),
-        write=True,
+    await ctx.act(
+        change_target,
+        clock=body.clock,
+        priority=body.priority,
+        category=body.category,
+        minutes=body.minutes,
+        business_hours=body.business_hours,
     )
     return Response(status_code=204)
 
 
 @router.put("/regions/{region}/calendar", status_code=204)
-async def calendar(
-    region: str,
-    body: CalendarIn,
-    staff: CurrentStaff,
-    db: DbDep,
-    keyring: KeyringDep,
-    clock: ClockDep,
-) -> Response:
+async def calendar(region: str, body: CalendarIn, ctx: StaffCtx) -> Response:
     """A region's time zone and business hours."""
-    allowed(staff, Action.CONFIG_MANAGE)
-    await db.run_async(
-        lambda s: set_calendar(
-            s,
-            keyring=keyring,
-            actor=staff.principal.actor,
-            region=region[:40],
-            timezone=body.timezone,
-            hours=body.hours,
-            now=clock.now(),
-        ),
-        write=True,
-    )
+    await ctx.act(change_calendar, region[:40], timezone=body.timezone, hours=body.hours)
     return Response(status_code=204)
 
 
 @router.post("/holidays", response_model=CreatedIdOut, status_code=201)
-async def holiday(
-    body: HolidayIn, staff: CurrentStaff, db: DbDep, keyring: KeyringDep, clock: ClockDep
-) -> CreatedIdOut:
+async def holiday(body: HolidayIn, ctx: StaffCtx) -> CreatedIdOut:
     """A day without business hours."""
-    allowed(staff, Action.CONFIG_MANAGE)
-    holiday_id = await db.run_async(
-        lambda s: add_holiday(
-            s,
-            keyring=keyring,
-            actor=staff.principal.actor,
-            region=body.region,
-            day=body.day,
-            name=body.name,
-            now=clock.now(),
-        ),
-        write=True,
-    )
+    holiday_id = await ctx.act(new_holiday, region=body.region, day=body.day, name=body.name)
     return CreatedIdOut(id=holiday_id)
