@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from casework.actors import Actor
 from casework.audit.record import AuditAction, record_event
+from casework.context import Unit
 from casework.errors import InvalidInput, NotFound
 from casework.partners.models import Partner
 from casework.places.models import Region, School
@@ -286,14 +287,12 @@ def link_school(
         )
 
 
-def upgrade_password_hash(
-    session: Session, *, user_id: uuid.UUID, old_hash: str, new_hash: str
-) -> None:
+def upgrade_password_hash(unit: Unit, *, user_id: uuid.UUID, old_hash: str, new_hash: str) -> None:
     """Store a hash made with today's costs for the same password (no session ends)."""
-    user = session.get(StaffUser, user_id)
+    user = unit.session.get(StaffUser, user_id)
     if user is not None and user.password_hash == old_hash:
         user.password_hash = new_hash
-        session.flush()
+        unit.session.flush()
 
 
 @dataclass(frozen=True)

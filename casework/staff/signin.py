@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from casework.actors import SYSTEM, Actor
 from casework.audit.record import AuditAction, record_event
+from casework.context import Acting, Unit
 from casework.enums import ActorKind
 from casework.protection.fields import open_text, seal_text
 from casework.protection.keys import Keyring
@@ -28,7 +29,15 @@ from casework.staff.models import (
     StaffUser,
 )
 from casework.staff.passwords import PasswordHashing
-from casework.staff.sessions import SessionPolicy, find_session, open_session, revoke, revoke_all
+from casework.staff.sessions import (
+    SessionPolicy,
+    csrf_token,
+    find_session,
+    open_session,
+    revoke,
+    revoke_all,
+    token_hash,
+)
 from casework.staff.throttle import (
     Count,
     ThrottlePolicy,
@@ -81,6 +90,7 @@ class StepResult:
     delay: float = 0.0  # seconds to wait before answering (slowing down guessing)
     retry_after: float | None = None  # when locked
     recovery_codes: tuple[str, ...] = ()
+    csrf_token: str | None = None  # of the signed-in session (ACTIVE)
 
     def __repr__(self) -> str:
         return f"StepResult({self.outcome.value})"
@@ -133,9 +143,9 @@ def _audit(
     )
 
 
-def check_login(session: Session, *, username: str) -> LoginCheck:
+def check_login(unit: Unit, *, username: str) -> LoginCheck:
     """The account behind a name (if any, and active) and its password hash."""
-    user = session.scalars(
+    user = unit.session.scalars(
         select(StaffUser).where(StaffUser.username == normalise_username(username))
     ).first()
     if user is None or not user.active:
@@ -180,16 +190,10 @@ def _clear(session: Session, counts: Counted, kind: str) -> None:
 
 
 def finish_login(
-    session: Session,
-    *,
-    keyring: Keyring,
-    config: StaffAuthConfig,
-    check: LoginCheck,
-    address: str,
-    password_ok: bool,
-    now: dt.datetime,
+    unit: Unit, *, config: StaffAuthConfig, check: LoginCheck, address: str, password_ok: bool
 ) -> StepResult:
     """Count the attempt and, if the password was right and nothing is locked, go on."""
+    session, keyring, now = unit.session, unit.keyring, unit.now
     counts = _counts(session, keyring, [(_ACCOUNT, check.username), (_ADDRESS, address)])
     user = session.get(StaffUser, check.user_id) if check.user_id else None
     locked = _locked_for(counts, now)
@@ -225,7 +229,8 @@ def _activate(
     now: dt.datetime,
     config: StaffAuthConfig,
     method: str,
-) -> str:
+    recovery_codes: tuple[str, ...] = (),
+) -> StepResult:
     revoke(session, pending, now=now)
     token = open_session(
         session, user_id=user.id, stage=SessionStage.ACTIVE, now=now, policy=config.sessions
@@ -238,7 +243,8 @@ def _activate(
         now=now,
         details={"method": method},
     )
-    return token
+    csrf = csrf_token(keyring.purpose_key(session, CSRF_PURPOSE).secret, token_hash(token))
+    return StepResult(Outcome.ACTIVE, token=token, recovery_codes=recovery_codes, csrf_token=csrf)
 
 
 def _second_factor_counts(
@@ -305,16 +311,10 @@ def _totp_secret(session: Session, keyring: Keyring, user: StaffUser) -> str | N
 
 
 def complete_mfa(
-    session: Session,
-    *,
-    keyring: Keyring,
-    config: StaffAuthConfig,
-    token: str,
-    code: str,
-    address: str,
-    now: dt.datetime,
+    unit: Unit, *, config: StaffAuthConfig, token: str, code: str, address: str
 ) -> StepResult:
     """The TOTP code after the password: a new, active session if right (and not replayed)."""
+    session, keyring, now = unit.session, unit.keyring, unit.now
     found = _pending(session, token, SessionStage.MFA, now=now, config=config)
     if found is None:
         return StepResult(Outcome.FAILED)
@@ -328,21 +328,14 @@ def complete_mfa(
         return _second_factor_refused(session, keyring, user, counts, now=now, config=config)
     _clear(session, counts, _SECOND_FACTOR)
     _clear(session, counts, _ACCOUNT)
-    active = _activate(session, keyring, user, pending, now=now, config=config, method="totp")
-    return StepResult(Outcome.ACTIVE, token=active)
+    return _activate(session, keyring, user, pending, now=now, config=config, method="totp")
 
 
 def complete_with_recovery_code(
-    session: Session,
-    *,
-    keyring: Keyring,
-    config: StaffAuthConfig,
-    token: str,
-    code: str,
-    address: str,
-    now: dt.datetime,
+    unit: Unit, *, config: StaffAuthConfig, token: str, code: str, address: str
 ) -> StepResult:
     """A recovery code instead of TOTP (each code works once)."""
+    session, keyring, now = unit.session, unit.keyring, unit.now
     found = _pending(session, token, SessionStage.MFA, now=now, config=config)
     if found is None:
         return StepResult(Outcome.FAILED)
@@ -366,8 +359,7 @@ def complete_with_recovery_code(
         now=now,
         details={"left": len(unused) - 1},
     )
-    active = _activate(session, keyring, user, pending, now=now, config=config, method="recovery")
-    return StepResult(Outcome.ACTIVE, token=active)
+    return _activate(session, keyring, user, pending, now=now, config=config, method="recovery")
 
 
 @dataclass(frozen=True)
@@ -381,10 +373,9 @@ class Enrolment:
         return "Enrolment(***)"
 
 
-def begin_enrolment(
-    session: Session, *, keyring: Keyring, config: StaffAuthConfig, token: str, now: dt.datetime
-) -> Enrolment | None:
+def begin_enrolment(unit: Unit, *, config: StaffAuthConfig, token: str) -> Enrolment | None:
     """A new TOTP secret for an account that has none confirmed yet (None: not allowed)."""
+    session, keyring, now = unit.session, unit.keyring, unit.now
     found = _pending(session, token, SessionStage.ENROL, now=now, config=config)
     if found is None:
         return None
@@ -403,16 +394,10 @@ def begin_enrolment(
 
 
 def confirm_enrolment(
-    session: Session,
-    *,
-    keyring: Keyring,
-    config: StaffAuthConfig,
-    token: str,
-    code: str,
-    address: str,
-    now: dt.datetime,
+    unit: Unit, *, config: StaffAuthConfig, token: str, code: str, address: str
 ) -> StepResult:
     """The first code from the new authenticator: TOTP is on; recovery codes shown once."""
+    session, keyring, now = unit.session, unit.keyring, unit.now
     found = _pending(session, token, SessionStage.ENROL, now=now, config=config)
     if found is None:
         return StepResult(Outcome.FAILED)
@@ -431,46 +416,57 @@ def confirm_enrolment(
     session.add_all(RecoveryCode(user_id=user.id, code_hash=hash_recovery_code(c)) for c in codes)
     revoke_all(session, user.id, now=now)  # any other half-finished sign-in
     _audit(session, keyring, AuditAction.STAFF_MFA_ENROLLED, user=user, now=now)
-    active = _activate(session, keyring, user, pending, now=now, config=config, method="enrolment")
-    return StepResult(Outcome.ACTIVE, token=active, recovery_codes=tuple(codes))
+    return _activate(
+        session,
+        keyring,
+        user,
+        pending,
+        now=now,
+        config=config,
+        method="enrolment",
+        recovery_codes=tuple(codes),
+    )
 
 
-def sign_out(
-    session: Session,
-    *,
-    keyring: Keyring,
-    staff_session: StaffSession,
-    user: StaffUser,
-    now: dt.datetime,
-) -> None:
-    """End this session."""
-    revoke(session, staff_session, now=now)
-    _audit(session, keyring, AuditAction.STAFF_SIGNED_OUT, user=user, now=now)
+def sign_out(acting: Acting, session_id: uuid.UUID) -> None:
+    """End this session of the person acting."""
+    session = acting.session
+    staff_session = session.get_one(StaffSession, session_id)
+    user = session.get_one(StaffUser, acting.principal.user_id)
+    revoke(session, staff_session, now=acting.now)
+    _audit(session, acting.keyring, AuditAction.STAFF_SIGNED_OUT, user=user, now=acting.now)
 
 
-def reauthentication_locked(
-    session: Session, *, keyring: Keyring, username: str, address: str, now: dt.datetime
-) -> float | None:
-    """Seconds until a signed-in user may try their password again (None: they may now)."""
-    counts = _counts(session, keyring, [(_ACCOUNT, username), (_ADDRESS, address)])
-    return _locked_for(counts, now)
+@dataclass(frozen=True)
+class Reauthentication:
+    """What checking a signed-in person's password needs, read before it is verified."""
+
+    username: str
+    password_hash: str
+    locked_for: float | None  # seconds until they may try again (None: they may now)
+
+    def __repr__(self) -> str:
+        return "Reauthentication(***)"
 
 
-def reauthentication_failed(
-    session: Session,
-    *,
-    keyring: Keyring,
-    config: StaffAuthConfig,
-    user: StaffUser,
-    address: str,
-    now: dt.datetime,
-) -> float:
-    """A wrong current password while signed in (e.g. changing it): counted like a sign-in."""
-    counts = _counts(session, keyring, [(_ACCOUNT, user.username), (_ADDRESS, address)])
+def begin_reauthentication(acting: Acting, *, address: str) -> Reauthentication:
+    """The person acting's password hash, and whether their name or address is locked."""
+    session = acting.session
+    user = session.get_one(StaffUser, acting.principal.user_id)
+    counts = _counts(session, acting.keyring, [(_ACCOUNT, user.username), (_ADDRESS, address)])
+    return Reauthentication(user.username, user.password_hash, _locked_for(counts, acting.now))
+
+
+def reauthentication_failed(acting: Acting, *, config: StaffAuthConfig, address: str) -> float:
+    """A wrong current password while signed in (e.g. changing it): counted like a sign-in;
+    returns how long to wait before answering."""
+    session, now = acting.session, acting.now
+    user = session.get_one(StaffUser, acting.principal.user_id)
+    counts = _counts(session, acting.keyring, [(_ACCOUNT, user.username), (_ADDRESS, address)])
     delay = _fail(session, counts, now=now, policy=config.throttle)
     _audit(
         session,
-        keyring,
+        acting.keyring,
         AuditAction.STAFF_LOGIN_FAILED,
         user=user,
         now=now,

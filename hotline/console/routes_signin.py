@@ -7,9 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy.orm import Session
 
-from casework.staff.models import StaffSession, StaffUser
 from casework.staff.signin import (
     Outcome,
     StepResult,
@@ -21,6 +19,7 @@ from casework.staff.signin import (
 )
 from hotline.console.session import (
     NO_STORE,
+    FormCtx,
     FormStaff,
     field,
     form_token,
@@ -30,12 +29,19 @@ from hotline.console.session import (
     safe_next,
     set_form_cookie,
 )
-from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep, require_working_keys
+from hotline.context import Ctx
+from hotline.deps import require_working_keys
 from hotline.errors import ApiError
 from hotline.settings import Settings
 from hotline.staff.auth import clear_session_cookie, set_session_cookie
 from hotline.staff.qr import qr_svg
-from hotline.staff.signin_steps import client_address, password_step, refusal, secure_cookies
+from hotline.staff.signin_steps import (
+    client_address,
+    code_step,
+    password_step,
+    refusal,
+    secure_cookies,
+)
 
 router = APIRouter(
     prefix="/console", include_in_schema=False, dependencies=[Depends(require_working_keys)]
@@ -66,16 +72,15 @@ async def _problem(result: StepResult, code: str, message: str) -> tuple[str, in
 
 
 @router.get("/login", response_class=HTMLResponse)
-async def login_page(request: Request, settings: SettingsDep, next: str = "") -> HTMLResponse:  # noqa: A002
+async def login_page(request: Request, ctx: Ctx, next: str = "") -> HTMLResponse:  # noqa: A002
     """The sign-in form."""
-    return _form_page(request, settings, "login.html", {"next": safe_next(next)})
+    return _form_page(request, ctx.settings, "login.html", {"next": safe_next(next)})
 
 
 @router.post("/login", response_class=HTMLResponse)
-async def login(
-    request: Request, db: DbDep, keyring: KeyringDep, clock: ClockDep, settings: SettingsDep
-) -> Response:
+async def login(request: Request, ctx: Ctx) -> Response:
     """Check the password; then ask for the code (or to set up the authenticator)."""
+    settings = ctx.settings
     form = await read_form(request)
     next_path = safe_next(form.get("next"))
     if not form_token_ok(request, form):
@@ -87,13 +92,7 @@ async def login(
         context["problem"] = "Write your username and password."
         return _form_page(request, settings, "login.html", context, 422)
     result = await password_step(
-        db,
-        keyring,
-        clock,
-        settings,
-        username=username,
-        password=password,
-        address=client_address(request),
+        ctx, username=username, password=password, address=client_address(request)
     )
     if result.token is None:
         context["problem"], status, headers = await _problem(result, "login_failed", _REFUSED)
@@ -137,16 +136,15 @@ def _signed_in(result: StepResult, settings: Settings, response: Response) -> No
 
 
 @router.get("/login/code", response_class=HTMLResponse)
-async def code_page(request: Request, settings: SettingsDep, next: str = "") -> HTMLResponse:  # noqa: A002
+async def code_page(request: Request, ctx: Ctx, next: str = "") -> HTMLResponse:  # noqa: A002
     """The authenticator code form."""
-    return _form_page(request, settings, "login_code.html", {"next": safe_next(next)})
+    return _form_page(request, ctx.settings, "login_code.html", {"next": safe_next(next)})
 
 
 @router.post("/login/code", response_class=HTMLResponse)
-async def code(
-    request: Request, db: DbDep, keyring: KeyringDep, clock: ClockDep, settings: SettingsDep
-) -> Response:
+async def code(request: Request, ctx: Ctx) -> Response:
     """The code from the authenticator app, or a recovery code: signed in."""
+    settings = ctx.settings
     form = await read_form(request)
     next_path = safe_next(form.get("next"))
     if not form_token_ok(request, form):
@@ -154,18 +152,7 @@ async def code(
     token = _step_token(request)
     totp, recovery = field(form, "code", limit=20), field(form, "recovery_code", limit=40)
     step = complete_with_recovery_code if recovery and not totp else complete_mfa
-    result = await db.run_async(
-        lambda s: step(
-            s,
-            keyring=keyring,
-            config=settings.staff_auth,
-            token=token,
-            code=totp or recovery,
-            address=client_address(request),
-            now=clock.now(),
-        ),
-        write=True,
-    )
+    result = await code_step(ctx, step, request, token=token, code=totp or recovery)
     if result.token is None:
         message, status, headers = await _problem(result, "code_failed", "That code is not right.")
         refused = _form_page(
@@ -179,49 +166,27 @@ async def code(
 
 
 @router.get("/login/enrol", response_class=HTMLResponse)
-async def enrol_page(
-    request: Request,
-    db: DbDep,
-    keyring: KeyringDep,
-    clock: ClockDep,
-    settings: SettingsDep,
-    next: str = "",  # noqa: A002
-) -> HTMLResponse:
+async def enrol_page(request: Request, ctx: Ctx, next: str = "") -> HTMLResponse:  # noqa: A002
     """A new authenticator secret as a QR code and as text, and the form for its first code."""
     token = _step_token(request)
-    enrolment = await db.run_async(
-        lambda s: begin_enrolment(
-            s, keyring=keyring, config=settings.staff_auth, token=token, now=clock.now()
-        ),
-        write=True,
-    )
+    enrolment = await ctx.write(begin_enrolment, config=ctx.settings.staff_auth, token=token)
     if enrolment is None:
         raise ApiError(401, "not_signed_in", "Sign in with your password first.")
     context = {"next": safe_next(next), "secret": enrolment.secret, "qr": qr_svg(enrolment.uri)}
-    return _form_page(request, settings, "login_enrol.html", context)
+    return _form_page(request, ctx.settings, "login_enrol.html", context)
 
 
 @router.post("/login/enrol", response_class=HTMLResponse)
-async def enrol(
-    request: Request, db: DbDep, keyring: KeyringDep, clock: ClockDep, settings: SettingsDep
-) -> Response:
+async def enrol(request: Request, ctx: Ctx) -> Response:
     """The first code from the new authenticator: signed in; the recovery codes, shown once."""
+    settings = ctx.settings
     form = await read_form(request)
     next_path = safe_next(form.get("next"))
     if not form_token_ok(request, form):
         raise ApiError(403, "csrf_failed", "Reload the page and try again.")
     token = _step_token(request)
-    result = await db.run_async(
-        lambda s: confirm_enrolment(
-            s,
-            keyring=keyring,
-            config=settings.staff_auth,
-            token=token,
-            code=field(form, "code", limit=20),
-            address=client_address(request),
-            now=clock.now(),
-        ),
-        write=True,
+    result = await code_step(
+        ctx, confirm_enrolment, request, token=token, code=field(form, "code", limit=20)
     )
     if result.token is None:
         message, status, _headers = await _problem(
@@ -238,17 +203,9 @@ async def enrol(
 
 
 @router.post("/logout")
-async def logout(
-    staff: FormStaff, db: DbDep, keyring: KeyringDep, clock: ClockDep, settings: SettingsDep
-) -> Response:
+async def logout(staff: FormStaff, ctx: FormCtx) -> Response:
     """End this session; back to the sign-in page."""
-
-    def end(s: Session) -> None:
-        staff_session = s.get_one(StaffSession, staff.session_id)
-        user = s.get_one(StaffUser, staff.principal.user_id)
-        sign_out(s, keyring=keyring, staff_session=staff_session, user=user, now=clock.now())
-
-    await db.run_async(end, write=True)
+    await ctx.act(sign_out, staff.session_id)
     response = RedirectResponse("/console/login", status_code=303, headers=NO_STORE)
-    clear_session_cookie(response, secure=secure_cookies(settings))
+    clear_session_cookie(response, secure=secure_cookies(ctx.settings))
     return response
