@@ -53,8 +53,8 @@ from casework.protection.keys import Keyring
 from casework.staff.accounts import create_user, ensure_team, set_teams
 from casework.staff.models import Role, StaffUser
 from hotline import migrations
+from hotline.cli.demo import seed_places
 from hotline.database import Database, make_engine
-from hotline.demo import seed_places
 from hotline.worker import Worker, WorkerConfig
 from integrations.keys.local import LocalKeyFile
 

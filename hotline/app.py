@@ -22,8 +22,12 @@ from casework.ports import KeyProvider, Signer
 from casework.protection.keys import Keyring
 from casework.routing.coverage import Severity, coverage_gaps
 from hotline import __version__
-from hotline.app_api.routes import router as app_api_router
 from hotline.bootstrap import build_key_file, build_worker, check_keys
+from hotline.channels.app.routes import router as app_api_router
+from hotline.channels.sms.routes_phone import router as phone_page_router
+from hotline.channels.sms.routes_simulator import router as simulator_router
+from hotline.channels.sms.routes_twilio import router as sms_router
+from hotline.channels.web.routes import router as webform_router
 from hotline.console.routes_case import router as console_case_router
 from hotline.console.routes_queue import router as console_queue_router
 from hotline.console.routes_signin import router as console_signin_router
@@ -31,22 +35,18 @@ from hotline.console.routes_supervise import router as console_supervise_router
 from hotline.console.session import SignInRequired, sign_in_redirect
 from hotline.database import Database
 from hotline.errors import JSON_PREFIXES, document_errors, install_error_handlers
-from hotline.health import router as health_router
 from hotline.middleware import AccessLog, BodySizeLimit, SecurityHeaders
 from hotline.migrations import head_revision
-from hotline.partner_pages.routes import router as partner_pages_router
+from hotline.partner.routes_api import router as partner_router
+from hotline.partner.routes_pages import router as partner_pages_router
+from hotline.routes_health import router as health_router
 from hotline.settings import Settings, load_settings
-from hotline.sms.phone_page import router as phone_page_router
-from hotline.sms.routes import router as sms_router
-from hotline.sms.simulator import router as simulator_router
-from hotline.staff.auth import document_csrf
-from hotline.staff.routes_admin import router as staff_admin_router
-from hotline.staff.routes_auth import router as staff_auth_router
-from hotline.staff.routes_cases import router as staff_cases_router
-from hotline.staff.routes_partner import router as partner_router
-from hotline.staff.routes_routing import router as staff_routing_router
-from hotline.staff.routes_workflow import router as staff_workflow_router
-from hotline.webform.routes import router as webform_router
+from hotline.signin.auth import document_csrf
+from hotline.staff_api.routes_admin import router as staff_admin_router
+from hotline.staff_api.routes_auth import router as staff_auth_router
+from hotline.staff_api.routes_cases import router as staff_cases_router
+from hotline.staff_api.routes_routing import router as staff_routing_router
+from hotline.staff_api.routes_workflow import router as staff_workflow_router
 
 _STATIC = Path(__file__).resolve().parent / "static"
 log = logging.getLogger("hotline.app")

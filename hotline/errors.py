@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from casework.errors import IdempotencyKeyReused, InvalidInput, NotAllowed, NotFound
 from casework.ports import KeyUnavailable
-from hotline.app_api.schemas import ErrorOut
+from hotline.channels.app.schemas import ErrorOut
 
 log = logging.getLogger("hotline.errors")
 

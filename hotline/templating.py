@@ -17,8 +17,8 @@ def make_templates() -> Jinja2Templates:
     env = Environment(
         loader=FileSystemLoader(
             [
-                _HERE / "webform" / "templates",
-                _HERE / "partner_pages" / "templates",
+                _HERE / "channels" / "web" / "templates",
+                _HERE / "partner" / "templates",
                 _HERE / "console" / "templates",
             ]
         ),

@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hotline import __version__
-from hotline.cli import app
+from hotline.cli.main import app
 from integrations.keys.local import LocalKeyFile
 
 runner = CliRunner()

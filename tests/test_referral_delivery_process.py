@@ -33,8 +33,8 @@ from casework.partners.referrals import ConsentRecord
 from casework.protection.keys import Keyring
 from casework.staff.accounts import create_user
 from casework.staff.models import Role, StaffUser
+from hotline.cli.demo import seed_places
 from hotline.database import Database, make_engine
-from hotline.demo import seed_places
 from integrations.keys.local import LocalKeyFile
 from tests.factories.reports import submission
 from tests.fakes.webhook_receiver import WebhookReceiver, running

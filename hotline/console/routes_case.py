@@ -41,8 +41,8 @@ from hotline.console.session import (
 )
 from hotline.context import StaffRequest
 from hotline.deps import require_working_keys
-from hotline.staff.attachments import attachment_response
-from hotline.staff.auth import StaffContext
+from hotline.media.attachments import attachment_response
+from hotline.signin.auth import StaffContext
 
 router = APIRouter(
     prefix="/console/cases",

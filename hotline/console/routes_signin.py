@@ -33,9 +33,9 @@ from hotline.context import Ctx
 from hotline.deps import require_working_keys
 from hotline.errors import ApiError
 from hotline.settings import Settings
-from hotline.staff.auth import clear_session_cookie, set_session_cookie
-from hotline.staff.qr import qr_svg
-from hotline.staff.signin_steps import (
+from hotline.signin.auth import clear_session_cookie, set_session_cookie
+from hotline.signin.qr import qr_svg
+from hotline.signin.steps import (
     client_address,
     code_step,
     password_step,

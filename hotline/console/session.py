@@ -26,7 +26,7 @@ from hotline.database import Database
 from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep
 from hotline.errors import ApiError
 from hotline.settings import Settings
-from hotline.staff.auth import StaffContext, authenticate
+from hotline.signin.auth import StaffContext, authenticate
 from hotline.templating import make_templates
 
 FORM_COOKIE = "hotline_form"

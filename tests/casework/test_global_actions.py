@@ -14,34 +14,7 @@ import pytest
 
 from casework.access.policy import Action, may_globally
 from casework.access.scope import Principal
-from casework.clock import FixedClock
-from casework.context import Acting
-from casework.enums import Priority
-from casework.errors import NotAllowed
-from casework.oversight.audit_trail import audit_trail
-from casework.oversight.statistics import case_counts
-from casework.oversight.supervision import supervision
-from casework.partners.admin import (
-    issue_api_key,
-    partner_directory,
-    save_partner_profile,
-    withdraw_api_key,
-)
-from casework.partners.directory import PartnerProfile
-from casework.partners.models import PartnerType
-from casework.protection.keys import Keyring
-from casework.routing.admin import (
-    change_calendar,
-    change_languages,
-    change_phone,
-    change_target,
-    new_holiday,
-    plan_shift,
-    sla_targets,
-    stop_shift,
-)
-from casework.sla.models import ClockKind
-from casework.staff.admin import (
+from casework.administration.accounts import (
     accounts,
     add_account,
     change_account_role,
@@ -52,6 +25,33 @@ from casework.staff.admin import (
     reset_account_mfa,
     save_team,
 )
+from casework.administration.partners import (
+    issue_api_key,
+    partner_directory,
+    save_partner_profile,
+    withdraw_api_key,
+)
+from casework.administration.routing import (
+    change_calendar,
+    change_languages,
+    change_phone,
+    change_target,
+    new_holiday,
+    plan_shift,
+    sla_targets,
+    stop_shift,
+)
+from casework.clock import FixedClock
+from casework.context import Acting
+from casework.enums import Priority
+from casework.errors import NotAllowed
+from casework.oversight.audit_trail import audit_trail
+from casework.oversight.statistics import case_counts
+from casework.oversight.supervision import supervision
+from casework.partners.directory import PartnerProfile
+from casework.partners.models import PartnerType
+from casework.protection.keys import Keyring
+from casework.sla.models import ClockKind
 from casework.staff.models import Role
 from hotline.database import Database
 

@@ -20,8 +20,8 @@ from casework.intake.service import prepare_follow_up, submit_report
 from casework.protection.keys import Keyring
 from casework.protection.models import DataKey
 from casework.protection.rotation import keys_using, rewrap_batch, stale_count
+from hotline.cli.demo import seed_places
 from hotline.database import Database, make_engine
-from hotline.demo import seed_places
 from hotline.key_rotation import rotate
 from integrations.keys.local import KeyFileError, LocalKeyFile
 from tests.factories.reports import submission

@@ -33,7 +33,7 @@ from casework.protection.keys import Keyring
 from casework.staff.models import StaffUser
 from hotline.console.session import safe_next
 from hotline.database import Database
-from hotline.staff.auth import COOKIE as COOKIE_NAME_FOR_TESTS
+from hotline.signin.auth import COOKIE as COOKIE_NAME_FOR_TESTS
 from tests.hotline.staff_world import NOW, World
 
 

@@ -8,7 +8,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from hotline.staff.auth import COOKIE
+from hotline.signin.auth import COOKIE
 from tests.hotline.staff_world import World
 
 

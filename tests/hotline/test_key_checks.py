@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from casework.protection.keys import Keyring
 from hotline.app import create_app
 from hotline.bootstrap import build_key_file, check_keys
-from hotline.cli import app as cli
+from hotline.cli.main import app as cli
 from hotline.database import Database, make_engine
 from hotline.settings import Settings, SettingsError
 from integrations.keys.local import LocalKeyFile

@@ -10,17 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 from starlette.concurrency import run_in_threadpool
 
-from casework.oversight.audit_trail import audit_trail
-from casework.oversight.notifications import my_notifications
-from casework.oversight.statistics import case_counts
-from casework.partners.admin import (
-    issue_api_key,
-    partner_directory,
-    save_partner_profile,
-    withdraw_api_key,
-)
-from casework.partners.directory import PartnerProfile
-from casework.staff.admin import (
+from casework.administration.accounts import (
     accounts,
     add_account,
     change_account_role,
@@ -31,11 +21,21 @@ from casework.staff.admin import (
     reset_account_mfa,
     save_team,
 )
+from casework.administration.partners import (
+    issue_api_key,
+    partner_directory,
+    save_partner_profile,
+    withdraw_api_key,
+)
+from casework.oversight.audit_trail import audit_trail
+from casework.oversight.notifications import my_notifications
+from casework.oversight.statistics import case_counts
+from casework.partners.directory import PartnerProfile
 from casework.staff.models import StaffUser
 from hotline.deps import require_working_keys
 from hotline.errors import error_responses
-from hotline.staff.auth import StaffCtx
-from hotline.staff.schemas import (
+from hotline.signin.auth import StaffCtx
+from hotline.staff_api.schemas import (
     ApiKeyIn,
     ApiKeyOut,
     AuditEventOut,

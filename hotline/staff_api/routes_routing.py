@@ -8,7 +8,7 @@ import uuid
 
 from fastapi import APIRouter, Depends, Response
 
-from casework.routing.admin import (
+from casework.administration.routing import (
     change_calendar,
     change_languages,
     change_phone,
@@ -20,8 +20,8 @@ from casework.routing.admin import (
 )
 from hotline.deps import require_working_keys
 from hotline.errors import error_responses
-from hotline.staff.auth import StaffCtx
-from hotline.staff.schemas import (
+from hotline.signin.auth import StaffCtx
+from hotline.staff_api.schemas import (
     CalendarIn,
     CreatedIdOut,
     HolidayIn,

@@ -27,9 +27,9 @@ from casework.handling.work import add_note, assign, break_glass, set_restrictio
 from casework.partners.referrals import ConsentRecord
 from hotline.deps import require_working_keys
 from hotline.errors import error_responses
-from hotline.staff.attachments import attachment_response
-from hotline.staff.auth import StaffCtx
-from hotline.staff.schemas import (
+from hotline.media.attachments import attachment_response
+from hotline.signin.auth import StaffCtx
+from hotline.staff_api.schemas import (
     AssignIn,
     BreakGlassIn,
     BreakGlassOut,

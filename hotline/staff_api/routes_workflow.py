@@ -23,8 +23,8 @@ from casework.handling.related import case_clocks, case_links
 from casework.handling.related import partner_suggestions as suggestions_for
 from hotline.deps import require_working_keys
 from hotline.errors import error_responses
-from hotline.staff.auth import StaffCtx
-from hotline.staff.schemas import (
+from hotline.signin.auth import StaffCtx
+from hotline.staff_api.schemas import (
     ClockOut,
     ClosureDecisionIn,
     ClosureIn,

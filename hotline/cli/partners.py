@@ -16,7 +16,7 @@ from casework.partners.directory import (
     set_partner_active,
 )
 from casework.partners.models import Delivery, PartnerType
-from hotline.cli_ops import _context, _operator
+from hotline.cli.ops import _context, _operator
 
 partners_app = typer.Typer(
     help="Partner organisations.", no_args_is_help=True, pretty_exceptions_enable=False

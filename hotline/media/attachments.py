@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from casework.handling.reads import open_attachment
 from hotline.context import StaffRequest
 from hotline.errors import ApiError
-from hotline.images import clean_image
+from hotline.media.images import clean_image
 
 _NO_STORE = {"Cache-Control": "no-store"}
 

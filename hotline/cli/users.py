@@ -23,7 +23,7 @@ from casework.staff.accounts import (
     user_by_username,
 )
 from casework.staff.models import Role, StaffUser
-from hotline.cli_ops import _context, _operator
+from hotline.cli.ops import _context, _operator
 
 users_app = typer.Typer(
     help="Staff accounts.", no_args_is_help=True, pretty_exceptions_enable=False

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from twilio.request_validator import RequestValidator
 
+from hotline.channels.sms.routes_simulator import _loopback_only, sent_to
 from hotline.console.session import (
     field,
     form_token,
@@ -21,7 +22,6 @@ from hotline.console.session import (
 )
 from hotline.context import Ctx
 from hotline.settings import Settings
-from hotline.sms.simulator import _loopback_only, sent_to
 
 router = APIRouter(prefix="/dev", include_in_schema=False, dependencies=[Depends(_loopback_only)])
 DEFAULT_PHONE = "+447400123456"

@@ -69,8 +69,8 @@ def db_upgrade(revision: str = "head") -> None:
 def _seed_demo(settings: Settings) -> None:
     from casework.protection.keys import Keyring  # noqa: PLC0415
     from hotline.bootstrap import build_key_file  # noqa: PLC0415
+    from hotline.cli.demo import PARTNER, seed_demo  # noqa: PLC0415
     from hotline.database import Database  # noqa: PLC0415
-    from hotline.demo import PARTNER, seed_demo  # noqa: PLC0415
 
     db = Database.from_settings(settings)
     keyring = Keyring(build_key_file(settings, engine=db.engine))
@@ -276,11 +276,11 @@ def _print_start(settings: Settings, *, audit_origin: str) -> None:
 
 
 def _register_operator_commands() -> None:
-    from hotline.cli_ops import audit_app, cases_app, keys_app  # noqa: PLC0415
-    from hotline.cli_partners import partners_app  # noqa: PLC0415
-    from hotline.cli_teams import teams_app  # noqa: PLC0415
-    from hotline.cli_users import users_app  # noqa: PLC0415
-    from hotline.sms.simulate import sms_app  # noqa: PLC0415
+    from hotline.channels.sms.simulate import sms_app  # noqa: PLC0415
+    from hotline.cli.ops import audit_app, cases_app, keys_app  # noqa: PLC0415
+    from hotline.cli.partners import partners_app  # noqa: PLC0415
+    from hotline.cli.teams import teams_app  # noqa: PLC0415
+    from hotline.cli.users import users_app  # noqa: PLC0415
 
     app.add_typer(sms_app, name="sms")
     app.add_typer(users_app, name="users")

@@ -1,4 +1,4 @@
-"""Operator commands: the audit trail, key rotation, erasure. Registered by ``hotline.cli``."""
+"""Operator commands: the audit trail, key rotation, erasure. Registered by ``hotline.cli.main``."""
 
 from __future__ import annotations
 

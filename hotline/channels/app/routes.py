@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from casework.enums import Channel
 from casework.followup.service import check_in
 from casework.intake.schemas import ReportSubmission
-from hotline.app_api.schemas import (
+from hotline.channels.app.schemas import (
     ErrorOut,
     FollowUpIn,
     FollowUpOut,
@@ -18,10 +18,10 @@ from hotline.app_api.schemas import (
     ReportIn,
     ReportReceiptOut,
 )
+from hotline.channels.intake import accept_report
 from hotline.context import Ctx
 from hotline.deps import require_working_keys
 from hotline.errors import ApiError
-from hotline.intake_glue import accept_report
 from hotline.wording import RECEIPT_MESSAGE, STATUS_MESSAGES
 
 # A random UUID or similar: long enough to be unguessable, since it also unlocks the receipt.

@@ -25,9 +25,17 @@ from hotline.context import Ctx
 from hotline.deps import require_working_keys
 from hotline.errors import ApiError, error_responses
 from hotline.settings import Settings
-from hotline.staff.auth import CurrentStaff, StaffCtx, clear_session_cookie, set_session_cookie
-from hotline.staff.qr import qr_svg
-from hotline.staff.schemas import (
+from hotline.signin.auth import CurrentStaff, StaffCtx, clear_session_cookie, set_session_cookie
+from hotline.signin.qr import qr_svg
+from hotline.signin.steps import (
+    client_address,
+    code_step,
+    password_change,
+    password_step,
+    refusal,
+    secure_cookies,
+)
+from hotline.staff_api.schemas import (
     CodeIn,
     EnrolmentOut,
     LoginIn,
@@ -36,14 +44,6 @@ from hotline.staff.schemas import (
     PasswordChangeIn,
     SignedInOut,
     TokenIn,
-)
-from hotline.staff.signin_steps import (
-    client_address,
-    code_step,
-    password_change,
-    password_step,
-    refusal,
-    secure_cookies,
 )
 
 router = APIRouter(

@@ -14,7 +14,7 @@ from casework.errors import InvalidInput
 from casework.places.models import Region
 from casework.staff.accounts import ensure_team, list_teams
 from casework.staff.models import Team
-from hotline.cli_ops import _context, _operator
+from hotline.cli.ops import _context, _operator
 
 teams_app = typer.Typer(
     help="Teams and the regions they cover.", no_args_is_help=True, pretty_exceptions_enable=False

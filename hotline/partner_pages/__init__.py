@@ -1,1 +1,0 @@
-"""Pages for partners without an API: one referral behind a signed, expiring link."""

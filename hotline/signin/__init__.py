@@ -1,0 +1,1 @@
+"""Staff sign-in shared by the staff API and the console: sessions, CSRF, MFA steps."""
