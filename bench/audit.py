@@ -37,8 +37,8 @@ from casework.audit.sequencer import issue_checkpoint, sequence
 from casework.ids import new_id
 from casework.protection.fields import seal
 from casework.protection.keys import Keyring
-from hotline import migrations
-from hotline.database import Database, make_engine
+from hotline.runtime import migrations
+from hotline.runtime.database import Database, make_engine
 from integrations.keys.local import LocalKeyFile
 
 T0 = dt.datetime(2026, 11, 26, tzinfo=dt.UTC)

@@ -51,9 +51,9 @@ def bench_database(backend: str, workdir: Path) -> Iterator[str]:
 
 def prepare_database(url: str) -> None:
     """Migrate a fresh database and add the demo schools (reports name one)."""
-    from hotline import migrations  # noqa: PLC0415 - only the benchmarks that need it pay
     from hotline.cli.demo import seed_places  # noqa: PLC0415
-    from hotline.database import Database, make_engine  # noqa: PLC0415
+    from hotline.runtime import migrations  # noqa: PLC0415 - only the benchmarks that need it pay
+    from hotline.runtime.database import Database, make_engine  # noqa: PLC0415
 
     migrations.upgrade(url)
     db = Database(make_engine(url, pool_size=1, max_overflow=0))

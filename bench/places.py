@@ -26,7 +26,7 @@ from sqlalchemy import select
 from bench.common import prepare_database
 from casework.places.matching import find_place
 from casework.places.models import Region, School
-from hotline.database import Database, make_engine
+from hotline.runtime.database import Database, make_engine
 
 TEXTS = {
     "answer with a typo": "Riversde primary",

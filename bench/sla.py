@@ -52,9 +52,9 @@ from casework.ports import MediaStore, SmsSender
 from casework.protection.keys import Keyring
 from casework.staff.accounts import create_user, ensure_team, set_teams
 from casework.staff.models import Role, StaffUser
-from hotline import migrations
 from hotline.cli.demo import seed_places
-from hotline.database import Database, make_engine
+from hotline.runtime import migrations
+from hotline.runtime.database import Database, make_engine
 from hotline.worker import Worker, WorkerConfig
 from integrations.keys.local import LocalKeyFile
 

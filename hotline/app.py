@@ -33,13 +33,13 @@ from hotline.console.routes_queue import router as console_queue_router
 from hotline.console.routes_signin import router as console_signin_router
 from hotline.console.routes_supervise import router as console_supervise_router
 from hotline.console.session import SignInRequired, sign_in_redirect
-from hotline.database import Database
 from hotline.errors import JSON_PREFIXES, document_errors, install_error_handlers
-from hotline.middleware import AccessLog, BodySizeLimit, SecurityHeaders
-from hotline.migrations import head_revision
 from hotline.partner.routes_api import router as partner_router
 from hotline.partner.routes_pages import router as partner_pages_router
-from hotline.routes_health import router as health_router
+from hotline.runtime.database import Database
+from hotline.runtime.middleware import AccessLog, BodySizeLimit, SecurityHeaders
+from hotline.runtime.migrations import head_revision
+from hotline.runtime.routes_health import router as health_router
 from hotline.settings import Settings, load_settings
 from hotline.signin.auth import document_csrf
 from hotline.staff_api.routes_admin import router as staff_admin_router

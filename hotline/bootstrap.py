@@ -23,7 +23,7 @@ from casework.ports import (
 )
 from casework.protection.keys import Keyring
 from casework.protection.models import ROOT_KEY_ID, DataKey
-from hotline.database import Database
+from hotline.runtime.database import Database
 from hotline.settings import Settings, SettingsError
 from hotline.worker import Worker, WorkerConfig
 from integrations.email.smtp import SmtpMailer

@@ -15,8 +15,8 @@ from casework.access.scope import Principal
 from casework.clock import Clock
 from casework.context import Acting, Unit
 from casework.protection.keys import Keyring
-from hotline.database import Database
 from hotline.deps import get_clock, get_db, get_keyring, get_settings
+from hotline.runtime.database import Database
 from hotline.settings import Settings
 
 P = ParamSpec("P")

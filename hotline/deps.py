@@ -8,8 +8,8 @@ from fastapi import Depends, Request
 
 from casework.clock import Clock
 from casework.protection.keys import Keyring
-from hotline.database import Database
 from hotline.errors import ApiError
+from hotline.runtime.database import Database
 from hotline.settings import Settings
 
 

@@ -21,7 +21,7 @@ from casework.clock import FixedClock
 from casework.protection.keys import Keyring
 from hotline.app import create_app
 from hotline.cli.demo import seed_places
-from hotline.database import Database, make_engine
+from hotline.runtime.database import Database, make_engine
 from hotline.settings import Settings
 from integrations.keys.local import LocalKeyFile
 from tests.databases import PG_MODE, TemplateDatabase, make_template, postgres_unavailable_reason

@@ -13,7 +13,7 @@ from casework.intake.reading import ReportContent, read_report_content
 from casework.outbox.models import OutboxKind, OutboxMessage
 from casework.outbox.service import read_payload
 from casework.protection.keys import Keyring
-from hotline.database import Database
+from hotline.runtime.database import Database
 
 
 def count(db: Database, model: Any) -> int:

@@ -19,7 +19,7 @@ from casework.intake.models import InboundMessage, Report
 from casework.protection.keys import Keyring
 from hotline.app import create_app
 from hotline.cli.demo import seed_places
-from hotline.database import Database, make_engine
+from hotline.runtime.database import Database, make_engine
 from hotline.settings import Settings
 from integrations.keys.local import LocalKeyFile
 from tests.factories.reports import app_payload, idempotency_key

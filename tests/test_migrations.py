@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
-from hotline import migrations
+from hotline.runtime import migrations
 from tests.databases import empty_database
 
 SPEC_CATEGORIES = {

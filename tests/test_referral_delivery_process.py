@@ -34,7 +34,7 @@ from casework.protection.keys import Keyring
 from casework.staff.accounts import create_user
 from casework.staff.models import Role, StaffUser
 from hotline.cli.demo import seed_places
-from hotline.database import Database, make_engine
+from hotline.runtime.database import Database, make_engine
 from integrations.keys.local import LocalKeyFile
 from tests.factories.reports import submission
 from tests.fakes.webhook_receiver import WebhookReceiver, running

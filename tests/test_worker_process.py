@@ -22,7 +22,7 @@ from casework.outbox.service import enqueue
 from casework.protection.blind_index import phone_index
 from casework.protection.keys import Keyring
 from casework.sms.models import SmsConversation, Step
-from hotline.database import Database, make_engine
+from hotline.runtime.database import Database, make_engine
 from integrations.keys.local import LocalKeyFile
 from tests.fakes.twilio_api import FakeTwilio, Serving
 

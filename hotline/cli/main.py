@@ -21,7 +21,7 @@ from hotline.settings import (
 
 if TYPE_CHECKING:  # imported where used: `hotline version` must stay quick
     from casework.protection.keys import Keyring
-    from hotline.database import Database
+    from hotline.runtime.database import Database
     from integrations.keys.local import LocalKeyFile
 
 # Pretty tracebacks print local variables, which can hold a child's words: plain ones only.
@@ -57,7 +57,7 @@ def version() -> None:
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply migrations up to REVISION (default: the newest)."""
-    from hotline.migrations import upgrade  # noqa: PLC0415 - keep `hotline version` light
+    from hotline.runtime.migrations import upgrade  # noqa: PLC0415 - keep `hotline version` light
 
     settings = _settings()
     if settings.is_sqlite:
@@ -70,7 +70,7 @@ def _seed_demo(settings: Settings) -> None:
     from casework.protection.keys import Keyring  # noqa: PLC0415
     from hotline.bootstrap import build_key_file  # noqa: PLC0415
     from hotline.cli.demo import PARTNER, seed_demo  # noqa: PLC0415
-    from hotline.database import Database  # noqa: PLC0415
+    from hotline.runtime.database import Database  # noqa: PLC0415
 
     db = Database.from_settings(settings)
     keyring = Keyring(build_key_file(settings, engine=db.engine))
@@ -110,7 +110,7 @@ def maintenance_purge() -> None:
     """Forget expired follow-up attempt counters and inbox answers past the retry window."""
     from casework.followup.service import purge_stale_throttles  # noqa: PLC0415
     from casework.intake.inbox import forget_after_retry_window  # noqa: PLC0415
-    from hotline.database import Database  # noqa: PLC0415
+    from hotline.runtime.database import Database  # noqa: PLC0415
 
     db = Database.from_settings(_settings())
     clock = SystemClock()
@@ -130,7 +130,7 @@ def demo() -> None:
     if settings.env == "production":
         typer.echo("Refusing to add demo data in production.", err=True)
         raise typer.Exit(2)
-    from hotline.migrations import upgrade  # noqa: PLC0415
+    from hotline.runtime.migrations import upgrade  # noqa: PLC0415
 
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -142,8 +142,8 @@ def _open_for_service(settings: Settings) -> tuple[Database, LocalKeyFile, Keyri
     """The database and keys, checked: migrated to this code's schema, keys that fit the data."""
     from casework.protection.keys import Keyring  # noqa: PLC0415
     from hotline.bootstrap import build_key_file, check_keys, open_audit_log  # noqa: PLC0415
-    from hotline.database import Database  # noqa: PLC0415
-    from hotline.migrations import current_revision, head_revision  # noqa: PLC0415
+    from hotline.runtime.database import Database  # noqa: PLC0415
+    from hotline.runtime.migrations import current_revision, head_revision  # noqa: PLC0415
 
     db = Database.from_settings(settings)
     current = current_revision(db.engine)
@@ -192,8 +192,8 @@ def serve(
     import uvicorn  # noqa: PLC0415
 
     from hotline.app import create_app  # noqa: PLC0415
-    from hotline.logging_setup import configure_logging  # noqa: PLC0415
-    from hotline.migrations import upgrade  # noqa: PLC0415
+    from hotline.runtime.logging_setup import configure_logging  # noqa: PLC0415
+    from hotline.runtime.migrations import upgrade  # noqa: PLC0415
 
     listen = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = _settings(**listen)
@@ -305,7 +305,7 @@ def worker() -> None:
     import threading  # noqa: PLC0415
 
     from hotline.bootstrap import build_worker  # noqa: PLC0415
-    from hotline.logging_setup import configure_logging  # noqa: PLC0415
+    from hotline.runtime.logging_setup import configure_logging  # noqa: PLC0415
 
     settings = _settings()
     record = read_serve_record(settings)

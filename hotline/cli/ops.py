@@ -29,8 +29,8 @@ from casework.lifecycle.erasure import erase_case
 from casework.protection.keys import Keyring
 from casework.protection.rotation import keys_using
 from hotline.bootstrap import build_key_file
-from hotline.database import Database
-from hotline.key_rotation import rotate
+from hotline.cli.key_rotation import rotate
+from hotline.runtime.database import Database
 from hotline.settings import Settings, SettingsError, load_settings
 from integrations.keys.local import LocalKeyFile
 

@@ -22,12 +22,12 @@ from starlette.datastructures import FormData
 
 from casework.staff.models import StaffUser
 from hotline.context import Ctx, StaffRequest, as_staff
-from hotline.database import Database
 from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep
 from hotline.errors import ApiError
+from hotline.runtime.database import Database
+from hotline.runtime.templating import make_templates
 from hotline.settings import Settings
 from hotline.signin.auth import StaffContext, authenticate
-from hotline.templating import make_templates
 
 FORM_COOKIE = "hotline_form"
 MAX_FIELDS = 30

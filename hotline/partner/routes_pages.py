@@ -15,7 +15,7 @@ from casework.partners.links import LinkRefused
 from casework.partners.referrals import PARTNER_MOVES
 from casework.partners.service import ReferralView
 from hotline.context import Ctx
-from hotline.templating import make_templates
+from hotline.runtime.templating import make_templates
 
 router = APIRouter(include_in_schema=False)
 templates = make_templates()

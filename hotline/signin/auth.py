@@ -28,9 +28,9 @@ from casework.staff.models import SessionStage, StaffSession
 from casework.staff.sessions import csrf_ok, csrf_token, find_session, touch
 from casework.staff.signin import CSRF_PURPOSE
 from hotline.context import Ctx, StaffRequest, as_staff
-from hotline.database import Database
 from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep
 from hotline.errors import ApiError
+from hotline.runtime.database import Database
 from hotline.settings import Settings
 
 COOKIE = "hotline_staff"

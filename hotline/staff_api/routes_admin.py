@@ -35,7 +35,7 @@ from casework.staff.models import StaffUser
 from hotline.deps import require_working_keys
 from hotline.errors import error_responses
 from hotline.signin.auth import StaffCtx
-from hotline.staff_api.schemas import (
+from hotline.staff_api.schemas.admin import (
     ApiKeyIn,
     ApiKeyOut,
     AuditEventOut,

@@ -35,7 +35,7 @@ from hotline.signin.steps import (
     refusal,
     secure_cookies,
 )
-from hotline.staff_api.schemas import (
+from hotline.staff_api.schemas.signin import (
     CodeIn,
     EnrolmentOut,
     LoginIn,

@@ -21,7 +21,7 @@ from casework.administration.routing import (
 from hotline.deps import require_working_keys
 from hotline.errors import error_responses
 from hotline.signin.auth import StaffCtx
-from hotline.staff_api.schemas import (
+from hotline.staff_api.schemas.routing import (
     CalendarIn,
     CreatedIdOut,
     HolidayIn,

@@ -24,7 +24,7 @@ from casework.handling.related import partner_suggestions as suggestions_for
 from hotline.deps import require_working_keys
 from hotline.errors import error_responses
 from hotline.signin.auth import StaffCtx
-from hotline.staff_api.schemas import (
+from hotline.staff_api.schemas.workflow import (
     ClockOut,
     ClosureDecisionIn,
     ClosureIn,

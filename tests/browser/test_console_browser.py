@@ -37,7 +37,7 @@ from casework.staff.models import Role, Team
 from casework.staff.totp import code_at
 from hotline.app import create_app
 from hotline.cli.demo import seed_places
-from hotline.database import Database, make_engine
+from hotline.runtime.database import Database, make_engine
 from hotline.worker import Worker, WorkerConfig
 from integrations.keys.local import LocalKeyFile
 from integrations.twilio.sender import TwilioMediaStore, TwilioSmsSender

@@ -15,7 +15,7 @@ import uvicorn
 
 from casework.clock import FixedClock
 from hotline.app import create_app
-from hotline.database import Database, make_engine
+from hotline.runtime.database import Database, make_engine
 from integrations.keys.local import LocalKeyFile
 from tests.browser.test_console_browser import _ARGS, CHROMIUM, _free_port
 from tests.factories.staff import staff_settings

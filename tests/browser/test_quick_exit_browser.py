@@ -17,7 +17,7 @@ import uvicorn
 
 from hotline.app import create_app
 from hotline.cli.demo import seed_places
-from hotline.database import Database, make_engine
+from hotline.runtime.database import Database, make_engine
 from hotline.settings import Settings
 from integrations.keys.local import LocalKeyFile
 from tests.browser.test_console_browser import _ARGS, CHROMIUM, _free_port

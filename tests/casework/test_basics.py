@@ -15,7 +15,7 @@ from casework.enums import Channel, ContactMethod
 from casework.ids import new_id
 from casework.intake.models import Report
 from casework.intake.schemas import PreparedFollowUp
-from hotline.database import Database
+from hotline.runtime.database import Database
 from tests.factories.reports import submission
 
 

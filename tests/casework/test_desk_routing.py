@@ -27,7 +27,7 @@ from casework.routing.placement import Where, move_case, place_from_words, settl
 from casework.routing.service import set_staff_phone
 from casework.staff.accounts import ensure_team
 from casework.staff.models import Role, StaffUser
-from hotline.database import Database
+from hotline.runtime.database import Database
 from tests.factories.reports import submission
 from tests.factories.routing import on_shift
 from tests.factories.staff import make_staff, make_team

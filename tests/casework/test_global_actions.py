@@ -53,7 +53,7 @@ from casework.partners.models import PartnerType
 from casework.protection.keys import Keyring
 from casework.sla.models import ClockKind
 from casework.staff.models import Role
-from hotline.database import Database
+from hotline.runtime.database import Database
 
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
 SOMEONE = uuid.uuid4()
@@ -157,8 +157,8 @@ def test_no_route_or_page_declares_an_action_or_queries() -> None:
     """Routes and pages parse, call one use case and shape the answer: the action a use case
     needs is declared beside it, and the queries are in casework."""
     hotline = pathlib.Path(__file__).parents[2] / "hotline"
-    modules = [*hotline.glob("staff/routes_*.py"), *hotline.glob("console/routes_*.py")]
-    assert modules
+    modules = list(hotline.rglob("routes*.py"))
+    assert len(modules) > 10
     offenders = [
         str(path)
         for path in modules

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from casework.places.matching import find_place
 from casework.places.models import Region, School
-from hotline.database import Database
+from hotline.runtime.database import Database
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ from casework.lifecycle.erasure import erase_case
 from casework.protection import fields
 from casework.protection.fields import TamperedField
 from casework.protection.keys import Keyring, SealingKey
-from hotline.database import Database
+from hotline.runtime.database import Database
 from tests.factories.reports import app_payload
 from tests.helpers import case_with_reports, content, count
 

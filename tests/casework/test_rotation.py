@@ -21,8 +21,8 @@ from casework.protection.keys import Keyring
 from casework.protection.models import DataKey
 from casework.protection.rotation import keys_using, rewrap_batch, stale_count
 from hotline.cli.demo import seed_places
-from hotline.database import Database, make_engine
-from hotline.key_rotation import rotate
+from hotline.cli.key_rotation import rotate
+from hotline.runtime.database import Database, make_engine
 from integrations.keys.local import KeyFileError, LocalKeyFile
 from tests.factories.reports import submission
 

@@ -19,7 +19,7 @@ from casework.outbox.models import OutboxKind, OutboxMessage
 from casework.protection.keys import Keyring
 from casework.routing.service import set_staff_phone
 from casework.staff.models import Role, StaffUser
-from hotline.database import Database
+from hotline.runtime.database import Database
 from tests.factories.reports import submission
 from tests.factories.routing import on_shift
 from tests.factories.staff import make_staff, make_team

@@ -35,7 +35,7 @@ from casework.protection.fields import seal, seal_text
 from casework.protection.keys import Keyring
 from casework.staff.models import CaseAccessGrant, GrantKind, Role
 from hotline.cli.demo import seed_places
-from hotline.database import Database, make_engine
+from hotline.runtime.database import Database, make_engine
 from tests.factories.images import photo_with_location
 from tests.factories.reports import submission
 from tests.factories.staff import make_staff, make_team, signed_in

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from casework.intake.models import Report
 from hotline.app import create_app
-from hotline.database import Database, make_engine
+from hotline.runtime.database import Database, make_engine
 from hotline.settings import Settings
 from tests.factories.reports import app_payload
 from tests.helpers import count

@@ -13,7 +13,7 @@ from casework.followup import codes
 from casework.followup.models import FollowUpCredential
 from casework.intake.models import IdempotencyRecord, Report
 from casework.protection.keys import Keyring
-from hotline.database import Database
+from hotline.runtime.database import Database
 from tests.factories.reports import app_payload, idempotency_key
 from tests.helpers import case_with_reports, content, count
 

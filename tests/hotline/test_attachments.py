@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from casework.audit.models import AuditEvent
 from casework.messages.models import Attachment
-from hotline.database import Database
+from hotline.runtime.database import Database
 from tests.factories.images import GPS_IFD, exif_of
 from tests.factories.staff import bearer
 from tests.hotline.staff_world import World

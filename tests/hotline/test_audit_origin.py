@@ -16,7 +16,7 @@ from casework.audit.record import AuditAction, record_event
 from casework.audit.sequencer import issue_checkpoint, sequence
 from casework.protection.keys import Keyring
 from hotline.bootstrap import build_key_file, check_keys, open_audit_log, stored_audit_origin
-from hotline.database import Database, make_engine
+from hotline.runtime.database import Database, make_engine
 from hotline.settings import Settings, SettingsError
 from integrations.keys.local import LocalKeyFile
 

@@ -15,7 +15,7 @@ from casework.audit.record import read_details
 from casework.outbox.models import OutboxKind, OutboxMessage
 from casework.ports import FetchedMedia, SendOutcome, SendResult
 from casework.protection.keys import Keyring
-from hotline.database import Database
+from hotline.runtime.database import Database
 from hotline.worker import Worker, WorkerConfig
 from integrations.keys.local import LocalKeyFile
 from tests.factories.staff import bearer

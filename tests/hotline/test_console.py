@@ -32,7 +32,7 @@ from casework.partners.models import Consent, Referral, ReferralStatus
 from casework.protection.keys import Keyring
 from casework.staff.models import StaffUser
 from hotline.console.session import safe_next
-from hotline.database import Database
+from hotline.runtime.database import Database
 from hotline.signin.auth import COOKIE as COOKIE_NAME_FOR_TESTS
 from tests.hotline.staff_world import NOW, World
 

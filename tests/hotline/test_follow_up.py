@@ -17,7 +17,7 @@ from casework.followup.inbox import post_to_inbox
 from casework.followup.models import FollowUpThrottle
 from casework.followup.service import purge_stale_throttles
 from casework.protection.keys import Keyring
-from hotline.database import Database
+from hotline.runtime.database import Database
 from tests.factories.reports import app_payload
 from tests.helpers import count
 

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hotline.app import create_app
-from hotline.database import Database, make_engine
+from hotline.runtime.database import Database, make_engine
 from hotline.settings import Settings
 from integrations.keys.local import LocalKeyFile
 from tests.databases import empty_database

@@ -12,7 +12,7 @@ from casework.protection.keys import Keyring
 from hotline.app import create_app
 from hotline.bootstrap import build_key_file, check_keys
 from hotline.cli.main import app as cli
-from hotline.database import Database, make_engine
+from hotline.runtime.database import Database, make_engine
 from hotline.settings import Settings, SettingsError
 from integrations.keys.local import LocalKeyFile
 from tests.factories.reports import app_payload

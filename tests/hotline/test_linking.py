@@ -26,7 +26,7 @@ from casework.messages.models import CaseMessage, Direction
 from casework.outbox.models import OutboxKind, OutboxMessage
 from casework.protection.keys import Keyring
 from casework.staff.models import Role, StaffUser
-from hotline.database import Database
+from hotline.runtime.database import Database
 from tests.factories.reports import app_payload, submission
 from tests.factories.staff import make_staff, make_team
 from tests.helpers import outbox_payloads

@@ -12,7 +12,7 @@ from casework.access.policy import Action
 from casework.access.scope import case_filter, load_principal, may_in_memory
 from casework.cases.models import Case
 from casework.staff.models import StaffUser
-from hotline.database import Database
+from hotline.runtime.database import Database
 from tests.hotline.staff_world import NOW, World
 
 

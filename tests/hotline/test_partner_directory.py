@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from casework.cases.models import Case
 from casework.partners.models import Partner
-from hotline.database import Database
+from hotline.runtime.database import Database
 from tests.factories.staff import bearer
 from tests.hotline.staff_world import World
 

@@ -23,7 +23,7 @@ from casework.clock import FixedClock
 from casework.partners.models import Referral
 from casework.ports import MediaStore, SmsSender
 from casework.protection.keys import Keyring
-from hotline.database import Database
+from hotline.runtime.database import Database
 from hotline.worker import Worker, WorkerConfig
 from integrations.email.smtp import SmtpMailer
 from tests.factories.staff import bearer

@@ -17,7 +17,7 @@ from casework.enums import CaseEventKind
 from casework.outbox.models import OutboxKind, OutboxMessage
 from casework.partners.models import Referral
 from casework.partners.referrals import SHARED_FIELDS
-from hotline.database import Database
+from hotline.runtime.database import Database
 from tests.factories.staff import bearer
 from tests.helpers import outbox_payloads
 from tests.hotline.staff_world import World

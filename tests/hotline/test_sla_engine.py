@@ -25,7 +25,7 @@ from casework.routing.service import set_staff_phone
 from casework.sla.models import ClockKind, SlaClock, SlaNotice
 from casework.staff.models import Role, StaffUser
 from hotline.cli.demo import seed_places
-from hotline.database import Database, make_engine
+from hotline.runtime.database import Database, make_engine
 from hotline.worker import Worker, WorkerConfig
 from tests.factories.reports import submission
 from tests.factories.routing import on_shift

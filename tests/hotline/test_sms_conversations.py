@@ -22,7 +22,7 @@ from casework.protection.keys import Keyring
 from casework.sms import texts
 from casework.sms.models import SmsConversation, Step
 from casework.sms.service import queue_text_to_reporter
-from hotline.database import Database
+from hotline.runtime.database import Database
 from tests.factories.sms import replies, signed_post, sms_params, text
 from tests.helpers import content, count
 

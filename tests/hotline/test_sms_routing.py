@@ -17,7 +17,7 @@ from casework.protection.keys import Keyring
 from casework.routing.service import set_staff_phone
 from casework.staff.accounts import ensure_team
 from casework.staff.models import Role, StaffUser
-from hotline.database import Database
+from hotline.runtime.database import Database
 from tests.factories.routing import on_shift
 from tests.factories.sms import text
 from tests.factories.staff import make_staff

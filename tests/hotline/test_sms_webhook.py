@@ -12,7 +12,7 @@ from casework.intake.models import InboundMessage, Report
 from casework.messages.models import CaseMessage
 from casework.outbox.models import OutboxMessage
 from casework.protection.keys import Keyring
-from hotline.database import Database
+from hotline.runtime.database import Database
 from hotline.settings import Settings
 from tests.factories.sms import PUBLIC, TOKEN, replies, signed_post, sms_params
 from tests.helpers import count

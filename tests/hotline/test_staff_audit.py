@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from casework.audit.models import AuditEvent
 from casework.audit.sequencer import sequence
-from hotline.database import Database
+from hotline.runtime.database import Database
 from tests.factories.staff import bearer
 from tests.hotline.staff_world import World
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from casework.audit.models import AuditEvent
 from casework.cases.models import Case
 from casework.handling import listing as cases_module
-from hotline.database import Database
+from hotline.runtime.database import Database
 from tests.factories.staff import bearer
 from tests.hotline.staff_world import World
 

@@ -19,7 +19,7 @@ from casework.clock import FixedClock
 from casework.staff.models import Role
 from casework.staff.totp import code_at
 from hotline.app import create_app
-from hotline.database import Database
+from hotline.runtime.database import Database
 from integrations.keys.local import LocalKeyFile
 from tests.factories.staff import PASSWORD, Staff, bearer, make_staff, staff_settings
 

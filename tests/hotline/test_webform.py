@@ -13,7 +13,7 @@ from casework.enums import Channel, Danger, Priority
 from casework.followup.inbox import post_to_inbox
 from casework.intake.models import Report
 from casework.protection.keys import Keyring
-from hotline.database import Database
+from hotline.runtime.database import Database
 from tests.factories.reports import web_form
 from tests.helpers import case_with_reports, content, count
 

@@ -18,7 +18,7 @@ from casework.outbox.models import OutboxKind, OutboxMessage, OutboxStatus
 from casework.partners.models import Partner
 from casework.ports import MediaStore, SmsSender
 from casework.protection.keys import Keyring
-from hotline.database import Database
+from hotline.runtime.database import Database
 from hotline.worker import Worker, WorkerConfig
 from integrations.webhooks.http import HttpWebhookPoster
 from tests.factories.staff import bearer

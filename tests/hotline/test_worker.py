@@ -33,7 +33,7 @@ from casework.sms.models import SmsConversation
 from casework.sms.service import InboundSms, SmsPolicy, queue_text_to_reporter, receive
 from casework.staff.models import Role
 from hotline.cli.demo import seed_places
-from hotline.database import Database, make_engine
+from hotline.runtime.database import Database, make_engine
 from hotline.worker import Worker, WorkerConfig
 from integrations.keys.local import LocalKeyFile
 from integrations.twilio.sender import TwilioMediaStore, TwilioSmsSender

@@ -19,10 +19,10 @@ from hotline.channels.app.schemas import (
     ReportReceiptOut,
 )
 from hotline.channels.intake import accept_report
+from hotline.channels.wording import RECEIPT_MESSAGE, STATUS_MESSAGES
 from hotline.context import Ctx
 from hotline.deps import require_working_keys
 from hotline.errors import ApiError
-from hotline.wording import RECEIPT_MESSAGE, STATUS_MESSAGES
 
 # A random UUID or similar: long enough to be unguessable, since it also unlocks the receipt.
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{22,128}$")

@@ -19,11 +19,11 @@ from casework.intake.models import NARRATIVE_MAX_CHARS, PLACE_MAX_CHARS
 from casework.intake.schemas import ReportReceipt
 from hotline.channels.intake import accept_report
 from hotline.channels.web.form import DOMAIN_TO_FORM, LABELS, REPORTER_CHOICES, parse_report_form
+from hotline.channels.wording import CATEGORY_PHRASES, STATUS_MESSAGES
 from hotline.context import Ctx, RequestContext
 from hotline.deps import require_working_keys
+from hotline.runtime.templating import make_templates
 from hotline.settings import Settings
-from hotline.templating import make_templates
-from hotline.wording import CATEGORY_PHRASES, STATUS_MESSAGES
 
 router = APIRouter(include_in_schema=False)
 templates = make_templates()

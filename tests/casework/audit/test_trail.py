@@ -35,7 +35,7 @@ from casework.audit.sequencer import issue_checkpoint, sequence
 from casework.audit.verify import Verification
 from casework.enums import ActorKind
 from casework.protection.keys import Keyring
-from hotline.database import Database, make_engine
+from hotline.runtime.database import Database, make_engine
 from integrations.keys.local import LocalKeyFile
 from tests.factories.reports import app_payload
 from tests.helpers import count

@@ -10,10 +10,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-from hotline.database import private_sqlite_file
+from hotline.runtime.database import private_sqlite_file
 
 # alembic/ sits beside the packages in the repository (and in the Docker image).
-ALEMBIC_DIR = Path(__file__).resolve().parent.parent / "alembic"
+ALEMBIC_DIR = Path(__file__).resolve().parents[2] / "alembic"
 
 
 def alembic_config(url: str) -> Config:

@@ -9,7 +9,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from hotline.console.labels import factor, label, options
 
-_HERE = Path(__file__).resolve().parent
+_HERE = Path(__file__).resolve().parents[1]  # hotline/
 
 
 def make_templates() -> Jinja2Templates:

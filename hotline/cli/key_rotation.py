@@ -16,7 +16,7 @@ from casework.protection.rotation import (
     stale_count,
     transactions_older_than,
 )
-from hotline.database import Database
+from hotline.runtime.database import Database
 from integrations.keys.local import LocalKeyFile
 
 _POLL = 0.2
