@@ -22,6 +22,7 @@ from casework.handling.finding import Command, take
 from casework.handling.finding import supervising as is_supervising
 from casework.handling.history import (
     audit_case,
+    record_change,
     record_history,
     staff_reason,
 )
@@ -213,8 +214,9 @@ def request_closure(
     _store_closure(session, keyring, case, closure)
     if not supervising and (case.priority in NEEDS_APPROVAL or was_urgent(session, case)):
         data: dict[str, object] = {"outcome": closure.outcome}
-        record_history(session, principal, case, CaseEventKind.CLOSURE_REQUESTED, data, now)
-        audit_case(session, keyring, principal, case, AuditAction.CASE_CLOSURE_REQUESTED, data, now)
+        record_change(
+            acting, case, CaseEventKind.CLOSURE_REQUESTED, AuditAction.CASE_CLOSURE_REQUESTED, data
+        )
         session.flush()
         return False
     _close(session, keyring=keyring, principal=principal, case=case, now=now, approved_by=None)
@@ -248,23 +250,13 @@ def decide_closure(
         text = reason_text(reason or "")
         # The child's views stay: they are still the child's views, whatever the outcome.
         case.outcome, case.child_views_missing = None, None
-        record_history(
-            session,
-            principal,
+        record_change(
+            acting,
             case,
             CaseEventKind.CLOSURE_REJECTED,
-            {},
-            now,
-            reason=staff_reason(session, keyring, case, text),
-        )
-        audit_case(
-            session,
-            keyring,
-            principal,
-            case,
             AuditAction.CASE_CLOSURE_REJECTED,
-            {"reason": text},
-            now,
+            {},
+            reason=text,
         )
     session.flush()
 

@@ -177,3 +177,21 @@ def audit_read(
         details={"case": str(case.id)},
         now=acting.now,
     )
+
+
+def record_change(
+    acting: Acting,
+    case: Case,
+    kind: CaseEventKind,
+    action: AuditAction,
+    data: dict[str, object],
+    *,
+    reason: str | None = None,
+) -> None:
+    """Record what the person acting did: an event in the case's history (its ``reason``
+    sealed on it) and the audit entry that goes with it (the reason in its sealed details)."""
+    session, keyring, principal, now = acting.session, acting.keyring, acting.principal, acting.now
+    sealed = staff_reason(session, keyring, case, reason) if reason is not None else None
+    record_history(session, principal, case, kind, data, now, reason=sealed)
+    details = {**data, "reason": reason} if reason is not None else data
+    audit_case(session, keyring, principal, case, action, details, now)

@@ -32,8 +32,7 @@ from casework.handling.finding import Command, take
 from casework.handling.history import (
     MIN_REASON,
     audit_case,
-    record_history,
-    staff_reason,
+    record_change,
 )
 from casework.handling.work import is_conflicted
 from casework.intake.models import CHILD_AGE_MAX, CHILD_AGE_MIN
@@ -109,8 +108,7 @@ def triage_found(acting: Acting, case: Case, facts: TriageInput) -> Triaged:
         # Now we know the accused works at the school its owner is linked to: back to the queue.
         case.assigned_to_id = None
         data_out: dict[str, object] = {"assignee": None, "team": case.team_id, "why": "conflict"}
-        record_history(session, principal, case, CaseEventKind.ASSIGNED, data_out, now)
-        audit_case(session, keyring, principal, case, AuditAction.CASE_ASSIGNED, data_out, now)
+        record_change(acting, case, CaseEventKind.ASSIGNED, AuditAction.CASE_ASSIGNED, data_out)
     base = facts_of(session, case, danger=facts.danger)
     if facts.self_harm is not None:
         base = TriageFacts(**{**base.__dict__, "self_harm_words": facts.self_harm})
@@ -125,8 +123,7 @@ def triage_found(acting: Acting, case: Case, facts: TriageInput) -> Triaged:
     }
     if before is not case.priority:
         data["from"] = before.value
-    record_history(session, principal, case, CaseEventKind.TRIAGED, data, now)
-    audit_case(session, keyring, principal, case, AuditAction.CASE_TRIAGED, data, now)
+    record_change(acting, case, CaseEventKind.TRIAGED, AuditAction.CASE_TRIAGED, data)
     if case.status is S.NEW:
         move(session, actor=principal.actor, case=case, to=S.TRIAGED, now=now, why="triaged")
     session.flush()
@@ -142,7 +139,7 @@ def override_priority(
     """A caseworker sets the priority themself, with a reason (sealed on the event, shown on
     the case page, and in the audit trail)."""
     case = take(acting, case_id, Command.OVERRIDE_PRIORITY)
-    session, keyring, principal, now = acting.session, acting.keyring, acting.principal, acting.now
+    session = acting.session
     text = reason_text(reason)
     if priority is case.priority:
         raise InvalidInput("priority", f"The case is already {priority.value}.")
@@ -150,23 +147,13 @@ def override_priority(
         raise InvalidInput("status", "This case is closed: reopen it first.")
     data: dict[str, object] = {"from": case.priority.value, "to": priority.value}
     case.priority = priority
-    record_history(
-        session,
-        principal,
+    record_change(
+        acting,
         case,
         CaseEventKind.PRIORITY_OVERRIDDEN,
-        data,
-        now,
-        reason=staff_reason(session, keyring, case, text),
-    )
-    audit_case(
-        session,
-        keyring,
-        principal,
-        case,
         AuditAction.CASE_PRIORITY_OVERRIDDEN,
-        {**data, "reason": text},
-        now,
+        data,
+        reason=text,
     )
     session.flush()
 
@@ -201,27 +188,17 @@ def decide_no_referral(
 ) -> None:
     """Decide that no partner is needed (stops the referral-decision clock)."""
     case = take(acting, case_id, Command.DECIDE_NO_REFERRAL)
-    session, keyring, principal, now = acting.session, acting.keyring, acting.principal, acting.now
+    session = acting.session
     text = reason_text(reason)
     if case.status is S.CLOSED:
         raise InvalidInput("status", "This case is closed: reopen it first.")
-    record_history(
-        session,
-        principal,
+    record_change(
+        acting,
         case,
         CaseEventKind.REFERRAL_DECIDED,
-        {"refer": False},
-        now,
-        reason=staff_reason(session, keyring, case, text),
-    )
-    audit_case(
-        session,
-        keyring,
-        principal,
-        case,
         AuditAction.CASE_REFERRAL_DECIDED,
-        {"refer": False, "reason": text},
-        now,
+        {"refer": False},
+        reason=text,
     )
     session.flush()
 
@@ -259,7 +236,7 @@ def pause_clocks(
 ) -> None:
     """Pause the case's business-hours clocks (P1 clocks never pause)."""
     case = take(acting, case_id, Command.PAUSE_CLOCKS)
-    session, keyring, principal, now = acting.session, acting.keyring, acting.principal, acting.now
+    session = acting.session
     if reason not in PAUSE_REASONS:
         raise InvalidInput(
             "reason", "Choose why the clocks wait from the list.", allowed=sorted(PAUSE_REASONS)
@@ -267,8 +244,7 @@ def pause_clocks(
     if case.status is S.CLOSED or clock_paused(session, case):
         raise InvalidInput("reason", "The clocks of this case are not running.")
     data: dict[str, object] = {"reason": reason}
-    record_history(session, principal, case, CaseEventKind.CLOCK_PAUSED, data, now)
-    audit_case(session, keyring, principal, case, AuditAction.CASE_CLOCK_PAUSED, data, now)
+    record_change(acting, case, CaseEventKind.CLOCK_PAUSED, AuditAction.CASE_CLOCK_PAUSED, data)
     session.flush()
 
 
@@ -278,9 +254,8 @@ def resume_clocks(
 ) -> None:
     """Resume paused clocks."""
     case = take(acting, case_id, Command.RESUME_CLOCKS)
-    session, keyring, principal, now = acting.session, acting.keyring, acting.principal, acting.now
+    session = acting.session
     if not clock_paused(session, case):
         raise InvalidInput("clock", "The clocks of this case are not paused.")
-    record_history(session, principal, case, CaseEventKind.CLOCK_RESUMED, {}, now)
-    audit_case(session, keyring, principal, case, AuditAction.CASE_CLOCK_RESUMED, {}, now)
+    record_change(acting, case, CaseEventKind.CLOCK_RESUMED, AuditAction.CASE_CLOCK_RESUMED, {})
     session.flush()

@@ -25,7 +25,7 @@ from casework.enums import CaseEventKind, CaseStatus
 from casework.errors import InvalidInput, NotFound
 from casework.followup.inbox import post_to_inbox
 from casework.handling.finding import Command, take
-from casework.handling.history import MIN_REASON, audit_case, record_history
+from casework.handling.history import MIN_REASON, audit_case, record_change, record_history
 from casework.outbox.models import OutboxKind
 from casework.outbox.service import enqueue
 from casework.protection.fields import seal_text
@@ -71,9 +71,8 @@ def add_note(
             created_at=now,
         )
     )
-    record_history(session, principal, case, CaseEventKind.NOTE_ADDED, {"note": str(note_id)}, now)
-    audit_case(
-        session, keyring, principal, case, AuditAction.CASE_NOTE_ADDED, {"note": str(note_id)}, now
+    record_change(
+        acting, case, CaseEventKind.NOTE_ADDED, AuditAction.CASE_NOTE_ADDED, {"note": str(note_id)}
     )
     session.flush()
     return note_id
@@ -88,7 +87,7 @@ def text_reporter(
     otherwise leave it in their follow-up inbox (web and app reporters). Returns the id of
     the outbox message, or of the inbox message."""
     case = take(acting, case_id, Command.TEXT_REPORTER)
-    session, keyring, principal, now = acting.session, acting.keyring, acting.principal, acting.now
+    session, keyring, now = acting.session, acting.keyring, acting.now
     text = body.strip()
     if not text or len(text) > MAX_TEXT:
         raise InvalidInput("body", f"Write a message of 1 to {MAX_TEXT} characters.")
@@ -107,8 +106,7 @@ def text_reporter(
                 "or silenced the phone) and have no follow-up code to check back with.",
             )
         sent, data = message_id, {"inbox": str(message_id)}
-    record_history(session, principal, case, CaseEventKind.MESSAGE_SENT, data, now)
-    audit_case(session, keyring, principal, case, AuditAction.CASE_MESSAGE_SENT, data, now)
+    record_change(acting, case, CaseEventKind.MESSAGE_SENT, AuditAction.CASE_MESSAGE_SENT, data)
     return sent
 
 
@@ -135,7 +133,7 @@ def assign(
     queue; ``change_assignee=False`` moves only the queue and keeps whoever has it.
     A closed case is reopened first, never assigned as it is."""
     case = take(acting, case_id, Command.ASSIGN)
-    session, keyring, principal, now = acting.session, acting.keyring, acting.principal, acting.now
+    session, principal, now = acting.session, acting.principal, acting.now
     if case.status is CaseStatus.CLOSED:
         raise InvalidInput("status", "This case is closed: reopen it first.")
     if change_assignee and assignee_id is not None:
@@ -168,8 +166,7 @@ def assign(
         "assignee": str(case.assigned_to_id) if case.assigned_to_id else None,
         "team": case.team_id,
     }
-    record_history(session, principal, case, CaseEventKind.ASSIGNED, data, now)
-    audit_case(session, keyring, principal, case, AuditAction.CASE_ASSIGNED, data, now)
+    record_change(acting, case, CaseEventKind.ASSIGNED, AuditAction.CASE_ASSIGNED, data)
     session.flush()
 
 
@@ -181,7 +178,7 @@ def set_restriction(
 ) -> None:
     """Restrict a case to named users and supervisors (or lift it); replaces the names."""
     case = take(acting, case_id, Command.RESTRICT)
-    session, keyring, principal, now = acting.session, acting.keyring, acting.principal, acting.now
+    session, principal, now = acting.session, acting.principal, acting.now
     for user_id in named_user_ids:
         user = session.get(StaffUser, user_id)
         if user is None or not user.active or user.role not in {Role.CASEWORKER, Role.SUPERVISOR}:
@@ -215,8 +212,9 @@ def set_restriction(
         "restricted": restricted,
         "named": sorted(str(u) for u in named_user_ids),
     }
-    record_history(session, principal, case, CaseEventKind.RESTRICTION_CHANGED, data, now)
-    audit_case(session, keyring, principal, case, AuditAction.CASE_RESTRICTION_CHANGED, data, now)
+    record_change(
+        acting, case, CaseEventKind.RESTRICTION_CHANGED, AuditAction.CASE_RESTRICTION_CHANGED, data
+    )
     session.flush()
 
 
