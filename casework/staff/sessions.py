@@ -6,6 +6,8 @@ absolute lifetime, or idle for longer than the idle timeout. Sign-in goes throug
 pending stage (password accepted, waiting for TOTP or enrolment) that opens nothing else; the
 active session gets a new token (no session fixation). The CSRF token of a browser session is
 an HMAC of its token hash under a server key: nothing more to store, and useless elsewhere.
+``signed_in`` is what every signed-in request runs first: the session, the CSRF check, the
+activity, and who the member of staff is.
 """
 
 from __future__ import annotations
@@ -20,8 +22,12 @@ from dataclasses import dataclass
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from casework.access.scope import Principal, load_principal
+from casework.context import Unit
+from casework.errors import DomainError
 from casework.staff.models import SessionStage, StaffSession, StaffUser
 
+CSRF_PURPOSE = "csrf"
 # last_seen_at is written at most this often: a page's dozen requests need not each write.
 _TOUCH_EVERY = dt.timedelta(seconds=30)
 
@@ -135,3 +141,42 @@ def purge_ended_sessions(session: Session, *, now: dt.datetime) -> int:
         )
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+class CsrfRefused(DomainError):
+    """A change sent with the session cookie came without its session's CSRF token."""
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """The member of staff behind a request, and their session."""
+
+    principal: Principal
+    session_id: uuid.UUID
+    csrf_token: str
+
+
+def signed_in(
+    unit: Unit,
+    token: str,
+    *,
+    policy: SessionPolicy,
+    check_csrf: bool,
+    csrf_presented: str | None,
+) -> SignedIn | None:
+    """Who the live, active session of ``token`` belongs to (its activity recorded), or None;
+    with ``check_csrf`` (a change sent with the cookie), CsrfRefused unless ``csrf_presented``
+    is the session's CSRF token."""
+    found = find_session(unit.session, token, now=unit.now, policy=policy)
+    if found is None or found[0].stage is not SessionStage.ACTIVE:
+        return None
+    staff_session, user = found
+    secret = unit.keyring.purpose_key(unit.session, CSRF_PURPOSE).secret
+    if check_csrf and not csrf_ok(secret, staff_session, csrf_presented):
+        raise CsrfRefused("the session's CSRF token is missing or wrong")
+    touch(unit.session, staff_session, now=unit.now)
+    return SignedIn(
+        load_principal(unit.session, user),
+        staff_session.id,
+        csrf_token(secret, staff_session.token_hash),
+    )

@@ -30,6 +30,7 @@ from casework.staff.models import (
 )
 from casework.staff.passwords import PasswordHashing
 from casework.staff.sessions import (
+    CSRF_PURPOSE,
     SessionPolicy,
     csrf_token,
     find_session,
@@ -58,7 +59,6 @@ from casework.staff.totp import (
 
 STAFF_PURPOSE = "staff"
 THROTTLE_PURPOSE = "login-throttle"
-CSRF_PURPOSE = "csrf"
 
 
 @dataclass(frozen=True)

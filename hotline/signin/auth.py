@@ -19,15 +19,12 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response, Security
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
 
-from casework.access.scope import Principal, load_principal
+from casework.access.scope import Principal
 from casework.clock import Clock
 from casework.protection.keys import Keyring
-from casework.staff.models import SessionStage, StaffSession
-from casework.staff.sessions import csrf_ok, csrf_token, find_session, touch
-from casework.staff.signin import CSRF_PURPOSE
-from hotline.context import Ctx, StaffRequest, as_staff
+from casework.staff.sessions import CsrfRefused, signed_in
+from hotline.context import Ctx, RequestContext, StaffRequest, as_staff
 from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep
 from hotline.errors import ApiError
 from hotline.runtime.database import Database
@@ -112,30 +109,20 @@ async def authenticate(
     token, by_cookie = presented_token(request)
     if not token:
         return None
-    config = settings.staff_auth
-
-    def load(session: Session) -> tuple[Principal, StaffSession, str] | None:
-        now = clock.now()
-        found = find_session(session, token, now=now, policy=config.sessions)
-        if found is None or found[0].stage is not SessionStage.ACTIVE:
-            return None
-        staff_session, user = found
-        secret = keyring.purpose_key(session, CSRF_PURPOSE).secret
-        unsafe = by_cookie and request.method not in _SAFE_METHODS
-        if unsafe and not csrf_ok(secret, staff_session, csrf_presented):
-            raise ApiError(403, "csrf_failed", "Reload the page and try again.")
-        touch(session, staff_session, now=now)
-        return (
-            load_principal(session, user),
-            staff_session,
-            csrf_token(secret, staff_session.token_hash),
+    ctx = RequestContext(db, keyring, clock, settings)
+    try:
+        found = await ctx.write(
+            signed_in,
+            token,
+            policy=settings.staff_auth.sessions,
+            check_csrf=by_cookie and request.method not in _SAFE_METHODS,
+            csrf_presented=csrf_presented,
         )
-
-    loaded = await db.run_async(load, write=True)
-    if loaded is None:
+    except CsrfRefused:
+        raise ApiError(403, "csrf_failed", "Reload the page and try again.") from None
+    if found is None:
         return None
-    principal, staff_session, csrf = loaded
-    return StaffContext(principal, staff_session.id, by_cookie, csrf)
+    return StaffContext(found.principal, found.session_id, by_cookie, found.csrf_token)
 
 
 async def current_staff(
