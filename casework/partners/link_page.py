@@ -12,14 +12,10 @@ from sqlalchemy.orm import Session
 
 from casework.context import Unit
 from casework.errors import InvalidInput, NotFound
+from casework.partners.callers import PartnerCaller, referral_for, update_referral
 from casework.partners.links import LinkRefused, read_token
 from casework.partners.models import Partner, Referral, ReferralStatus
-from casework.partners.service import (
-    ReferralView,
-    partner_actor,
-    partner_referral,
-    partner_update,
-)
+from casework.partners.service import ReferralView, partner_actor
 from casework.protection.keys import Keyring
 
 _STATUSES = frozenset(s.value for s in ReferralStatus)
@@ -27,8 +23,8 @@ _STATUSES = frozenset(s.value for s in ReferralStatus)
 
 def _open(
     session: Session, keyring: Keyring, token: str, now: dt.datetime
-) -> tuple[uuid.UUID, uuid.UUID]:
-    """The referral a link names and its partner's id."""
+) -> tuple[uuid.UUID, PartnerCaller]:
+    """The referral a link names, and its partner as the one acting."""
     referral_id = read_token(session, keyring, token, now)
     row = session.execute(
         select(Referral.partner_id, Referral.status)
@@ -43,34 +39,18 @@ def _open(
         raise NotFound("no such referral")
     if row.status is ReferralStatus.WITHDRAWN:
         raise LinkRefused(expired=True)  # taken back: nothing to read any more
-    return referral_id, row.partner_id
+    return referral_id, PartnerCaller(row.partner_id, partner_actor(row.partner_id))
 
 
 def referral_by_link(unit: Unit, *, token: str) -> ReferralView:
     """The referral a link names, as its partner may see it (each look is audited)."""
-    referral_id, partner_id = _open(unit.session, unit.keyring, token, unit.now)
-    return partner_referral(
-        unit.session,
-        keyring=unit.keyring,
-        partner_id=partner_id,
-        referral_id=referral_id,
-        actor=partner_actor(partner_id),
-        now=unit.now,
-    )
+    referral_id, caller = _open(unit.session, unit.keyring, token, unit.now)
+    return referral_for(unit, caller, referral_id)
 
 
 def update_by_link(unit: Unit, *, token: str, status: str, note: str | None) -> None:
     """The partner behind a link moves its referral on (InvalidInput for no such move)."""
-    referral_id, partner_id = _open(unit.session, unit.keyring, token, unit.now)
+    referral_id, caller = _open(unit.session, unit.keyring, token, unit.now)
     if status not in _STATUSES:
         raise InvalidInput("status", "Choose what to do.")
-    partner_update(
-        unit.session,
-        keyring=unit.keyring,
-        partner_id=partner_id,
-        referral_id=referral_id,
-        to=ReferralStatus(status),
-        note=note,
-        actor=partner_actor(partner_id),
-        now=unit.now,
-    )
+    update_referral(unit, caller, referral_id, to=ReferralStatus(status), note=note)
