@@ -1,0 +1,168 @@
+"""The job registry: every outbox kind has one handler, declared by its domain, and the worker
+runs what the domains register - handlers per kind, periodic jobs when due."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import random
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from casework.jobs import JobContext, Jobs
+from casework.outbox.delivery import settle
+from casework.outbox.models import OutboxKind, OutboxMessage, OutboxStatus
+from casework.outbox.service import Claimed, enqueue
+from casework.ports import FetchedMedia, SendOutcome, SendResult
+from casework.protection.keys import Keyring
+from casework.sla.jobs import jobs as sla_jobs
+from casework.sla.jobs import scan
+from casework.sms.jobs import jobs as sms_jobs
+from casework.staff.models import Role, SessionStage, StaffSession
+from hotline.runtime.database import Database
+from hotline.worker import JOBS, Worker, WorkerConfig
+from tests.factories.staff import make_staff
+
+CONFIG = WorkerConfig(public_base_url="https://hotline.example.org")
+
+
+class NoProvider:
+    """SMS and media ports no job in these tests may use."""
+
+    def send(
+        self, *, to: str, body: str, status_callback: str | None, idempotency_key: str
+    ) -> SendResult:
+        raise AssertionError("nothing is texted here")
+
+    def fetch(self, url: str, *, max_bytes: int) -> FetchedMedia:
+        raise AssertionError("no media here")
+
+    def delete(self, url: str) -> SendOutcome:
+        raise AssertionError("no media here")
+
+
+def _worker(db: Database, keyring: Keyring, clock, **kwargs) -> Worker:  # type: ignore[no-untyped-def]
+    kwargs.setdefault("config", CONFIG)
+    return Worker(
+        db,
+        keyring=keyring,
+        clock=clock,
+        sms=NoProvider(),
+        media=NoProvider(),
+        signer=None,
+        rng=random.Random(5),  # noqa: S311 - back-off jitter in a test
+        **kwargs,
+    )
+
+
+def test_every_outbox_kind_has_exactly_one_handler() -> None:
+    assert set(JOBS.handlers) == set(OutboxKind)  # a new kind needs a handler in its domain
+    with pytest.raises(ValueError, match="two handlers for outbox kind sms"):
+        Jobs.combine(JOBS, sms_jobs)
+
+
+def test_a_periodic_job_must_be_named_once_and_run_on_a_real_setting() -> None:
+    with pytest.raises(ValueError, match="two periodic jobs named sla"):
+        Jobs.combine(JOBS, sla_jobs)
+    with pytest.raises(ValueError, match="no setting purge_evry"):
+        Jobs().periodic("typo", every="purge_evry")(scan)
+
+
+def test_the_domains_periodic_jobs_run_when_due_and_not_before(
+    db: Database, keyring: Keyring, clock
+) -> None:
+    def ended_session(s) -> uuid.UUID:  # type: ignore[no-untyped-def]
+        user = make_staff(
+            s, keyring, username=f"u{uuid.uuid4().hex[:8]}", role=Role.CASEWORKER, now=clock.now()
+        )
+        row = StaffSession(
+            token_hash=uuid.uuid4().hex,
+            user_id=user.id,
+            stage=SessionStage.ACTIVE,
+            created_at=clock.now() - dt.timedelta(days=3),
+            last_seen_at=clock.now() - dt.timedelta(days=3),
+            expires_at=clock.now() - dt.timedelta(days=2),
+        )
+        s.add(row)
+        s.flush()
+        return row.id
+
+    def kept(session_id: uuid.UUID) -> bool:
+        return db.run(lambda s: s.get(StaffSession, session_id) is not None, write=False)
+
+    first = db.run(ended_session, write=True)
+    worker = _worker(db, keyring, clock)
+
+    worker.periodic()  # casework/staff/jobs.py forgets sessions that ended a day ago
+    assert not kept(first)
+
+    second = db.run(ended_session, write=True)
+    worker.periodic()
+    assert kept(second)  # the purge is hourly: not due again yet
+
+    _worker(db, keyring, clock, config=dataclasses.replace(CONFIG, purge_every=0)).periodic()
+    assert not kept(second)
+
+
+def test_a_job_added_in_a_module_of_its_own_runs_on_its_schedule(
+    db: Database, keyring: Keyring, clock
+) -> None:
+    ran: list[str] = []
+    extra = Jobs()
+
+    @extra.periodic("test.tick", every="sla_every")
+    def tick(ctx: JobContext) -> None:
+        ran.append(ctx.config.public_base_url)
+
+    worker = _worker(db, keyring, clock, jobs=Jobs.combine(JOBS, extra))
+    worker.periodic()
+    worker.periodic()
+    assert ran == ["https://hotline.example.org"]  # every 15 s: once
+
+    often = _worker(db, keyring, clock, config=dataclasses.replace(CONFIG, sla_every=0), jobs=extra)
+    often.periodic()
+    often.periodic()
+    assert len(ran) == 3
+
+
+def test_a_handler_that_raises_has_its_row_retried_and_the_others_still_go(
+    db: Database, keyring: Keyring, clock
+) -> None:
+    handled: list[str] = []
+    jobs = Jobs()
+
+    @jobs.handler(OutboxKind.STAFF_NOTICE)
+    def notice(ctx: JobContext, item: Claimed) -> None:
+        if item.payload["text"] == "bad":
+            raise RuntimeError("a bug in a handler")
+        handled.append(item.payload["text"])
+        settle(ctx, item, SendResult(SendOutcome.SENT, provider_ref="ok"))
+
+    def queue(s) -> list[uuid.UUID]:  # type: ignore[no-untyped-def]
+        return [
+            enqueue(
+                s,
+                keyring=keyring,
+                kind=OutboxKind.STAFF_NOTICE,
+                payload={"to": [], "text": text},
+                now=clock.now(),
+            )
+            for text in ("bad", "good")
+        ]
+
+    bad, good = db.run(queue, write=True)
+
+    assert _worker(db, keyring, clock, jobs=jobs).deliver_due() == 2
+
+    def state(message_id: uuid.UUID) -> tuple[OutboxStatus, str | None]:
+        row = db.run(
+            lambda s: s.scalars(select(OutboxMessage).where(OutboxMessage.id == message_id)).one(),
+            write=False,
+        )
+        return row.status, row.last_error
+
+    assert state(bad) == (OutboxStatus.PENDING, "worker_error")
+    assert state(good) == (OutboxStatus.SENT, None)
+    assert handled == ["good"]
