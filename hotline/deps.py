@@ -1,10 +1,10 @@
-"""``Annotated`` dependency aliases used by the routes."""
+"""What the app holds for every request (read by ``hotline.context``), and the key check
+routes that touch protected data depend on. Routes take ``hotline.context.Ctx`` (or a staff
+context), never these one by one."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Depends, Request
+from fastapi import Request
 
 from casework.clock import Clock
 from casework.protection.keys import Keyring
@@ -46,9 +46,3 @@ def require_working_keys(request: Request) -> None:
             "We cannot take this just now. Please try again later.",
             headers={"Retry-After": "60"},
         )
-
-
-DbDep = Annotated[Database, Depends(get_db)]
-KeyringDep = Annotated[Keyring, Depends(get_keyring)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-ClockDep = Annotated[Clock, Depends(get_clock)]

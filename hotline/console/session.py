@@ -20,11 +20,9 @@ from fastapi import Depends, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 
-from casework.staff.models import StaffUser
-from hotline.context import Ctx, StaffRequest, as_staff
-from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep
+from casework.staff.me import my_account
+from hotline.context import Ctx, RequestContext, StaffRequest, as_staff
 from hotline.errors import ApiError
-from hotline.runtime.database import Database
 from hotline.runtime.templating import make_templates
 from hotline.settings import Settings
 from hotline.signin.auth import StaffContext, authenticate
@@ -56,11 +54,11 @@ class ConsoleStaff(StaffContext):
     display_name: str = ""
 
 
-async def _named(db: Database, staff: StaffContext) -> ConsoleStaff:
-    user_id = staff.principal.user_id
-    name = await db.run_async(lambda s: s.get_one(StaffUser, user_id).display_name, write=False)
+async def _named(ctx: RequestContext, staff: StaffContext) -> ConsoleStaff:
+    account = await as_staff(ctx, staff.principal).look(my_account)
     return ConsoleStaff(
-        **{f.name: getattr(staff, f.name) for f in fields(StaffContext)}, display_name=name
+        **{f.name: getattr(staff, f.name) for f in fields(StaffContext)},
+        display_name=account.display_name,
     )
 
 
@@ -103,33 +101,24 @@ async def read_form(request: Request) -> FormData:
     return await request.form(max_files=0, max_fields=MAX_FIELDS)
 
 
-async def page_staff(
-    request: Request, db: DbDep, keyring: KeyringDep, clock: ClockDep, settings: SettingsDep
-) -> StaffContext:
+async def page_staff(request: Request, ctx: Ctx) -> StaffContext:
     """The member of staff viewing a page; otherwise off to sign in."""
-    staff = await authenticate(request, db, keyring, clock, settings, csrf_presented=None)
+    staff = await authenticate(request, ctx, csrf_presented=None)
     if staff is None or not staff.by_cookie:
         raise SignInRequired(_return_path(request))
-    return await _named(db, staff)
+    return await _named(ctx, staff)
 
 
-async def form_staff(
-    request: Request, db: DbDep, keyring: KeyringDep, clock: ClockDep, settings: SettingsDep
-) -> StaffContext:
+async def form_staff(request: Request, ctx: Ctx) -> StaffContext:
     """The member of staff posting a form, which must carry the session's CSRF token (403)."""
     form = await read_form(request)
     presented = form.get("csrf_token")
     staff = await authenticate(
-        request,
-        db,
-        keyring,
-        clock,
-        settings,
-        csrf_presented=presented if isinstance(presented, str) else None,
+        request, ctx, csrf_presented=presented if isinstance(presented, str) else None
     )
     if staff is None or not staff.by_cookie:
         raise SignInRequired(_return_path(request))
-    return await _named(db, staff)
+    return await _named(ctx, staff)
 
 
 PageStaff = Annotated[StaffContext, Depends(page_staff)]

@@ -21,14 +21,9 @@ from fastapi import Depends, Request, Response, Security
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from casework.access.scope import Principal
-from casework.clock import Clock
-from casework.protection.keys import Keyring
 from casework.staff.sessions import CsrfRefused, signed_in
 from hotline.context import Ctx, RequestContext, StaffRequest, as_staff
-from hotline.deps import ClockDep, DbDep, KeyringDep, SettingsDep
 from hotline.errors import ApiError
-from hotline.runtime.database import Database
-from hotline.settings import Settings
 
 COOKIE = "hotline_staff"
 CSRF_HEADER = "X-CSRF-Token"
@@ -96,25 +91,18 @@ def _unauthorised() -> ApiError:
 
 
 async def authenticate(
-    request: Request,
-    db: Database,
-    keyring: Keyring,
-    clock: Clock,
-    settings: Settings,
-    *,
-    csrf_presented: str | None,
+    request: Request, ctx: RequestContext, *, csrf_presented: str | None
 ) -> StaffContext | None:
     """The signed-in member of staff, or None; 403 for a cookie request whose state-changing
     method lacks the session's CSRF token (from a header or, in the console, a form field)."""
     token, by_cookie = presented_token(request)
     if not token:
         return None
-    ctx = RequestContext(db, keyring, clock, settings)
     try:
         found = await ctx.write(
             signed_in,
             token,
-            policy=settings.staff_auth.sessions,
+            policy=ctx.settings.staff_auth.sessions,
             check_csrf=by_cookie and request.method not in _SAFE_METHODS,
             csrf_presented=csrf_presented,
         )
@@ -127,17 +115,12 @@ async def authenticate(
 
 async def current_staff(
     request: Request,
-    db: DbDep,
-    keyring: KeyringDep,
-    clock: ClockDep,
-    settings: SettingsDep,
+    ctx: Ctx,
     _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(staff_bearer)],
     _cookie: Annotated[str | None, Security(staff_cookie)],
 ) -> StaffContext:
     """The signed-in member of staff (401 if none; 403 for a cookie request without CSRF)."""
-    staff = await authenticate(
-        request, db, keyring, clock, settings, csrf_presented=request.headers.get(CSRF_HEADER)
-    )
+    staff = await authenticate(request, ctx, csrf_presented=request.headers.get(CSRF_HEADER))
     if staff is None:
         raise _unauthorised()
     return staff
