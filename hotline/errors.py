@@ -16,12 +16,35 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from casework.errors import IdempotencyKeyReused, InvalidInput, NotAllowed, NotFound
 from casework.ports import KeyUnavailable
-from hotline.channels.app.schemas import ErrorOut
+
+
+class ErrorDetail(BaseModel):
+    """One problem with one field."""
+
+    field: str
+    message: str
+    allowed: list[str] | None = Field(None, description="The values that may be sent instead")
+
+
+class ErrorInfo(BaseModel):
+    """What went wrong."""
+
+    code: str
+    message: str
+    details: list[ErrorDetail] | None = None
+
+
+class ErrorOut(BaseModel):
+    """The shape of every API error."""
+
+    error: ErrorInfo
+
 
 log = logging.getLogger("hotline.errors")
 

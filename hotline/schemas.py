@@ -1,10 +1,11 @@
 """What the request bodies of the staff and partner APIs share: unknown fields are refused,
-and no text may hold a control character."""
+and no text may hold a control character; and the one body both send to move a referral."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from casework.partners.models import ReferralStatus
 from casework.text import has_control_characters
 
 
@@ -20,3 +21,10 @@ class StrictIn(BaseModel):
         if isinstance(value, str) and has_control_characters(value):
             raise ValueError("must not contain control characters")
         return value
+
+
+class ReferralStatusIn(StrictIn):
+    status: ReferralStatus
+    note: str | None = Field(
+        None, max_length=2000, description="Why (declining, withdrawing) or the outcome"
+    )

@@ -19,7 +19,7 @@ from casework.handling.casefile import CaseFile
 from casework.handling.closure import OUTCOMES, VIEWS_MISSING_REASONS
 from casework.handling.history import HistoryEntry
 from casework.intake.models import Report
-from hotline.console.labels import CLOCK_NAMES, event_detail, label
+from hotline.runtime.labels import CLOCK_NAMES, event_detail, label
 
 # Shown by what they record (the report, the message, the note), not a second time as events.
 _SHOWN_AS_CONTENT = frozenset(

@@ -29,19 +29,11 @@ from casework.handling.work import add_note, assign, text_reporter
 from casework.partners.models import Consent, ReferralStatus
 from casework.partners.referrals import ConsentRecord
 from hotline.console.case_page import case_page_data
-from hotline.console.session import (
-    NO_STORE,
-    FormCtx,
-    FormStaff,
-    PageCtx,
-    PageStaff,
-    field,
-    read_form,
-    render,
-)
+from hotline.console.session import FormCtx, FormStaff, PageCtx, PageStaff
 from hotline.context import StaffRequest
 from hotline.deps import require_working_keys
 from hotline.media.attachments import attachment_response
+from hotline.runtime.forms import NO_STORE, field, read_form, render
 from hotline.signin.auth import StaffContext
 
 router = APIRouter(

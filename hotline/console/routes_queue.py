@@ -16,8 +16,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from casework.enums import CaseStatus, Channel, Priority
 from casework.oversight.queue import PAGE, QueueFilters, queue
 from casework.staff.models import Role
-from hotline.console.session import NO_STORE, PageCtx, PageStaff, render
+from hotline.console.session import PageCtx, PageStaff
 from hotline.deps import require_working_keys
+from hotline.runtime.forms import NO_STORE, render
 
 router = APIRouter(
     prefix="/console", include_in_schema=False, dependencies=[Depends(require_working_keys)]

@@ -17,21 +17,19 @@ from casework.staff.signin import (
     confirm_enrolment,
     sign_out,
 )
-from hotline.console.session import (
+from hotline.console.session import FormCtx, FormStaff, safe_next
+from hotline.context import Ctx
+from hotline.deps import require_working_keys
+from hotline.errors import ApiError
+from hotline.runtime.forms import (
     NO_STORE,
-    FormCtx,
-    FormStaff,
     field,
     form_token,
     form_token_ok,
     read_form,
     render,
-    safe_next,
     set_form_cookie,
 )
-from hotline.context import Ctx
-from hotline.deps import require_working_keys
-from hotline.errors import ApiError
 from hotline.settings import Settings
 from hotline.signin.auth import clear_session_cookie, set_session_cookie
 from hotline.signin.qr import qr_svg

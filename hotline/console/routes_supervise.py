@@ -7,8 +7,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from casework.oversight.supervision import supervision
-from hotline.console.session import PageCtx, PageStaff, render
+from hotline.console.session import PageCtx, PageStaff
 from hotline.deps import require_working_keys
+from hotline.runtime.forms import render
 
 router = APIRouter(
     prefix="/console", include_in_schema=False, dependencies=[Depends(require_working_keys)]

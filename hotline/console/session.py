@@ -9,42 +9,22 @@ to sign in, remembering the page - only its path, and only a console path.
 
 from __future__ import annotations
 
-import hmac
 import re
-import secrets
 from dataclasses import dataclass, fields
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
-from starlette.datastructures import FormData
+from fastapi.responses import RedirectResponse
 
 from casework.staff.me import my_account
 from hotline.context import Ctx, RequestContext, StaffRequest, as_staff
-from hotline.errors import ApiError
-from hotline.runtime.templating import make_templates
-from hotline.settings import Settings
+from hotline.runtime.forms import NO_STORE, read_form
 from hotline.signin.auth import StaffContext, authenticate
 
-FORM_COOKIE = "hotline_form"
-MAX_FIELDS = 30
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 HOME = "/console/queue"
 # A console page to come back to: ids and plain words only, never a query string.
 _RETURN = re.compile(r"^/console(/[A-Za-z0-9_-]+)*$")
-templates = make_templates()
-
-
-def duration(seconds: int) -> str:
-    """Time left in words: "2 h 05 min", "12 min", or "5 min overdue"."""
-    late, seconds = seconds < 0, abs(seconds)
-    hours, minutes = seconds // 3600, (seconds % 3600) // 60
-    text = f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
-    return f"{text} overdue" if late else text
-
-
-templates.env.filters["duration"] = duration
 
 
 @dataclass(frozen=True)
@@ -96,11 +76,6 @@ def _return_path(request: Request) -> str:
     return match.group(1) if match else HOME
 
 
-async def read_form(request: Request) -> FormData:
-    """The posted form (no files; a bounded number of fields)."""
-    return await request.form(max_files=0, max_fields=MAX_FIELDS)
-
-
 async def page_staff(request: Request, ctx: Ctx) -> StaffContext:
     """The member of staff viewing a page; otherwise off to sign in."""
     staff = await authenticate(request, ctx, csrf_presented=None)
@@ -139,53 +114,3 @@ async def form_request(staff: FormStaff, ctx: Ctx) -> StaffRequest:
 # case; take PageStaff/FormStaff as well only for what the page shows about the signed-in user.
 PageCtx = Annotated[StaffRequest, Depends(page_request)]
 FormCtx = Annotated[StaffRequest, Depends(form_request)]
-
-
-def field(form: FormData, name: str, *, limit: int = 4000) -> str:
-    """A text field, trimmed; too long is refused (422), never cut silently."""
-    value = form.get(name)
-    text = value.strip() if isinstance(value, str) else ""
-    if len(text) > limit:
-        raise ApiError(422, "validation_failed", f"'{name}' is too long.")
-    return text
-
-
-def form_token(request: Request) -> str:
-    """The pre-session CSRF value of this browser (new if it has none; see ``set_form_cookie``)."""
-    current = request.cookies.get(FORM_COOKIE, "")
-    return current if re.fullmatch(r"[A-Za-z0-9_-]{43}", current) else secrets.token_urlsafe(32)
-
-
-def set_form_cookie(response: Response, token: str, settings: Settings) -> None:
-    """Keep the pre-session CSRF value in a cookie pages on other sites cannot send."""
-    response.set_cookie(
-        FORM_COOKIE,
-        token,
-        max_age=3600,
-        path="/",
-        secure=settings.env != "development",
-        httponly=True,
-        samesite="strict",
-    )
-
-
-def form_token_ok(request: Request, form: FormData) -> bool:
-    """Whether a pre-session form carries the value of this browser's cookie."""
-    cookie = request.cookies.get(FORM_COOKIE, "")
-    sent = form.get("form_token")
-    return bool(cookie) and isinstance(sent, str) and hmac.compare_digest(cookie, sent)
-
-
-def render(
-    request: Request,
-    name: str,
-    context: dict[str, Any],
-    *,
-    staff: StaffContext | None = None,
-    status: int = 200,
-) -> HTMLResponse:
-    """A console page, never cached (case content must not stay in a shared machine's cache)."""
-    base: dict[str, Any] = {"staff": staff, "csrf_token": staff.csrf_token if staff else ""}
-    return templates.TemplateResponse(
-        request, name, {**base, **context}, status_code=status, headers=NO_STORE
-    )

@@ -20,7 +20,8 @@ from casework.partners.service import ReferralView
 from hotline.context import Ctx
 from hotline.deps import require_working_keys
 from hotline.errors import ApiError, error_responses
-from hotline.partner.schemas import ReferralListOut, ReferralOut, ReferralStatusIn
+from hotline.partner.schemas import ReferralListOut, ReferralOut
+from hotline.schemas import ReferralStatusIn
 from hotline.signin.auth import presented_token, staff_bearer, staff_cookie
 
 router = APIRouter(

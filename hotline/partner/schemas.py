@@ -9,7 +9,6 @@ import uuid
 from pydantic import BaseModel, Field
 
 from casework.partners.models import ReferralStatus
-from hotline.schemas import StrictIn
 
 
 class ReferralOut(BaseModel):
@@ -18,13 +17,6 @@ class ReferralOut(BaseModel):
     created_at: dt.datetime
     fields: dict[str, str | int | None] = Field(
         description="Only what a partner of your type may see (category, summary, ...)"
-    )
-
-
-class ReferralStatusIn(StrictIn):
-    status: ReferralStatus
-    note: str | None = Field(
-        None, max_length=2000, description="Why (declining, withdrawing) or the outcome"
     )
 
 

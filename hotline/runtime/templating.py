@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from hotline.console.labels import factor, label, options
+from hotline.runtime.labels import factor, label, options
 
 _HERE = Path(__file__).resolve().parents[1]  # hotline/
 

@@ -136,8 +136,8 @@ async def link_user_school(user_id: uuid.UUID, body: SchoolLinkIn, ctx: StaffCtx
 @router.post("/teams", response_model=TeamOut, status_code=201)
 async def team(body: TeamIn, ctx: StaffCtx) -> TeamOut:
     """A team and the regions it covers (created or updated)."""
-    team_id = await ctx.act(save_team, name=body.name, regions=body.regions, national=body.national)
-    return TeamOut(id=team_id)
+    saved = await ctx.act(save_team, name=body.name, regions=body.regions, national=body.national)
+    return TeamOut(id=saved.id)
 
 
 def _profile(body: PartnerIn) -> PartnerProfile:

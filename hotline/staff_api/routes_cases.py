@@ -28,7 +28,7 @@ from casework.partners.referrals import ConsentRecord
 from hotline.deps import require_working_keys
 from hotline.errors import error_responses
 from hotline.media.attachments import attachment_response
-from hotline.partner.schemas import ReferralStatusIn
+from hotline.schemas import ReferralStatusIn
 from hotline.signin.auth import StaffCtx
 from hotline.staff_api.schemas.cases import (
     AssignIn,

@@ -25,7 +25,7 @@ from casework.partners.referrals import CONSENT_FROM
 from casework.sla.clocks import Outcome
 from casework.sla.models import ClockKind
 from casework.staff.models import Role
-from hotline.console.labels import LABELS, factor, humanise, label, options
+from hotline.runtime.labels import LABELS, factor, humanise, label, options
 
 VOCABULARIES: list[tuple[str, Iterable[str | enum.Enum]]] = [
     ("priority", Priority),

@@ -11,7 +11,6 @@ from casework.enums import Channel
 from casework.followup.service import check_in
 from casework.intake.schemas import ReportSubmission
 from hotline.channels.app.schemas import (
-    ErrorOut,
     FollowUpIn,
     FollowUpOut,
     InboxMessageOut,
@@ -22,7 +21,7 @@ from hotline.channels.intake import accept_report
 from hotline.channels.wording import RECEIPT_MESSAGE, STATUS_MESSAGES
 from hotline.context import Ctx
 from hotline.deps import require_working_keys
-from hotline.errors import ApiError
+from hotline.errors import ApiError, ErrorOut
 
 # A random UUID or similar: long enough to be unguessable, since it also unlocks the receipt.
 _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{22,128}$")

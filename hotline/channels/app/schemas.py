@@ -130,25 +130,3 @@ class FollowUpOut(BaseModel):
     messages: list[InboxMessageOut] = Field(
         default_factory=list, description="Messages from the team to the reporter, oldest first"
     )
-
-
-class ErrorDetail(BaseModel):
-    """One problem with one field."""
-
-    field: str
-    message: str
-    allowed: list[str] | None = Field(None, description="The values that may be sent instead")
-
-
-class ErrorInfo(BaseModel):
-    """What went wrong."""
-
-    code: str
-    message: str
-    details: list[ErrorDetail] | None = None
-
-
-class ErrorOut(BaseModel):
-    """The shape of every API error."""
-
-    error: ErrorInfo

@@ -11,8 +11,9 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from twilio.request_validator import RequestValidator
 
-from hotline.channels.sms.routes_simulator import _loopback_only, sent_to
-from hotline.console.session import (
+from hotline.channels.sms.routes_simulator import loopback_only, sent_to
+from hotline.context import Ctx
+from hotline.runtime.forms import (
     field,
     form_token,
     form_token_ok,
@@ -20,10 +21,9 @@ from hotline.console.session import (
     render,
     set_form_cookie,
 )
-from hotline.context import Ctx
 from hotline.settings import Settings
 
-router = APIRouter(prefix="/dev", include_in_schema=False, dependencies=[Depends(_loopback_only)])
+router = APIRouter(prefix="/dev", include_in_schema=False, dependencies=[Depends(loopback_only)])
 DEFAULT_PHONE = "+447400123456"
 
 

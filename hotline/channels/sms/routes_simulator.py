@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 from hotline.context import Ctx
 
 
-def _loopback_only(request: Request) -> None:
+def loopback_only(request: Request) -> None:
     """The simulated network answers this machine only (it shows every text it was given)."""
     host = request.client.host if request.client else ""
     try:
@@ -31,7 +31,7 @@ def _loopback_only(request: Request) -> None:
         raise HTTPException(status_code=404)
 
 
-router = APIRouter(prefix="/dev", include_in_schema=False, dependencies=[Depends(_loopback_only)])
+router = APIRouter(prefix="/dev", include_in_schema=False, dependencies=[Depends(loopback_only)])
 
 _lock = threading.Lock()
 _sent: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
