@@ -20,6 +20,9 @@ from sqlalchemy.orm import Session
 from casework.actors import Actor
 from casework.audit.record import AuditAction, record_event
 from casework.cases.models import Case
+from casework.cases.repository import case_by_reference
+from casework.context import Unit
+from casework.errors import NotFound
 from casework.followup.models import FollowUpCredential
 from casework.intake.models import IdempotencyRecord, InboundMessage, Report
 from casework.outbox.models import OutboxKind, OutboxMessage, OutboxStatus
@@ -85,6 +88,16 @@ def erase_case(
         now=now,
     )
     return ErasureResult(reference=case.reference, already_erased=not destroyed)
+
+
+def erase_by_reference(unit: Unit, reference: str, *, actor: Actor, reason: str) -> ErasureResult:
+    """Crypto-shred the case of this (normalised) reference; NotFound when there is none."""
+    case = case_by_reference(unit.session, reference)
+    if case is None:
+        raise NotFound(f"no case {reference}")
+    return erase_case(
+        unit.session, keyring=unit.keyring, case=case, actor=actor, reason=reason, now=unit.now
+    )
 
 
 def _delete_pending_media(

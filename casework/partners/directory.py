@@ -303,6 +303,11 @@ def _listed(session: Session, query: Any) -> dict[uuid.UUID, list[str]]:
     return {k: sorted(v) for k, v in found.items()}
 
 
+def partner_named(session: Session, name: str) -> Partner | None:
+    """The partner of this name, if any."""
+    return session.scalars(select(Partner).where(Partner.name == name)).first()
+
+
 def set_partner_active(
     session: Session,
     *,
@@ -313,7 +318,7 @@ def set_partner_active(
     now: dt.datetime,
 ) -> Partner:
     """Stop (or start again) suggesting and referring to a partner; its referrals stay."""
-    partner = session.scalars(select(Partner).where(Partner.name == name.strip())).first()
+    partner = partner_named(session, name.strip())
     if partner is None:
         raise NotFound("no such partner")
     partner.active = active

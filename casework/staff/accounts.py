@@ -22,6 +22,7 @@ from casework.context import Unit
 from casework.errors import InvalidInput, NotFound
 from casework.partners.models import Partner
 from casework.places.models import Region, School
+from casework.places.repository import all_regions
 from casework.protection.keys import Keyring
 from casework.staff.models import (
     RecoveryCode,
@@ -212,19 +213,35 @@ def set_role(
     )
 
 
+class UnknownRegions(InvalidInput):
+    """A team was to cover regions that do not exist."""
+
+    def __init__(self, unknown: list[str], known: list[str]) -> None:
+        super().__init__("regions", "Unknown region code.")
+        self.unknown = unknown
+        self.known = known
+
+
+def team_named(session: Session, name: str) -> Team | None:
+    """The team of this name, if any."""
+    return session.scalars(select(Team).where(Team.name == name)).first()
+
+
 def ensure_team(
     session: Session, *, name: str, region_codes: list[str], national: bool = False
 ) -> Team:
-    """A team covering these regions (created, or its regions replaced)."""
-    team = session.scalars(select(Team).where(Team.name == name)).first()
+    """A team covering these regions (created, or its regions replaced); UnknownRegions
+    names the codes that are no region."""
+    regions = session.scalars(select(Region).where(Region.code.in_(region_codes))).all()
+    if len(regions) != len(set(region_codes)):
+        known = sorted(region.code for region in all_regions(session))
+        raise UnknownRegions(sorted(set(region_codes) - set(known)), known)
+    team = team_named(session, name)
     if team is None:
         team = Team(name=name, national=national)
         session.add(team)
         session.flush()
     team.national = national
-    regions = session.scalars(select(Region).where(Region.code.in_(region_codes))).all()
-    if len(regions) != len(set(region_codes)):
-        raise InvalidInput("regions", "Unknown region code.")
     session.execute(delete(TeamRegion).where(TeamRegion.team_id == team.id))
     session.add_all(TeamRegion(team_id=team.id, region_id=r.id) for r in regions)
     session.flush()

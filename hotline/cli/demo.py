@@ -7,25 +7,22 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass, field
-
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from functools import partial
 
 from casework.access.scope import load_principal
 from casework.actors import SYSTEM
-from casework.clock import Clock
-from casework.context import Acting
+from casework.administration.places import add_places
+from casework.context import Acting, Unit
 from casework.enums import Channel, ContactMethod, Danger, ReporterRole
 from casework.handling.work import set_restriction
 from casework.intake.schemas import ReportReceipt, ReportSubmission
 from casework.intake.service import prepare_follow_up, submit_report
 from casework.partners.service import create_partner, new_api_key
-from casework.places.models import Region, School
+from casework.places.repository import all_regions
 from casework.protection.fields import seal_text
-from casework.protection.keys import Keyring
 from casework.routing.config import add_shift, set_languages, set_phone
 from casework.sla.models import RegionCalendar
-from casework.staff.accounts import create_user, ensure_team, set_teams
+from casework.staff.accounts import create_user, ensure_team, set_teams, user_by_username
 from casework.staff.models import Role, StaffUser
 from casework.staff.passwords import PasswordHashing
 from casework.staff.signin import STAFF_PURPOSE
@@ -158,47 +155,33 @@ OFFICE_HOURS = {str(day): ["08:00", "18:00"] for day in range(5)}  # Monday to F
 ROTA_DAYS = 7
 
 
-def seed_places(session: Session) -> bool:
-    """Add the demo regions and schools unless there are regions already; True if added."""
-    if session.scalar(select(func.count()).select_from(Region)):
-        return False
-    regions = {code: Region(code=code, name=name) for code, name in REGIONS}
-    session.add_all(regions.values())
-    session.flush()
-    session.add_all(
-        School(code=code, name=name, region_id=regions[region].id) for code, name, region in SCHOOLS
-    )
-    session.flush()
-    return True
+# Add the demo regions and schools unless there are regions already; True if added.
+seed_places = partial(add_places, regions=REGIONS, schools=SCHOOLS)
 
 
-def seed_demo(
-    session: Session, *, clock: Clock, keyring: Keyring, hashing: PasswordHashing
-) -> DemoResult:
+def seed_demo(unit: Unit, *, hashing: PasswordHashing) -> DemoResult:
     """Seed places, demo staff on the rota and sample reports once (the reports go through
     intake and routing like any other); a second run changes nothing."""
-    if not seed_places(session):
+    if not seed_places(unit.session):
         return DemoResult(seeded=False, receipts=[])
-    keyring.ensure_root(session, now=clock.now())
-    logins, partner_key = _seed_staff(session, clock=clock, keyring=keyring, hashing=hashing)
+    unit.keyring.ensure_root(unit.session, now=unit.now)
+    logins, partner_key = _seed_staff(unit, hashing=hashing)
     receipts = [
         submit_report(
-            session,
+            unit.session,
             submission=submission,
             follow_up=prepare_follow_up(None),
-            clock=clock,
-            keyring=keyring,
+            clock=unit.clock,
+            keyring=unit.keyring,
         )
         for submission in SAMPLE_REPORTS
     ]
-    _restrict_first(session, receipts[0], keyring=keyring, clock=clock)
+    _restrict_first(unit, receipts[0])
     return DemoResult(seeded=True, receipts=receipts, logins=logins, partner_key=partner_key)
 
 
-def _seed_staff(
-    session: Session, *, clock: Clock, keyring: Keyring, hashing: PasswordHashing
-) -> tuple[list[DemoLogin], str]:
-    now = clock.now()
+def _seed_staff(unit: Unit, *, hashing: PasswordHashing) -> tuple[list[DemoLogin], str]:
+    session, keyring, now = unit.session, unit.keyring, unit.now
     for name, regions, national in TEAMS:
         ensure_team(session, name=name, region_codes=regions, national=national)
     partner = create_partner(
@@ -234,16 +217,17 @@ def _seed_staff(
         )
         user.totp_confirmed_at = now
         logins.append(DemoLogin(username, role, password, secret))
-        _seed_rota(session, user, keyring=keyring, now=now)
-    for region in session.scalars(select(Region)):
+        _seed_rota(unit, user)
+    for region in all_regions(session):
         session.add(RegionCalendar(region_id=region.id, timezone="UTC", hours=OFFICE_HOURS))
     session.flush()
     return logins, partner_key
 
 
-def _seed_rota(session: Session, user: StaffUser, *, keyring: Keyring, now: dt.datetime) -> None:
+def _seed_rota(unit: Unit, user: StaffUser) -> None:
     """Languages, phone, shifts and on-call turns of the demo staff for the coming week, set
     through the same rota use cases as the staff API (so the same rules hold)."""
+    session, keyring, now = unit.session, unit.keyring, unit.now
     if user.username in LANGUAGES:
         set_languages(
             session,
@@ -280,12 +264,12 @@ def _seed_rota(session: Session, user: StaffUser, *, keyring: Keyring, now: dt.d
             )
 
 
-def _restrict_first(
-    session: Session, receipt: ReportReceipt, *, keyring: Keyring, clock: Clock
-) -> None:
+def _restrict_first(unit: Unit, receipt: ReportReceipt) -> None:
     """The teacher with a ruler: restricted to Amina, as a supervisor would do it."""
-    chen = session.scalars(select(StaffUser).where(StaffUser.username == "sv.chen")).one()
-    amina = session.scalars(select(StaffUser).where(StaffUser.username == "cw.amina")).one()
-    acting = Acting(session, keyring, clock, clock.now(), load_principal(session, chen))
+    chen = user_by_username(unit.session, "sv.chen")
+    amina = user_by_username(unit.session, "cw.amina")
+    principal = load_principal(unit.session, chen)
+    # Timed now, after the reports it restricts were taken.
+    acting = Acting(unit.session, unit.keyring, unit.clock, unit.clock.now(), principal)
     set_restriction(acting, receipt.case_id, True, [amina.id])
-    session.flush()
+    unit.session.flush()

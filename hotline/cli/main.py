@@ -54,32 +54,34 @@ def version() -> None:
     typer.echo(__version__)
 
 
-@db_app.command("upgrade")
-def db_upgrade(revision: str = "head") -> None:
-    """Apply migrations up to REVISION (default: the newest)."""
+def _migrate(settings: Settings, revision: str = "head") -> None:
+    """Apply migrations up to ``revision`` (the embedded database's folder made first)."""
     from hotline.runtime.migrations import upgrade  # noqa: PLC0415 - keep `hotline version` light
 
-    settings = _settings()
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.sqlalchemy_url, revision)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    _migrate(_settings(), revision)
     typer.echo(f"Database upgraded to {revision}.")
 
 
 def _seed_demo(settings: Settings) -> None:
     from casework.protection.keys import Keyring  # noqa: PLC0415
     from hotline.bootstrap import build_key_file  # noqa: PLC0415
+    from hotline.cli.context import Command  # noqa: PLC0415
     from hotline.cli.demo import PARTNER, seed_demo  # noqa: PLC0415
     from hotline.runtime.database import Database  # noqa: PLC0415
 
     db = Database.from_settings(settings)
-    keyring = Keyring(build_key_file(settings, engine=db.engine))
+    keys = build_key_file(settings, engine=db.engine)
     try:
-        result = db.run(
-            lambda s: seed_demo(
-                s, clock=SystemClock(), keyring=keyring, hashing=settings.staff_auth.hashing
-            ),
-            write=True,
+        result = Command(settings, db, keys, Keyring(keys)).write(
+            seed_demo, hashing=settings.staff_auth.hashing
         )
     finally:
         db.dispose()
@@ -130,11 +132,8 @@ def demo() -> None:
     if settings.env == "production":
         typer.echo("Refusing to add demo data in production.", err=True)
         raise typer.Exit(2)
-    from hotline.runtime.migrations import upgrade  # noqa: PLC0415
-
     if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        upgrade(settings.sqlalchemy_url)
+        _migrate(settings)
     _seed_demo(settings)
 
 
@@ -193,14 +192,12 @@ def serve(
 
     from hotline.app import create_app  # noqa: PLC0415
     from hotline.runtime.logging_setup import configure_logging  # noqa: PLC0415
-    from hotline.runtime.migrations import upgrade  # noqa: PLC0415
 
     listen = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = _settings(**listen)
     configure_logging(settings.log_level)
     if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        upgrade(settings.sqlalchemy_url)
+        _migrate(settings)
     if with_demo:
         if settings.env == "production":
             typer.echo("--demo is refused in production.", err=True)

@@ -2,39 +2,27 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
-from sqlalchemy.orm import Session
 
-from casework.actors import Actor
+from casework.administration.audit_log import note_export, prove_consistency, prove_inclusion
+from casework.administration.keys import KeyInUse, retire_master_key
 from casework.audit import log as audit_log
-from casework.audit import merkle, tree
-from casework.audit.note import NoteError, Verifier, open_checkpoint, verifier_key
-from casework.audit.record import AuditAction, record_event
+from casework.audit.note import NoteError, Verifier, verifier_key
 from casework.audit.sequencer import issue_checkpoint, latest_checkpoint, sequence
 from casework.audit.verify import Verification
 from casework.cases.reference import normalise_reference
 from casework.cases.repository import case_by_reference
-from casework.clock import SystemClock
-from casework.enums import ActorKind
-from casework.lifecycle.erasure import erase_case
-from casework.protection.keys import Keyring
-from casework.protection.rotation import keys_using
-from hotline.bootstrap import build_key_file
+from casework.errors import InvalidInput, NotFound
+from casework.lifecycle.erasure import erase_by_reference
+from hotline.cli.context import Command, command
 from hotline.cli.key_rotation import rotate
-from hotline.runtime.database import Database
-from hotline.settings import Settings, SettingsError, load_settings
 from integrations.keys.local import LocalKeyFile
-
-T = TypeVar("T")
 
 audit_app = typer.Typer(
     help="The tamper-evident audit trail.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -47,63 +35,36 @@ cases_app = typer.Typer(
 )
 
 
-def _operator() -> Actor:
-    return Actor(ActorKind.SYSTEM, id=f"cli:{getpass.getuser()}"[:64])
-
-
-@contextmanager
-def _context() -> Iterator[tuple[Settings, Database, LocalKeyFile, Keyring]]:
-    try:
-        settings = load_settings()
-        db = Database.from_settings(settings)
-        keys = build_key_file(settings, engine=db.engine)
-    except SettingsError as exc:
-        typer.echo(f"Configuration error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    try:
-        yield settings, db, keys, Keyring(keys)
-    finally:
-        db.dispose()
-
-
-def _write(db: Database, fn: Callable[[Session], T]) -> T:
-    return db.run(fn, write=True)
-
-
-def _read(db: Database, fn: Callable[[Session], T]) -> T:
-    return db.run(fn, write=False)
-
-
 # ---------------------------------------------------------------------------------- audit
-def _catch_up(db: Database, keys: LocalKeyFile) -> int:
+def _catch_up(cmd: Command) -> int:
     total = 0
-    while (done := _write(db, lambda s: sequence(s, batch=5000))) > 0:
+    while (done := cmd.db.run(lambda s: sequence(s, batch=5000), write=True)) > 0:
         total += done
-    _write(db, lambda s: issue_checkpoint(s, signer=keys, now=SystemClock().now()))
+    cmd.db.run(lambda s: issue_checkpoint(s, signer=cmd.keys, now=cmd.clock.now()), write=True)
     return total
 
 
 @audit_app.command("sequence")
 def audit_sequence() -> None:
     """Sequence every pending event now and sign a checkpoint."""
-    with _context() as (_, db, keys, _keyring):
-        typer.echo(f"Sequenced {_catch_up(db, keys)} events.")
+    with command() as cmd:
+        typer.echo(f"Sequenced {_catch_up(cmd)} events.")
 
 
 @audit_app.command("public-key")
 def audit_public_key() -> None:
     """Print the verifier key auditors need (name+id+key); the log's origin goes to stderr."""
-    with _context() as (_, _db, keys, _keyring):
-        typer.echo(f"Audit log origin: {keys.name}", err=True)
-        typer.echo(verifier_key(keys.name, keys.public_key()))
+    with command() as cmd:
+        typer.echo(f"Audit log origin: {cmd.keys.name}", err=True)
+        typer.echo(verifier_key(cmd.keys.name, cmd.keys.public_key()))
 
 
 @audit_app.command("checkpoint")
 def audit_checkpoint() -> None:
     """Sequence what is pending, then print the latest signed checkpoint (to anchor elsewhere)."""
-    with _context() as (_, db, keys, _keyring):
-        _catch_up(db, keys)
-        note = _read(db, latest_checkpoint)
+    with command() as cmd:
+        _catch_up(cmd)
+        note = cmd.db.run(latest_checkpoint, write=False)
         if note is None:
             typer.echo("The audit trail is empty.", err=True)
             raise typer.Exit(1)
@@ -159,36 +120,22 @@ def audit_verify(
                 raise typer.Exit(1) from None
         _report(result)
         return
-    with _context() as (_, db, keys, _keyring):
-        verifier = _verifier(key, keys)
+    with command() as cmd:
+        verifier = _verifier(key, cmd.keys)
         started = time.perf_counter()
-        result = _read(
-            db, lambda s: audit_log.verify_stored(s, verifier=verifier, extra_checkpoints=extra)
+        result = cmd.db.run(
+            lambda s: audit_log.verify_stored(s, verifier=verifier, extra_checkpoints=extra),
+            write=False,
         )
         if nodes and result.ok:
-            bad = _read(db, lambda s: audit_log.check_stored_nodes(s, result.size))
+            bad = cmd.db.run(lambda s: audit_log.check_stored_nodes(s, result.size), write=False)
             if bad is not None:
                 result.fail(bad, f"a stored interior node over position {bad} is wrong")
-        pending = _read(db, audit_log.pending_count)
+        pending = cmd.db.run(audit_log.pending_count, write=False)
         typer.echo(
             f"Checked in {time.perf_counter() - started:.1f} s; {pending} events not yet sequenced."
         )
         _report(result)
-
-
-def _signed_head(s: Session, size: int | None, keys: LocalKeyFile) -> tuple[int, bytes, str]:
-    """The tree size and root to prove against: a signed checkpoint whenever there is one."""
-    verifier = Verifier.parse(verifier_key(keys.name, keys.public_key()))
-    notes = {
-        c.size: c for c in (open_checkpoint(n, verifier) for n in audit_log.checkpoint_notes(s))
-    }
-    stored = tree.tree_size(s)
-    n = size if size is not None else max(notes, default=stored)
-    if not 0 < n <= stored:
-        raise typer.BadParameter(f"size must be between 1 and the tree size {stored}")
-    if n in notes:
-        return n, notes[n].root, "signed checkpoint"
-    return n, tree.root_at(s, n), "stored tree (no checkpoint at this size)"
 
 
 @audit_app.command("prove")
@@ -199,72 +146,52 @@ def audit_prove(
     ] = None,
 ) -> None:
     """Print an inclusion proof for the entry at POSITION, as JSON, checked against the root."""
-    with _context() as (_, db, keys, _keyring):
-
-        def prove(s: Session) -> dict[str, object]:
-            n, root, source = _signed_head(s, size, keys)
-            if not 0 <= position < n:
-                raise typer.BadParameter(f"position must be below the tree size {n}")
-            proof = tree.inclusion_proof(s, position, n)
-            leaf = tree.leaf_at(s, position)
-            if leaf is None:
-                raise typer.BadParameter(f"no leaf is stored at {position}: run audit verify")
-            return {
-                "position": position,
-                "size": n,
-                "leaf_hash": leaf.hex(),
-                "root": root.hex(),
-                "root_from": source,
-                "proof": [p.hex() for p in proof],
-                "verified": merkle.verify_inclusion(position, n, leaf, proof, root),
-            }
-
-        typer.echo(json.dumps(_read(db, prove), indent=2))
+    with command() as cmd:
+        try:
+            found = cmd.read(
+                prove_inclusion, position, size=size, verifier=_verifier(None, cmd.keys)
+            )
+        except InvalidInput as exc:
+            raise typer.BadParameter(exc.message) from None
+    proof = {
+        "position": found.position,
+        "size": found.head.size,
+        "leaf_hash": found.leaf_hash.hex(),
+        "root": found.head.root.hex(),
+        "root_from": found.head.source,
+        "proof": [p.hex() for p in found.proof],
+        "verified": found.verified,
+    }
+    typer.echo(json.dumps(proof, indent=2))
 
 
 @audit_app.command("consistency")
 def audit_consistency(old: int, new: int) -> None:
     """Print a consistency proof between tree sizes OLD and NEW, as JSON."""
-    with _context() as (_, db, keys, _keyring):
-
-        def prove(s: Session) -> dict[str, object]:
-            if not 0 <= old <= new <= tree.tree_size(s):
-                raise typer.BadParameter("need 0 <= OLD <= NEW <= current size")
-            proof = tree.consistency_proof(s, old, new)
-            r1 = _signed_head(s, old, keys)[1] if old else merkle.EMPTY_ROOT
-            r2 = _signed_head(s, new, keys)[1] if new else merkle.EMPTY_ROOT
-            return {
-                "old": old,
-                "new": new,
-                "old_root": r1.hex(),
-                "new_root": r2.hex(),
-                "proof": [p.hex() for p in proof],
-                "verified": merkle.verify_consistency(old, new, r1, r2, proof),
-            }
-
-        typer.echo(json.dumps(_read(db, prove), indent=2))
+    with command() as cmd:
+        try:
+            found = cmd.read(prove_consistency, old, new, verifier=_verifier(None, cmd.keys))
+        except InvalidInput as exc:
+            raise typer.BadParameter(exc.message) from None
+    proof = {
+        "old": found.old,
+        "new": found.new,
+        "old_root": found.old_root.hex(),
+        "new_root": found.new_root.hex(),
+        "proof": [p.hex() for p in found.proof],
+        "verified": found.verified,
+    }
+    typer.echo(json.dumps(proof, indent=2))
 
 
 @audit_app.command("export")
 def audit_export(out: Path) -> None:
     """Write the whole log (ciphertext only) and its checkpoints to OUT, for offline audit."""
-    with _context() as (_, db, keys, keyring):
-        _catch_up(db, keys)
+    with command() as cmd:
+        _catch_up(cmd)
         with out.open("w") as handle:
-            count = _read(db, lambda s: audit_log.export_log(s, handle))
-        _write(
-            db,
-            lambda s: record_event(
-                s,
-                keyring=keyring,
-                action=AuditAction.AUDIT_EXPORTED,
-                actor=_operator(),
-                object_type="audit_log",
-                object_id="export",
-                details={"entries": count},
-                now=SystemClock().now(),
-            ),
-        )
+            count = cmd.db.run(lambda s: audit_log.export_log(s, handle), write=False)
+        cmd.write(note_export, entries=count)
         typer.echo(f"Exported {count} entries to {out}.")
 
 
@@ -300,13 +227,13 @@ def keys_rotate(
     ] = False,
 ) -> None:
     """Rotate the master key, or finish an unfinished rotation (help: above)."""
-    with _context() as (_, db, keys, keyring):
+    with command() as cmd:
         result = rotate(
-            db,
-            keys=keys,
-            keyring=keyring,
-            clock=SystemClock(),
-            actor=_operator(),
+            cmd.db,
+            keys=cmd.keys,
+            keyring=cmd.keyring,
+            clock=cmd.clock,
+            actor=cmd.actor,
             batch=batch,
             add_version=not rewrap_only,
             progress=lambda done, total: typer.echo(f"  re-wrapped {done}/{total}"),
@@ -326,30 +253,19 @@ def keys_rotate(
 @keys_app.command("retire")
 def keys_retire(key_id: str) -> None:
     """Remove an old master key version once no data key uses it (old backups then stay shut)."""
-    with _context() as (_, db, keys, keyring):
-        if key_id == keys.current_key_id():
+    with command() as cmd:
+        if key_id == cmd.keys.current_key_id():
             typer.echo("Refusing to retire the current master key.", err=True)
             raise typer.Exit(2)
-        in_use = _read(db, lambda s: keys_using(s, key_id))
-        if in_use:
+        try:
+            cmd.write(retire_master_key, key_id)
+        except KeyInUse as exc:
             typer.echo(
-                f"{in_use} data keys still use {key_id}: run `hotline keys rotate` first.", err=True
+                f"{exc.in_use} data keys still use {key_id}: run `hotline keys rotate` first.",
+                err=True,
             )
-            raise typer.Exit(1)
-        _write(
-            db,
-            lambda s: record_event(
-                s,
-                keyring=keyring,
-                action=AuditAction.KEYS_RETIRED,
-                actor=_operator(),
-                object_type="master_key",
-                object_id=key_id,
-                details={},
-                now=SystemClock().now(),
-            ),
-        )
-        if not keys.remove_version(key_id):
+            raise typer.Exit(1) from None
+        if not cmd.keys.remove_version(key_id):
             typer.echo(f"There is no master key {key_id}.", err=True)
             raise typer.Exit(1)
         typer.echo(f"Retired master key {key_id}.")
@@ -375,28 +291,17 @@ def cases_erase(
     if ref is None:
         typer.echo("That is not a case reference.", err=True)
         raise typer.Exit(2)
-    with _context() as (_, db, _keys, keyring):
-        if _read(db, lambda s: case_by_reference(s, ref)) is None:
+    with command() as cmd:
+        if cmd.db.run(lambda s: case_by_reference(s, ref), write=False) is None:
             typer.echo(f"There is no case {ref}.", err=True)
             raise typer.Exit(1)
         if not yes:
             _confirm_erasure(ref)
-
-        def erase(s: Session) -> str:
-            case = case_by_reference(s, ref)
-            if case is None:
-                raise typer.BadParameter(f"no case {ref}")
-            result = erase_case(
-                s,
-                keyring=keyring,
-                case=case,
-                actor=_operator(),
-                reason=reason,
-                now=SystemClock().now(),
-            )
-            return "was already erased" if result.already_erased else "is erased"
-
-        typer.echo(f"Case {ref} {_write(db, erase)}.")
+        try:
+            result = cmd.write(erase_by_reference, ref, actor=cmd.actor, reason=reason)
+        except NotFound:
+            raise typer.BadParameter(f"no case {ref}") from None
+        typer.echo(f"Case {ref} {'was already erased' if result.already_erased else 'is erased'}.")
 
 
 def _confirm_erasure(ref: str) -> None:

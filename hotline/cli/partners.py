@@ -5,18 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from sqlalchemy.orm import Session
 
-from casework.clock import SystemClock
-from casework.errors import InvalidInput, NotFound
-from casework.partners.directory import (
-    PartnerProfile,
-    directory,
-    save_partner,
-    set_partner_active,
+from casework.administration.partners import (
+    deactivate_partner,
+    partner_directory,
+    save_partner_profile,
 )
+from casework.errors import InvalidInput, NotFound
+from casework.partners.directory import PartnerProfile
 from casework.partners.models import Delivery, PartnerType
-from hotline.cli.ops import _context, _operator
+from hotline.cli.context import command
 
 partners_app = typer.Typer(
     help="Partner organisations.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -53,21 +51,11 @@ def partners_add(
         contact=contact,
         school=school,
     )
-    with _context() as (settings, db, _, keyring):
-
-        def add(s: Session) -> str | None:
-            _, secret = save_partner(
-                s,
-                keyring=keyring,
-                actor=_operator(),
-                profile=profile,
-                now=SystemClock().now(),
-                allow_http=settings.env != "production",
-            )
-            return secret
-
+    with command() as cmd:
         try:
-            secret = db.run(add, write=True)
+            _, secret = cmd.write(
+                save_partner_profile, profile, allow_http=cmd.settings.env != "production"
+            )
         except InvalidInput as exc:
             typer.echo(exc.message, err=True)
             raise typer.Exit(2) from None
@@ -79,8 +67,8 @@ def partners_add(
 @partners_app.command("list")
 def partners_list() -> None:
     """The directory, one partner a line."""
-    with _context() as (_, db, _, _):
-        rows = db.run(directory, write=False)
+    with command() as cmd:
+        rows = cmd.read(partner_directory)
     for p in rows:
         where = ",".join(p["regions"]) or "all regions"
         state = "active" if p["active"] else "inactive"
@@ -90,19 +78,9 @@ def partners_list() -> None:
 @partners_app.command("deactivate")
 def partners_deactivate(name: str) -> None:
     """Stop suggesting and referring to a partner (its referrals stay)."""
-    with _context() as (_, db, _, keyring):
+    with command() as cmd:
         try:
-            db.run(
-                lambda s: set_partner_active(
-                    s,
-                    keyring=keyring,
-                    actor=_operator(),
-                    name=name,
-                    active=False,
-                    now=SystemClock().now(),
-                ),
-                write=True,
-            )
+            cmd.write(deactivate_partner, name)
         except NotFound:
             typer.echo("No such partner.", err=True)
             raise typer.Exit(2) from None

@@ -5,16 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from casework.audit.record import AuditAction, record_event
-from casework.clock import SystemClock
-from casework.errors import InvalidInput
-from casework.places.models import Region
-from casework.staff.accounts import ensure_team, list_teams
-from casework.staff.models import Team
-from hotline.cli.ops import _context, _operator
+from casework.administration.accounts import save_team
+from casework.staff.accounts import UnknownRegions, list_teams
+from hotline.cli.context import command
 
 teams_app = typer.Typer(
     help="Teams and the regions they cover.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -24,8 +18,8 @@ teams_app = typer.Typer(
 @teams_app.command("list")
 def teams_list() -> None:
     """Every team, one a line: name, the regions it covers (or national), members."""
-    with _context() as (_, db, _, _):
-        teams = db.run(list_teams, write=False)
+    with command() as cmd:
+        teams = cmd.db.run(list_teams, write=False)
     if not teams:
         typer.echo("There are no teams yet: add one with `hotline teams add`.")
         return
@@ -61,35 +55,12 @@ def teams_add(
             err=True,
         )
         raise typer.Exit(2)
-    with _context() as (_, db, _, keyring):
-
-        def add(s: Session) -> bool:
-            existed = s.scalars(select(Team.id).where(Team.name == name)).first() is not None
-            known = set(s.scalars(select(Region.code)))
-            unknown = [c for c in codes if c not in known]
-            if unknown:
-                raise InvalidInput(
-                    "regions",
-                    f"Unknown regions: {', '.join(unknown)} "
-                    f"(known: {', '.join(sorted(known)) or 'none yet'}).",
-                )
-            team = ensure_team(s, name=name, region_codes=codes, national=national)
-            record_event(
-                s,
-                keyring=keyring,
-                action=AuditAction.ROUTING_CHANGED,
-                actor=_operator(),
-                object_type="team",
-                object_id=str(team.id),
-                details={"name": name, "regions": codes, "national": national, "new": not existed},
-                now=SystemClock().now(),
-            )
-            return existed
-
+    with command() as cmd:
         try:
-            existed = db.run(add, write=True)
-        except InvalidInput as exc:
-            typer.echo(exc.message, err=True)
+            saved = cmd.write(save_team, name=name, regions=codes, national=national)
+        except UnknownRegions as exc:
+            known = ", ".join(exc.known) or "none yet"
+            typer.echo(f"Unknown regions: {', '.join(exc.unknown)} (known: {known}).", err=True)
             raise typer.Exit(2) from None
     covers = "every region (national)" if national else ", ".join(codes)
-    typer.echo(f"{'Updated' if existed else 'Added'} team {name}, covering {covers}.")
+    typer.echo(f"{'Added' if saved.new else 'Updated'} team {name}, covering {covers}.")

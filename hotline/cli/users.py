@@ -6,24 +6,17 @@ import secrets
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from casework.clock import SystemClock
-from casework.errors import InvalidInput, NotFound
-from casework.partners.models import Partner
-from casework.staff.accounts import (
-    check_new_password,
-    create_user,
-    disable_user,
-    link_school,
-    list_accounts,
-    reset_mfa,
-    set_teams,
-    user_by_username,
+from casework.administration.accounts import (
+    add_account,
+    disable_account,
+    link_account_school,
+    reset_account_mfa,
 )
-from casework.staff.models import Role, StaffUser
-from hotline.cli.ops import _context, _operator
+from casework.errors import InvalidInput, NotFound
+from casework.staff.accounts import check_new_password, list_accounts
+from casework.staff.models import Role
+from hotline.cli.context import command
 
 users_app = typer.Typer(
     help="Staff accounts.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -44,8 +37,8 @@ def _cell(text: str) -> str:
 def users_list() -> None:
     """Every account, one a line: username, name, role, active, teams, TOTP set up (no
     passwords, second-factor secrets or phone numbers)."""
-    with _context() as (_, db, _, _):
-        accounts = db.run(list_accounts, write=False)
+    with command() as cmd:
+        accounts = cmd.db.run(list_accounts, write=False)
     if not accounts:
         typer.echo("There are no accounts yet: add one with `hotline users create`.")
         return
@@ -84,35 +77,18 @@ def users_create(
     except InvalidInput as exc:
         typer.echo(exc.message, err=True)
         raise typer.Exit(2) from None
-    with _context() as (settings, db, _, keyring):
-        password_hash = settings.staff_auth.hashing.hash(password)
-
-        def create(s: Session) -> StaffUser:
-            now = SystemClock().now()
-            partner_id = None
-            if partner is not None:
-                partner_id = s.scalars(select(Partner.id).where(Partner.name == partner)).first()
-                if partner_id is None:
-                    raise InvalidInput("partner", "No such partner.")
-            user = create_user(
-                s,
-                keyring=keyring,
+    with command() as cmd:
+        password_hash = cmd.settings.staff_auth.hashing.hash(password)
+        try:
+            user = cmd.write(
+                add_account,
                 username=username,
                 display_name=display_name or username,
                 role=role,
                 password_hash=password_hash,
-                partner_id=partner_id,
-                actor=_operator(),
-                now=now,
+                partner_name=partner,
+                teams=team,
             )
-            if team:
-                set_teams(
-                    s, keyring=keyring, user=user, team_names=team, actor=_operator(), now=now
-                )
-            return user
-
-        try:
-            user = db.run(create, write=True)
         except InvalidInput as exc:
             typer.echo(exc.message, err=True)
             raise typer.Exit(2) from None
@@ -122,15 +98,9 @@ def users_create(
 
 
 def _change(username: str, change: str) -> None:
-    with _context() as (_, db, _, keyring):
-
-        def run(s: Session) -> None:
-            user = user_by_username(s, username)
-            action = disable_user if change == "disable" else reset_mfa
-            action(s, keyring=keyring, user=user, actor=_operator(), now=SystemClock().now())
-
+    with command() as cmd:
         try:
-            db.run(run, write=True)
+            cmd.write(disable_account if change == "disable" else reset_account_mfa, username)
         except NotFound:
             typer.echo(f"There is no user {username}.", err=True)
             raise typer.Exit(1) from None
@@ -153,20 +123,9 @@ def users_reset_mfa(username: str) -> None:
 @users_app.command("link-school")
 def users_link_school(username: str, school: str) -> None:
     """Record a conflict of interest: USERNAME never sees restricted cases about SCHOOL."""
-    with _context() as (_, db, _, keyring):
-
-        def run(s: Session) -> None:
-            link_school(
-                s,
-                user=user_by_username(s, username),
-                school_code=school,
-                keyring=keyring,
-                actor=_operator(),
-                now=SystemClock().now(),
-            )
-
+    with command() as cmd:
         try:
-            db.run(run, write=True)
+            cmd.write(link_account_school, username, school=school)
         except (NotFound, InvalidInput) as exc:
             typer.echo(f"Not linked: {exc}.", err=True)
             raise typer.Exit(1) from None
