@@ -1,5 +1,5 @@
-"""Inputs and outputs of the partner API (never table models). Staff set a referral's status
-with the same body as a partner does."""
+"""Outputs of the partner API (never table models). The body a partner sends to move a
+referral, ReferralStatusIn, is in hotline/schemas.py: staff send the same one."""
 
 from __future__ import annotations
 
