@@ -1,0 +1,73 @@
+"""Small-cell suppression: hand-worked tables, and no hidden cell recoverable from totals."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import pytest
+
+from casework.oversight.suppression import SuppressedTable, suppress
+
+
+def test_small_counts_are_hidden_and_their_row_and_column_hide_another() -> None:
+    table = suppress([[3, 10, 20], [8, 12, 30], [9, 15, 40]])
+    # 3 is small; its row hides the smallest other (10), its column the smallest other (8);
+    # then row 2 and column 2 each hide one: their smallest others (12) close both.
+    assert table.cells == [[None, None, 20], [None, None, 30], [9, 15, 40]]
+    assert table.row_totals == [33, 50, 64]
+    assert table.column_totals == [20, 37, 90]
+    assert table.shown(table.cells[0][0]) == "<5"
+
+
+def test_nothing_small_hides_nothing_and_zero_is_shown() -> None:
+    table = suppress([[0, 5], [7, 0]])
+    assert table.cells == [[0, 5], [7, 0]]
+
+
+def test_a_zero_is_hidden_only_when_nothing_else_can_cover() -> None:
+    table = suppress([[2, 0], [0, 0]])
+    # Row 0 hides 2 and must hide another: only the 0 is left. Column 0 likewise.
+    assert table.cells[0] == [None, None]
+    assert table.cells[1][0] is None
+
+
+def test_small_totals_are_hidden_too() -> None:
+    table = suppress([[1, 1], [0, 0]])
+    assert table.row_totals == [None, 0]
+    assert table.grand_total is None
+
+
+def test_the_threshold_is_configurable() -> None:
+    table = suppress([[9, 30], [30, 30]], threshold=10)
+    assert table.cells[0][0] is None
+    assert table.shown(None) == "<10"
+    with pytest.raises(ValueError, match="at least 1"):
+        suppress([[1]], threshold=0)
+
+
+def _lines(table: SuppressedTable) -> list[list[int | None]]:
+    rows = table.cells
+    return rows + [list(col) for col in zip(*rows, strict=True)]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_no_line_ever_hides_exactly_one_cell(seed: int) -> None:
+    """With the totals published, a line hiding one cell gives it away; random tables of
+    the sizes CHI tables have never leave one."""
+    rng = random.Random(seed)  # noqa: S311 - test data, not a secret
+    height, width = rng.randint(1, 8), rng.randint(1, 8)
+    counts = [
+        [rng.choice([0, 1, 2, 3, 4, 6, 9, 25, 100]) for _ in range(width)] for _ in range(height)
+    ]
+    table = suppress(counts)
+    for line in _lines(table):
+        hidden = sum(1 for c in line if c is None)
+        assert hidden != 1 or len(line) == 1
+    # Every small count is hidden; every shown count is the true one.
+    for i, j in itertools.product(range(height), range(width)):
+        shown = table.cells[i][j]
+        if 0 < counts[i][j] < 5:
+            assert shown is None
+        elif shown is not None:
+            assert shown == counts[i][j]
