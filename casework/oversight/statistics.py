@@ -16,6 +16,14 @@ from casework.staff.models import Role
 from casework.taxonomy.models import Category
 
 
+def figures_scope(acting: Acting) -> ColumnElement[bool]:
+    """The cases whose figures the person acting may see: a supervisor the cases they may see,
+    auditors and administrators all (figures only, never content)."""
+    if acting.principal.role is Role.SUPERVISOR:
+        return case_filter(acting.principal, Action.CASE_READ, now=acting.now)
+    return true()
+
+
 @dataclass(frozen=True)
 class CaseCounts:
     """Cases counted by status, by priority and by category code."""
@@ -30,11 +38,7 @@ def case_counts(acting: Acting) -> CaseCounts:
     administrators count all."""
     acting.require(Action.STATS_READ)
     session = acting.session
-    scope: ColumnElement[bool] = (
-        case_filter(acting.principal, Action.CASE_READ, now=acting.now)
-        if acting.principal.role is Role.SUPERVISOR
-        else true()
-    )
+    scope = figures_scope(acting)
 
     def counted(column: Any) -> dict[str, int]:
         rows = session.execute(select(column, func.count()).where(scope).group_by(column))

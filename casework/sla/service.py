@@ -140,6 +140,12 @@ def _events_of(session: Session, case_ids: list[uuid.UUID]) -> dict[uuid.UUID, l
     return found
 
 
+def clocks_of_cases(session: Session, cases: list[Case]) -> dict[uuid.UUID, list[ClockState]]:
+    """The clocks of many cases, computed from their histories now (events read in one query,
+    targets and calendars loaded once)."""
+    return _Context(session).clocks_of_many(list(cases))
+
+
 def clocks_of(session: Session, case: Case) -> list[ClockState]:
     """A case's clocks, computed from its history now."""
     return _Context(session).clocks_of_many([case])[case.id]
