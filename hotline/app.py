@@ -45,6 +45,7 @@ from hotline.signin.auth import document_csrf
 from hotline.staff_api.routes_admin import router as staff_admin_router
 from hotline.staff_api.routes_auth import router as staff_auth_router
 from hotline.staff_api.routes_cases import router as staff_cases_router
+from hotline.staff_api.routes_figures import router as staff_figures_router
 from hotline.staff_api.routes_routing import router as staff_routing_router
 from hotline.staff_api.routes_workflow import router as staff_workflow_router
 
@@ -147,6 +148,7 @@ _ROUTERS = (
     staff_routing_router,
     partner_pages_router,
     staff_admin_router,
+    staff_figures_router,
     partner_router,
     console_signin_router,
     console_queue_router,

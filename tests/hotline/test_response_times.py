@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,6 +21,7 @@ from casework.sla.figures import ClockFigures
 from casework.sla.models import ClockKind
 from casework.staff.models import StaffUser
 from integrations.keys.local import LocalKeyFile
+from tests.factories.staff import bearer
 from tests.hotline.staff_world import NOW, World
 
 DAY = dt.timedelta(days=1)
@@ -96,3 +98,22 @@ def test_a_caseworker_may_not_and_every_look_is_audited(
         _as(session, world, keys, "SV_REGION"), opened_from=NOW - DAY, opened_to=NOW + DAY
     )
     assert len(session.scalars(select(AuditEvent.id)).all()) == before + 1
+
+
+def test_the_staff_api_serves_the_figures(world_client: TestClient, world: World) -> None:
+    url = "/api/staff/v1/stats/response-times"
+    day = NOW.date().isoformat()
+    auditor = bearer(world.tokens["AUDITOR"])
+    answer = world_client.get(url, params={"from": day, "to": day, "by": "region"}, headers=auditor)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["cases"] == 4
+    assert set(body["groups"]) == {"capital", "north"}
+    ack = next(f for f in body["overall"] if f["clock"] == "acknowledge")
+    assert ack["stopped"] + ack["running"] == 4
+    refused = world_client.get(
+        url, params={"from": day, "to": day}, headers=bearer(world.tokens["CW_TEAM"])
+    )
+    assert refused.status_code == 403
+    bad = world_client.get(url, params={"from": day, "to": "yesterday"}, headers=auditor)
+    assert bad.status_code == 422

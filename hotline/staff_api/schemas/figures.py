@@ -1,0 +1,54 @@
+"""What the staff API answers about response times: figures only, never a child's words."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, Field
+
+from casework.oversight.response_times import Breakdown
+from casework.sla.figures import ClockFigures
+
+
+class ClockFiguresOut(BaseModel):
+    """How one SLA clock came out over the cases counted."""
+
+    clock: str
+    stopped: int = Field(description="Clocks that ended (the ones timed)")
+    met: int
+    missed: int
+    ended_otherwise: int = Field(
+        description="Ended in time by something else (e.g. the case closed): not within target"
+    )
+    running: int
+    breaches: int = Field(description="Missed, plus running clocks already past due")
+    median_minutes: float | None
+    p90_minutes: float | None
+    within_target: float | None = Field(description="Share of ended clocks that were met")
+
+    @classmethod
+    def of(cls, figures: ClockFigures) -> ClockFiguresOut:
+        """The figures as the API shows them."""
+        return cls(
+            clock=figures.clock.value,
+            stopped=figures.stopped,
+            met=figures.met,
+            missed=figures.missed,
+            ended_otherwise=figures.ended_otherwise,
+            running=figures.running,
+            breaches=figures.breaches,
+            median_minutes=figures.median_minutes,
+            p90_minutes=figures.p90_minutes,
+            within_target=figures.within_target,
+        )
+
+
+class ResponseTimesOut(BaseModel):
+    """Response times for the cases opened in a period, overall and per group."""
+
+    opened_from: dt.datetime
+    opened_to: dt.datetime
+    cases: int
+    overall: list[ClockFiguresOut]
+    by: Breakdown | None
+    groups: dict[str, list[ClockFiguresOut]]
