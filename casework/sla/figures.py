@@ -3,20 +3,41 @@
 A clock that stopped when what it waits for happened in time is met; one that ran past its due
 time is missed (a breach, however it then stopped); one ended in time by something else - the
 case closed before the partner answered - is neither met nor missed, and counts as *not*
-within target, so closing cases never inflates compliance. Durations are wall-clock minutes
-from start to stop; a clock still running counts only towards "running" and, once past due,
-"breaches".
+within target, so closing cases never inflates compliance. A clock still running counts only
+towards "running" and, once past due, "breaches".
+
+Durations are wall-clock minutes from start to stop at reporting resolution
+(``reported_minutes``: to the minute up to an hour, then 5 minutes up to 4 hours, 15 minutes up
+to a day, the hour up to a week, the day beyond), so figures over a million clocks come from
+one aggregate of (outcome, minutes) counts; the median and 90th percentile are nearest-rank
+over those minutes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from casework.sla.clocks import ClockState, Outcome
 from casework.sla.models import ClockKind
+
+# (up to this many minutes, counted in steps of this many minutes); beyond: whole days.
+RESOLUTION = ((60, 1), (240, 5), (1440, 15), (10080, 60))
+DAY_MINUTES = 1440
+
+
+def reported_minutes(duration: dt.timedelta) -> int:
+    """A duration in whole minutes at reporting resolution, rounded up (exact integer maths)."""
+    micros = max(duration, dt.timedelta(0)) // dt.timedelta(microseconds=1)
+    step = DAY_MINUTES
+    for bound, candidate in RESOLUTION:
+        if micros <= bound * 60_000_000:
+            step = candidate
+            break
+    return step * -(-micros // (step * 60_000_000))
 
 
 @dataclass(frozen=True)
@@ -49,33 +70,79 @@ def percentile(values: list[float], share: float) -> float | None:
     return ordered[rank - 1]
 
 
+def counted_percentile(counts: Counter[int], share: float) -> int | None:
+    """``percentile`` over values given as value -> how many times."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    rank = max(1, math.ceil(share * total))
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        if seen >= rank:
+            return value
+    raise AssertionError("unreachable: rank is at most the total")
+
+
+@dataclass
+class Tally:
+    """Counts of one kind of clock over many cases, from which its figures follow."""
+
+    met: int = 0
+    missed: int = 0
+    ended_otherwise: int = 0
+    running: int = 0
+    running_breached: int = 0
+    minutes: Counter[int] = field(default_factory=Counter)
+
+    def add(self, outcome: str | None, minutes: int | None, n: int, breached: int) -> None:
+        """Count ``n`` clocks that came out the same (``breached``: those of them that run
+        and are past due)."""
+        if outcome is None:
+            self.running += n
+            self.running_breached += breached
+            return
+        if outcome == Outcome.MET:
+            self.met += n
+        elif outcome == Outcome.MISSED:
+            self.missed += n
+        else:
+            self.ended_otherwise += n
+        self.minutes[minutes or 0] += n
+
+    def figures(self, clock: ClockKind) -> ClockFigures:
+        """The figures these counts give."""
+        return ClockFigures(
+            clock=clock,
+            stopped=self.met + self.missed + self.ended_otherwise,
+            met=self.met,
+            missed=self.missed,
+            ended_otherwise=self.ended_otherwise,
+            running=self.running,
+            breaches=self.missed + self.running_breached,
+            median_minutes=counted_percentile(self.minutes, 0.5),
+            p90_minutes=counted_percentile(self.minutes, 0.9),
+        )
+
+
+def state_minutes(state: ClockState) -> int | None:
+    """A stopped clock's duration at reporting resolution (None while it runs)."""
+    if state.stopped_at is None:
+        return None
+    return reported_minutes(state.stopped_at - state.started_at)
+
+
 def clock_figures(
     states: Iterable[ClockState], *, now: dt.datetime
 ) -> dict[ClockKind, ClockFigures]:
     """Figures per kind of clock, for every kind that appears in ``states``."""
-    by_kind: dict[ClockKind, list[ClockState]] = {}
+    tallies: dict[ClockKind, Tally] = {}
     for state in states:
-        by_kind.setdefault(state.clock, []).append(state)
-    return {kind: _figures(kind, found, now) for kind, found in by_kind.items()}
-
-
-def _figures(kind: ClockKind, states: list[ClockState], now: dt.datetime) -> ClockFigures:
-    outcomes = [s.outcome() for s in states]
-    durations = [
-        (s.stopped_at - s.started_at).total_seconds() / 60
-        for s in states
-        if s.stopped_at is not None
-    ]
-    running = [s for s in states if s.stopped_at is None]
-    missed = outcomes.count(Outcome.MISSED)
-    return ClockFigures(
-        clock=kind,
-        stopped=len(durations),
-        met=outcomes.count(Outcome.MET),
-        missed=missed,
-        ended_otherwise=outcomes.count(Outcome.STOPPED),
-        running=len(running),
-        breaches=missed + sum(1 for s in running if s.breached(now)),
-        median_minutes=percentile(durations, 0.5),
-        p90_minutes=percentile(durations, 0.9),
-    )
+        outcome = state.outcome()
+        tallies.setdefault(state.clock, Tally()).add(
+            outcome.value if outcome else None,
+            state_minutes(state),
+            1,
+            1 if outcome is None and state.breached(now) else 0,
+        )
+    return {kind: tally.figures(kind) for kind, tally in tallies.items()}

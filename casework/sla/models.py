@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     UniqueConstraint,
     Uuid,
@@ -126,3 +127,44 @@ class SlaNotice(Base):
     start_seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     level: Mapped[str] = mapped_column(String(10), primary_key=True)  # warning | breach
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class ClockFact(Base):
+    """How one clock of a case came out, with what the figures are broken down by.
+
+    Derived, like ``sla_clock``: rebuilt by the SLA refresh whenever the case's history grows,
+    so response-time figures for a year of cases are one indexed aggregate, not a replay of
+    every event. No personal data: dimensions and times only. ``minutes`` is the duration at
+    reporting resolution (``casework.sla.figures.reported_minutes``); the case's dimensions are
+    those it had when its clocks were last computed.
+    """
+
+    __tablename__ = "sla_clock_fact"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    clock: Mapped[str] = mapped_column(String(30), primary_key=True)
+    start_seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    opened_week: Mapped[dt.date] = mapped_column(Date)  # the Monday (UTC) of opened_at
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    stopped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(10))  # met | missed | stopped; None: runs
+    minutes: Mapped[int | None] = mapped_column(Integer)
+    target_minutes: Mapped[int] = mapped_column(Integer)
+    # How long it took as a share of the time it was allowed (due - start, pauses included):
+    # the index of ``casework.sla.facts.SHARE_BOUNDS`` it falls under; None while it runs.
+    share_bucket: Mapped[int | None] = mapped_column(SmallInteger)
+    priority: Mapped[str] = mapped_column(String(4))  # the priority whose target it was held to
+    category_id: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(10))
+    region_id: Mapped[int | None] = mapped_column(Integer)
+    school_id: Mapped[int | None] = mapped_column(Integer)
+    team_id: Mapped[int | None] = mapped_column(Integer)
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+    __table_args__ = (
+        Index("ix_sla_clock_fact_opened_at", "opened_at"),
+        Index("ix_sla_clock_fact_region_opened_at", "region_id", "opened_at"),
+        Index("ix_sla_clock_fact_assignee_opened_at", "assignee_id", "opened_at"),
+    )

@@ -37,6 +37,7 @@ from casework.protection.keys import Keyring
 from casework.routing.service import alert_on_call, conflicted_with_school, region_supervisors
 from casework.sla.calendar import AROUND_THE_CLOCK, BusinessCalendar, parse_hours
 from casework.sla.clocks import PARTNER_CLOCKS, ClockState, Event, Target, Targets, compute_clocks
+from casework.sla.facts import record_facts
 from casework.sla.models import ClockKind, Holiday, RegionCalendar, SlaClock, SlaNotice, SlaTarget
 from casework.sql import insert_ignoring_conflict
 
@@ -216,21 +217,33 @@ def _lock(session: Session, query: Any) -> Any:
 
 
 def refresh_stale(session: Session, *, batch: int = REFRESH_BATCH) -> int:
-    """Rebuild the clock index of cases whose history grew; returns how many.
+    """Rebuild the clock index and the clock facts of cases whose history grew; returns how
+    many.
 
     A few statements per batch, not per case: the cases (locked, skipping those another
     worker holds), their events, their notices, then the index rows replaced."""
     cases = session.execute(
         _lock(
             session,
-            select(Case.id, Case.category_id, Case.region_id, Case.last_event_seq)
+            select(
+                Case.id,
+                Case.category_id,
+                Case.region_id,
+                Case.last_event_seq,
+                Case.opened_at,
+                Case.school_id,
+                Case.team_id,
+                Case.assigned_to_id,
+            )
             .where(Case.sla_seq < Case.last_event_seq)
             .limit(batch),
         )
     ).all()
     if not cases:
         return 0
-    _reindex(session, _Context(session).clocks_of_many(list(cases)))
+    clocks = _Context(session).clocks_of_many(list(cases))
+    _reindex(session, clocks)
+    record_facts(session, cases, clocks)
     session.execute(
         update(Case),
         [{"id": c.id, "sla_seq": c.last_event_seq} for c in cases],
