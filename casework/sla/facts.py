@@ -231,5 +231,6 @@ def target_shares_of(
     )
     found: dict[ClockKind, list[int]] = {}
     for clock, bucket, n in session.execute(query).all():
-        found.setdefault(ClockKind(clock), [0] * len(SHARE_LABELS))[bucket] += int(n)
+        if bucket is not None:  # excluded by the query; says so to the type checker
+            found.setdefault(ClockKind(clock), [0] * len(SHARE_LABELS))[bucket] += int(n)
     return found
