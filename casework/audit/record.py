@@ -99,6 +99,7 @@ class AuditAction(enum.StrEnum):
     REFERRALS_LISTED = "referral.listed"
     AUDIT_READ = "audit.read"
     STATS_READ = "stats.read"
+    STATS_EXPORTED = "stats.exported"  # a table of figures or clock rows taken away as a file
 
 
 SYSTEM_PURPOSE = "audit"
