@@ -125,6 +125,13 @@ class Settings(BaseSettings):
         default=1.0, ge=0, le=30, description="first added wait after repeated failures"
     )
     break_glass_minutes: int = Field(default=60, ge=5, le=24 * 60)
+    # At least 2: a threshold of 1 would publish every count, which no setting may allow.
+    stats_small_cell_threshold: int = Field(
+        default=5,
+        ge=2,
+        le=100,
+        description="Published statistics show counts under this as '<N' (small-cell suppression)",
+    )
     forwarded_allow_ips: str | None = Field(
         default=None,
         max_length=500,
