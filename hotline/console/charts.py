@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import datetime
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -69,7 +69,7 @@ for _name, _value in {
     setattr(leather.theme, _name, _value)
 
 _SVG_NS = "http://www.w3.org/2000/svg"
-_HEADER = 28  # the chart's title, drawn by us above leather's drawing
+_HEADER = 8  # a little air above leather's drawing
 _NO_DATA = "No data for this period"
 _NONE = "\u2013"  # an en dash in a table cell: no figure for that week or group
 
@@ -111,8 +111,8 @@ def _amount(value: float | None, unit: str) -> str:
 
 
 def trend_chart(
-    weeks: list[datetime.date],
-    series: dict[str, list[float | None]],
+    weeks: Sequence[datetime.date],
+    series: Mapping[str, Sequence[float | None]],
     *,
     title: str,
     unit: str,
@@ -130,7 +130,7 @@ def trend_chart(
     for name, values in series.items():
         if len(values) != len(weeks):
             raise ValueError(f"series {name!r} has {len(values)} values for {len(weeks)} weeks")
-    width, height = 720, 380
+    width, height = 720, 340
     chart = leather.Chart()
     # Weeks are numbered from 1 so no week sits on leather's darker zero line.
     indexes = list(range(1, len(weeks) + 1))
@@ -173,8 +173,8 @@ def trend_chart(
 
 
 def compliance_chart(
-    labels: list[str],
-    shares: list[float | None],
+    labels: Sequence[str],
+    shares: Sequence[float | None],
     *,
     title: str,
     target: float | None = None,
@@ -191,7 +191,7 @@ def compliance_chart(
             for label, s in zip(labels, shares, strict=True)
         ]
     )
-    width, height = 720, 110 + 30 * len(labels)
+    width, height = 720, 90 + 30 * len(labels)
     chart = leather.Chart()
     chart.add_x_scale(0, 1)
     chart.add_x_axis(
@@ -225,8 +225,8 @@ def compliance_chart(
 
 
 def distribution_chart(
-    buckets: list[str],
-    counts: list[int],
+    buckets: Sequence[str],
+    counts: Sequence[int],
     *,
     title: str,
     target_label: str | None,
@@ -245,7 +245,7 @@ def distribution_chart(
     if not sum(counts):
         return _empty(title, table)
     names = _unique([_cut(b) for b in marked])
-    width, height = 720, 360
+    width, height = 720, 340
     chart = leather.Chart()
     chart.set_x_scale(leather.Ordinal(names))
     top = max(counts)
@@ -374,21 +374,21 @@ def _finish(
 
 
 def _empty(title: str, table: Table) -> Chart:
-    width, height = 720, 120
+    width, height = 720, 110
     description = f"{title}: {_NO_DATA.lower()}."
     root = _root(title, description, width, height)
-    _add(root, "text", {"x": width // 2, "y": 72} | _text(size=14, anchor="middle"), _NO_DATA)
+    _add(root, "text", {"x": width // 2, "y": 64} | _text(size=14, anchor="middle"), _NO_DATA)
     return Chart(title, description, ET.tostring(root, encoding="unicode"), table, width, height)
 
 
 def _root(title: str, description: str, width: int, height: int) -> ET.Element:
-    """The SVG root: its title and description, a white ground and the visible title."""
+    """The SVG root: its title and description (the page shows the title as the figure's
+    caption, so it is not drawn twice) and a white ground."""
     root = ET.Element("svg", {"xmlns": _SVG_NS, "viewBox": f"0 0 {width} {height}"})
     root.attrib |= {"width": str(width), "height": str(height), "role": "img"}
     ET.SubElement(root, "title").text = title
     ET.SubElement(root, "desc").text = description
     _add(root, "rect", {"x": 0, "y": 0, "width": width, "height": height, "fill": "#fff"})
-    _add(root, "text", {"x": 12, "y": 20} | _text(size=15, weight="bold"), title)
     return root
 
 
@@ -427,7 +427,7 @@ def _unique(names: list[str]) -> list[str]:
     return out
 
 
-def _top(values: Iterable[list[float | None]], target: float | None, unit: str) -> float:
+def _top(values: Iterable[Sequence[float | None]], target: float | None, unit: str) -> float:
     if unit == "%":
         return 1.0
     highest = max([v for vs in values for v in vs if v is not None] + [target or 0])
