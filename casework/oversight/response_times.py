@@ -1,48 +1,92 @@
-"""Response times against targets for the cases opened in a period, per SLA clock, optionally
-broken down by priority, category or region - from the SLA engine's own clocks."""
+"""Response times against targets for the cases opened in a period, per SLA clock: overall,
+broken down and filtered by priority, category, channel, region, school, team, caseworker or
+week - from the clock facts the SLA engine keeps (``casework.sla.facts``).
+
+Who counts what: supervisors the cases of their regions and teams, auditors and administrators
+all, a caseworker the cases assigned to them. Nothing here carries a child's words.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
-from collections.abc import Callable
-from dataclasses import dataclass
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 
 from casework.access.policy import Action
 from casework.audit.record import AuditAction, record_event
-from casework.cases.models import Case
 from casework.context import Acting
 from casework.errors import InvalidInput
-from casework.oversight.statistics import figures_scope
-from casework.places.models import Region
-from casework.sla.figures import ClockFigures, clock_figures
-from casework.sla.models import ClockKind
-from casework.sla.service import clocks_of_cases
+from casework.places.models import Region, School
+from casework.sla.facts import (
+    NONE,
+    SHARE_LABELS,
+    Breakdown,
+    clock_figures_of,
+    target_shares_of,
+)
+from casework.sla.figures import ClockFigures
+from casework.sla.models import ClockFact, ClockKind
+from casework.staff.models import Role, StaffUser, Team
 from casework.taxonomy.models import Category
 
 MAX_PERIOD = dt.timedelta(days=366)
+# Coded breakdowns: what a filter names (a code) and the fact holds (an id).
+_CODED: dict[Breakdown, tuple[Any, Any, Any]] = {
+    Breakdown.CATEGORY: (Category.id, Category.code, Category.name),
+    Breakdown.REGION: (Region.id, Region.code, Region.name),
+    Breakdown.SCHOOL: (School.id, School.code, School.name),
+}
+
+__all__ = ["SHARE_LABELS", "Breakdown", "Group", "ResponseTimes", "response_times"]
 
 
-class Breakdown(enum.StrEnum):
-    """What the figures may be split by."""
+@dataclass(frozen=True)
+class Group:
+    """One group of a breakdown: its key (what a filter names), a label, its figures."""
 
-    PRIORITY = "priority"
-    CATEGORY = "category"
-    REGION = "region"
+    key: str
+    label: str
+    figures: dict[ClockKind, ClockFigures]
 
 
 @dataclass(frozen=True)
 class ResponseTimes:
-    """The figures of each clock, overall and per group of the breakdown."""
+    """The figures of each clock, overall and per group of the breakdown, with how long the
+    ended clocks took against the time they were allowed (``SHARE_LABELS`` order)."""
 
     opened_from: dt.datetime
     opened_to: dt.datetime
     cases: int
     overall: dict[ClockKind, ClockFigures]
     by: Breakdown | None
-    groups: dict[str, dict[ClockKind, ClockFigures]]
+    groups: list[Group]
+    filters: dict[Breakdown, list[str]] = field(default_factory=dict)
+    target_shares: dict[ClockKind, list[int]] = field(default_factory=dict)
+
+
+def check_period(opened_from: dt.datetime, opened_to: dt.datetime) -> None:
+    """Refuse a period that is empty, reversed or longer than a year."""
+    if opened_to <= opened_from or opened_to - opened_from > MAX_PERIOD:
+        raise InvalidInput("period", "Choose a period of one day to one year.")
+
+
+def figures_of_acting(acting: Acting) -> ColumnElement[bool] | None:
+    """The clock facts the person acting may count (None: all of them)."""
+    principal = acting.principal
+    if principal.role is Role.CASEWORKER:
+        # Their own figures only: no statistics permission needed for one's own work.
+        return ClockFact.assignee_id == principal.user_id
+    acting.require(Action.STATS_READ)
+    if principal.role is Role.SUPERVISOR and not principal.national:
+        return or_(
+            ClockFact.region_id.in_(principal.region_ids),
+            ClockFact.team_id.in_(principal.team_ids),
+        )
+    return None
 
 
 def response_times(
@@ -51,27 +95,33 @@ def response_times(
     opened_from: dt.datetime,
     opened_to: dt.datetime,
     by: Breakdown | None = None,
+    filters: Mapping[Breakdown, Sequence[str]] | None = None,
 ) -> ResponseTimes:
     """Figures for the cases opened in ``[opened_from, opened_to)`` that the person acting
-    may count (audited; nothing of any child's words)."""
-    acting.require(Action.STATS_READ)
-    if opened_to <= opened_from or opened_to - opened_from > MAX_PERIOD:
-        raise InvalidInput("period", "Choose a period of one day to one year.")
+    may count, matching ``filters`` (codes for category, region and school; ids for team and
+    caseworker; values for the rest), split ``by`` one breakdown; the look is audited."""
+    scope = figures_of_acting(acting)
+    check_period(opened_from, opened_to)
     session = acting.session
-    cases = list(
-        session.scalars(
-            select(Case).where(
-                figures_scope(acting),
-                Case.opened_at >= opened_from,
-                Case.opened_at < opened_to,
-            )
+    wanted = {b: list(v) for b, v in (filters or {}).items() if v}
+    fact_filters = {b: _ids(acting, b, values) for b, values in wanted.items()}
+
+    def figures(by: Breakdown | None) -> dict[str, dict[ClockKind, ClockFigures]]:
+        return clock_figures_of(
+            session,
+            opened_from=opened_from,
+            opened_to=opened_to,
+            now=acting.now,
+            scope=scope,
+            by=by,
+            filters=fact_filters,
         )
-    )
-    clocks = clocks_of_cases(session, cases)
-    group_of = _grouping(acting, by)
-    grouped: dict[str, list[Case]] = {}
-    for case in cases:
-        grouped.setdefault(group_of(case), []).append(case)
+
+    overall = figures(None).get("all", {})
+    groups = figures(by) if by else {}
+    # Every case runs one acknowledge clock from opening.
+    ack = overall.get(ClockKind.ACKNOWLEDGE)
+    cases = ack.stopped + ack.running if ack else 0
     record_event(
         session,
         keyring=acting.keyring,
@@ -83,34 +133,95 @@ def response_times(
             "from": opened_from.isoformat(),
             "to": opened_to.isoformat(),
             "by": by.value if by else None,
-            "cases": len(cases),
+            "filters": {b.value: v for b, v in wanted.items()},
+            "cases": cases,
         },
         now=acting.now,
     )
     return ResponseTimes(
         opened_from=opened_from,
         opened_to=opened_to,
-        cases=len(cases),
-        overall=clock_figures((s for c in cases for s in clocks[c.id]), now=acting.now),
+        cases=cases,
+        overall=overall,
         by=by,
-        groups={
-            name: clock_figures((s for c in members for s in clocks[c.id]), now=acting.now)
-            for name, members in sorted(grouped.items())
-        }
-        if by
-        else {},
+        groups=_labelled(acting, by, groups) if by else [],
+        filters=wanted,
+        target_shares=target_shares_of(
+            session,
+            opened_from=opened_from,
+            opened_to=opened_to,
+            scope=scope,
+            filters=fact_filters,
+        ),
     )
 
 
-def _grouping(acting: Acting, by: Breakdown | None) -> Callable[[Case], str]:
-    if by is Breakdown.PRIORITY:
-        return lambda case: case.priority.value
-    if by is Breakdown.CATEGORY:
-        codes = dict(acting.session.execute(select(Category.id, Category.code)).all())
-        return lambda case: codes[case.category_id]
-    if by is Breakdown.REGION:
-        regions = dict(acting.session.execute(select(Region.id, Region.code)).all())
-        return lambda case: (
-            regions.get(case.region_id, "unplaced") if case.region_id else "unplaced"
-        )
-    return lambda _case: "all"
+def _ids(acting: Acting, by: Breakdown, values: Sequence[str]) -> list[str]:
+    """Filter values as the facts hold them (codes become ids; unknown ones match nothing)."""
+    coded = _CODED.get(by)
+    if coded is None:
+        if by is Breakdown.CASEWORKER or by is Breakdown.TEAM:
+            for value in values:
+                _check_id(by, value)
+        return list(values)
+    id_column, code_column, _name = coded
+    found = acting.session.scalars(
+        select(id_column).where(code_column.in_([v for v in values if v != NONE]))
+    ).all()
+    ids = [str(i) for i in found]
+    return ids + ([NONE] if NONE in values else []) or ["-1"]
+
+
+def _check_id(by: Breakdown, value: str) -> None:
+    try:
+        if value != NONE:
+            uuid.UUID(value) if by is Breakdown.CASEWORKER else int(value)
+    except ValueError:
+        raise InvalidInput(by.value, f"Not a {by.value} id: choose one from the list.") from None
+
+
+def _labelled(
+    acting: Acting, by: Breakdown, groups: dict[str, dict[ClockKind, ClockFigures]]
+) -> list[Group]:
+    """Groups with the key a filter takes and a label a person reads, in a stable order."""
+    names = _names(acting, by, [k for k in groups if k != NONE])
+    found = [Group(names[k][0], names[k][1], v) for k, v in groups.items() if k in names]
+    found.sort(key=lambda g: g.key if by in (Breakdown.WEEK, Breakdown.PRIORITY) else g.label)
+    if NONE in groups:
+        found.append(Group(NONE, _NO_VALUE[by], groups[NONE]))
+    return found
+
+
+_NO_VALUE = {
+    Breakdown.REGION: "No region yet",
+    Breakdown.SCHOOL: "No school named",
+    Breakdown.TEAM: "No team",
+    Breakdown.CASEWORKER: "Nobody assigned",
+}
+
+
+def _names(acting: Acting, by: Breakdown, keys: list[str]) -> dict[str, tuple[str, str]]:
+    """Fact key -> (filter key, label)."""
+    session = acting.session
+    coded = _CODED.get(by)
+    if coded is not None:
+        id_column, code_column, name_column = coded
+        rows = session.execute(
+            select(id_column, code_column, name_column).where(id_column.in_([int(k) for k in keys]))
+        ).all()
+        return {str(i): (code, name) for i, code, name in rows}
+    if by is Breakdown.TEAM:
+        teams = session.execute(
+            select(Team.id, Team.name).where(Team.id.in_([int(k) for k in keys]))
+        ).all()
+        return {str(i): (str(i), name) for i, name in teams}
+    if by is Breakdown.CASEWORKER:
+        people = session.execute(
+            select(StaffUser.id, StaffUser.display_name).where(
+                StaffUser.id.in_([uuid.UUID(k) for k in keys])
+            )
+        ).all()
+        return {str(i): (str(i), name) for i, name in people}
+    if by is Breakdown.WEEK:
+        return {k: (k, f"Week of {dt.date.fromisoformat(k).strftime('%d %b %Y')}") for k in keys}
+    return {k: (k, k.upper() if by is Breakdown.CHANNEL and k == "sms" else k) for k in keys}

@@ -7,13 +7,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from casework.oversight.response_times import Breakdown, response_times
+from casework.oversight.response_times import SHARE_LABELS, Breakdown, response_times
 from casework.sla.figures import ClockFigures
 from casework.sla.models import ClockKind
 from hotline.deps import require_working_keys
 from hotline.errors import error_responses
 from hotline.signin.auth import StaffCtx
-from hotline.staff_api.schemas.figures import ClockFiguresOut, ResponseTimesOut
+from hotline.staff_api.schemas.figures import (
+    ClockFiguresOut,
+    GroupOut,
+    ResponseTimesOut,
+    TargetSharesOut,
+)
 
 router = APIRouter(
     prefix="/api/staff/v1/stats",
@@ -28,27 +33,69 @@ def _listed(figures: dict[ClockKind, ClockFigures]) -> list[ClockFiguresOut]:
     return [ClockFiguresOut.of(figures[k]) for k in ClockKind if k in figures]
 
 
+def figure_filters(
+    priority: Annotated[list[str] | None, Query(description="P1 to P4")] = None,
+    category: Annotated[list[str] | None, Query(description="Category codes")] = None,
+    channel: Annotated[list[str] | None, Query(description="web, app, sms")] = None,
+    region: Annotated[list[str] | None, Query(description="Region codes; 'none': unplaced")] = None,
+    school: Annotated[list[str] | None, Query(description="School codes")] = None,
+    team: Annotated[list[str] | None, Query(description="Team ids")] = None,
+    caseworker: Annotated[list[str] | None, Query(description="Staff ids")] = None,
+) -> dict[Breakdown, list[str]]:
+    """The filters of a figures request (each may repeat: any of the values)."""
+    given = {
+        Breakdown.PRIORITY: priority,
+        Breakdown.CATEGORY: category,
+        Breakdown.CHANNEL: channel,
+        Breakdown.REGION: region,
+        Breakdown.SCHOOL: school,
+        Breakdown.TEAM: team,
+        Breakdown.CASEWORKER: caseworker,
+    }
+    return {b: values for b, values in given.items() if values}
+
+
+FiltersDep = Annotated[dict[Breakdown, list[str]], Depends(figure_filters)]
+
+
+def period_of(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """Whole UTC days from ``first`` to ``last`` included."""
+    start = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
+    return start, dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+
+
 @router.get("/response-times", response_model=ResponseTimesOut)
 async def response_times_of(
     ctx: StaffCtx,
     response: Response,
+    filters: FiltersDep,
     opened_from: Annotated[dt.date, Query(alias="from", description="First day (UTC)")],
     opened_to: Annotated[dt.date, Query(alias="to", description="Last day (UTC), included")],
     by: Breakdown | None = None,
 ) -> ResponseTimesOut:
     """Per SLA clock, for the cases opened from ``from`` to ``to``: how many ended, were met,
     missed or ended otherwise, how many run and breach, median and 90th-percentile minutes and
-    the share within target - overall and, with ``by``, per priority, category or region
-    (the look is audited; supervisors count their regions)."""
-    start = dt.datetime.combine(opened_from, dt.time(), tzinfo=dt.UTC)
-    end = dt.datetime.combine(opened_to + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-    found = await ctx.act(response_times, opened_from=start, opened_to=end, by=by)
+    the share within target - overall and, with ``by``, per priority, category, channel,
+    region, school, team, caseworker or week opened (the trend); filtered by any of those; with
+    how long ended clocks took against the time allowed. Supervisors count their regions,
+    caseworkers their own cases; the look is audited."""
+    start, end = period_of(opened_from, opened_to)
+    found = await ctx.act(response_times, opened_from=start, opened_to=end, by=by, filters=filters)
     response.headers["Cache-Control"] = "no-store"
     return ResponseTimesOut(
         opened_from=found.opened_from,
         opened_to=found.opened_to,
         cases=found.cases,
+        filters=found.filters,
         overall=_listed(found.overall),
         by=found.by,
-        groups={name: _listed(figures) for name, figures in found.groups.items()},
+        groups=[
+            GroupOut(key=g.key, label=g.label, clocks=_listed(g.figures)) for g in found.groups
+        ],
+        share_labels=list(SHARE_LABELS),
+        target_shares=[
+            TargetSharesOut(clock=k.value, counts=found.target_shares[k])
+            for k in ClockKind
+            if k in found.target_shares
+        ],
     )

@@ -33,6 +33,7 @@ from casework.messages.models import Attachment, CaseMessage, Direction
 from casework.partners.service import create_partner, new_api_key
 from casework.protection.fields import seal, seal_text
 from casework.protection.keys import Keyring
+from casework.sla.service import refresh_stale
 from casework.staff.models import CaseAccessGrant, GrantKind, Role
 from hotline.cli.demo import seed_places
 from hotline.runtime.database import Database, make_engine
@@ -187,6 +188,7 @@ def build_world(url: str, keyring: Keyring) -> Iterator[World]:
                 created_at=NOW,
             )
         )
+        refresh_stale(s)  # the worker's SLA pass: clock index and facts
 
     Database(engine).run(build, write=True)
     yield world

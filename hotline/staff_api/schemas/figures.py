@@ -43,12 +43,30 @@ class ClockFiguresOut(BaseModel):
         )
 
 
+class GroupOut(BaseModel):
+    """One group of the breakdown."""
+
+    key: str = Field(description="What a filter on this breakdown names ('none': no value)")
+    label: str
+    clocks: list[ClockFiguresOut]
+
+
+class TargetSharesOut(BaseModel):
+    """How long the ended clocks of one kind took against the time they were allowed."""
+
+    clock: str
+    counts: list[int] = Field(description="Clocks per share of the allowed time, as `labels`")
+
+
 class ResponseTimesOut(BaseModel):
     """Response times for the cases opened in a period, overall and per group."""
 
     opened_from: dt.datetime
     opened_to: dt.datetime
     cases: int
+    filters: dict[Breakdown, list[str]]
     overall: list[ClockFiguresOut]
     by: Breakdown | None
-    groups: dict[str, list[ClockFiguresOut]]
+    groups: list[GroupOut]
+    share_labels: list[str] = Field(description="Shares of the allowed time, in count order")
+    target_shares: list[TargetSharesOut]
