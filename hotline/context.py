@@ -4,9 +4,10 @@ answer; the context opens the transaction and hands the use case a ``Unit`` or `
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Concatenate, ParamSpec, TypeVar
+from functools import partial
+from typing import Annotated, Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -78,6 +79,37 @@ class StaffRequest(RequestContext):
         return await self.db.run_async(
             lambda s: use_case(self.acting(s), *args, **kwargs), write=False
         )
+
+
+class Paged(Protocol):
+    """A page of rows from a paged read, and where the next one starts (None: no more)."""
+
+    @property
+    def rows(self) -> Sequence[Any]: ...
+    @property
+    def after(self) -> Any: ...
+
+
+def pages(ctx: StaffRequest, use_case: Callable[..., Paged], **kwargs: Any) -> Iterator[Any]:
+    """The rows of a paged staff read, each page read in its own short read-only transaction
+    (blocking: iterated by a streamed response on a worker thread)."""
+    after = None
+    while True:
+        page = ctx.db.run(partial(_page, ctx, use_case, after, kwargs), write=False)
+        yield from page.rows
+        if page.after is None:
+            return
+        after = page.after
+
+
+def _page(
+    ctx: StaffRequest,
+    use_case: Callable[..., Paged],
+    after: Any,
+    kwargs: dict[str, Any],
+    session: Session,
+) -> Paged:
+    return use_case(ctx.acting(session), after=after, **kwargs)
 
 
 def request_context(request: Request) -> RequestContext:

@@ -104,7 +104,7 @@ def response_times(
     check_period(opened_from, opened_to)
     session = acting.session
     wanted = {b: list(v) for b, v in (filters or {}).items() if v}
-    fact_filters = {b: _ids(acting, b, values) for b, values in wanted.items()}
+    found_filters = fact_filters(acting, wanted)
 
     def figures(by: Breakdown | None) -> dict[str, dict[ClockKind, ClockFigures]]:
         return clock_figures_of(
@@ -114,7 +114,7 @@ def response_times(
             now=acting.now,
             scope=scope,
             by=by,
-            filters=fact_filters,
+            filters=found_filters,
         )
 
     overall = figures(None).get("all", {})
@@ -151,9 +151,16 @@ def response_times(
             opened_from=opened_from,
             opened_to=opened_to,
             scope=scope,
-            filters=fact_filters,
+            filters=found_filters,
         ),
     )
+
+
+def fact_filters(
+    acting: Acting, filters: Mapping[Breakdown, Sequence[str]]
+) -> dict[Breakdown, list[str]]:
+    """Filters as the facts hold them (codes become ids; unknown ones match nothing)."""
+    return {b: _ids(acting, b, values) for b, values in filters.items() if values}
 
 
 def _ids(acting: Acting, by: Breakdown, values: Sequence[str]) -> list[str]:

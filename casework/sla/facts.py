@@ -83,6 +83,11 @@ def share_bucket(state: ClockState) -> int | None:
     return len(SHARE_BOUNDS)
 
 
+def share_label(bucket: int | None) -> str | None:
+    """The words for a share bucket (None while the clock runs)."""
+    return None if bucket is None else SHARE_LABELS[bucket]
+
+
 def _channels(session: Session, case_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
     """The channel of each case's first report."""
     found: dict[uuid.UUID, str] = {}
@@ -148,7 +153,8 @@ def _value(by: Breakdown, text: str) -> Any:
     return text
 
 
-def _matching(by: Breakdown, values: Sequence[str]) -> ColumnElement[bool]:
+def matching(by: Breakdown, values: Sequence[str]) -> ColumnElement[bool]:
+    """Facts whose ``by`` is one of ``values`` (as the facts hold them; 'none': no value)."""
     column = COLUMNS[by]
     wanted = [_value(by, v) for v in values if v != NONE]
     clause: ColumnElement[bool] = column.in_(wanted)
@@ -172,7 +178,7 @@ def _conditions(
     conditions = [ClockFact.opened_at >= opened_from, ClockFact.opened_at < opened_to]
     if scope is not None:
         conditions.append(scope)
-    return conditions + [_matching(b, values) for b, values in (filters or {}).items()]
+    return conditions + [matching(b, values) for b, values in (filters or {}).items()]
 
 
 def clock_figures_of(

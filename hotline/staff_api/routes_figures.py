@@ -6,12 +6,22 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import StreamingResponse
 
+from casework.oversight.figure_exports import (
+    CLOCK_ROW_HEADER,
+    FIGURE_HEADER,
+    begin_clock_rows,
+    clock_rows_page,
+    export_response_times,
+)
 from casework.oversight.response_times import SHARE_LABELS, Breakdown, response_times
 from casework.sla.figures import ClockFigures
 from casework.sla.models import ClockKind
+from hotline.context import pages
 from hotline.deps import require_working_keys
 from hotline.errors import error_responses
+from hotline.runtime.exports import MEDIA_TYPES, ExportFormat, export_response
 from hotline.signin.auth import StaffCtx
 from hotline.staff_api.schemas.figures import (
     ClockFiguresOut,
@@ -99,3 +109,56 @@ async def response_times_of(
             if k in found.target_shares
         ],
     )
+
+
+ExportFormatQuery = Annotated[ExportFormat, Query(alias="format", description="csv or xlsx")]
+
+
+@router.get(
+    "/response-times/export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {m: {} for m in MEDIA_TYPES.values()}}},
+)
+async def response_times_export(
+    ctx: StaffCtx,
+    filters: FiltersDep,
+    opened_from: Annotated[dt.date, Query(alias="from", description="First day (UTC)")],
+    opened_to: Annotated[dt.date, Query(alias="to", description="Last day (UTC), included")],
+    fmt: ExportFormatQuery = ExportFormat.CSV,
+    by: Breakdown | None = None,
+) -> StreamingResponse:
+    """The response-time table as a CSV or XLSX file (the export is audited)."""
+    start, end = period_of(opened_from, opened_to)
+    rows = await ctx.act(
+        export_response_times,
+        opened_from=start,
+        opened_to=end,
+        by=by,
+        filters=filters,
+        fmt=fmt.value,
+    )
+    name = f"response-times-{opened_from}-{opened_to}" + (f"-by-{by.value}" if by else "")
+    return await export_response(FIGURE_HEADER, rows, filename=name, fmt=fmt)
+
+
+@router.get(
+    "/clock-rows",
+    response_class=StreamingResponse,
+    responses={200: {"content": {m: {} for m in MEDIA_TYPES.values()}}},
+)
+async def clock_rows_export(
+    ctx: StaffCtx,
+    filters: FiltersDep,
+    opened_from: Annotated[dt.date, Query(alias="from", description="First day (UTC)")],
+    opened_to: Annotated[dt.date, Query(alias="to", description="Last day (UTC), included")],
+    fmt: ExportFormatQuery = ExportFormat.CSV,
+) -> StreamingResponse:
+    """Every SLA clock of the cases opened in the period, one row each (case reference,
+    dimensions, times, outcome), streamed as CSV or XLSX; the export is audited."""
+    start, end = period_of(opened_from, opened_to)
+    await ctx.act(
+        begin_clock_rows, opened_from=start, opened_to=end, filters=filters, fmt=fmt.value
+    )
+    rows = pages(ctx, clock_rows_page, opened_from=start, opened_to=end, filters=filters)
+    name = f"clock-rows-{opened_from}-{opened_to}"
+    return await export_response(CLOCK_ROW_HEADER, rows, filename=name, fmt=fmt)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections.abc import Iterator
 
+import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -12,16 +15,20 @@ from sqlalchemy.orm import Session
 
 from casework.access.scope import load_principal
 from casework.audit.models import AuditEvent
+from casework.audit.record import AuditAction
 from casework.clock import FixedClock
 from casework.context import Acting
 from casework.errors import InvalidInput, NotAllowed
 from casework.handling.work import add_note
+from casework.oversight import figure_exports
+from casework.oversight.figure_exports import CLOCK_ROW_HEADER, clock_rows_page
 from casework.oversight.response_times import Breakdown, response_times
 from casework.protection.keys import Keyring
 from casework.sla.figures import ClockFigures
 from casework.sla.models import ClockKind
 from casework.sla.service import refresh_stale
 from casework.staff.models import StaffUser
+from hotline.runtime.exports import csv_chunks
 from integrations.keys.local import LocalKeyFile
 from tests.factories.staff import bearer
 from tests.hotline.staff_world import NOW, World
@@ -230,3 +237,82 @@ def test_the_staff_api_serves_the_figures(world_client: TestClient, world: World
         ).status_code
         == 422
     )
+
+
+def _rows(body: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+def test_the_tables_and_clock_rows_export_as_csv_and_xlsx_and_each_export_is_audited(
+    world_client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(figure_exports, "PAGE_ROWS", 3)  # several pages for a few cases
+    day = NOW.date().isoformat()
+    auditor = bearer(world.tokens["AUDITOR"])
+    table = world_client.get(
+        "/api/staff/v1/stats/response-times/export",
+        params={"from": day, "to": day, "by": "region", "format": "csv"},
+        headers=auditor,
+    )
+    assert table.status_code == 200, table.text
+    assert table.headers["content-type"].startswith("text/csv")
+    rows = _rows(table.content)
+    groups = {(r["group"], r["clock"]): r for r in rows}
+    assert (
+        int(groups[("all", "acknowledge")]["running"])
+        + int(groups[("all", "acknowledge")]["ended"])
+        == 4
+    )
+    assert int(groups[("capital", "acknowledge")]["running"]) == 3
+    clocks = world_client.get(
+        "/api/staff/v1/stats/clock-rows",
+        params={"from": day, "to": day, "format": "csv"},
+        headers=auditor,
+    )
+    assert clocks.status_code == 200, clocks.text
+    lines = _rows(clocks.content)
+    api = world_client.get(
+        "/api/staff/v1/stats/response-times", params={"from": day, "to": day}, headers=auditor
+    ).json()
+    every_clock = sum(f["stopped"] + f["running"] for f in api["overall"])
+    assert len(lines) == every_clock > 3  # all pages, none twice
+    assert len({(r["case"], r["clock"]) for r in lines}) == len(lines)
+    assert {r["region"] for r in lines} == {"capital", "north"}
+    assert "Words of case" not in clocks.text  # a child's words never leave
+    workbook = world_client.get(
+        "/api/staff/v1/stats/clock-rows",
+        params={"from": day, "to": day, "format": "xlsx", "region": "north"},
+        headers=auditor,
+    )
+    assert workbook.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook.content)).active
+    assert sheet is not None
+    assert {row[5] for row in sheet.iter_rows(min_row=2, values_only=True)} == {"north"}
+    refused = world_client.get(
+        "/api/staff/v1/stats/clock-rows",
+        params={"from": day, "to": day},
+        headers=bearer(world.tokens["CW_ASSIGNEE"]),
+    )
+    assert refused.status_code == 403
+    exports = world_client.app.state.db.run(  # type: ignore[attr-defined]
+        lambda s: s.scalars(
+            select(AuditEvent).where(AuditEvent.action == AuditAction.STATS_EXPORTED)
+        ).all(),
+        write=False,
+    )
+    assert sorted(e.object_id for e in exports) == ["clock_rows", "clock_rows", "response_times"]
+    assert {e.actor_id for e in exports} == {str(world.users["AUDITOR"])}
+
+
+def test_exported_cells_cannot_become_formulas(
+    session: Session, world: World, keys: LocalKeyFile
+) -> None:
+    user = session.get_one(StaffUser, world.users["CW_ASSIGNEE"])
+    user.display_name = '=HYPERLINK("http://evil.example","x")'
+    session.flush()
+    page = clock_rows_page(
+        _as(session, world, keys, "AUDITOR"), opened_from=NOW - DAY, opened_to=NOW + DAY, filters={}
+    )
+    body = b"".join(csv_chunks(CLOCK_ROW_HEADER, page.rows)).decode()
+    names = {r["caseworker"] for r in _rows(body.encode())}
+    assert "'" + user.display_name in names
