@@ -36,6 +36,7 @@ from hotline.console.session import SignInRequired, sign_in_redirect
 from hotline.errors import JSON_PREFIXES, document_errors, install_error_handlers
 from hotline.partner.routes_api import router as partner_router
 from hotline.partner.routes_pages import router as partner_pages_router
+from hotline.public.routes import router as public_router
 from hotline.runtime.database import Database
 from hotline.runtime.middleware import AccessLog, BodySizeLimit, SecurityHeaders
 from hotline.runtime.migrations import head_revision
@@ -45,6 +46,7 @@ from hotline.signin.auth import document_csrf
 from hotline.staff_api.routes_admin import router as staff_admin_router
 from hotline.staff_api.routes_auth import router as staff_auth_router
 from hotline.staff_api.routes_cases import router as staff_cases_router
+from hotline.staff_api.routes_chi import router as staff_chi_router
 from hotline.staff_api.routes_figures import router as staff_figures_router
 from hotline.staff_api.routes_routing import router as staff_routing_router
 from hotline.staff_api.routes_workflow import router as staff_workflow_router
@@ -141,6 +143,7 @@ _ROUTERS = (
     health_router,
     app_api_router,
     webform_router,
+    public_router,
     sms_router,
     staff_auth_router,
     staff_cases_router,
@@ -149,6 +152,7 @@ _ROUTERS = (
     partner_pages_router,
     staff_admin_router,
     staff_figures_router,
+    staff_chi_router,
     partner_router,
     console_signin_router,
     console_queue_router,

@@ -94,6 +94,7 @@ def _seed_demo(settings: Settings) -> None:
             f"  {receipt.reference}  priority {receipt.priority.value}  "
             f"follow-up code {receipt.follow_up_code}"
         )
+    typer.echo(f"and {result.past_cases} past cases over 26 weeks, for the response-time charts.")
     typer.echo("Demo staff (development only; add each TOTP secret to an authenticator app):")
     for login in result.logins:
         typer.echo(
@@ -276,6 +277,7 @@ def _register_operator_commands() -> None:
     from hotline.channels.sms.simulate import sms_app  # noqa: PLC0415
     from hotline.cli.ops import audit_app, cases_app, keys_app  # noqa: PLC0415
     from hotline.cli.partners import partners_app  # noqa: PLC0415
+    from hotline.cli.stats import stats_app  # noqa: PLC0415
     from hotline.cli.teams import teams_app  # noqa: PLC0415
     from hotline.cli.users import users_app  # noqa: PLC0415
 
@@ -286,6 +288,7 @@ def _register_operator_commands() -> None:
     app.add_typer(audit_app, name="audit")
     app.add_typer(keys_app, name="keys")
     app.add_typer(cases_app, name="cases")
+    app.add_typer(stats_app, name="stats")
 
 
 _register_operator_commands()

@@ -20,6 +20,7 @@ def make_templates() -> Jinja2Templates:
                 _HERE / "channels" / "web" / "templates",
                 _HERE / "partner" / "templates",
                 _HERE / "console" / "templates",
+                _HERE / "public" / "templates",
             ]
         ),
         autoescape=select_autoescape(["html"]),

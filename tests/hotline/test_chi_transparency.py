@@ -1,0 +1,521 @@
+"""CHI statistics and the public transparency report, counted by hand over reports sent
+through the web form and the app API, on both databases.
+
+The world (clock at 2026-11-26):
+
+    when (UTC)                     channel  school       category       age  then
+    2026-09-30 23:59:59            web      capital-001  bullying        7    -
+    2026-10-01 00:00:00 +1h x 5    web      capital-001  bullying       10    closed after 10 min
+      (6 reports)                                                             (5 advice, 1 resolved)
+    2026-10-10 12:00 +1h x 2       app      capital-002  child_labour   16    referred after 10 min
+                                                                              (NGO: accepts it;
+                                                                              social services)
+    2026-10-15 12:00               app      north-001    self_harm       -    -
+    2026-11-02 12:00               web      capital-001  bullying       12    - (this month)
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import secrets
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from casework.actors import SYSTEM
+from casework.audit.models import AuditEvent
+from casework.clock import FixedClock
+from casework.partners.service import create_partner, new_api_key
+from casework.places.models import Region
+from casework.protection.keys import Keyring
+from casework.sla.service import refresh_stale
+from casework.staff.models import Role
+from hotline.app import create_app
+from hotline.cli import stats as stats_cli
+from hotline.cli.context import Command
+from hotline.cli.demo import seed_places
+from hotline.cli.main import app as cli_app
+from hotline.runtime.database import Database, make_engine
+from integrations.keys.local import LocalKeyFile
+from tests.databases import TemplateDatabase
+from tests.factories.reports import app_payload, idempotency_key, web_form
+from tests.factories.staff import bearer, make_staff, make_team, signed_in, staff_settings
+
+NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
+SECRET_WORDS = "zebracrossing"  # in every narrative: must never be published
+EVIL_REGION = '=HYPERLINK("http://evil.example","x")'
+CHI = "/api/staff/v1/stats/chi"
+
+
+@dataclass
+class Stats:
+    """The world's client, tokens and what must never be published."""
+
+    client: TestClient
+    engine: Any
+    tokens: dict[str, str] = field(default_factory=dict)
+    references: list[str] = field(default_factory=list)
+
+
+def _web(client: TestClient, clock: FixedClock, at: dt.datetime, **form: str) -> str:
+    clock.set(at)
+    sent = client.post(
+        "/report",
+        data=web_form(
+            token=secrets.token_urlsafe(24),
+            narrative=f"The {SECRET_WORDS} boys push me every break.",
+            **form,
+        ),
+    )
+    assert sent.status_code == 200, sent.text
+    found = re.search(r'id="reference">([^<]+)<', sent.text)
+    assert found
+    return found[1]
+
+
+def _app(client: TestClient, clock: FixedClock, at: dt.datetime, **body: Any) -> str:
+    clock.set(at)
+    payload = app_payload(narrative=f"They make me work at the {SECRET_WORDS} farm.", **body)
+    sent = client.post(
+        "/api/v1/reports", json=payload, headers={"Idempotency-Key": idempotency_key()}
+    )
+    assert sent.status_code == 201, sent.text
+    return str(sent.json()["reference"])
+
+
+def _case_id(client: TestClient, token: str, reference: str) -> str:
+    found = client.get(
+        "/api/staff/v1/cases", params={"reference": reference}, headers=bearer(token)
+    ).json()
+    return str(found["cases"][0]["id"])
+
+
+def _build(client: TestClient, db: Database, clock: FixedClock, keyring: Keyring) -> Stats:
+    world = Stats(client, None)
+    partners: dict[str, tuple[uuid.UUID, str]] = {}
+
+    def people(s: Session) -> None:
+        seed_places(s)
+        s.add(Region(code="evil", name=EVIL_REGION))
+        make_team(s, "T1", "capital")
+        for name, role, teams in (
+            ("sv_capital", Role.SUPERVISOR, ("T1",)),
+            ("auditor", Role.AUDITOR, ()),
+            ("cw_capital", Role.CASEWORKER, ("T1",)),
+        ):
+            user = make_staff(s, keyring, username=name, role=role, now=NOW, teams=teams)
+            world.tokens[name] = signed_in(s, user.id, now=NOW)
+        for name, kind in (
+            ("Helping Hands NGO", "ngo"),
+            ("City Social Services", "social_services"),
+        ):
+            partner = create_partner(
+                s, keyring=keyring, name=name, kind=kind, actor=SYSTEM, now=NOW
+            )
+            key = new_api_key(s, keyring=keyring, partner=partner, label="t", actor=SYSTEM, now=NOW)
+            partners[kind] = (partner.id, key[1])
+
+    db.run(people, write=True)
+    sv = bearer(world.tokens["sv_capital"])
+    world.references.append(
+        _web(client, clock, dt.datetime(2026, 9, 30, 23, 59, 59, tzinfo=dt.UTC), age="7")
+    )
+    start = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
+    for i in range(6):
+        opened = start + dt.timedelta(hours=i)
+        reference = _web(client, clock, opened, age="10")
+        world.references.append(reference)
+        clock.set(opened + dt.timedelta(minutes=10))
+        case_id = _case_id(client, world.tokens["sv_capital"], reference)
+        outcome = "resolved" if i == 5 else "advice_given"
+        closed = client.post(
+            f"/api/staff/v1/cases/{case_id}/closure",
+            json={"outcome": outcome, "views_missing": "unreachable"},
+            headers=sv,
+        )
+        assert closed.status_code == 200, closed.text
+        assert closed.json()["closed"]
+    for i, kind in enumerate(("ngo", "social_services")):
+        opened = dt.datetime(2026, 10, 10, 12 + i, tzinfo=dt.UTC)
+        reference = _app(
+            client, clock, opened, category="child_labour", school="capital-002", child_age=16
+        )
+        world.references.append(reference)
+        clock.set(opened + dt.timedelta(minutes=10))
+        case_id = _case_id(client, world.tokens["sv_capital"], reference)
+        referred = client.post(
+            f"/api/staff/v1/cases/{case_id}/referrals",
+            json={
+                "partner_id": str(partners[kind][0]),
+                "summary": f"Please visit the {SECRET_WORDS} farm.",
+                "consent": "given",
+                "consent_from": "child",
+            },
+            headers=sv,
+        )
+        assert referred.status_code == 201, referred.text
+        if kind == "ngo":
+            for status in ("acknowledged", "accepted"):
+                moved = client.post(
+                    f"/api/partner/v1/referrals/{referred.json()['id']}/status",
+                    json={"status": status},
+                    headers=bearer(partners[kind][1]),
+                )
+                assert moved.status_code == 204, moved.text
+    world.references.append(
+        _app(
+            client,
+            clock,
+            dt.datetime(2026, 10, 15, 12, tzinfo=dt.UTC),
+            category="self_harm",
+            school="north-001",
+            child_age=None,
+        )
+    )
+    world.references.append(
+        _web(client, clock, dt.datetime(2026, 11, 2, 12, tzinfo=dt.UTC), age="12")
+    )
+    # The worker's SLA refresh fills the clock facts the response times are read from.
+    while db.run(refresh_stale, write=True):
+        pass
+    clock.set(NOW)
+    return world
+
+
+@pytest.fixture(scope="module")
+def stats(
+    template_db: TemplateDatabase, keys: LocalKeyFile, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stats]:
+    """The world, built once per backend through the product's own doors."""
+    engine = make_engine(template_db.copy(), pool_size=2, max_overflow=2)
+    db = Database(engine)
+    clock = FixedClock(NOW)
+    settings = staff_settings(tmp_path_factory.mktemp("stats"))
+    app = create_app(settings, database=db, clock=clock, keys=keys)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        world = _build(client, db, clock, Keyring(keys))
+        world.engine = engine
+        yield world
+    engine.dispose()
+
+
+def _chi(world: Stats, who: str, **params: str) -> Any:
+    answer = world.client.get(
+        CHI,
+        params={"from": "2026-09", "to": "2026-10", **params},
+        headers=bearer(world.tokens[who]),
+    )
+    assert answer.status_code == 200, answer.text
+    return answer
+
+
+def _table(body: dict[str, Any], by: str) -> dict[str, Any]:
+    table = next(t for t in body["tables"] if t["by"] == by)
+    return {
+        "cells": {
+            (row, column): table["cells"][i][j]
+            for i, row in enumerate(table["rows"])
+            for j, column in enumerate(table["columns"])
+        },
+        "row_totals": dict(zip(table["rows"], table["row_totals"], strict=True)),
+        "column_totals": dict(zip(table["columns"], table["column_totals"], strict=True)),
+        "total": table["total"],
+        "columns": table["columns"],
+    }
+
+
+def test_chi_counts_by_hand_with_small_cells_hidden(stats: Stats) -> None:
+    body = _chi(stats, "auditor").json()
+    assert (body["from"], body["to"], body["cases"], body["threshold"]) == (
+        "2026-09",
+        "2026-10",
+        10,
+        5,
+    )
+    assert body["scope"] == "national"
+    assert "not record" in body["gender_note"]
+
+    channel = _table(body, "channel")
+    # violence: web 7; exploitation: app 2, mental health: app 1 - both small, and each row
+    # hides a zero beside it so its total (shown only when 5 or more) never gives it away.
+    assert channel["cells"][("violence", "web")] == 7
+    assert channel["cells"][("exploitation", "app")] == "<5"
+    assert channel["cells"][("exploitation", "web")] == "<5"
+    assert channel["cells"][("mental_health", "app")] == "<5"
+    assert channel["cells"][("discrimination", "sms")] == 0
+    assert channel["row_totals"]["violence"] == 7
+    assert channel["row_totals"]["exploitation"] == "<5"
+    assert channel["column_totals"] == {"web": 7, "app": "<5", "sms": 0, "voice": 0}
+    assert channel["total"] == 10
+
+    ages = _table(body, "age_band")
+    assert ages["columns"] == [
+        "0-6 years",
+        "7-9 years",
+        "10-12 years",
+        "13-15 years",
+        "16-17 years",
+        "18 years and over",
+        "age unknown",
+    ]
+    # By band: 0, 1, 6, 0, 2, 0 and 1 without an age - only the 6 is shown. In the violence
+    # row (1 and 6, total 7 shown) the 6 must hide with the 1, or 7 - 6 would give it away.
+    assert list(ages["column_totals"].values()) == [0, "<5", 6, 0, "<5", 0, "<5"]
+    assert ages["row_totals"]["violence"] == 7
+    assert ages["cells"][("violence", "7-9 years")] == "<5"
+    assert ages["cells"][("violence", "10-12 years")] == "<5"
+
+    gender = _table(body, "gender")
+    assert gender["columns"] == ["not recorded"]
+    assert gender["column_totals"] == {"not recorded": 10}
+
+    # The boundary: 23:59:59 on 30 September is September, midnight is October.
+    months = _table(body, "month")
+    assert months["columns"] == ["2026-09", "2026-10"]
+    assert months["column_totals"] == {"2026-09": "<5", "2026-10": 9}
+    assert months["cells"][("violence", "2026-09")] == "<5"  # 1
+    assert months["cells"][("violence", "2026-10")] == "<5"  # 6, hidden with the 1
+
+    regions = _table(body, "region")
+    assert regions["columns"] == [
+        EVIL_REGION,
+        "Capital District",
+        "Northern Province",
+        "Southern Province",
+    ]
+    assert regions["column_totals"]["Capital District"] == 9
+    assert regions["column_totals"]["Northern Province"] == "<5"
+    assert regions["column_totals"]["Southern Province"] == 0
+
+
+def test_no_hidden_cell_can_be_worked_out_from_a_published_total(stats: Stats) -> None:
+    body = _chi(stats, "auditor").json()
+    for table in body["tables"]:
+        rows = table["cells"]
+        lines = [(row, table["row_totals"][i]) for i, row in enumerate(rows)] + [
+            ([row[j] for row in rows], table["column_totals"][j])
+            for j in range(len(table["columns"]))
+        ]
+        for line, total in lines:
+            hidden = sum(1 for c in line if c == "<5")
+            # A line with a shown total hides none or at least two of its cells.
+            assert hidden != 1 or total == "<5" or len(line) == 1, (table["by"], line, total)
+            if hidden == 0 and total != "<5":
+                assert sum(line) == total
+
+
+def test_a_supervisor_counts_only_their_regions_and_a_caseworker_none(stats: Stats) -> None:
+    body = _chi(stats, "sv_capital").json()
+    assert body["scope"] == "own_regions"
+    assert body["cases"] == 9  # the north report is not theirs
+    assert _table(body, "region")["columns"] == ["Capital District"]
+    refused = stats.client.get(
+        CHI, params={"from": "2026-10", "to": "2026-10"}, headers=bearer(stats.tokens["cw_capital"])
+    )
+    assert refused.status_code == 403
+
+
+def test_every_look_is_audited_and_a_download_as_an_export(stats: Stats) -> None:
+    def actions() -> Counter[str]:
+        with Session(stats.engine) as s:
+            return Counter(str(a) for a in s.scalars(select(AuditEvent.action)))
+
+    before = actions()
+    _chi(stats, "auditor")
+    _chi(stats, "auditor", format="csv")
+    assert actions() - before == Counter({"stats.read": 1, "stats.exported": 1})
+
+
+def test_chi_csv_is_safe_and_says_what_json_says(stats: Stats) -> None:
+    answer = _chi(stats, "auditor", format="csv")
+    assert answer.headers["content-type"].startswith("text/csv")
+    assert "attachment" in answer.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    assert rows[0] == ["table", "chi_group", "value", "count"]
+    assert ["channel", "violence", "web", "7"] in rows
+    assert ["channel", "exploitation", "app", "<5"] in rows
+    assert ["month", "all", "all", "10"] in rows
+    # The region's name is text to a spreadsheet, never a formula.
+    evil = [r for r in rows if r[0] == "region" and "HYPERLINK" in r[2]]
+    assert evil
+    assert all(r[2] == "'" + EVIL_REGION for r in evil)
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"from": "2026-13", "to": "2026-10"}, "from"),
+        ({"from": "2026-10", "to": "2026-09"}, "to"),
+        ({"from": "2026-12", "to": "2026-12"}, "to"),  # to come
+        ({"from": "2025-09", "to": "2026-10"}, "period"),  # 14 months
+    ],
+)
+def test_chi_refuses_a_bad_period(stats: Stats, params: dict[str, str], field: str) -> None:
+    answer = stats.client.get(CHI, params=params, headers=bearer(stats.tokens["auditor"]))
+    assert answer.status_code == 422
+    assert answer.json()["error"]["details"][0]["field"] == field
+
+
+def test_the_chi_route_is_documented(stats: Stats) -> None:
+    operation = stats.client.get("/openapi.json").json()["paths"][CHI]["get"]
+    assert "text/csv" in operation["responses"]["200"]["content"]
+    assert {p["name"] for p in operation["parameters"]} >= {"from", "to", "format"}
+
+
+# ------------------------------------------------------------------ the public report
+def _published(stats: Stats, **params: str) -> tuple[str, list[list[str]]]:
+    page = stats.client.get("/transparency", params=params)
+    assert page.status_code == 200, page.text
+    sheet = stats.client.get("/transparency.csv", params=params)
+    assert sheet.status_code == 200, sheet.text
+    return page.text, list(csv.reader(io.StringIO(sheet.content.decode("utf-8-sig"))))
+
+
+def _values(rows: list[list[str]], section: str, measure: str = "count") -> dict[str, str]:
+    return {r[4]: r[6] for r in rows[1:] if r[3] == section and r[5] == measure}
+
+
+def test_the_national_report_for_october_by_hand(stats: Stats) -> None:
+    page, rows = _published(stats, **{"from": "2026-10", "to": "2026-10"})
+    assert rows[0] == ["area", "from", "to", "section", "item", "measure", "value"]
+    assert rows[1][:3] == ["All regions", "2026-10", "2026-10"]
+    assert _values(rows, "reports_received") == {"all": "9"}
+    # web 6, app 3: the 3 is small, and the 6 is hidden with it (else 9 - 6 gives it away).
+    assert _values(rows, "reports_by_channel") == {
+        "web": "<5",
+        "app": "<5",
+        "sms": "0",
+        "voice": "0",
+    }
+    groups = _values(rows, "reports_by_chi_group")
+    assert groups["violence"] == "6"
+    assert groups["exploitation"] == "<5"
+    assert groups["mental_health"] == "<5"
+    # Six closed: five advice given and one resolved; the one hides the five.
+    closed = _values(rows, "cases_closed")
+    assert closed["advice_given"] == "<5"
+    assert closed["resolved"] == "<5"
+    assert closed["duplicate"] == "0"
+    assert _values(rows, "referrals_made") == {
+        "social_services": "<5",
+        "ngo": "<5",
+        "police": "0",
+        "health": "0",
+        "school": "0",
+        "legal_aid": "0",
+        "other": "0",
+    }
+    assert _values(rows, "referrals_accepted")["ngo"] == "<5"
+    # Staff acted on 8 cases 10 minutes after each was opened: all acknowledged in time.
+    assert _values(rows, "response_times", "ended")["acknowledge"] == "8"
+    assert _values(rows, "response_times", "within_target_percent")["acknowledge"] == "100.0"
+    assert _values(rows, "response_times", "median_minutes")["acknowledge"] == "10"
+    assert "Reports received: 9" in page
+    assert "100%" in page
+
+
+def test_a_regions_report_and_the_month_before(stats: Stats) -> None:
+    _, rows = _published(stats, region="north", **{"from": "2026-10", "to": "2026-10"})
+    assert rows[1][0] == "Northern Province"
+    assert _values(rows, "reports_received") == {"all": "<5"}
+    _, september = _published(stats, region="capital", **{"from": "2026-09", "to": "2026-09"})
+    assert _values(september, "reports_received") == {"all": "<5"}
+    assert _values(september, "cases_closed")["advice_given"] == "0"
+
+
+def test_nothing_personal_is_published(stats: Stats) -> None:
+    page, rows = _published(stats, **{"from": "2026-09", "to": "2026-10"})
+    sheet = "\n".join(",".join(r) for r in rows)
+    for text in (page, sheet):
+        assert SECRET_WORDS not in text
+        for school in ("Riverside Primary", "Central High", "Pine Valley"):
+            assert school not in text
+        for reference in stats.references:
+            assert reference not in text
+        assert "Helping Hands" not in text
+        assert "City Social Services" not in text
+        assert "@" not in text
+    assert "Cache-Control" in {k.title() for k in stats.client.get("/transparency").headers}
+
+
+def test_a_region_name_is_never_a_formula_in_the_csv(stats: Stats) -> None:
+    _, rows = _published(stats, region="evil", **{"from": "2026-10", "to": "2026-10"})
+    assert {r[0] for r in rows[1:]} == {"'" + EVIL_REGION}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"from": "2026-10", "to": "2026-11"},  # this month has not ended
+        {"from": "2027-01", "to": "2027-01"},  # to come
+        {"from": "October", "to": "2026-10"},
+        {"from": "2025-10", "to": "2026-10"},  # 13 months
+        {"from": "2026-10", "to": "2026-10", "region": "atlantis"},
+    ],
+)
+def test_a_bad_question_gets_a_friendly_page(stats: Stats, params: dict[str, str]) -> None:
+    page = stats.client.get("/transparency", params=params)
+    assert page.status_code == 422
+    assert "text/html" in page.headers["content-type"]
+    assert 'role="alert"' in page.text
+    assert "Capital District" in page.text  # the form is there to try again
+    sheet = stats.client.get("/transparency.csv", params=params)
+    assert sheet.status_code == 422
+    assert "text/html" in sheet.headers["content-type"]
+
+
+def test_by_default_last_month_for_the_nation(stats: Stats) -> None:
+    page = stats.client.get("/transparency")
+    assert page.status_code == 200
+    assert "All regions: 2026-10 to 2026-10" in page.text
+
+
+# ------------------------------------------------------------------ the command line
+@contextmanager
+def _at(stats: Stats, keys: LocalKeyFile, tmp_path: Path) -> Iterator[Command]:
+    yield Command(
+        staff_settings(tmp_path),
+        Database(stats.engine),
+        keys,
+        Keyring(keys),
+        clock=FixedClock(NOW),
+    )
+
+
+def test_the_cli_prints_the_report_and_the_chi_tables(
+    stats: Stats, keys: LocalKeyFile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stats_cli, "command", lambda: _at(stats, keys, tmp_path))
+    runner = CliRunner()
+    text = runner.invoke(cli_app, ["stats", "transparency", "--from", "2026-10", "--to", "2026-10"])
+    assert text.exit_code == 0, text.output
+    assert "Transparency report: All regions, 2026-10 to 2026-10" in text.output
+    assert "Reports received: 9" in text.output
+    sheet = runner.invoke(
+        cli_app,
+        [
+            *("stats", "transparency", "--region", "capital"),
+            *("--from", "2026-10", "--to", "2026-10", "--format", "csv"),
+        ],
+    )
+    assert sheet.exit_code == 0, sheet.output
+    assert "Capital District,2026-10,2026-10,reports_received,all,count,8" in sheet.output
+    chi = runner.invoke(cli_app, ["stats", "chi", "--from", "2026-09", "--to", "2026-10"])
+    assert chi.exit_code == 0, chi.output
+    assert "channel,violence,web,7" in chi.output
+    bad = runner.invoke(cli_app, ["stats", "transparency", "--from", "2026-11", "--to", "2026-11"])
+    assert bad.exit_code == 2
+    assert "not ended" in bad.output
