@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
 
-from casework.access.policy import Action
+from casework.access.policy import Action, may_globally
 from casework.audit.record import AuditAction, record_event
 from casework.context import Acting
 from casework.errors import InvalidInput
@@ -66,6 +66,7 @@ class ResponseTimes:
     groups: list[Group]
     filters: dict[Breakdown, list[str]] = field(default_factory=dict)
     target_shares: dict[ClockKind, list[int]] = field(default_factory=dict)
+    trend: list[Group] = field(default_factory=list)  # by week opened, when asked for
 
 
 def check_period(opened_from: dt.datetime, opened_to: dt.datetime) -> None:
@@ -96,10 +97,12 @@ def response_times(
     opened_to: dt.datetime,
     by: Breakdown | None = None,
     filters: Mapping[Breakdown, Sequence[str]] | None = None,
+    trend: bool = False,
 ) -> ResponseTimes:
     """Figures for the cases opened in ``[opened_from, opened_to)`` that the person acting
     may count, matching ``filters`` (codes for category, region and school; ids for team and
-    caseworker; values for the rest), split ``by`` one breakdown; the look is audited."""
+    caseworker; values for the rest), split ``by`` one breakdown and, with ``trend``, by week
+    too; the look is audited."""
     scope = figures_of_acting(acting)
     check_period(opened_from, opened_to)
     session = acting.session
@@ -119,6 +122,7 @@ def response_times(
 
     overall = figures(None).get("all", {})
     groups = figures(by) if by else {}
+    weeks = figures(Breakdown.WEEK) if trend else {}
     # Every case runs one acknowledge clock from opening.
     ack = overall.get(ClockKind.ACKNOWLEDGE)
     cases = ack.stopped + ack.running if ack else 0
@@ -133,6 +137,7 @@ def response_times(
             "from": opened_from.isoformat(),
             "to": opened_to.isoformat(),
             "by": by.value if by else None,
+            "trend": trend,
             "filters": {b.value: v for b, v in wanted.items()},
             "cases": cases,
         },
@@ -153,6 +158,7 @@ def response_times(
             scope=scope,
             filters=found_filters,
         ),
+        trend=_labelled(acting, Breakdown.WEEK, weeks),
     )
 
 
@@ -232,3 +238,34 @@ def _names(acting: Acting, by: Breakdown, keys: list[str]) -> dict[str, tuple[st
     if by is Breakdown.WEEK:
         return {k: (k, f"Week of {dt.date.fromisoformat(k).strftime('%d %b %Y')}") for k in keys}
     return {k: (k, k.upper() if by is Breakdown.CHANNEL and k == "sms" else k) for k in keys}
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the figures may be filtered by, for a form: (code, name) pairs."""
+
+    regions: list[tuple[str, str]]
+    categories: list[tuple[str, str]]
+    may_export: bool
+
+
+def figure_choices(acting: Acting) -> Choices:
+    """The regions (those the person may count) and categories to filter the figures by."""
+    principal = acting.principal
+    scope = figures_of_acting(acting)
+    regions = select(Region.code, Region.name).order_by(Region.name)
+    if scope is not None and principal.role is Role.SUPERVISOR:
+        regions = regions.where(Region.id.in_(principal.region_ids))
+    elif scope is not None:  # a caseworker: their own cases, wherever they are
+        regions = regions.where(
+            Region.id.in_(
+                select(ClockFact.region_id).where(scope, ClockFact.region_id.is_not(None))
+            )
+        )
+    categories = select(Category.code, Category.name).order_by(Category.sort_order)
+    session = acting.session
+    return Choices(
+        regions=[(c, n) for c, n in session.execute(regions).all()],
+        categories=[(c, n) for c, n in session.execute(categories).all()],
+        may_export=may_globally(principal.role, Action.STATS_READ),
+    )

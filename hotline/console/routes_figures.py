@@ -1,0 +1,151 @@
+"""Response times against targets in the console: the dashboard (tables and charts) and its
+downloads - the same use cases as the staff API's statistics."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, StreamingResponse
+
+from casework.clock import Clock
+from casework.enums import Channel, Priority
+from casework.oversight.figure_exports import (
+    CLOCK_ROW_HEADER,
+    FIGURE_HEADER,
+    begin_clock_rows,
+    clock_rows_page,
+    export_response_times,
+)
+from casework.oversight.response_times import Breakdown, figure_choices, response_times
+from casework.sla.models import ClockKind
+from hotline.console.figures_page import BREAKDOWN_NAMES, dashboard
+from hotline.console.session import PageCtx, PageStaff
+from hotline.context import pages
+from hotline.deps import get_clock, require_working_keys
+from hotline.runtime.exports import ExportFormat, export_response
+from hotline.runtime.forms import render
+from hotline.runtime.labels import CLOCK_NAMES
+
+router = APIRouter(
+    prefix="/console/figures",
+    include_in_schema=False,
+    dependencies=[Depends(require_working_keys)],
+)
+DEFAULT_WEEKS = 12
+
+
+def _one(value: str | None) -> list[str]:
+    return [value] if value else []
+
+
+class FigureQuery:
+    """The dashboard's form: a period, a breakdown, a clock to look at, and filters."""
+
+    def __init__(
+        self,
+        timer: Annotated[Clock, Depends(get_clock)],
+        opened_from: Annotated[dt.date | None, Query(alias="from")] = None,
+        opened_to: Annotated[dt.date | None, Query(alias="to")] = None,
+        by: Breakdown = Breakdown.REGION,
+        clock: ClockKind = ClockKind.FIRST_RESPONSE,
+        priority: Priority | None = None,
+        channel: Channel | None = None,
+        region: Annotated[str | None, Query(max_length=40)] = None,
+        category: Annotated[str | None, Query(max_length=40)] = None,
+    ) -> None:
+        today = timer.now().date()
+        self.last = opened_to or today
+        self.first = opened_from or self.last - dt.timedelta(weeks=DEFAULT_WEEKS) + dt.timedelta(
+            days=1
+        )
+        self.by = Breakdown.REGION if by is Breakdown.WEEK else by
+        self.clock = clock
+        self.filters = {
+            Breakdown.PRIORITY: _one(priority.value if priority else None),
+            Breakdown.CHANNEL: _one(channel.value if channel else None),
+            Breakdown.REGION: _one(region),
+            Breakdown.CATEGORY: _one(category),
+        }
+        self.chosen = {
+            "priority": priority.value if priority else "",
+            "channel": channel.value if channel else "",
+            "region": region or "",
+            "category": category or "",
+        }
+
+    @property
+    def period(self) -> tuple[dt.datetime, dt.datetime]:
+        """Whole UTC days from the first to the last included."""
+        start = dt.datetime.combine(self.first, dt.time(), tzinfo=dt.UTC)
+        end = dt.datetime.combine(self.last + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+        return start, end
+
+    def query_string(self, **extra: str) -> str:
+        """The same choices as a query string (for the download links)."""
+        params = {"from": self.first.isoformat(), "to": self.last.isoformat(), "by": self.by.value}
+        params |= {k: v for k, v in self.chosen.items() if v} | extra
+        return urlencode(params)
+
+
+Figures = Annotated[FigureQuery, Depends()]
+
+
+@router.get("", response_class=HTMLResponse)
+async def figures_page(
+    request: Request, staff: PageStaff, ctx: PageCtx, q: Figures
+) -> HTMLResponse:
+    """Response times against targets: the trend, compliance by group, the distribution
+    against the time allowed, and the tables under them (the look is audited)."""
+    start, end = q.period
+    found = await ctx.act(
+        response_times, opened_from=start, opened_to=end, by=q.by, filters=q.filters, trend=True
+    )
+    choices = await ctx.look(figure_choices)
+    return render(
+        request,
+        "figures.html",
+        {
+            **dashboard(found, q.clock),
+            "q": q,
+            "cases": found.cases,
+            "choices": choices,
+            "breakdowns": BREAKDOWN_NAMES,
+            "clocks": CLOCK_NAMES,
+            "priorities": [p.value for p in Priority],
+            "channels": [c.value for c in Channel if c is not Channel.VOICE],
+            "section": "figures",
+        },
+        staff=staff,
+    )
+
+
+@router.get("/response-times.{fmt}")
+async def figures_download(ctx: PageCtx, q: Figures, fmt: ExportFormat) -> StreamingResponse:
+    """The response-time table as shown, as a file (audited as an export)."""
+    start, end = q.period
+    rows = await ctx.act(
+        export_response_times,
+        opened_from=start,
+        opened_to=end,
+        by=q.by,
+        filters=q.filters,
+        fmt=fmt.value,
+    )
+    name = f"response-times-{q.first}-{q.last}-by-{q.by.value}"
+    return await export_response(FIGURE_HEADER, rows, filename=name, fmt=fmt)
+
+
+@router.get("/clock-rows.{fmt}")
+async def clock_rows_download(ctx: PageCtx, q: Figures, fmt: ExportFormat) -> StreamingResponse:
+    """Every clock of the cases counted, one row each, as a file (audited as an export)."""
+    start, end = q.period
+    await ctx.act(
+        begin_clock_rows, opened_from=start, opened_to=end, filters=q.filters, fmt=fmt.value
+    )
+    rows = pages(ctx, clock_rows_page, opened_from=start, opened_to=end, filters=q.filters)
+    return await export_response(
+        CLOCK_ROW_HEADER, rows, filename=f"clock-rows-{q.first}-{q.last}", fmt=fmt
+    )
