@@ -15,7 +15,7 @@ from casework.oversight.figure_exports import (
     clock_rows_page,
     export_response_times,
 )
-from casework.oversight.response_times import SHARE_LABELS, Breakdown, response_times
+from casework.oversight.response_times import SHARE_LABELS, Breakdown, Group, response_times
 from casework.sla.figures import ClockFigures
 from casework.sla.models import ClockKind
 from hotline.context import pages
@@ -74,6 +74,10 @@ def period_of(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
 
 
+def _groups(groups: list[Group]) -> list[GroupOut]:
+    return [GroupOut(key=g.key, label=g.label, clocks=_listed(g.figures)) for g in groups]
+
+
 @router.get("/response-times", response_model=ResponseTimesOut)
 async def response_times_of(
     ctx: StaffCtx,
@@ -82,6 +86,7 @@ async def response_times_of(
     opened_from: Annotated[dt.date, Query(alias="from", description="First day (UTC)")],
     opened_to: Annotated[dt.date, Query(alias="to", description="Last day (UTC), included")],
     by: Breakdown | None = None,
+    trend: Annotated[bool, Query(description="Also the figures per week opened")] = False,
 ) -> ResponseTimesOut:
     """Per SLA clock, for the cases opened from ``from`` to ``to``: how many ended, were met,
     missed or ended otherwise, how many run and breach, median and 90th-percentile minutes and
@@ -90,7 +95,9 @@ async def response_times_of(
     how long ended clocks took against the time allowed. Supervisors count their regions,
     caseworkers their own cases; the look is audited."""
     start, end = period_of(opened_from, opened_to)
-    found = await ctx.act(response_times, opened_from=start, opened_to=end, by=by, filters=filters)
+    found = await ctx.act(
+        response_times, opened_from=start, opened_to=end, by=by, filters=filters, trend=trend
+    )
     response.headers["Cache-Control"] = "no-store"
     return ResponseTimesOut(
         opened_from=found.opened_from,
@@ -99,9 +106,8 @@ async def response_times_of(
         filters=found.filters,
         overall=_listed(found.overall),
         by=found.by,
-        groups=[
-            GroupOut(key=g.key, label=g.label, clocks=_listed(g.figures)) for g in found.groups
-        ],
+        groups=_groups(found.groups),
+        trend=_groups(found.trend),
         share_labels=list(SHARE_LABELS),
         target_shares=[
             TargetSharesOut(clock=k.value, counts=found.target_shares[k])

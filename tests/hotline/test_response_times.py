@@ -219,6 +219,11 @@ def test_the_staff_api_serves_the_figures(world_client: TestClient, world: World
         headers=auditor,
     )
     assert filtered.json()["cases"] == 3
+    assert filtered.json()["trend"] == []  # only when asked for
+    weekly = world_client.get(
+        url, params={"from": day, "to": day, "trend": "true"}, headers=auditor
+    ).json()
+    assert [w["key"] for w in weekly["trend"]] == ["2026-11-23"]
     assert filtered.json()["filters"] == {"school": ["capital-001", "north-001"]}
     own = world_client.get(
         url, params={"from": day, "to": day}, headers=bearer(world.tokens["CW_ASSIGNEE"])

@@ -70,3 +70,4 @@ class ResponseTimesOut(BaseModel):
     groups: list[GroupOut]
     share_labels: list[str] = Field(description="Shares of the allowed time, in count order")
     target_shares: list[TargetSharesOut]
+    trend: list[GroupOut] = Field(description="Per week opened (key: its Monday), if asked")
