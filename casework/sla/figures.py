@@ -98,20 +98,34 @@ class Tally:
     def add(self, outcome: str | None, minutes: int | None, n: int, breached: int) -> None:
         """Count ``n`` clocks that came out the same (``breached``: those of them that run
         and are past due)."""
+        self.count(outcome, n, breached)
+        if outcome is not None:
+            self.minutes[minutes or 0] += n
+
+    def count(self, outcome: str | None, n: int, breached: int) -> None:
+        """Count ``n`` clocks that came out the same, leaving out how long they took (for
+        figures whose percentiles are counted elsewhere: ``with_percentiles``)."""
         if outcome is None:
             self.running += n
             self.running_breached += breached
-            return
-        if outcome == Outcome.MET:
+        elif outcome == Outcome.MET:
             self.met += n
         elif outcome == Outcome.MISSED:
             self.missed += n
         else:
             self.ended_otherwise += n
-        self.minutes[minutes or 0] += n
 
     def figures(self, clock: ClockKind) -> ClockFigures:
         """The figures these counts give."""
+        return self.with_percentiles(
+            clock, counted_percentile(self.minutes, 0.5), counted_percentile(self.minutes, 0.9)
+        )
+
+    def with_percentiles(
+        self, clock: ClockKind, median: int | None, p90: int | None
+    ) -> ClockFigures:
+        """The figures of these counts, with the median and 90th percentile of the ended
+        clocks' minutes given (nearest rank, as ``counted_percentile``)."""
         return ClockFigures(
             clock=clock,
             stopped=self.met + self.missed + self.ended_otherwise,
@@ -120,8 +134,8 @@ class Tally:
             ended_otherwise=self.ended_otherwise,
             running=self.running,
             breaches=self.missed + self.running_breached,
-            median_minutes=counted_percentile(self.minutes, 0.5),
-            p90_minutes=counted_percentile(self.minutes, 0.9),
+            median_minutes=median,
+            p90_minutes=p90,
         )
 
 
