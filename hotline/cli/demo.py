@@ -27,6 +27,7 @@ from casework.staff.models import Role, StaffUser
 from casework.staff.passwords import PasswordHashing
 from casework.staff.signin import STAFF_PURPOSE
 from casework.staff.totp import new_secret
+from hotline.cli.demo_history import seed_history
 from hotline.settings import DEV_ONCALL_PHONE
 
 REGIONS = [
@@ -110,6 +111,7 @@ class DemoResult:
     receipts: list[ReportReceipt]
     logins: list[DemoLogin] = field(default_factory=list)
     partner_key: str | None = None
+    past_cases: int = 0  # the history behind the charts (``demo_history``)
 
 
 TEAMS = [
@@ -124,6 +126,10 @@ STAFF = [
     ("cw.amina", "Amina Diallo", Role.CASEWORKER, ["Capital team"]),
     ("cw.boris", "Boris Petrov", Role.CASEWORKER, ["North and South team"]),
     ("cw.dara", "Dara Reyes", Role.CASEWORKER, ["Intake desk"]),
+    # On the past weeks' rota of the demo history (``demo_history``), not on this week's.
+    ("cw.kofi", "Kofi Mensah", Role.CASEWORKER, ["Capital team"]),
+    ("cw.ines", "Ines Moreau", Role.CASEWORKER, ["North and South team"]),
+    ("cw.lena", "Lena Ortiz", Role.CASEWORKER, ["North and South team"]),
     (
         "sv.chen",
         "Chen Wei",
@@ -140,6 +146,9 @@ LANGUAGES = {
     "cw.amina": ["en", "fr"],
     "cw.boris": ["en", "bg"],
     "cw.dara": ["en", "fr", "bg", "fil"],
+    "cw.kofi": ["en", "fr"],
+    "cw.ines": ["en", "bg"],
+    "cw.lena": ["en", "fil"],
     "sv.chen": ["en", "fil"],
 }
 ON_SHIFT: dict[str, list[str | None]] = {
@@ -160,8 +169,9 @@ seed_places = partial(add_places, regions=REGIONS, schools=SCHOOLS)
 
 
 def seed_demo(unit: Unit, *, hashing: PasswordHashing) -> DemoResult:
-    """Seed places, demo staff on the rota and sample reports once (the reports go through
-    intake and routing like any other); a second run changes nothing."""
+    """Seed places, demo staff on the rota, sample reports and months of past cases once (all
+    through intake, routing and the staff use cases like any other); a second run changes
+    nothing."""
     if not seed_places(unit.session):
         return DemoResult(seeded=False, receipts=[])
     unit.keyring.ensure_root(unit.session, now=unit.now)
@@ -177,7 +187,14 @@ def seed_demo(unit: Unit, *, hashing: PasswordHashing) -> DemoResult:
         for submission in SAMPLE_REPORTS
     ]
     _restrict_first(unit, receipts[0])
-    return DemoResult(seeded=True, receipts=receipts, logins=logins, partner_key=partner_key)
+    past = seed_history(unit, partner_name=PARTNER[0], languages=LANGUAGES)
+    return DemoResult(
+        seeded=True,
+        receipts=receipts,
+        logins=logins,
+        partner_key=partner_key,
+        past_cases=past,
+    )
 
 
 def _seed_staff(unit: Unit, *, hashing: PasswordHashing) -> tuple[list[DemoLogin], str]:
