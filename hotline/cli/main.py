@@ -94,6 +94,7 @@ def _seed_demo(settings: Settings) -> None:
             f"  {receipt.reference}  priority {receipt.priority.value}  "
             f"follow-up code {receipt.follow_up_code}"
         )
+    typer.echo(f"and {result.past_cases} past cases over 26 weeks, for the response-time charts.")
     typer.echo("Demo staff (development only; add each TOTP secret to an authenticator app):")
     for login in result.logins:
         typer.echo(
