@@ -28,6 +28,7 @@ from hotline.channels.sms.routes_phone import router as phone_page_router
 from hotline.channels.sms.routes_simulator import router as simulator_router
 from hotline.channels.sms.routes_twilio import router as sms_router
 from hotline.channels.web.routes import router as webform_router
+from hotline.console.routes_audit import router as console_audit_router
 from hotline.console.routes_case import router as console_case_router
 from hotline.console.routes_queue import router as console_queue_router
 from hotline.console.routes_signin import router as console_signin_router
@@ -158,6 +159,7 @@ _ROUTERS = (
     console_queue_router,
     console_case_router,
     console_supervise_router,
+    console_audit_router,
 )
 
 

@@ -196,6 +196,12 @@ def test_audit_erase_rotate_and_verify_from_the_command_line(
     broken = runner.invoke(app, ["audit", "verify"])
     assert broken.exit_code == 1
     assert "First bad position: 2" in broken.output
+    # Each check of the database is kept for the console's audit page; an offline one is not.
+    runs = conn.execute(
+        "SELECT ok, entries, first_bad_position FROM audit_verify_run ORDER BY ran_at"
+    ).fetchall()
+    assert [(bool(ok), bad) for ok, _, bad in runs] == [(True, None), (False, 2)]
+    assert runs[0][1] > 2
 
 
 def test_the_embedded_database_and_keys_are_private(env: dict[str, str]) -> None:

@@ -5,7 +5,9 @@ never wait for each other; the sequencer later gives each event its ``position``
 once, the only change a trigger allows). ``audit_node``: every complete subtree of the
 Merkle tree, level 0 being the leaf hashes, kept apart from the events so that an event
 moved, altered or inserted no longer matches the hash stored for its position.
-``audit_checkpoint``: signed tree heads.
+``audit_checkpoint``: signed tree heads. ``audit_verify_run``: the outcome of each
+``hotline audit verify`` of the database, so the console can say whether the trail was last
+found intact (not part of the trail itself, and not append-only).
 """
 
 from __future__ import annotations
@@ -13,7 +15,18 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import BigInteger, Index, LargeBinary, SmallInteger, String, Text, Uuid, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+    Uuid,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from casework.db import Base, UTCDateTime
@@ -33,7 +46,7 @@ class AuditEvent(Base):
     object_type: Mapped[str] = mapped_column(String(32))
     object_id: Mapped[str] = mapped_column(String(64))
     # No foreign key: the trail must outlive anything it talks about.
-    case_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    case_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     payload_ct: Mapped[bytes] = mapped_column(LargeBinary)
 
     __table_args__ = (
@@ -45,6 +58,12 @@ class AuditEvent(Base):
             postgresql_where=text("position IS NULL"),
             sqlite_where=text("position IS NULL"),
         ),
+        # The audit viewer: newest first, whole trail or narrowed to one case, one actor or one
+        # action (each also serves equality on its first column, e.g. erasure by case).
+        Index("ix_audit_event_time", "occurred_at", "id"),
+        Index("ix_audit_event_case_time", "case_id", "occurred_at", "id"),
+        Index("ix_audit_event_actor_time", "actor_id", "occurred_at", "id"),
+        Index("ix_audit_event_action_time", "action", "occurred_at", "id"),
     )
 
     def __repr__(self) -> str:
@@ -70,3 +89,20 @@ class AuditCheckpoint(Base):
     root: Mapped[bytes] = mapped_column(LargeBinary(32))
     issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     note: Mapped[str] = mapped_column(Text)
+
+
+class AuditVerifyRun(Base):
+    """One verification of the stored trail: passed or not, how far, against which checkpoint."""
+
+    __tablename__ = "audit_verify_run"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    ran_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    ran_by: Mapped[str] = mapped_column(String(64))  # e.g. cli:<login>
+    ok: Mapped[bool] = mapped_column(Boolean)
+    entries: Mapped[int] = mapped_column(BigInteger)  # positions checked
+    checkpoints: Mapped[int] = mapped_column(Integer)  # signed checkpoints verified
+    first_bad_position: Mapped[int | None] = mapped_column(BigInteger)
+    problem: Mapped[str | None] = mapped_column(Text)  # positions and sizes only, no content
+    checkpoint_size: Mapped[int | None] = mapped_column(BigInteger)  # the newest, at the time
+    checkpoint_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -10,13 +10,15 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework.access.policy import Action
+from casework.access.policy import Action, may_globally
+from casework.audit.index import AuditEntry, case_access
+from casework.audit.record import AuditAction
 from casework.cases.models import Case
 from casework.context import Acting
 from casework.enums import ActorKind
 from casework.handling.closure import closure_pending, read_child_views
 from casework.handling.finding import Command, may, take
-from casework.handling.history import HistoryEntry, acknowledge, read_history
+from casework.handling.history import HistoryEntry, acknowledge, audit_read, read_history
 from casework.handling.reads import (
     MessageView,
     NoteView,
@@ -77,6 +79,9 @@ class CaseFile:
     child_views: str | None
     closure_pending: bool
     now: dt.datetime
+    # Who looked at or changed it (newest first, and whether there is more), for those who
+    # may read the audit trail; None for everyone else.
+    access_log: tuple[list[AuditEntry], bool] | None = None
 
 
 def _named_staff(history: list[HistoryEntry], notes: list[NoteView]) -> set[uuid.UUID]:
@@ -91,6 +96,16 @@ def _named_staff(history: list[HistoryEntry], notes: list[NoteView]) -> set[uuid
             except ValueError:
                 continue
     return ids
+
+
+def _access_log(acting: Acting, case: Case) -> tuple[list[AuditEntry], bool] | None:
+    """The case's access log for a role that reads the audit trail (a supervisor who could
+    open the case sees the whole trail of it); the look is audited like any read."""
+    if not may_globally(acting.principal.role, Action.AUDIT_READ):
+        return None
+    found = case_access(acting.session, case.id)
+    audit_read(acting, case, "case_access_log", str(case.id), AuditAction.AUDIT_READ)
+    return found
 
 
 def _contact(session: Session, case: Case) -> str:
@@ -186,4 +201,5 @@ def case_file(acting: Acting, case_id: uuid.UUID) -> CaseFile:
         child_views=read_child_views(session, keyring=acting.keyring, case=case),
         closure_pending=closure_pending(session, case),
         now=acting.now,
+        access_log=_access_log(acting, case),
     )

@@ -19,7 +19,7 @@ from casework.handling.casefile import CaseFile
 from casework.handling.closure import OUTCOMES, VIEWS_MISSING_REASONS
 from casework.handling.history import HistoryEntry
 from casework.intake.models import Report
-from hotline.runtime.labels import CLOCK_NAMES, event_detail, label
+from hotline.runtime.labels import CLOCK_NAMES, event_detail, humanise, label
 
 # Shown by what they record (the report, the message, the note), not a second time as events.
 _SHOWN_AS_CONTENT = frozenset(
@@ -120,6 +120,31 @@ def _timeline(file: CaseFile) -> list[Entry]:
     return entries
 
 
+@dataclass(frozen=True)
+class Access:
+    """One line of the case's access log, in words."""
+
+    at: dt.datetime
+    who: str
+    what: str  # "Case read (notes)"
+
+
+def _access_log(file: CaseFile) -> tuple[list[Access], bool] | None:
+    """Who looked at or changed the case (for those who may read the audit trail)."""
+    if file.access_log is None:
+        return None
+    entries, more = file.access_log
+    lines = [
+        Access(
+            e.occurred_at,
+            e.who,
+            f"{humanise(e.action.replace('.', ' '))} ({humanise(e.object_type).lower()})",
+        )
+        for e in entries
+    ]
+    return lines, more
+
+
 def case_page_data(file: CaseFile) -> dict[str, Any]:
     """What the case page's template shows of ``file``."""
     case, now = file.case, file.now
@@ -169,4 +194,5 @@ def case_page_data(file: CaseFile) -> dict[str, Any]:
         "outcomes": sorted(OUTCOMES),
         "views_missing": sorted(VIEWS_MISSING_REASONS),
         "now": now,
+        "access_log": _access_log(file),
     }

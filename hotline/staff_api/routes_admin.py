@@ -4,10 +4,11 @@ none of it is one case."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from casework.administration.accounts import (
@@ -27,7 +28,9 @@ from casework.administration.partners import (
     save_partner_profile,
     withdraw_api_key,
 )
-from casework.oversight.audit_trail import audit_trail
+from casework.audit.index import AuditEntry
+from casework.audit.record import AuditAction
+from casework.oversight.audit_viewer import audit_entries, audit_status, case_access_log
 from casework.oversight.notifications import my_notifications
 from casework.oversight.statistics import case_counts
 from casework.partners.directory import PartnerProfile
@@ -39,6 +42,7 @@ from hotline.staff_api.schemas.admin import (
     ApiKeyIn,
     ApiKeyOut,
     AuditEventOut,
+    AuditStatusOut,
     NotificationOut,
     PartnerIn,
     PartnerOut,
@@ -206,15 +210,90 @@ async def revoke_partner_key(key_id: uuid.UUID, ctx: StaffCtx) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/audit/events", response_model=list[AuditEventOut])
+def _event_out(entry: AuditEntry) -> AuditEventOut:
+    return AuditEventOut.model_validate(entry, from_attributes=True)
+
+
+def _day_start(day: dt.date | None) -> dt.datetime | None:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) if day else None
+
+
+_NEXT_PAGE = {
+    "Link": {
+        "description": 'The next page, when there is one: `<...&page=N>; rel="next"`.',
+        "schema": {"type": "string"},
+    }
+}
+
+
+@router.get(
+    "/audit/events",
+    response_model=list[AuditEventOut],
+    responses={200: {"headers": _NEXT_PAGE}, **error_responses(422)},
+)
 async def audit_events(
+    request: Request,
+    response: Response,
+    ctx: StaffCtx,
+    case: Annotated[
+        str | None, Query(max_length=20, description="Only this case (its reference).")
+    ] = None,
+    staff: Annotated[
+        str | None, Query(max_length=64, description="Only what this member of staff did.")
+    ] = None,
+    action: Annotated[AuditAction | None, Query(description="Only this action.")] = None,
+    since: Annotated[
+        dt.date | None, Query(alias="from", description="From this day (UTC), inclusive.")
+    ] = None,
+    until: Annotated[
+        dt.date | None, Query(alias="to", description="To this day (UTC), inclusive.")
+    ] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    limit: Annotated[int, Query(ge=1, le=500, description="Entries per page.")] = 100,
+    before: Annotated[
+        int | None, Query(ge=0, description="Only entries logged before this position.")
+    ] = None,
+) -> list[AuditEventOut]:
+    """Who did what, when, to which object - newest first, filtered and paged; never what the
+    payloads say. Auditors see all of it, supervisors the entries about cases they may read.
+    Reading it is itself an audit entry."""
+    found = await ctx.act(
+        audit_entries,
+        case_reference=case,
+        staff_username=staff,
+        action=action,
+        since=_day_start(since),
+        until=_day_start(until + dt.timedelta(days=1)) if until else None,
+        before_position=before,
+        page=page,
+        per_page=limit,
+    )
+    if found.has_next:
+        following = request.url.include_query_params(page=page + 1)
+        response.headers["Link"] = f'<{following}>; rel="next"'
+    return [_event_out(e) for e in found.entries]
+
+
+@router.get("/audit/status", response_model=AuditStatusOut)
+async def audit_trail_status(ctx: StaffCtx) -> AuditStatusOut:
+    """The newest signed checkpoint and the last `hotline audit verify` of the database."""
+    status = await ctx.look(audit_status)
+    return AuditStatusOut.of(status)
+
+
+@router.get(
+    "/audit/cases/{case_id}",
+    response_model=list[AuditEventOut],
+    responses=error_responses(404),
+)
+async def case_audit(
+    case_id: uuid.UUID,
     ctx: StaffCtx,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    before: Annotated[int | None, Query(ge=0)] = None,
 ) -> list[AuditEventOut]:
-    """Who did what, when, to which object - newest first; never what the payloads say."""
-    events = await ctx.act(audit_trail, limit=limit, before=before)
-    return [AuditEventOut.model_validate(e, from_attributes=True) for e in events]
+    """Who (staff and partners) looked at or changed one case, newest first (audited)."""
+    found, _more = await ctx.act(case_access_log, case_id, limit=limit)
+    return [_event_out(e) for e in found]
 
 
 @router.get("/stats", response_model=StatsOut)

@@ -45,7 +45,7 @@ from casework.clock import FixedClock
 from casework.context import Acting
 from casework.enums import Priority
 from casework.errors import NotAllowed
-from casework.oversight.audit_trail import audit_trail
+from casework.oversight.audit_viewer import audit_entries, audit_status
 from casework.oversight.statistics import case_counts
 from casework.oversight.supervision import supervision
 from casework.partners.directory import PartnerProfile
@@ -119,7 +119,8 @@ CASES: list[tuple[UseCase, dict[str, Any], Action]] = [
     ),
     (change_calendar, {"region": "x", "timezone": "UTC", "hours": {}}, Action.CONFIG_MANAGE),
     (new_holiday, {"region": None, "day": NOW.date(), "name": "h"}, Action.CONFIG_MANAGE),
-    (audit_trail, {"limit": 10}, Action.AUDIT_READ),
+    (audit_entries, {}, Action.AUDIT_READ),
+    (audit_status, {}, Action.AUDIT_READ),
     (case_counts, {}, Action.STATS_READ),
 ]
 

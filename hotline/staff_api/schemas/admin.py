@@ -8,6 +8,7 @@ import uuid
 
 from pydantic import BaseModel, Field
 
+from casework.audit.status import AuditStatus
 from casework.partners.models import Delivery, PartnerType
 from casework.staff.models import Role
 from hotline.schemas import StrictIn
@@ -110,6 +111,44 @@ class AuditEventOut(BaseModel):
     action: str
     object_type: str
     object_id: str
+
+
+class CheckpointOut(BaseModel):
+    size: int
+    issued_at: dt.datetime
+    signed_by: list[str]  # "<key name>+<hex key id>" of each signature
+
+
+class VerifyRunOut(BaseModel):
+    ran_at: dt.datetime
+    ran_by: str
+    ok: bool
+    entries: int
+    checkpoints: int
+    first_bad_position: int | None
+    problem: str | None
+
+
+class AuditStatusOut(BaseModel):
+    checkpoint: CheckpointOut | None
+    last_verify: VerifyRunOut | None
+    warning: str | None  # set when the last check failed or is more than a day old
+
+    @classmethod
+    def of(cls, status: AuditStatus) -> AuditStatusOut:
+        """The API's view of how the trail stands."""
+        point, run = status.checkpoint, status.last_run
+        return cls(
+            checkpoint=CheckpointOut(
+                size=point.size,
+                issued_at=point.issued_at,
+                signed_by=[f"{name}+{kid}" for name, kid in point.signers],
+            )
+            if point
+            else None,
+            last_verify=VerifyRunOut.model_validate(run, from_attributes=True) if run else None,
+            warning=status.warning,
+        )
 
 
 class StatsOut(BaseModel):
