@@ -1,5 +1,6 @@
 """Response times against targets in the console: the dashboard (tables and charts) and its
-downloads - the same use cases as the staff API's statistics."""
+downloads, and the CHI statistics with their CSV - the same use cases as the staff API's
+statistics."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 
 from casework.clock import Clock
 from casework.enums import Channel, Priority
+from casework.errors import InvalidInput, NotAllowed
+from casework.oversight.chi_statistics import CSV_HEADER as CHI_CSV_HEADER
+from casework.oversight.chi_statistics import GENDER_NOTE, chi_statistics
 from casework.oversight.figure_exports import (
     CLOCK_ROW_HEADER,
     FIGURE_HEADER,
@@ -23,6 +27,7 @@ from casework.oversight.response_times import Breakdown, figure_choices, respons
 from casework.sla.models import ClockKind
 from hotline.console.figures_page import BREAKDOWN_NAMES, dashboard
 from hotline.console.session import PageCtx, PageStaff
+from hotline.console.statistics_page import chosen_months, statistics_view
 from hotline.context import pages
 from hotline.deps import get_clock, require_working_keys
 from hotline.runtime.exports import ExportFormat, export_response
@@ -35,6 +40,8 @@ router = APIRouter(
     dependencies=[Depends(require_working_keys)],
 )
 DEFAULT_WEEKS = 12
+FirstMonth = Annotated[str | None, Query(alias="from", max_length=20)]
+LastMonth = Annotated[str | None, Query(alias="to", max_length=20)]
 
 
 def _one(value: str | None) -> list[str]:
@@ -148,4 +155,59 @@ async def clock_rows_download(ctx: PageCtx, q: Figures, fmt: ExportFormat) -> St
     rows = pages(ctx, clock_rows_page, opened_from=start, opened_to=end, filters=q.filters)
     return await export_response(
         CLOCK_ROW_HEADER, rows, filename=f"clock-rows-{q.first}-{q.last}", fmt=fmt
+    )
+
+
+@router.get("/statistics", response_class=HTMLResponse)
+async def statistics_page(
+    request: Request,
+    staff: PageStaff,
+    ctx: PageCtx,
+    first: FirstMonth = None,
+    last: LastMonth = None,
+) -> HTMLResponse:
+    """Cases by CHI group against channel, age band, gender, region and month, suppressed as
+    published (the look is audited), and links to the public report for the same months."""
+    now = ctx.clock.now()
+    start, end = chosen_months(first, last, now=now)
+    page: dict[str, object] = {
+        "chosen": {"from": start, "to": end},
+        "gender_note": GENDER_NOTE,
+        "threshold": ctx.settings.stats_small_cell_threshold,
+        "section": "statistics",
+    }
+    try:
+        stats = await ctx.act(
+            chi_statistics, first=start, last=end, threshold=ctx.settings.stats_small_cell_threshold
+        )
+    except InvalidInput as problem:
+        page["problem"] = problem.message
+        return render(request, "statistics.html", page, staff=staff, status=422)
+    except NotAllowed:
+        page["refused"] = True
+        return render(request, "statistics.html", page, staff=staff, status=403)
+    choices = await ctx.look(figure_choices)
+    page |= statistics_view(stats, choices.regions, now=now)
+    return render(request, "statistics.html", page, staff=staff)
+
+
+@router.get("/statistics.csv")
+async def statistics_download(
+    ctx: PageCtx, first: FirstMonth = None, last: LastMonth = None
+) -> StreamingResponse:
+    """The CHI tables as shown, one row per count, as CSV (audited as an export, as the staff
+    API's)."""
+    start, end = chosen_months(first, last, now=ctx.clock.now())
+    stats = await ctx.act(
+        chi_statistics,
+        first=start,
+        last=end,
+        threshold=ctx.settings.stats_small_cell_threshold,
+        exported_as=ExportFormat.CSV.value,
+    )
+    return await export_response(
+        CHI_CSV_HEADER,
+        stats.csv_rows(),
+        filename=f"chi-statistics-{stats.first}-{stats.last}",
+        fmt=ExportFormat.CSV,
     )
