@@ -30,6 +30,7 @@ from hotline.channels.sms.routes_twilio import router as sms_router
 from hotline.channels.web.routes import router as webform_router
 from hotline.console.routes_audit import router as console_audit_router
 from hotline.console.routes_case import router as console_case_router
+from hotline.console.routes_figures import router as console_figures_router
 from hotline.console.routes_queue import router as console_queue_router
 from hotline.console.routes_signin import router as console_signin_router
 from hotline.console.routes_supervise import router as console_supervise_router
@@ -160,6 +161,7 @@ _ROUTERS = (
     console_case_router,
     console_supervise_router,
     console_audit_router,
+    console_figures_router,
 )
 
 
