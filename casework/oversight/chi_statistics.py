@@ -32,7 +32,7 @@ from casework.enums import Channel
 from casework.intake.models import Report
 from casework.oversight.periods import Month, MonthPeriod, month_period
 from casework.oversight.statistics import figures_scope
-from casework.oversight.suppression import SuppressedTable, suppress
+from casework.oversight.suppression import Count, SuppressedTable, shown, suppress
 from casework.places.models import Region
 from casework.protection.keys import Keyring
 from casework.staff.models import Role
@@ -80,9 +80,9 @@ class ChiTable:
     columns: list[str]
     counts: SuppressedTable
 
-    def shown(self, value: int | None) -> int | str:
-        """A count as published: the number, or "<threshold" when hidden."""
-        return self.counts.shown(value) if value is None else value
+    def shown(self, value: Count) -> int | str:
+        """A count as published: the number, "<threshold" or "hidden"."""
+        return shown(value, self.counts.threshold)
 
 
 @dataclass(frozen=True)
@@ -131,8 +131,8 @@ class ChiStatistics:
             yield (t.by, ALL, ALL, t.shown(t.counts.grand_total))
 
 
-def _shown(value: int | None, threshold: int) -> int | str:
-    return f"<{threshold}" if value is None else value
+def _shown(value: Count, threshold: int) -> int | str:
+    return shown(value, threshold)
 
 
 def chi_statistics(

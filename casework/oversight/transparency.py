@@ -27,7 +27,7 @@ from casework.errors import InvalidInput
 from casework.handling.closure import OUTCOMES
 from casework.intake.models import Report
 from casework.oversight.periods import Month, MonthPeriod, last_ended_month, month_period
-from casework.oversight.suppression import suppress
+from casework.oversight.suppression import Count, shown, suppress
 from casework.partners.models import Partner, PartnerType, Referral, ReferralStatus
 from casework.places.models import Region
 from casework.sla.facts import clock_figures_of
@@ -44,16 +44,16 @@ NATION: Final = "All regions"
 
 @dataclass(frozen=True)
 class Tally:
-    """Counts of one list of items, suppressed: ``None`` where a count is hidden."""
+    """Counts of one list of items, suppressed (``casework.oversight.suppression.Count``)."""
 
     items: list[str]
-    counts: list[int | None]
+    counts: list[Count]
     total: int | None
     threshold: int
 
-    def shown(self, value: int | None) -> int | str:
-        """A count as published: the number, or "<threshold" when hidden."""
-        return f"<{self.threshold}" if value is None else value
+    def shown(self, value: Count) -> int | str:
+        """A count as published: the number, "<threshold" or "hidden"."""
+        return shown(value, self.threshold)
 
     def pairs(self) -> list[tuple[str, int | str]]:
         """Each item with its count as published."""
@@ -111,9 +111,9 @@ class TransparencyReport:
             yield (*head, "response_times", clock, "within_target_percent", _or_blank(share))
             yield (*head, "response_times", clock, "median_minutes", _or_blank(line.median_minutes))
 
-    def shown(self, value: int | None) -> int | str:
+    def shown(self, value: Count) -> int | str:
         """A count as published."""
-        return f"<{self.threshold}" if value is None else value
+        return shown(value, self.threshold)
 
     def as_data(self) -> dict[str, object]:
         """The report as JSON-ready data."""

@@ -94,8 +94,8 @@ def _as_text(report: TransparencyReport) -> str:
     lines = [
         f"Transparency report: {report.area}, {report.first} to {report.last}",
         (
-            f"Counts under {report.threshold} show as <{report.threshold}; some others are "
-            "hidden with them so none can be worked out from the totals."
+            f"Counts under {report.threshold} show as <{report.threshold}; counts shown as "
+            "'hidden' are hidden with them so none can be worked out from the totals."
         ),
         "",
         f"Reports received: {report.shown(report.reports_received)}",

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from casework.errors import InvalidInput
 from casework.oversight.chi_statistics import GENDER_NOT_RECORDED, ChiStatistics, ChiTable
 from casework.oversight.periods import Month, last_ended_month
+from casework.oversight.suppression import Count
 from hotline.runtime.labels import humanise, label
 
 DEFAULT_MONTHS: Final = 3
@@ -85,7 +86,7 @@ def _column(by: str, value: str) -> str:
     return value
 
 
-def _shown(table: ChiTable, value: int | None) -> str:
+def _shown(table: ChiTable, value: Count) -> str:
     return str(table.shown(value))
 
 

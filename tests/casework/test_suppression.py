@@ -7,17 +7,18 @@ import random
 
 import pytest
 
-from casework.oversight.suppression import SuppressedTable, suppress
+from casework.oversight.suppression import HIDDEN, Count, SuppressedTable, suppress
 
 
 def test_small_counts_are_hidden_and_their_row_and_column_hide_another() -> None:
     table = suppress([[3, 10, 20], [8, 12, 30], [9, 15, 40]])
     # 3 is small; its row hides the smallest other (10), its column the smallest other (8);
     # then row 2 and column 2 each hide one: their smallest others (12) close both.
-    assert table.cells == [[None, None, 20], [None, None, 30], [9, 15, 40]]
+    # Only the 3 is small: the others are hidden with it and say so, never "<5".
+    assert table.cells == [[None, HIDDEN, 20], [HIDDEN, HIDDEN, 30], [9, 15, 40]]
     assert table.row_totals == [33, 50, 64]
     assert table.column_totals == [20, 37, 90]
-    assert table.shown(table.cells[0][0]) == "<5"
+    assert [table.shown(c) for c in table.cells[0]] == ["<5", "hidden", "20"]
 
 
 def test_nothing_small_hides_nothing_and_zero_is_shown() -> None:
@@ -28,8 +29,8 @@ def test_nothing_small_hides_nothing_and_zero_is_shown() -> None:
 def test_a_zero_is_hidden_only_when_nothing_else_can_cover() -> None:
     table = suppress([[2, 0], [0, 0]])
     # Row 0 hides 2 and must hide another: only the 0 is left. Column 0 likewise.
-    assert table.cells[0] == [None, None]
-    assert table.cells[1][0] is None
+    assert table.cells[0] == [None, HIDDEN]
+    assert table.cells[1][0] is HIDDEN
 
 
 def test_small_totals_are_hidden_too() -> None:
@@ -46,7 +47,7 @@ def test_the_threshold_is_configurable() -> None:
         suppress([[1]], threshold=0)
 
 
-def _lines(table: SuppressedTable) -> list[list[int | None]]:
+def _lines(table: SuppressedTable) -> list[list[Count]]:
     rows = table.cells
     return rows + [list(col) for col in zip(*rows, strict=True)]
 
@@ -62,12 +63,12 @@ def test_no_line_ever_hides_exactly_one_cell(seed: int) -> None:
     ]
     table = suppress(counts)
     for line in _lines(table):
-        hidden = sum(1 for c in line if c is None)
+        hidden = sum(1 for c in line if c is None or c is HIDDEN)
         assert hidden != 1 or len(line) == 1
     # Every small count is hidden; every shown count is the true one.
     for i, j in itertools.product(range(height), range(width)):
         shown = table.cells[i][j]
         if 0 < counts[i][j] < 5:
             assert shown is None
-        elif shown is not None:
+        elif shown is not HIDDEN:
             assert shown == counts[i][j]
