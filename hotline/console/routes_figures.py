@@ -48,6 +48,16 @@ def _one(value: str | None) -> list[str]:
     return [value] if value else []
 
 
+def _chosen(kind: type[Priority] | type[Channel], field: str, value: str | None) -> str | None:
+    """A choice from a list ("" is "any"); anything else is refused with the choices."""
+    if not value:
+        return None
+    allowed = [member.value for member in kind]
+    if value not in allowed:
+        raise InvalidInput(field, f"Choose one of {', '.join(allowed)}.", allowed=allowed)
+    return value
+
+
 class FigureQuery:
     """The dashboard's form: a period, a breakdown, a clock to look at, and filters."""
 
@@ -58,8 +68,9 @@ class FigureQuery:
         opened_to: Annotated[dt.date | None, Query(alias="to")] = None,
         by: Breakdown = Breakdown.REGION,
         clock: ClockKind = ClockKind.FIRST_RESPONSE,
-        priority: Priority | None = None,
-        channel: Channel | None = None,
+        # A form's "Any" sends an empty value: plain text here, checked below.
+        priority: Annotated[str | None, Query(max_length=10)] = None,
+        channel: Annotated[str | None, Query(max_length=10)] = None,
         region: Annotated[str | None, Query(max_length=40)] = None,
         category: Annotated[str | None, Query(max_length=40)] = None,
     ) -> None:
@@ -71,14 +82,14 @@ class FigureQuery:
         self.by = Breakdown.REGION if by is Breakdown.WEEK else by
         self.clock = clock
         self.filters = {
-            Breakdown.PRIORITY: _one(priority.value if priority else None),
-            Breakdown.CHANNEL: _one(channel.value if channel else None),
+            Breakdown.PRIORITY: _one(_chosen(Priority, "priority", priority)),
+            Breakdown.CHANNEL: _one(_chosen(Channel, "channel", channel)),
             Breakdown.REGION: _one(region),
             Breakdown.CATEGORY: _one(category),
         }
         self.chosen = {
-            "priority": priority.value if priority else "",
-            "channel": channel.value if channel else "",
+            "priority": priority or "",
+            "channel": channel or "",
             "region": region or "",
             "category": category or "",
         }

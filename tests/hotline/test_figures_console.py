@@ -43,6 +43,20 @@ def test_filters_and_the_default_period(world_client: TestClient, world: World) 
     client = _as(world_client, world, "AUDITOR")
     north = client.get("/console/figures", params={"from": DAY, "to": DAY, "region": "north"})
     assert "<strong>1</strong>" in north.text
+    # The form as a browser sends it: "Any" is an empty value.
+    anything = client.get(
+        "/console/figures",
+        params={
+            "from": DAY,
+            "to": DAY,
+            "priority": "",
+            "channel": "",
+            "region": "",
+            "category": "",
+        },
+    )
+    assert anything.status_code == 200
+    assert "<strong>4</strong>" in anything.text
     default = client.get("/console/figures")  # the last 12 weeks, to today
     assert default.status_code == 200
     assert "<strong>4</strong>" in default.text
@@ -71,6 +85,7 @@ def test_a_caseworker_sees_their_own_figures_without_downloads(
         {"from": "2024-01-01", "to": DAY},
         {"by": "mood"},
         {"priority": "P9"},
+        {"channel": "fax"},
     ],
 )
 def test_bad_choices_get_a_friendly_page(
