@@ -68,8 +68,9 @@ from hotline.cli.demo_stories import (
 
 WEEKS: Final = 26
 # Cases a week: the first, plus what the weeks add by the last (each costs start-up time,
-# some 35 ms on SQLite: this is about a hundred).
-PER_WEEK: Final = (3, 2)
+# some 35 ms on SQLite: this is about two hundred, enough for a weekly trend per region to
+# show through the noise, for some 7 s more at the first start).
+PER_WEEK: Final = (5, 4)
 SEED: Final = 15
 SUPERVISOR: Final = "sv.chen"
 DESK: Final = "cw.dara"
