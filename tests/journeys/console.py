@@ -45,3 +45,16 @@ def reply(page: Any, body: str) -> None:
     ).click()
     flash = page.locator("p.flash").inner_text()
     assert "sent to the reporter" in flash, flash
+
+
+def accessible(page: Any) -> None:
+    """No serious or critical axe-core violation on the page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    bad = [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not bad, f"{page.url}: {bad}"
