@@ -87,6 +87,11 @@ class JobConfig(Protocol):
         ...
 
     @property
+    def verify_every(self) -> float:
+        """Seconds between verifications of the whole audit trail."""
+        ...
+
+    @property
     def sla_every(self) -> float:
         """Seconds between SLA scans."""
         ...

@@ -66,6 +66,7 @@ class WorkerConfig:
     poll_seconds: float = 0.5
     audit_every: float = 0.5
     checkpoint_every: float = 10.0
+    verify_every: float = 21_600.0  # every 6 hours: a day without one is warned about
     purge_every: float = 3600.0
     sla_every: float = 15.0
     link_days: dt.timedelta = dt.timedelta(days=7)

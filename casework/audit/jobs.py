@@ -1,11 +1,15 @@
-"""Audit jobs: the sequencer that puts new events in the log, and signed checkpoints.
+"""Audit jobs: the sequencer that puts new events in the log, signed checkpoints, and a
+regular verification of the whole trail.
 
-Both need the signing key; without one (a process that only serves) they do nothing.
+All need the signing key; without one (a process that only serves) they do nothing.
 """
 
 from __future__ import annotations
 
+from casework.audit.log import verify_stored
+from casework.audit.note import Verifier, verifier_key
 from casework.audit.sequencer import issue_checkpoint, sequence
+from casework.audit.status import record_verify_run
 from casework.jobs import JobContext, Jobs
 
 SEQUENCE_BATCH = 1000
@@ -30,3 +34,20 @@ def checkpoint(ctx: JobContext) -> None:
         return
     sequence_all(ctx)  # a checkpoint follows a sequencing, so it covers what is already logged
     ctx.db.run(lambda s: issue_checkpoint(s, signer=signer, now=ctx.clock.now()), write=True)
+
+
+@jobs.periodic("audit.verify", every="verify_every")
+def verify(ctx: JobContext) -> None:
+    """Verify the stored trail against this installation's key and keep the outcome, so the
+    console's audit page says when the trail was last found intact (at start, then every 6
+    hours; `hotline audit verify` with checkpoints kept elsewhere is the stronger check)."""
+    signer = ctx.signer
+    if signer is None:
+        return
+    verifier = Verifier.parse(verifier_key(signer.name, signer.public_key()))
+    result = ctx.db.run(
+        lambda s: verify_stored(s, verifier=verifier, extra_checkpoints=[]), write=False
+    )
+    ctx.db.run(
+        lambda s: record_verify_run(s, result, ran_by="worker", now=ctx.clock.now()), write=True
+    )

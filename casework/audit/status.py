@@ -69,8 +69,8 @@ class AuditStatus:
             return f"The last verification FAILED{where}: {run.problem}."
         if self.now - run.ran_at > VERIFY_FRESH_FOR:
             return (
-                "The audit trail has not been verified for more than a day: "
-                "run `hotline audit verify` (e.g. daily from cron)."
+                "The audit trail has not been verified for more than a day: the worker "
+                "verifies it every 6 hours - is it running? Or run `hotline audit verify`."
             )
         return None
 

@@ -11,6 +11,9 @@ import uuid
 import pytest
 from sqlalchemy import select
 
+from casework.actors import SYSTEM
+from casework.audit.models import AuditVerifyRun
+from casework.audit.record import AuditAction, record_event
 from casework.jobs import JobContext, Jobs
 from casework.outbox.delivery import settle
 from casework.outbox.models import OutboxKind, OutboxMessage, OutboxStatus
@@ -23,6 +26,7 @@ from casework.sms.jobs import jobs as sms_jobs
 from casework.staff.models import Role, SessionStage, StaffSession
 from hotline.runtime.database import Database
 from hotline.worker import JOBS, Worker, WorkerConfig
+from integrations.keys.local import LocalKeyFile
 from tests.factories.staff import make_staff
 
 CONFIG = WorkerConfig(public_base_url="https://hotline.example.org")
@@ -166,3 +170,48 @@ def test_a_handler_that_raises_has_its_row_retried_and_the_others_still_go(
     assert state(bad) == (OutboxStatus.PENDING, "worker_error")
     assert state(good) == (OutboxStatus.SENT, None)
     assert handled == ["good"]
+
+
+def test_the_worker_verifies_the_trail_at_start_then_daily_and_keeps_the_outcome(
+    db: Database, keyring: Keyring, clock, keys: LocalKeyFile
+) -> None:
+    def runs() -> list[tuple[bool, str, int]]:
+        return db.run(
+            lambda s: [
+                (r.ok, r.ran_by, r.entries)
+                for r in s.scalars(select(AuditVerifyRun).order_by(AuditVerifyRun.ran_at))
+            ],
+            write=False,
+        )
+
+    db.run(
+        lambda s: record_event(
+            s,
+            keyring=keyring,
+            action=AuditAction.AUDIT_EXPORTED,
+            actor=SYSTEM,
+            object_type="audit_log",
+            object_id="export",
+            details={},
+            now=clock.now(),
+        ),
+        write=True,
+    )
+    worker = Worker(
+        db,
+        keyring=keyring,
+        clock=clock,
+        sms=NoProvider(),
+        media=NoProvider(),
+        signer=keys,
+        rng=random.Random(5),  # noqa: S311 - back-off jitter in a test
+        config=CONFIG,
+    )
+    worker.periodic()  # sequences, signs a checkpoint, and verifies what is logged
+    first = runs()
+    assert len(first) == 1
+    ok, ran_by, entries = first[0]
+    assert (ok, ran_by) == (True, "worker")
+    assert entries >= 1
+    worker.periodic()
+    assert runs() == first  # every 6 hours, not at every turn
