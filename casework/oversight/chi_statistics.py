@@ -93,7 +93,7 @@ class ChiStatistics:
     last: Month
     threshold: int
     national: bool  # False: only the regions the person may count
-    cases: int | None  # None: too few to show
+    cases: Count  # None: too few to show; HIDDEN: hidden with a small one
     tables: list[ChiTable]
 
     def as_data(self) -> dict[str, object]:

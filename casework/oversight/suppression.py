@@ -45,9 +45,9 @@ class SuppressedTable:
     threshold, ``HIDDEN`` where it is hidden with one that is."""
 
     cells: list[list[Count]]
-    row_totals: list[int | None]
-    column_totals: list[int | None]
-    grand_total: int | None
+    row_totals: list[Count]
+    column_totals: list[Count]
+    grand_total: Count
     threshold: int
 
     def shown(self, value: Count) -> str:
@@ -63,17 +63,37 @@ def suppress(
     counts: Sequence[Sequence[int]], *, threshold: int = DEFAULT_THRESHOLD
 ) -> SuppressedTable:
     """``counts`` (rows of equal length) with small cells hidden and complementary cells
-    hidden so none can be recovered from the row or column totals."""
+    hidden so none can be recovered from the row or column totals.
+
+    The totals are part of the table being protected: each row with its total, each column
+    with its total, and the row of column totals with the grand total are lines whose last
+    value is the sum of the others, so a line that hides exactly one of its values gives it
+    away. Small values (cells or totals) are hidden first; then, while a line hides exactly
+    one value, the least telling visible value of that line is hidden too - an inner count
+    before a total, a non-zero count before a zero, the smallest first.
+    """
     if threshold < 1:
         raise ValueError("the threshold is at least 1")
     rows = [list(r) for r in counts]
+    height = len(rows)
     width = len(rows[0]) if rows else 0
     if any(len(r) != width for r in rows):
         raise ValueError("every row has the same number of cells")
-    hidden = {(i, j) for i, r in enumerate(rows) for j, c in enumerate(r) if _small(c, threshold)}
-    lines = [[(i, j) for j in range(width)] for i in range(len(rows))] + [
-        [(i, j) for i in range(len(rows))] for j in range(width)
+    # The table with its totals: column ``width`` holds row totals, row ``height`` the
+    # column totals, and their corner the grand total.
+    full = [[*r, sum(r)] for r in rows]
+    full.append([sum(full[i][j] for i in range(height)) for j in range(width + 1)])
+    hidden = {
+        (i, j) for i in range(height + 1) for j in range(width + 1) if _small(full[i][j], threshold)
+    }
+    lines = [[(i, j) for j in range(width + 1)] for i in range(height + 1)] + [
+        [(i, j) for i in range(height + 1)] for j in range(width + 1)
     ]
+
+    def cost(cell: tuple[int, int]) -> tuple[bool, bool, int]:
+        value = full[cell[0]][cell[1]]
+        return (cell[0] == height or cell[1] == width, value == 0, value)
+
     changed = True
     while changed:
         changed = False
@@ -81,25 +101,20 @@ def suppress(
             if sum(1 for cell in line if cell in hidden) != 1:
                 continue
             visible = [cell for cell in line if cell not in hidden]
-            if not visible:
-                continue
-            # The smallest non-zero count hides least; a zero only when nothing else is left.
-            partner = min(visible, key=lambda c: (rows[c[0]][c[1]] == 0, rows[c[0]][c[1]]))
-            hidden.add(partner)
-            changed = True
-    row_totals = [sum(r) for r in rows]
-    column_totals = [sum(rows[i][j] for i in range(len(rows))) for j in range(width)]
-    grand = sum(row_totals)
+            if visible:
+                hidden.add(min(visible, key=cost))
+                changed = True
 
-    def published(i: int, j: int, count: int) -> Count:
+    def published(i: int, j: int) -> Count:
+        value = full[i][j]
         if (i, j) not in hidden:
-            return count
-        return None if _small(count, threshold) else HIDDEN
+            return value
+        return None if _small(value, threshold) else HIDDEN
 
     return SuppressedTable(
-        cells=[[published(i, j, c) for j, c in enumerate(r)] for i, r in enumerate(rows)],
-        row_totals=[None if _small(t, threshold) else t for t in row_totals],
-        column_totals=[None if _small(t, threshold) else t for t in column_totals],
-        grand_total=None if _small(grand, threshold) else grand,
+        cells=[[published(i, j) for j in range(width)] for i in range(height)],
+        row_totals=[published(i, width) for i in range(height)],
+        column_totals=[published(height, j) for j in range(width)],
+        grand_total=published(height, width),
         threshold=threshold,
     )

@@ -48,7 +48,7 @@ class Tally:
 
     items: list[str]
     counts: list[Count]
-    total: int | None
+    total: Count
     threshold: int
 
     def shown(self, value: Count) -> int | str:
@@ -87,7 +87,7 @@ class TransparencyReport:
     cases_closed: Tally  # by outcome
 
     @property
-    def reports_received(self) -> int | None:
+    def reports_received(self) -> Count:
         """Reports received in the period (None: too few to show)."""
         return self.reports_by_channel.total
 

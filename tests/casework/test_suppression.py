@@ -28,9 +28,23 @@ def test_nothing_small_hides_nothing_and_zero_is_shown() -> None:
 
 def test_a_zero_is_hidden_only_when_nothing_else_can_cover() -> None:
     table = suppress([[2, 0], [0, 0]])
-    # Row 0 hides 2 and must hide another: only the 0 is left. Column 0 likewise.
-    assert table.cells[0] == [None, HIDDEN]
-    assert table.cells[1][0] is HIDDEN
+    # The 2 is small, and so are its row's and column's totals and the grand total: hidden
+    # with it, they leave nothing to subtract from, so the zeros can stay.
+    assert table.cells == [[None, 0], [0, 0]]
+    assert (table.row_totals, table.column_totals, table.grand_total) == (
+        [None, 0],
+        [None, 0],
+        None,
+    )
+
+
+def test_a_single_column_hides_the_total_beside_a_hidden_count() -> None:
+    """One column: a row's total is its count, so a count hidden to protect another row's
+    small one must hide its total too (seen in the CHI table by gender)."""
+    table = suppress([[81], [5], [0], [9], [4]])
+    assert table.cells == [[81], [HIDDEN], [0], [9], [None]]
+    assert table.row_totals == [81, HIDDEN, 0, 9, None]
+    assert (table.column_totals, table.grand_total) == ([99], 99)
 
 
 def test_small_totals_are_hidden_too() -> None:
@@ -48,7 +62,9 @@ def test_the_threshold_is_configurable() -> None:
 
 
 def _lines(table: SuppressedTable) -> list[list[Count]]:
-    rows = table.cells
+    """Each row and column with its total, and the totals row with the grand total."""
+    rows = [[*r, t] for r, t in zip(table.cells, table.row_totals, strict=True)]
+    rows.append([*table.column_totals, table.grand_total])
     return rows + [list(col) for col in zip(*rows, strict=True)]
 
 
@@ -64,7 +80,7 @@ def test_no_line_ever_hides_exactly_one_cell(seed: int) -> None:
     table = suppress(counts)
     for line in _lines(table):
         hidden = sum(1 for c in line if c is None or c is HIDDEN)
-        assert hidden != 1 or len(line) == 1
+        assert hidden != 1  # the line's sum would give it away
     # Every small count is hidden; every shown count is the true one.
     for i, j in itertools.product(range(height), range(width)):
         shown = table.cells[i][j]
