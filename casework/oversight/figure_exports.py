@@ -172,7 +172,7 @@ def clock_rows_page(
     key = (ClockFact.opened_at, ClockFact.case_id, ClockFact.clock, ClockFact.start_seq)
     conditions = [ClockFact.opened_at >= opened_from, ClockFact.opened_at < opened_to]
     if scope is not None:
-        conditions.append(scope)
+        conditions.append(scope.on_facts())
     for by, values in fact_filters(acting, filters).items():
         conditions.append(matching(by, values))
     if after is not None:

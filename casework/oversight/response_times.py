@@ -14,20 +14,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import select
 
 from casework.access.policy import Action, may_globally
 from casework.audit.record import AuditAction, record_event
 from casework.context import Acting
 from casework.errors import InvalidInput
 from casework.places.models import Region, School
-from casework.sla.facts import (
-    NONE,
-    SHARE_LABELS,
-    Breakdown,
-    clock_figures_of,
-    target_shares_of,
-)
+from casework.sla.counting import Counted, Scope, count_clocks
+from casework.sla.facts import NONE, SHARE_LABELS, Breakdown
 from casework.sla.figures import ClockFigures
 from casework.sla.models import ClockFact, ClockKind
 from casework.staff.models import Role, StaffUser, Team
@@ -75,18 +70,15 @@ def check_period(opened_from: dt.datetime, opened_to: dt.datetime) -> None:
         raise InvalidInput("period", "Choose a period of one day to one year.")
 
 
-def figures_of_acting(acting: Acting) -> ColumnElement[bool] | None:
-    """The clock facts the person acting may count (None: all of them)."""
+def figures_of_acting(acting: Acting) -> Scope | None:
+    """The clocks the person acting may count (None: all of them)."""
     principal = acting.principal
     if principal.role is Role.CASEWORKER:
         # Their own figures only: no statistics permission needed for one's own work.
-        return ClockFact.assignee_id == principal.user_id
+        return Scope(assignee=principal.user_id)
     acting.require(Action.STATS_READ)
     if principal.role is Role.SUPERVISOR and not principal.national:
-        return or_(
-            ClockFact.region_id.in_(principal.region_ids),
-            ClockFact.team_id.in_(principal.team_ids),
-        )
+        return Scope(regions=principal.region_ids, teams=principal.team_ids)
     return None
 
 
@@ -109,8 +101,8 @@ def response_times(
     wanted = {b: list(v) for b, v in (filters or {}).items() if v}
     found_filters = fact_filters(acting, wanted)
 
-    def figures(by: Breakdown | None) -> dict[str, dict[ClockKind, ClockFigures]]:
-        return clock_figures_of(
+    def counted(by: Breakdown | None) -> Counted:
+        return count_clocks(
             session,
             opened_from=opened_from,
             opened_to=opened_to,
@@ -120,9 +112,10 @@ def response_times(
             filters=found_filters,
         )
 
-    overall = figures(None).get("all", {})
-    groups = figures(by) if by else {}
-    weeks = figures(Breakdown.WEEK) if trend else {}
+    everything = counted(None)
+    overall = everything.figures().get("all", {})
+    groups = counted(by).figures() if by else {}
+    weeks = counted(Breakdown.WEEK).figures() if trend else {}
     # Every case runs one acknowledge clock from opening.
     ack = overall.get(ClockKind.ACKNOWLEDGE)
     cases = ack.stopped + ack.running if ack else 0
@@ -151,13 +144,9 @@ def response_times(
         by=by,
         groups=_labelled(acting, by, groups) if by else [],
         filters=wanted,
-        target_shares=target_shares_of(
-            session,
-            opened_from=opened_from,
-            opened_to=opened_to,
-            scope=scope,
-            filters=found_filters,
-        ),
+        target_shares={
+            kind: tally.shares for kind, tally in everything.tallies.get("all", {}).items()
+        },
         trend=_labelled(acting, Breakdown.WEEK, weeks),
     )
 
@@ -259,7 +248,9 @@ def figure_choices(acting: Acting) -> Choices:
     elif scope is not None:  # a caseworker: their own cases, wherever they are
         regions = regions.where(
             Region.id.in_(
-                select(ClockFact.region_id).where(scope, ClockFact.region_id.is_not(None))
+                select(ClockFact.region_id).where(
+                    scope.on_facts(), ClockFact.region_id.is_not(None)
+                )
             )
         )
     categories = select(Category.code, Category.name).order_by(Category.sort_order)

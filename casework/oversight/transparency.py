@@ -30,8 +30,8 @@ from casework.oversight.periods import Month, MonthPeriod, last_ended_month, mon
 from casework.oversight.suppression import Count, shown, suppress
 from casework.partners.models import Partner, PartnerType, Referral, ReferralStatus
 from casework.places.models import Region
-from casework.sla.facts import clock_figures_of
-from casework.sla.models import ClockFact, ClockKind
+from casework.sla.counting import Scope, clock_figures_of
+from casework.sla.models import ClockKind
 from casework.taxonomy.models import Category
 
 # A referral counts as accepted once the partner took it on, whatever happened next.
@@ -200,7 +200,7 @@ def transparency_report(
     period = month_period(first or last, last, now=unit.now, ended_only=True)
     found = _region(session, region) if region else None
     cases: ColumnElement[bool] = true() if found is None else Case.region_id == found.id
-    facts: ColumnElement[bool] | None = None if found is None else ClockFact.region_id == found.id
+    facts = None if found is None else Scope(regions=frozenset({found.id}))
     by_channel, by_group = _reports(session, period, cases)
     made, accepted = _referrals(session, period, cases)
     groups = list(

@@ -6,11 +6,10 @@ case closed before the partner answered - is neither met nor missed, and counts 
 within target, so closing cases never inflates compliance. A clock still running counts only
 towards "running" and, once past due, "breaches".
 
-Durations are wall-clock minutes from start to stop at reporting resolution
-(``reported_minutes``: to the minute up to an hour, then 5 minutes up to 4 hours, 15 minutes up
-to a day, the hour up to a week, the day beyond), so figures over a million clocks come from
-one aggregate of (outcome, minutes) counts; the median and 90th percentile are nearest-rank
-over those minutes.
+Durations are wall-clock minutes from start to stop, rounded up to the reporting buckets
+(``casework.sla.resolution.MINUTE_BOUNDS``: 1, 2, 3 ... 60 minutes, then hours, then days), so
+figures over a million clocks come from counts per bucket - kept per week by the weekly
+summary - and the median and 90th percentile are nearest-rank over those buckets.
 """
 
 from __future__ import annotations
@@ -18,26 +17,24 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from casework.sla.clocks import ClockState, Outcome
 from casework.sla.models import ClockKind
+from casework.sla.resolution import MINUTE_BOUNDS, SHARE_LABELS
 
-# (up to this many minutes, counted in steps of this many minutes); beyond: whole days.
-RESOLUTION = ((60, 1), (240, 5), (1440, 15), (10080, 60))
-DAY_MINUTES = 1440
+_MINUTE_MICROS = 60_000_000
 
 
 def reported_minutes(duration: dt.timedelta) -> int:
-    """A duration in whole minutes at reporting resolution, rounded up (exact integer maths)."""
+    """The reporting bucket a duration falls in: the least bound it does not exceed (exact
+    integer maths; beyond the last bound, the last)."""
     micros = max(duration, dt.timedelta(0)) // dt.timedelta(microseconds=1)
-    step = DAY_MINUTES
-    for bound, candidate in RESOLUTION:
-        if micros <= bound * 60_000_000:
-            step = candidate
-            break
-    return step * -(-micros // (step * 60_000_000))
+    for bound in MINUTE_BOUNDS:
+        if micros <= bound * _MINUTE_MICROS:
+            return bound
+    return MINUTE_BOUNDS[-1]
 
 
 @dataclass(frozen=True)
@@ -94,6 +91,28 @@ class Tally:
     running: int = 0
     running_breached: int = 0
     minutes: Counter[int] = field(default_factory=Counter)
+    # Ended clocks per share of their allowed time (``SHARE_LABELS`` order).
+    shares: list[int] = field(default_factory=lambda: [0] * len(SHARE_LABELS))
+
+    def add_ended(self, outcome: str, minutes: int, share: int | None, n: int) -> None:
+        """Count ``n`` ended clocks that came out the same, took the same reporting bucket of
+        minutes and the same share of their allowed time."""
+        self.add(outcome, minutes, n, 0)
+        if share is not None:
+            self.shares[share] += n
+
+    def add_counters(self, counters: Sequence[int]) -> None:
+        """Add a row of the weekly summary's counters (``COUNT_COLUMNS`` order)."""
+        met, missed, other = counters[:3]
+        self.met += met
+        self.missed += missed
+        self.ended_otherwise += other
+        minutes = counters[3 : 3 + len(MINUTE_BOUNDS)]
+        for bound, n in zip(MINUTE_BOUNDS, minutes, strict=True):
+            if n:
+                self.minutes[bound] += n
+        for index, n in enumerate(counters[3 + len(MINUTE_BOUNDS) :]):
+            self.shares[index] += n
 
     def add(self, outcome: str | None, minutes: int | None, n: int, breached: int) -> None:
         """Count ``n`` clocks that came out the same (``breached``: those of them that run

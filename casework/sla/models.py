@@ -10,17 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Column,
     Date,
     ForeignKey,
     Index,
     Integer,
     SmallInteger,
     String,
+    Table,
     UniqueConstraint,
     Uuid,
     text,
@@ -29,6 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from casework.db import Base, UTCDateTime, str_enum
 from casework.enums import Priority
+from casework.sla.resolution import MINUTE_BOUNDS, SHARE_LABELS
 
 
 class ClockKind(enum.StrEnum):
@@ -135,7 +138,7 @@ class ClockFact(Base):
     Derived, like ``sla_clock``: rebuilt by the SLA refresh whenever the case's history grows,
     so response-time figures for a year of cases are one indexed aggregate, not a replay of
     every event. No personal data: dimensions and times only. ``minutes`` is the duration at
-    reporting resolution (``casework.sla.figures.reported_minutes``); the case's dimensions are
+    reporting bucket (``casework.sla.figures.reported_minutes``); the case's dimensions are
     those it had when its clocks were last computed.
     """
 
@@ -167,4 +170,37 @@ class ClockFact(Base):
         Index("ix_sla_clock_fact_opened_at", "opened_at"),
         Index("ix_sla_clock_fact_region_opened_at", "region_id", "opened_at"),
         Index("ix_sla_clock_fact_assignee_opened_at", "assignee_id", "opened_at"),
+        # The running clocks of a period: the figures read them from the facts.
+        Index(
+            "ix_sla_clock_fact_running",
+            "opened_at",
+            postgresql_where=text("outcome IS NULL"),
+            sqlite_where=text("outcome IS NULL"),
+        ),
     )
+
+
+# The weekly summary's counters: per outcome of the ended clocks, per reporting bucket of their
+# minutes (``casework.sla.resolution.MINUTE_BOUNDS``) and per share of the allowed time.
+OUTCOME_COLUMNS: Final = ("met", "missed", "ended_otherwise")
+MINUTE_COLUMNS: Final = tuple(f"m{i}" for i in range(len(MINUTE_BOUNDS)))
+SHARE_COLUMNS: Final = tuple(f"s{i}" for i in range(len(SHARE_LABELS)))
+COUNT_COLUMNS: Final = OUTCOME_COLUMNS + MINUTE_COLUMNS + SHARE_COLUMNS
+WEEK_KEY: Final = ("week", "clock", "dim", "value", "region_id", "team_id")
+
+# How the ended clocks of the cases opened in one week came out, per dimension value, region
+# and team: kept by the SLA refresh in the same transaction as the facts it adds to or takes
+# from (``casework.sla.weekly``), so a year of figures sums a few thousand rows instead of
+# millions of facts. ``dim`` is "all" (value "") or the breakdown the row counts (priority,
+# category, channel, school, caseworker; value "none" for no value); region and team 0: none.
+clock_week = Table(
+    "sla_clock_week",
+    Base.metadata,
+    Column("week", Date, primary_key=True),
+    Column("clock", String(30), primary_key=True),
+    Column("dim", String(12), primary_key=True),
+    Column("value", String(40), primary_key=True),
+    Column("region_id", Integer, primary_key=True),
+    Column("team_id", Integer, primary_key=True),
+    *(Column(name, Integer, nullable=False, server_default=text("0")) for name in COUNT_COLUMNS),
+)

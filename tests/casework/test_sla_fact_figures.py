@@ -1,85 +1,181 @@
-"""Figures from the clock facts, counted by the database, equal the same figures counted in
-Python (``Tally``, nearest-rank percentiles) over the same facts."""
+"""Figures from the weekly summary and the clock facts equal the same figures counted in
+Python over the facts (``Tally``, nearest-rank percentiles), for any period, breakdown, scope
+and filter; and the summary kept fact by fact equals the summary rebuilt from the facts."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from casework.sla.facts import NONE, Breakdown, clock_figures_of, week_of
+from casework.sla import weekly
+from casework.sla.counting import Scope, count_clocks
+from casework.sla.facts import NONE, Breakdown, week_of
 from casework.sla.figures import ClockFigures, Tally
-from casework.sla.models import ClockFact, ClockKind
+from casework.sla.models import ClockFact, ClockKind, clock_week
+from casework.sla.resolution import MINUTE_BOUNDS
 from hotline.runtime.database import Database
 
-NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
+NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)  # a Thursday
 OUTCOMES = ("met", "met", "met", "missed", "stopped", None)
+USERS = [uuid.UUID(int=1000 + n) for n in range(3)]
+Fact = dict[str, Any]
 
 
-def _facts(rng: random.Random, n: int) -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = []
-    for i in range(n):
-        opened = NOW - dt.timedelta(days=rng.randint(1, 20))
-        outcome = rng.choice(OUTCOMES)
-        target = rng.choice((60, 480, 1440))
-        minutes = None if outcome is None else rng.choice((1, 2, 5, 5, 30, 60, 65, 900, 2880))
-        rows.append(
-            {
-                "case_id": uuid.UUID(int=i + 1),
-                "clock": rng.choice((ClockKind.ACKNOWLEDGE, ClockKind.TRIAGE)).value,
-                "start_seq": 1,
-                "opened_at": opened,
-                "opened_week": week_of(opened),
-                "started_at": opened,
-                "due_at": opened + dt.timedelta(minutes=target),
-                "stopped_at": None if outcome is None else opened + dt.timedelta(minutes=1),
-                "outcome": outcome,
-                "minutes": minutes,
-                "target_minutes": target,
-                "share_bucket": None,
-                "priority": rng.choice(("P1", "P2", "P3")),
-                "category_id": 1,
-                "channel": "web",
-                "region_id": rng.choice((1, 2, 3, None)),
-                "school_id": None,
-                "team_id": None,
-                "assignee_id": None,
-            }
-        )
-    return rows
-
-
-def _expected(
-    rows: list[dict[str, object]], by: Breakdown | None
-) -> dict[str, dict[ClockKind, ClockFigures]]:
-    tallies: dict[str, dict[ClockKind, Tally]] = {}
-    for r in rows:
-        value = r["region_id"] if by is Breakdown.REGION else r["priority"] if by else "all"
-        late = r["outcome"] is None and r["due_at"] < NOW  # type: ignore[operator]
-        tally = tallies.setdefault(NONE if value is None else str(value), {}).setdefault(
-            ClockKind(str(r["clock"])), Tally()
-        )
-        tally.add(r["outcome"], r["minutes"], 1, int(late))  # type: ignore[arg-type]
+def _fact(rng: random.Random, i: int) -> Fact:
+    opened = NOW - dt.timedelta(minutes=rng.randint(1, 45 * 24 * 60))
+    outcome = rng.choice(OUTCOMES)
+    target = rng.choice((60, 480, 1440))
     return {
-        key: {kind: t.figures(kind) for kind, t in per_clock.items()}
-        for key, per_clock in tallies.items()
+        "case_id": uuid.UUID(int=i + 1),
+        "clock": rng.choice((ClockKind.ACKNOWLEDGE, ClockKind.TRIAGE)).value,
+        "start_seq": 1,
+        "opened_at": opened,
+        "opened_week": week_of(opened),
+        "started_at": opened,
+        "due_at": opened + dt.timedelta(minutes=target),
+        "stopped_at": None if outcome is None else opened + dt.timedelta(minutes=1),
+        "outcome": outcome,
+        "minutes": None if outcome is None else rng.choice(MINUTE_BOUNDS[:30]),
+        "target_minutes": target,
+        "share_bucket": None if outcome is None else rng.choice((None, 0, 1, 3, 4, 6)),
+        "priority": rng.choice(("P1", "P2", "P3")),
+        "category_id": rng.choice((1, 2)),
+        "channel": rng.choice(("web", "sms")),
+        "region_id": rng.choice((1, 2, 3, None)),
+        "school_id": rng.choice((10, 11, None)),
+        "team_id": rng.choice((1, 2, None)),
+        "assignee_id": rng.choice((*USERS, None)),
     }
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3, 4])
-@pytest.mark.parametrize("by", [None, Breakdown.REGION, Breakdown.PRIORITY])
-def test_database_counts_as_python_does(db: Database, seed: int, by: Breakdown | None) -> None:
-    rng = random.Random(seed)  # noqa: S311 - test data
-    rows = _facts(rng, rng.randint(1, 300))
+FIELD = {
+    Breakdown.REGION: "region_id",
+    Breakdown.PRIORITY: "priority",
+    Breakdown.CATEGORY: "category_id",
+    Breakdown.CHANNEL: "channel",
+    Breakdown.SCHOOL: "school_id",
+    Breakdown.TEAM: "team_id",
+    Breakdown.CASEWORKER: "assignee_id",
+    Breakdown.WEEK: "opened_week",
+}
 
-    def run(s: Session) -> dict[str, dict[ClockKind, ClockFigures]]:
-        s.execute(insert(ClockFact), rows)
-        return clock_figures_of(
-            s, opened_from=NOW - dt.timedelta(days=30), opened_to=NOW, now=NOW, by=by
+
+def _text(value: object) -> str:
+    if value is None:
+        return NONE
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def _expected(
+    rows: list[Fact],
+    by: Breakdown | None,
+    start: dt.datetime,
+) -> tuple[dict[str, dict[ClockKind, ClockFigures]], dict[ClockKind, list[int]]]:
+    tallies: dict[str, dict[ClockKind, Tally]] = {}
+    for r in rows:
+        if not start <= r["opened_at"] < NOW:
+            continue
+        late = r["outcome"] is None and r["due_at"] < NOW
+        tally = tallies.setdefault(_text(r[FIELD[by]]) if by else "all", {}).setdefault(
+            ClockKind(r["clock"]), Tally()
         )
+        if r["outcome"] is None:
+            tally.add(None, None, 1, int(late))
+        else:
+            tally.add_ended(r["outcome"], r["minutes"], r["share_bucket"], 1)
+    figures = {
+        key: {kind: t.figures(kind) for kind, t in per_clock.items()}
+        for key, per_clock in tallies.items()
+    }
+    shares = {kind: t.shares for kind, t in tallies.get("all", {}).items()} if not by else {}
+    return figures, shares
 
-    assert db.run(run, write=True) == _expected(rows, by)
+
+SCOPES: list[tuple[Scope | None, Callable[[Fact], bool]]] = [
+    (None, lambda _: True),
+    (
+        Scope(regions=frozenset({1}), teams=frozenset({2})),
+        lambda r: r["region_id"] == 1 or r["team_id"] == 2,
+    ),
+    (Scope(assignee=USERS[0]), lambda r: r["assignee_id"] == USERS[0]),
+]
+FILTERS: list[tuple[dict[Breakdown, list[str]], Callable[[Fact], bool]]] = [
+    ({}, lambda _: True),
+    ({Breakdown.REGION: ["1", NONE]}, lambda r: r["region_id"] in (1, None)),  # summarised
+    ({Breakdown.TEAM: ["2"]}, lambda r: r["team_id"] == 2),  # summarised
+    ({Breakdown.PRIORITY: ["P1"]}, lambda r: r["priority"] == "P1"),  # facts only
+]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("days", [3, 30, 40])
+@pytest.mark.parametrize("by", [None, *Breakdown])
+def test_summary_and_facts_count_as_python_does(
+    db: Database, seed: int, days: int, by: Breakdown | None
+) -> None:
+    rng = random.Random(seed)  # noqa: S311 - test data
+    rows = [_fact(rng, i) for i in range(rng.randint(50, 400))]
+    # Not on a week's boundary: whole weeks from the summary, the ends from the facts.
+    start = NOW - dt.timedelta(days=days, hours=5, minutes=17)
+
+    def run(s: Session) -> None:
+        s.execute(insert(ClockFact), rows)
+        weekly.rebuild(s)
+        for scope, in_scope in SCOPES:
+            for filters, matches in FILTERS:
+                counted = count_clocks(
+                    s,
+                    opened_from=start,
+                    opened_to=NOW,
+                    now=NOW,
+                    scope=scope,
+                    by=by,
+                    filters=filters,
+                )
+                wanted = [r for r in rows if in_scope(r) and matches(r)]
+                expected, shares = _expected(wanted, by, start)
+                assert counted.figures() == expected, (scope, filters)
+                if by is None:  # how long they took against the time allowed
+                    found = {k: t.shares for k, t in counted.tallies.get("all", {}).items()}
+                    assert found == shares
+
+    db.run(run, write=True)
+
+
+def _summary(s: Session) -> dict[tuple[Any, ...], tuple[int, ...]]:
+    rows = s.execute(select(clock_week)).all()
+    return {tuple(r[:6]): tuple(r[6:]) for r in rows if any(r[6:])}
+
+
+def test_the_summary_kept_fact_by_fact_equals_the_summary_rebuilt(db: Database) -> None:
+    rng = random.Random(7)  # noqa: S311 - test data
+    first = [_fact(rng, i) for i in range(300)]
+
+    def run(s: Session) -> None:
+        s.execute(insert(ClockFact), first)
+        weekly.apply(s, removed=(), added=first)
+        # Refreshes replace the facts of some cases: clocks end, cases move, get assigned.
+        facts = {r["case_id"]: r for r in first}
+        for round_ in range(5):
+            changed = rng.sample(sorted(facts), 40)
+            removed = [f for f in (facts[c] for c in changed) if f["outcome"] is not None]
+            added = [
+                {**_fact(rng, 1000 * (round_ + 1) + n), "case_id": c} for n, c in enumerate(changed)
+            ]
+            s.execute(delete(ClockFact).where(ClockFact.case_id.in_(changed)))
+            s.execute(insert(ClockFact), added)
+            weekly.apply(s, removed=removed, added=added)
+            facts.update({r["case_id"]: r for r in added})
+        kept = _summary(s)
+        weekly.rebuild(s)
+        assert kept == _summary(s)
+        assert kept  # something was counted
+
+    db.run(run, write=True)

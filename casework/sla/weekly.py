@@ -1,0 +1,175 @@
+"""The weekly summary of the clock facts: what the response-time figures read for whole weeks.
+
+A year of a national hotline is millions of clock facts; its figures must come back in a
+fraction of a second. ``sla_clock_week`` keeps, per week opened, clock, region and team and per
+value of each breakdown, how many ended clocks were met, missed or ended otherwise and how many
+fell in each reporting bucket of minutes and of share of the allowed time. It is kept in the
+same transaction as the facts (``casework.sla.facts.record_facts``): the facts a refresh
+replaces are taken away and the new ones added, so the summary always equals the facts - and
+``rebuild`` recomputes it from them, which the tests compare against.
+
+Running clocks are not summarised (whether one is past due depends on the moment of asking):
+the figures read them from the facts, which hold few of them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    Uuid,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from casework.sla.models import (
+    COUNT_COLUMNS,
+    MINUTE_COLUMNS,
+    OUTCOME_COLUMNS,
+    WEEK_KEY,
+    ClockFact,
+    clock_week,
+)
+from casework.sla.resolution import BUCKET_OF, MINUTE_BOUNDS, SHARE_LABELS
+
+# What each breakdown kept in the summary counts a fact under (None: no value).
+DIMS: dict[str, str] = {
+    "priority": "priority",
+    "category": "category_id",
+    "channel": "channel",
+    "school": "school_id",
+    "caseworker": "assignee_id",
+}
+ALL = "all"
+NO_VALUE = "none"
+_MINUTES_AT = len(OUTCOME_COLUMNS)
+_SHARES_AT = _MINUTES_AT + len(MINUTE_COLUMNS)
+_OUTCOME_AT = {"met": 0, "missed": 1}  # anything else ended: "ended otherwise"
+# What a fact needs to be counted.
+FACT_COLUMNS = (
+    "opened_week",
+    "clock",
+    "outcome",
+    "minutes",
+    "share_bucket",
+    "region_id",
+    "team_id",
+    *DIMS.values(),
+)
+
+Key = tuple[dt.date, str, str, str, int, int]
+
+
+def _text(value: Any) -> str:
+    return NO_VALUE if value is None else str(value)
+
+
+def _keys(fact: Mapping[str, Any]) -> Iterator[Key]:
+    head = (fact["opened_week"], fact["clock"])
+    place = (fact["region_id"] or 0, fact["team_id"] or 0)
+    yield (*head, ALL, "", *place)
+    for dim, column in DIMS.items():
+        yield (*head, dim, _text(fact[column]), *place)
+
+
+def _add(totals: dict[Key, list[int]], facts: Iterable[Mapping[str, Any]], sign: int) -> None:
+    for fact in facts:
+        if fact["outcome"] is None:
+            continue  # running: read from the facts when asked
+        counters = [_OUTCOME_AT.get(fact["outcome"], 2), _MINUTES_AT + BUCKET_OF[fact["minutes"]]]
+        if fact["share_bucket"] is not None:
+            counters.append(_SHARES_AT + fact["share_bucket"])
+        for key in _keys(fact):
+            row = totals.setdefault(key, [0] * len(COUNT_COLUMNS))
+            for at in counters:
+                row[at] += sign
+
+
+def ended_facts(session: Session, case_ids: list[uuid.UUID]) -> list[Mapping[str, Any]]:
+    """The ended facts of these cases as the summary counts them (before they are replaced)."""
+    columns = [ClockFact.__table__.c[name] for name in FACT_COLUMNS]
+    rows = session.execute(
+        select(*columns).where(ClockFact.case_id.in_(case_ids), ClockFact.outcome.is_not(None))
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+def apply(
+    session: Session, *, removed: Iterable[Mapping[str, Any]], added: Iterable[Mapping[str, Any]]
+) -> None:
+    """Take ``removed`` facts out of the summary and put ``added`` ones in (one upsert of the
+    net change, keys in order so two workers never wait on each other in a circle)."""
+    totals: dict[Key, list[int]] = {}
+    _add(totals, removed, -1)
+    _add(totals, added, 1)
+    changes = [
+        {**dict(zip(WEEK_KEY, key, strict=True)), **dict(zip(COUNT_COLUMNS, row, strict=True))}
+        for key, row in sorted(totals.items())
+        if any(row)
+    ]
+    if changes:
+        session.execute(_upsert(session), changes)
+
+
+def _upsert(session: Session) -> Any:
+    module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = module.insert(clock_week)
+    return statement.on_conflict_do_update(
+        index_elements=list(WEEK_KEY),
+        set_={name: clock_week.c[name] + statement.excluded[name] for name in COUNT_COLUMNS},
+    )
+
+
+def rebuild(session: Session) -> None:
+    """Recompute the whole summary from the facts (after a bulk load, or to check it): one
+    INSERT ... SELECT per breakdown, so a million cases take seconds, not a replay."""
+    session.execute(delete(clock_week))
+    fact = ClockFact.__table__.c
+    ended = fact.outcome.is_not(None)
+
+    def count_if(condition: ColumnElement[bool]) -> Any:
+        return func.sum(case((condition, 1), else_=0))
+
+    counters = [
+        count_if(fact.outcome == "met"),
+        count_if(fact.outcome == "missed"),
+        count_if(fact.outcome.not_in(["met", "missed"])),
+        *(count_if(fact.minutes == bound) for bound in MINUTE_BOUNDS),
+        *(count_if(fact.share_bucket == index) for index in range(len(SHARE_LABELS))),
+    ]
+    place = (func.coalesce(fact.region_id, 0), func.coalesce(fact.team_id, 0))
+    values: dict[str, Any] = {ALL: literal("")} | {
+        dim: func.coalesce(_as_text(session, fact[column]), NO_VALUE)
+        for dim, column in DIMS.items()
+    }
+    for dim, value in values.items():
+        keys = (fact.opened_week, fact.clock, literal(dim), value, *place)
+        query = select(*keys, *counters).where(ended).group_by(*keys)
+        session.execute(insert(clock_week).from_select([*WEEK_KEY, *COUNT_COLUMNS], query))
+
+
+def _as_text(session: Session, column: Any) -> Any:
+    """A column as the text ``_text`` makes of its value (a UUID with its hyphens, as Python
+    writes it; SQLite keeps UUIDs as 32 hex digits)."""
+    if isinstance(column.type, Uuid) and session.get_bind().dialect.name != "postgresql":
+        parts = [func.substr(column, start, length) for start, length in _UUID_PARTS]
+        dashed: Any = parts[0]
+        for part in parts[1:]:
+            dashed = dashed.op("||")("-").op("||")(part)
+        return func.lower(dashed)
+    return cast(column, String)
+
+
+_UUID_PARTS = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
