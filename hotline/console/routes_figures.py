@@ -202,23 +202,23 @@ async def statistics_page(
     return render(request, "statistics.html", page, staff=staff)
 
 
-@router.get("/statistics.csv")
+@router.get("/statistics.{fmt}")
 async def statistics_download(
-    ctx: PageCtx, first: FirstMonth = None, last: LastMonth = None
+    ctx: PageCtx, fmt: ExportFormat, first: FirstMonth = None, last: LastMonth = None
 ) -> StreamingResponse:
-    """The CHI tables as shown, one row per count, as CSV (audited as an export, as the staff
-    API's)."""
+    """The CHI tables as shown, one row per count, as CSV or XLSX (audited as an export, as
+    the staff API's)."""
     start, end = chosen_months(first, last, now=ctx.clock.now())
     stats = await ctx.act(
         chi_statistics,
         first=start,
         last=end,
         threshold=ctx.settings.stats_small_cell_threshold,
-        exported_as=ExportFormat.CSV.value,
+        exported_as=fmt.value,
     )
     return await export_response(
         CHI_CSV_HEADER,
         stats.csv_rows(),
         filename=f"chi-statistics-{stats.first}-{stats.last}",
-        fmt=ExportFormat.CSV,
+        fmt=fmt,
     )

@@ -150,4 +150,5 @@ def statistics_view(
         "public_links": public_links(stats, regions, now=now),
         "last_ended": month_name(last_ended_month(now)),
         "csv_url": "/console/figures/statistics.csv?" + urlencode(months),
+        "xlsx_url": "/console/figures/statistics.xlsx?" + urlencode(months),
     }

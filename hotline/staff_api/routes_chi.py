@@ -12,7 +12,7 @@ from starlette.responses import StreamingResponse
 from casework.oversight.chi_statistics import CSV_HEADER, chi_statistics
 from hotline.deps import require_working_keys
 from hotline.errors import error_responses
-from hotline.runtime.exports import ExportFormat, export_response
+from hotline.runtime.exports import MEDIA_TYPES, ExportFormat, export_response
 from hotline.signin.auth import StaffCtx
 from hotline.staff_api.schemas.chi import ChiStatisticsOut
 
@@ -30,6 +30,7 @@ class ChiFormat(enum.StrEnum):
 
     JSON = "json"
     CSV = "csv"
+    XLSX = "xlsx"
 
 
 @router.get(
@@ -37,8 +38,12 @@ class ChiFormat(enum.StrEnum):
     response_model=ChiStatisticsOut,
     responses={
         200: {
-            "content": {"text/csv": {"schema": {"type": "string"}}},
-            "description": "JSON, or with format=csv one row per count: " + ", ".join(CSV_HEADER),
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                MEDIA_TYPES[ExportFormat.XLSX]: {"schema": {"type": "string", "format": "binary"}},
+            },
+            "description": "JSON, or with format=csv or xlsx one row per count: "
+            + ", ".join(CSV_HEADER),
         },
         **error_responses(422),
     },
@@ -55,16 +60,20 @@ async def chi_figures(
     threshold shown as '<5' and others hidden with them so none can be worked out from the
     totals. Supervisors count their regions; the look (or export) is audited."""
     threshold = ctx.settings.stats_small_cell_threshold
-    exported = fmt.value if fmt is ChiFormat.CSV else None
+    exported = None if fmt is ChiFormat.JSON else ExportFormat(fmt.value)
     stats = await ctx.act(
-        chi_statistics, first=first, last=last, threshold=threshold, exported_as=exported
+        chi_statistics,
+        first=first,
+        last=last,
+        threshold=threshold,
+        exported_as=exported.value if exported else None,
     )
-    if fmt is ChiFormat.CSV:
+    if exported is not None:
         return await export_response(
             CSV_HEADER,
             stats.csv_rows(),
             filename=f"chi-statistics-{stats.first}-{stats.last}",
-            fmt=ExportFormat.CSV,
+            fmt=exported,
         )
     response.headers["Cache-Control"] = "no-store"
     return ChiStatisticsOut.model_validate(stats.as_data())

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -355,6 +356,13 @@ def test_chi_csv_is_safe_and_says_what_json_says(stats: Stats) -> None:
     evil = [r for r in rows if r[0] == "region" and "HYPERLINK" in r[2]]
     assert evil
     assert all(r[2] == "'" + EVIL_REGION for r in evil)
+    # The same rows as a workbook: counts as numbers, words as inert text.
+    book = _chi(stats, "auditor", format="xlsx")
+    assert book.headers["content-disposition"].endswith('.xlsx"')
+    sheet = openpyxl.load_workbook(io.BytesIO(book.content)).active
+    assert sheet is not None
+    cells = [[str(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+    assert cells == rows
 
 
 @pytest.mark.parametrize(
