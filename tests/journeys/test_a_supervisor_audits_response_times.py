@@ -68,6 +68,19 @@ def test_a_supervisor_sees_response_times_compares_and_exports(
     assert {r["region"] for r in rows} == {"north"}
     assert {r["outcome"] for r in rows} >= {"met", "missed"}
 
+    # The statistics a ministry asks for, suppressed, and the report anyone may read.
+    chen.get_by_role("link", name="CHI statistics").click()
+    statistics = chen.locator("main").inner_text()
+    assert "By channel" in statistics
+    assert "By age band" in statistics
+    accessible(chen)
+    chen.get_by_role("link", name="The whole country").first.click()
+    assert "/transparency" in chen.url
+    public = chen.locator("main").inner_text()
+    assert "Reports received" in public
+    assert "HX-" not in public  # no case is named in what is published
+    accessible(chen)
+
     audited = hotline.staff_get(
         "audit.eli", "/api/staff/v1/audit/events", action="stats.exported", staff="sv.chen"
     )
