@@ -2,9 +2,11 @@
 of the period and the running clocks from the clock facts - one set of counts (``Tally``)
 whichever they come from, so the figures mean the same at any size.
 
-A period that only the facts can answer - a filter the summary does not split by (priority,
-category, channel, school, caseworker), or a caseworker's own cases - is counted from the facts
-alone: still right, slower at national scale.
+The summary's rows each count one breakdown (``dim``) besides region, team and week, so it
+answers whatever names at most one of priority, category, channel, school and caseworker -
+split by it, filtered by it, or a caseworker's own cases (their ``caseworker`` rows). A period
+that names two (split by category and filtered by priority, say), or filters by week, is
+counted from the facts alone: still right, slower at national scale.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select, text
 from sqlalchemy.orm import Session
 
-from casework.sla.facts import COLUMNS, NONE, Breakdown, matching
+from casework.sla.facts import COLUMNS, NONE, Breakdown, matching, value_of
 from casework.sla.figures import ClockFigures, Tally
 from casework.sla.models import COUNT_COLUMNS, ClockFact, ClockKind, clock_week
-from casework.sla.weekly import ALL, DIMS
+from casework.sla.weekly import ALL, DIMS, NO_VALUE, value_text
 
 # Breakdowns the summary splits by within a row's dimension value, and the key columns it
 # splits by for every dimension.
@@ -117,16 +119,12 @@ def count_clocks(
     facts += [matching(b, values) for b, values in filters.items()]
     _count_running(session, counted, by, now, opened_from, opened_to, facts)
     weeks = _whole_weeks(opened_from, opened_to)
-    summarised = (
-        weeks is not None
-        and set(filters) <= _SUMMARY_FILTERS
-        and (scope is None or scope.assignee is None)
-    )
-    if not summarised or weeks is None:
+    rows = _summary_rows(by, scope, filters)
+    if rows is None or weeks is None:
         _count_ended(session, counted, by, opened_from, opened_to, facts)
         return counted
     first, last = weeks
-    _count_weeks(session, counted, by, first, last, scope, filters)
+    _count_weeks(session, counted, by, first, last, scope, filters, rows)
     _count_ended(session, counted, by, opened_from, _week_start(first), facts)
     _count_ended(session, counted, by, _week_start(last), opened_to, facts)
     return counted
@@ -187,6 +185,41 @@ def _count_ended(
         counted.tally(_key(key), clock).add_ended(outcome, int(minutes or 0), share, int(n))
 
 
+@dataclass(frozen=True)
+class _Rows:
+    """Which rows of the summary count the clocks asked for: those of one breakdown (``dim``),
+    with one of ``values`` if given."""
+
+    dim: str
+    values: list[str] | None = None
+
+
+def _summary_rows(
+    by: Breakdown | None, scope: Scope | None, filters: Mapping[Breakdown, Sequence[str]]
+) -> _Rows | None:
+    """The summary's rows that answer this, or None when only the facts can: a row counts one
+    breakdown, so at most one may be named by the split, the filters and the scope."""
+    named: dict[str, list[str] | None] = {}
+    if by in _BY_DIM:
+        named[_BY_DIM[by]] = None
+    for b, values in filters.items():
+        if b in _SUMMARY_FILTERS:
+            continue
+        if b not in _BY_DIM:
+            return None  # a week filter
+        named[_BY_DIM[b]] = [NO_VALUE if v == NONE else value_text(value_of(b, v)) for v in values]
+    if scope is not None and scope.assignee is not None:
+        if named.get("caseworker") is not None:
+            return None  # their own cases filtered by caseworker: the facts know
+        named["caseworker"] = [value_text(scope.assignee)]
+    if len(named) > 1:
+        return None
+    if not named:
+        return _Rows(ALL)
+    ((dim, wanted),) = named.items()
+    return _Rows(dim, wanted)
+
+
 def _ids(values: Sequence[str]) -> list[int]:
     """Region or team filter values as the summary keeps them (0: none)."""
     return [0 if v == NONE else int(v) for v in values]
@@ -200,18 +233,20 @@ def _count_weeks(
     last: dt.date,
     scope: Scope | None,
     filters: Mapping[Breakdown, Sequence[str]],
+    rows: _Rows,
 ) -> None:
     week = clock_week.c
-    dim = _BY_DIM.get(by) if by else None
     group: Any
     if by is None:
         group = literal_column("'all'")
-    elif dim is not None:
+    elif by in _BY_DIM:
         group = week.value
     else:
         group = _BY_KEY[by]
-    conditions = [week.week >= first, week.week < last, week.dim == (dim or ALL)]
-    if scope is not None:
+    conditions = [week.week >= first, week.week < last, week.dim == rows.dim]
+    if rows.values is not None:
+        conditions.append(week.value.in_(rows.values))
+    if scope is not None and scope.assignee is None:
         conditions.append(or_(week.region_id.in_(scope.regions), week.team_id.in_(scope.teams)))
     if Breakdown.REGION in filters:
         conditions.append(week.region_id.in_(_ids(filters[Breakdown.REGION])))

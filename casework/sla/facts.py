@@ -132,7 +132,7 @@ def record_facts(
     weekly.apply(session, removed=removed, added=rows)
 
 
-def _value(by: Breakdown, text: str) -> Any:
+def value_of(by: Breakdown, text: str) -> Any:
     """A filter value as the column holds it."""
     if by in (Breakdown.CATEGORY, Breakdown.REGION, Breakdown.SCHOOL, Breakdown.TEAM):
         return int(text)
@@ -146,6 +146,6 @@ def _value(by: Breakdown, text: str) -> Any:
 def matching(by: Breakdown, values: Sequence[str]) -> ColumnElement[bool]:
     """Facts whose ``by`` is one of ``values`` (as the facts hold them; 'none': no value)."""
     column = COLUMNS[by]
-    wanted = [_value(by, v) for v in values if v != NONE]
+    wanted = [value_of(by, v) for v in values if v != NONE]
     clause: ColumnElement[bool] = column.in_(wanted)
     return or_(clause, column.is_(None)) if NONE in values else clause

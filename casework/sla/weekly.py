@@ -72,7 +72,8 @@ FACT_COLUMNS = (
 Key = tuple[dt.date, str, str, str, int, int]
 
 
-def _text(value: Any) -> str:
+def value_text(value: Any) -> str:
+    """A breakdown's value as the summary keeps it ("none": no value)."""
     return NO_VALUE if value is None else str(value)
 
 
@@ -81,7 +82,7 @@ def _keys(fact: Mapping[str, Any]) -> Iterator[Key]:
     place = (fact["region_id"] or 0, fact["team_id"] or 0)
     yield (*head, ALL, "", *place)
     for dim, column in DIMS.items():
-        yield (*head, dim, _text(fact[column]), *place)
+        yield (*head, dim, value_text(fact[column]), *place)
 
 
 def _add(totals: dict[Key, list[int]], facts: Iterable[Mapping[str, Any]], sign: int) -> None:
@@ -161,7 +162,7 @@ def rebuild(session: Session) -> None:
 
 
 def _as_text(session: Session, column: Any) -> Any:
-    """A column as the text ``_text`` makes of its value (a UUID with its hyphens, as Python
+    """A column as the text ``value_text`` makes of its value (a UUID with its hyphens, as Python
     writes it; SQLite keeps UUIDs as 32 hex digits)."""
     if isinstance(column.type, Uuid) and session.get_bind().dialect.name != "postgresql":
         parts = [func.substr(column, start, length) for start, length in _UUID_PARTS]

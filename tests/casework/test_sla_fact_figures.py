@@ -110,7 +110,13 @@ FILTERS: list[tuple[dict[Breakdown, list[str]], Callable[[Fact], bool]]] = [
     ({}, lambda _: True),
     ({Breakdown.REGION: ["1", NONE]}, lambda r: r["region_id"] in (1, None)),  # summarised
     ({Breakdown.TEAM: ["2"]}, lambda r: r["team_id"] == 2),  # summarised
-    ({Breakdown.PRIORITY: ["P1"]}, lambda r: r["priority"] == "P1"),  # facts only
+    # Summarised (the priority rows) unless split by another breakdown kept in the summary.
+    ({Breakdown.PRIORITY: ["P1"]}, lambda r: r["priority"] == "P1"),
+    # The caseworker rows, an id as typed and nobody assigned: facts alone for their own cases.
+    (
+        {Breakdown.CASEWORKER: [str(USERS[0]).upper(), NONE]},
+        lambda r: r["assignee_id"] in (USERS[0], None),
+    ),
 ]
 
 
