@@ -88,7 +88,7 @@ def _free_port() -> int:
 
 
 def _wait_ready(proc: subprocess.Popen[bytes], base: str) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # the first start seeds the demo, history included
     while True:
         try:
             if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
