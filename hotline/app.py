@@ -35,12 +35,22 @@ from hotline.console.routes_queue import router as console_queue_router
 from hotline.console.routes_signin import router as console_signin_router
 from hotline.console.routes_supervise import router as console_supervise_router
 from hotline.console.session import SignInRequired, sign_in_redirect
-from hotline.errors import JSON_PREFIXES, document_errors, install_error_handlers
+from hotline.errors import (
+    JSON_PREFIXES,
+    document_errors,
+    install_error_handlers,
+    unreadable_address,
+)
 from hotline.partner.routes_api import router as partner_router
 from hotline.partner.routes_pages import router as partner_pages_router
 from hotline.public.routes import router as public_router
 from hotline.runtime.database import Database
-from hotline.runtime.middleware import AccessLog, BodySizeLimit, SecurityHeaders
+from hotline.runtime.middleware import (
+    AccessLog,
+    BodySizeLimit,
+    ControlCharacters,
+    SecurityHeaders,
+)
 from hotline.runtime.migrations import head_revision
 from hotline.runtime.routes_health import router as health_router
 from hotline.settings import Settings, load_settings
@@ -274,10 +284,12 @@ def create_app(
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
 
     # The last added is the outermost: every answer is logged and carries the security
-    # headers, including the 413 for an oversized body (refused before anything reads it).
+    # headers, including the 413 for an oversized body (refused before anything reads it)
+    # and the 422 for a control character in the address (before any route reads that).
     app.add_middleware(
         BodySizeLimit, max_bytes=settings.max_body_bytes, json_prefixes=JSON_PREFIXES
     )
+    app.add_middleware(ControlCharacters, answer=unreadable_address)
     app.add_middleware(SecurityHeaders, hsts=settings.env == "production")
     app.add_middleware(AccessLog)
     return app

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from casework.errors import IdempotencyKeyReused, InvalidInput, NotAllowed, NotFound
 from casework.ports import KeyUnavailable
@@ -173,6 +174,15 @@ def error_response(
         back_label="Back to the console" if console else "Go to the report form",
     )
     return HTMLResponse(page, status, headers=headers)
+
+
+def unreadable_address(scope: Scope, field: str) -> Response:
+    """The refusal of an address that holds a control character (``field`` names where), as
+    a query parameter that fails validation: 422, JSON or a page."""
+    detail = {"field": field, "message": _FRIENDLY["value_error"]}
+    return error_response(
+        Request(scope), 422, "validation_failed", "Some fields are missing or not valid.", [detail]
+    )
 
 
 def _field_name(loc: Sequence[int | str]) -> str:

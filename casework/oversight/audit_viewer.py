@@ -31,10 +31,12 @@ from casework.cases.reference import normalise_reference
 from casework.context import Acting
 from casework.enums import ActorKind
 from casework.errors import InvalidInput, NotFound
+from casework.oversight.periods import check_moment
 from casework.staff.models import Role, StaffUser
 
 PER_PAGE = 50
 MAX_PER_PAGE = 500
+MAX_POSITION = 2**63 - 1  # what the position column holds
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,12 @@ def audit_entries(
     acting.require(Action.AUDIT_READ)
     if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
         raise InvalidInput("page", "Pages are numbered from 1, with 1 to 500 entries each.")
+    if since is not None:
+        check_moment(since, field="from")
+    if until is not None:
+        check_moment(until, field="to")
+    if before_position is not None and not 0 <= before_position <= MAX_POSITION:
+        raise InvalidInput("before", "No entry of the trail has that position.")
     if since is not None and until is not None and until <= since:
         raise InvalidInput("to", "The end of the period must come after its start.")
     session = acting.session

@@ -141,8 +141,10 @@ def begin_clock_rows(
     filters: Mapping[Breakdown, Sequence[str]],
     fmt: str,
 ) -> None:
-    """Check and record an export of the clock rows (before the first page is read)."""
+    """Check and record an export of the clock rows (before the first page is read, so that
+    a period or filter the pages would refuse is refused before anything is sent)."""
     check_period(opened_from, opened_to)
+    fact_filters(acting, filters)
     record_export(
         acting, what="clock_rows", params=_params(opened_from, opened_to, None, filters), fmt=fmt
     )

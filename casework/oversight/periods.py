@@ -1,6 +1,6 @@
-"""Whole calendar months (UTC) as periods for published statistics: parsed from ``YYYY-MM``,
-checked (not in the future, at most a year) and turned into the half-open interval the
-queries count over."""
+"""Periods of figures and of the audit trail: whole days and whole calendar months (UTC), within
+the years any of them may name (2000 to 2100), parsed from ``YYYY-MM``, checked (not in the
+future, at most a year) and turned into the half-open interval the queries count over."""
 
 from __future__ import annotations
 
@@ -14,6 +14,46 @@ from casework.errors import InvalidInput
 MAX_MONTHS: Final = 12
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 _EARLIEST_YEAR: Final = 2000
+# The days a period may name: nothing was reported before, and the calendar's own ends (year
+# 1 and 9999) overflow when a day is added or taken away.
+FIRST_DAY: Final = dt.date(_EARLIEST_YEAR, 1, 1)
+LAST_DAY: Final = dt.date(2100, 12, 31)
+_FIRST_MOMENT: Final = dt.datetime.combine(FIRST_DAY, dt.time(), tzinfo=dt.UTC)
+_END_MOMENT: Final = dt.datetime.combine(LAST_DAY + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+_DAYS = f"Choose a day from {FIRST_DAY.year} to {LAST_DAY.year}."
+
+
+def check_day(day: dt.date, *, field: str) -> dt.date:
+    """``day`` when a period may name it (InvalidInput naming ``field`` otherwise)."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidInput(field, _DAYS)
+    return day
+
+
+def check_moment(moment: dt.datetime, *, field: str) -> dt.datetime:
+    """``moment`` when a period may start or end there: from the first day's start to the end
+    of the last day (InvalidInput naming ``field`` otherwise)."""
+    utc = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+    if not _FIRST_MOMENT <= utc <= _END_MOMENT:
+        raise InvalidInput(field, _DAYS)
+    return moment
+
+
+def day_start(day: dt.date, *, field: str) -> dt.datetime:
+    """The first instant of ``day`` (UTC), checked."""
+    return dt.datetime.combine(check_day(day, field=field), dt.time(), tzinfo=dt.UTC)
+
+
+def day_end(day: dt.date, *, field: str) -> dt.datetime:
+    """The first instant after ``day`` (UTC), checked."""
+    following = check_day(day, field=field) + dt.timedelta(days=1)
+    return dt.datetime.combine(following, dt.time(), tzinfo=dt.UTC)
+
+
+def day_period(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """Whole UTC days from ``first`` to ``last`` included, as ``[start, end)``; a day outside
+    the years a period may name is refused (``from``, ``to``)."""
+    return day_start(first, field="from"), day_end(last, field="to")
 
 
 @dataclass(frozen=True, order=True)

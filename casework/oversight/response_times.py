@@ -20,6 +20,7 @@ from casework.access.policy import Action, may_globally
 from casework.audit.record import AuditAction, record_event
 from casework.context import Acting
 from casework.errors import InvalidInput
+from casework.oversight.periods import check_moment
 from casework.places.models import Region, School
 from casework.sla.counting import Counted, Scope, count_clocks
 from casework.sla.facts import NONE, SHARE_LABELS, Breakdown
@@ -29,6 +30,7 @@ from casework.staff.models import Role, StaffUser, Team
 from casework.taxonomy.models import Category
 
 MAX_PERIOD = dt.timedelta(days=366)
+_INT32 = 2**31  # an id column holds -2**31 to 2**31 - 1
 # Coded breakdowns: what a filter names (a code) and the fact holds (an id).
 _CODED: dict[Breakdown, tuple[Any, Any, Any]] = {
     Breakdown.CATEGORY: (Category.id, Category.code, Category.name),
@@ -65,7 +67,10 @@ class ResponseTimes:
 
 
 def check_period(opened_from: dt.datetime, opened_to: dt.datetime) -> None:
-    """Refuse a period that is empty, reversed or longer than a year."""
+    """Refuse a period that is empty, reversed, longer than a year or outside the years a
+    period may name."""
+    check_moment(opened_from, field="from")
+    check_moment(opened_to, field="to")
     if opened_to <= opened_from or opened_to - opened_from > MAX_PERIOD:
         raise InvalidInput("period", "Choose a period of one day to one year.")
 
@@ -175,11 +180,17 @@ def _ids(acting: Acting, by: Breakdown, values: Sequence[str]) -> list[str]:
 
 
 def _check_id(by: Breakdown, value: str) -> None:
+    if value != NONE and not _is_id(by, value):
+        raise InvalidInput(by.value, f"Not a {by.value} id: choose one from the list.")
+
+
+def _is_id(by: Breakdown, value: str) -> bool:
+    """A caseworker's id, or a team id that fits its column (a longer one would reach SQL)."""
     try:
-        if value != NONE:
-            uuid.UUID(value) if by is Breakdown.CASEWORKER else int(value)
+        number = uuid.UUID(value).int if by is Breakdown.CASEWORKER else int(value)
     except ValueError:
-        raise InvalidInput(by.value, f"Not a {by.value} id: choose one from the list.") from None
+        return False
+    return by is Breakdown.CASEWORKER or -_INT32 <= number < _INT32
 
 
 def _labelled(

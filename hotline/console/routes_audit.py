@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from casework.audit.record import AuditAction
 from casework.errors import InvalidInput
 from casework.oversight.audit_viewer import audit_overview, audit_status
+from casework.oversight.periods import check_day, day_end, day_start
 from hotline.console.session import PageCtx, PageStaff
 from hotline.deps import require_working_keys
 from hotline.runtime.forms import render
@@ -33,10 +34,12 @@ def _day(value: str, what: str, problems: list[str]) -> dt.date | None:
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(value.strip())
+        return check_day(dt.date.fromisoformat(value.strip()), field=what)
+    except InvalidInput as outside:
+        problems.append(outside.message)
     except ValueError:
         problems.append(f"Give the {what} date as YYYY-MM-DD, e.g. 2026-11-27.")
-        return None
+    return None
 
 
 def _action(value: str, problems: list[str]) -> AuditAction | None:
@@ -47,10 +50,6 @@ def _action(value: str, problems: list[str]) -> AuditAction | None:
     except ValueError:
         problems.append("Choose the action from the list.")
         return None
-
-
-def _start(day: dt.date | None) -> dt.datetime | None:
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) if day else None
 
 
 @router.get("/audit", response_class=HTMLResponse)
@@ -87,8 +86,8 @@ async def audit_page(
                 case_reference=case or None,
                 staff_username=who or None,
                 action=wanted,
-                since=_start(first),
-                until=_start(last + dt.timedelta(days=1)) if last else None,
+                since=day_start(first, field="from") if first else None,
+                until=day_end(last, field="to") if last else None,
                 page=page,
             )
         except InvalidInput as exc:

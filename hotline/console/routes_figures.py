@@ -23,6 +23,7 @@ from casework.oversight.figure_exports import (
     clock_rows_page,
     export_response_times,
 )
+from casework.oversight.periods import FIRST_DAY, check_day, day_period
 from casework.oversight.response_times import Breakdown, figure_choices, response_times
 from casework.sla.models import ClockKind
 from hotline.console.figures_page import BREAKDOWN_NAMES, dashboard
@@ -75,10 +76,9 @@ class FigureQuery:
         category: Annotated[str | None, Query(max_length=40)] = None,
     ) -> None:
         today = timer.now().date()
-        self.last = opened_to or today
-        self.first = opened_from or self.last - dt.timedelta(weeks=DEFAULT_WEEKS) + dt.timedelta(
-            days=1
-        )
+        self.last = check_day(opened_to or today, field="to")
+        default_first = self.last - dt.timedelta(weeks=DEFAULT_WEEKS) + dt.timedelta(days=1)
+        self.first = check_day(opened_from or max(default_first, FIRST_DAY), field="from")
         self.by = Breakdown.REGION if by is Breakdown.WEEK else by
         self.clock = clock
         self.filters = {
@@ -97,9 +97,7 @@ class FigureQuery:
     @property
     def period(self) -> tuple[dt.datetime, dt.datetime]:
         """Whole UTC days from the first to the last included."""
-        start = dt.datetime.combine(self.first, dt.time(), tzinfo=dt.UTC)
-        end = dt.datetime.combine(self.last + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-        return start, end
+        return day_period(self.first, self.last)
 
     def query_string(self, **extra: str) -> str:
         """The same choices as a query string (for the download links)."""

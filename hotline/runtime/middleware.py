@@ -1,14 +1,20 @@
-"""ASGI middleware: body size limit, security headers and privacy-preserving request logs."""
+"""ASGI middleware: body size limit, unreadable addresses, security headers and
+privacy-preserving request logs."""
 
 from __future__ import annotations
 
 import json
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from casework.text import has_control_characters
 
 log = logging.getLogger("hotline.access")
 
@@ -95,6 +101,42 @@ class BodySizeLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+class ControlCharacters:
+    """Refuse a request whose path or query string holds a control character (a NUL byte,
+    say), before any route reads it: PostgreSQL refuses NUL in text outright, and none of them
+    belongs in an address. (Bodies are checked by their schemas.)
+
+    ``answer(scope, field)`` shapes the refusal - JSON for an API, a page for a person - naming
+    the query parameter (or ``path``/``query``) that holds one.
+    """
+
+    def __init__(self, app: ASGIApp, *, answer: Callable[[Scope, str], Response]) -> None:
+        self.app = app
+        self.answer = answer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        field = unreadable_part(scope) if scope["type"] == "http" else None
+        if field is None:
+            await self.app(scope, receive, send)
+        else:
+            await self.answer(scope, field)(scope, receive, send)
+
+
+def unreadable_part(scope: Scope) -> str | None:
+    """Where the request's address holds a control character: ``path``, the name of the first
+    query parameter whose value holds one, ``query`` for a name that does; None: nowhere."""
+    if has_control_characters(scope["path"]):
+        return "path"
+    # Decoded as Starlette decodes the query parameters the routes read.
+    query: str = scope.get("query_string", b"").decode("latin-1")
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if has_control_characters(name):
+            return "query"
+        if has_control_characters(value):
+            return name
+    return None
 
 
 _COMMON_HEADERS = [

@@ -30,8 +30,14 @@ from casework.administration.partners import (
 )
 from casework.audit.index import AuditEntry
 from casework.audit.record import AuditAction
-from casework.oversight.audit_viewer import audit_entries, audit_status, case_access_log
+from casework.oversight.audit_viewer import (
+    MAX_POSITION,
+    audit_entries,
+    audit_status,
+    case_access_log,
+)
 from casework.oversight.notifications import my_notifications
+from casework.oversight.periods import day_end, day_start
 from casework.oversight.statistics import case_counts
 from casework.partners.directory import PartnerProfile
 from casework.staff.models import StaffUser
@@ -214,10 +220,6 @@ def _event_out(entry: AuditEntry) -> AuditEventOut:
     return AuditEventOut.model_validate(entry, from_attributes=True)
 
 
-def _day_start(day: dt.date | None) -> dt.datetime | None:
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) if day else None
-
-
 _NEXT_PAGE = {
     "Link": {
         "description": 'The next page, when there is one: `<...&page=N>; rel="next"`.',
@@ -251,7 +253,8 @@ async def audit_events(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     limit: Annotated[int, Query(ge=1, le=500, description="Entries per page.")] = 100,
     before: Annotated[
-        int | None, Query(ge=0, description="Only entries logged before this position.")
+        int | None,
+        Query(ge=0, le=MAX_POSITION, description="Only entries logged before this position."),
     ] = None,
 ) -> list[AuditEventOut]:
     """Who did what, when, to which object - newest first, filtered and paged; never what the
@@ -262,8 +265,8 @@ async def audit_events(
         case_reference=case,
         staff_username=staff,
         action=action,
-        since=_day_start(since),
-        until=_day_start(until + dt.timedelta(days=1)) if until else None,
+        since=day_start(since, field="from") if since else None,
+        until=day_end(until, field="to") if until else None,
         before_position=before,
         page=page,
         per_page=limit,

@@ -15,6 +15,7 @@ from casework.oversight.figure_exports import (
     clock_rows_page,
     export_response_times,
 )
+from casework.oversight.periods import day_period
 from casework.oversight.response_times import SHARE_LABELS, Breakdown, Group, response_times
 from casework.sla.figures import ClockFigures
 from casework.sla.models import ClockKind
@@ -68,12 +69,6 @@ def figure_filters(
 FiltersDep = Annotated[dict[Breakdown, list[str]], Depends(figure_filters)]
 
 
-def period_of(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """Whole UTC days from ``first`` to ``last`` included."""
-    start = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
-    return start, dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-
-
 def _groups(groups: list[Group]) -> list[GroupOut]:
     return [GroupOut(key=g.key, label=g.label, clocks=_listed(g.figures)) for g in groups]
 
@@ -94,7 +89,7 @@ async def response_times_of(
     region, school, team, caseworker or week opened (the trend); filtered by any of those; with
     how long ended clocks took against the time allowed. Supervisors count their regions,
     caseworkers their own cases; the look is audited."""
-    start, end = period_of(opened_from, opened_to)
+    start, end = day_period(opened_from, opened_to)
     found = await ctx.act(
         response_times, opened_from=start, opened_to=end, by=by, filters=filters, trend=trend
     )
@@ -134,7 +129,7 @@ async def response_times_export(
     by: Breakdown | None = None,
 ) -> StreamingResponse:
     """The response-time table as a CSV or XLSX file (the export is audited)."""
-    start, end = period_of(opened_from, opened_to)
+    start, end = day_period(opened_from, opened_to)
     rows = await ctx.act(
         export_response_times,
         opened_from=start,
@@ -161,7 +156,7 @@ async def clock_rows_export(
 ) -> StreamingResponse:
     """Every SLA clock of the cases opened in the period, one row each (case reference,
     dimensions, times, outcome), streamed as CSV or XLSX; the export is audited."""
-    start, end = period_of(opened_from, opened_to)
+    start, end = day_period(opened_from, opened_to)
     await ctx.act(
         begin_clock_rows, opened_from=start, opened_to=end, filters=filters, fmt=fmt.value
     )
