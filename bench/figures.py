@@ -11,15 +11,20 @@ and the other statistics over a million cases and their events (PostgreSQL).
    priority, category, channel, region and school; one report each; the events of their
    history (opened, priority assessed, acknowledged, triaged, messaged, referred or decided,
    the partner's answer, closure requested, closed: about 6.5 per case, none after T0); and
-   their clock facts (about 4.5 per case) with outcomes, minutes and share buckets as the SLA
-   refresh writes them. Then ANALYZE, and a check on a sample of cases that the SLA refresh
+   their clock facts (about 4.5 per case) with outcomes, minutes (rounded up to the reporting
+   bounds, ``casework.sla.resolution.MINUTE_BOUNDS``) and share buckets as the SLA refresh
+   writes them; VACUUM ANALYZE; then the weekly summary rebuilt from the facts
+   (``casework.sla.weekly.rebuild``, timed). A check on a sample of cases that the SLA refresh
    (``casework.sla.service.refresh_stale``), replaying the generated events, writes the same
-   facts (rolled back).
+   facts and keeps the summary equal to one rebuilt (rolled back); and the refresh's cost for
+   a batch of 500 recent cases (rolled back).
 2. The use cases as the product calls them (a Session, an ``Acting`` from ``load_principal``,
    one transaction each through ``Database.run``, audit event included), each ``--repeat``
    times after a warm-up: ``response_times`` for the 28, 90 and 365 days before T0 as a
-   supervisor of two regions (overall, by each breakdown, and filtered by region and
-   priority) and as an auditor (overall: the national scan); the first page of clock rows;
+   supervisor of two regions (overall, by each breakdown, filtered by region, by region and
+   priority, and that split by category: the one the summary cannot answer), as an auditor
+   (overall and by region: the national scan) and as a caseworker (their own cases overall,
+   by week, and by priority: facts); the first page of clock rows;
    and whatever else ``EXTRA_CASES`` names and is importable (CHI statistics, the
    transparency report, the audit viewer). Baselines in the same run, through the same
    ``Database.run``: ``SELECT count(*) FROM sla_clock_fact`` over the same period and scope
@@ -62,6 +67,9 @@ from casework.context import Acting
 from casework.oversight.figure_exports import CLOCK_ROW_HEADER, clock_rows_page
 from casework.oversight.response_times import Breakdown, response_times
 from casework.protection.keys import Keyring
+from casework.sla import weekly
+from casework.sla.models import COUNT_COLUMNS
+from casework.sla.resolution import MINUTE_BOUNDS
 from casework.sla.service import refresh_stale
 from casework.staff.models import StaffUser
 from hotline.runtime import migrations
@@ -366,6 +374,9 @@ WHERE p.g >= :lo AND p.g < :hi AND e.present AND e.at <= :t0
 
 def _facts_sql(targets: dict[str, dict[str, int]]) -> str:
     t = {clock: _by_priority(m) for clock, m in targets.items()}
+    # Minutes as the SLA refresh writes them (``reported_minutes``): the least reporting bound
+    # the duration does not exceed, the last beyond it (the weekly summary counts by bound).
+    bounds = ", ".join(str(b) for b in MINUTE_BOUNDS)
     return f"""
 INSERT INTO sla_clock_fact (case_id, clock, start_seq, opened_at, opened_week, started_at,
     due_at, stopped_at, outcome, minutes, target_minutes, share_bucket, priority, category_id,
@@ -375,8 +386,9 @@ SELECT p.id, c.clock, c.start_seq, p.o, CAST(date_trunc('week', p.o AT TIME ZONE
     CASE WHEN x.stopped IS NULL THEN NULL
         WHEN x.taken > c.target * 60 THEN 'missed'
         WHEN c.met THEN 'met' ELSE 'stopped' END,
-    CASE WHEN x.stopped IS NULL THEN NULL
-        ELSE x.step * ceil(x.taken / (x.step * 60)) END,
+    CASE WHEN x.stopped IS NULL THEN NULL ELSE coalesce(
+        (SELECT min(b) FROM unnest(ARRAY[{bounds}]) AS b WHERE x.taken <= b * 60),
+        {MINUTE_BOUNDS[-1]}) END,
     c.target,
     CASE WHEN x.stopped IS NULL THEN NULL
         WHEN x.taken * 100 <= c.target * 60 * 25 THEN 0
@@ -402,12 +414,7 @@ FROM bench_plan2 p CROSS JOIN LATERAL (VALUES
 ) AS c(clock, start_seq, started, stop_at, met, target)
 CROSS JOIN LATERAL (
     SELECT CASE WHEN c.stop_at <= :t0 THEN c.stop_at END AS stopped,
-        extract(epoch FROM c.stop_at - c.started) AS taken,
-        CASE WHEN c.stop_at - c.started <= interval '60 minutes' THEN 1
-            WHEN c.stop_at - c.started <= interval '240 minutes' THEN 5
-            WHEN c.stop_at - c.started <= interval '1440 minutes' THEN 15
-            WHEN c.stop_at - c.started <= interval '10080 minutes' THEN 60
-            ELSE 1440 END AS step
+        extract(epoch FROM c.stop_at - c.started) AS taken
 ) AS x
 WHERE p.g >= :lo AND p.g < :hi AND c.target IS NOT NULL AND c.started <= :t0
 """
@@ -484,11 +491,27 @@ def _generate(db: Database, keyring: Keyring, cases: int) -> dict[str, Any]:
     with db.engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
     timings["vacuum_analyze"] = time.perf_counter() - t
+    # The weekly summary, as after an upgrade: rebuilt from the facts, set-based.
+    t = time.perf_counter()
+    db.run(weekly.rebuild, write=True)
+    timings["sla_clock_week_rebuild"] = time.perf_counter() - t
+    with db.engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(
+            text("VACUUM ANALYZE sla_clock_week")
+        )
 
     def counts(s: Session) -> dict[str, int]:
         return {
             table: int(s.scalar(text(f'SELECT count(*) FROM "{table}"')) or 0)
-            for table in ("case", "report", "case_event", "sla_clock_fact", "staff_user", "school")
+            for table in (
+                "case",
+                "report",
+                "case_event",
+                "sla_clock_fact",
+                "sla_clock_week",
+                "staff_user",
+                "school",
+            )
         }
 
     return {
@@ -498,9 +521,48 @@ def _generate(db: Database, keyring: Keyring, cases: int) -> dict[str, Any]:
     }
 
 
+def _take_out(s: Session, ids: list[Any]) -> None:
+    """Take these cases' facts out of the facts and the summary (as if never refreshed), so the
+    refresh that follows adds every one of them to the summary."""
+    weekly.apply(s, removed=weekly.ended_facts(s, ids), added=[])
+    s.execute(text("DELETE FROM sla_clock_fact WHERE case_id = ANY(:ids)"), {"ids": ids})
+
+
+def _refresh(s: Session, ids: list[Any]) -> tuple[int, float]:
+    """Mark these cases stale and refresh them in one batch: how many, and the seconds."""
+    s.execute(text('UPDATE "case" SET sla_seq = 0 WHERE id = ANY(:ids)'), {"ids": ids})
+    started = time.perf_counter()
+    refreshed = refresh_stale(s, batch=len(ids) + 1)
+    return refreshed, time.perf_counter() - started
+
+
+def _summary_differs(s: Session) -> int:
+    """Rows by which the summary kept so far differs from one rebuilt from the facts (rows of
+    nothing but zeros, which a kept summary may hold, aside)."""
+    nonzero = " OR ".join(f"{c} <> 0" for c in COUNT_COLUMNS)
+    s.execute(
+        text(
+            "CREATE TEMP TABLE bench_week_kept ON COMMIT DROP AS "
+            f"SELECT * FROM sla_clock_week WHERE {nonzero}"
+        )
+    )
+    weekly.rebuild(s)
+    return int(
+        s.scalar(
+            text(
+                "SELECT count(*) FROM ((TABLE bench_week_kept EXCEPT ALL TABLE sla_clock_week) "
+                "UNION ALL (TABLE sla_clock_week EXCEPT ALL TABLE bench_week_kept)) AS d"
+            )
+        )
+        or 0
+    )
+
+
 def _check_sample(db: Database, sample: int = 500) -> dict[str, Any]:
     """The SLA refresh, replaying the generated events of a sample of cases, against the
-    generated facts (in one transaction, rolled back)."""
+    generated facts; and the summary it keeps against one rebuilt from all the facts (in one
+    transaction, rolled back). The sample's facts are taken out of facts and summary first,
+    so the refresh adds them all to the summary rather than replacing them unchanged."""
     cols = (
         "due_at, stopped_at, outcome, minutes, target_minutes, share_bucket, priority, "
         "category_id, channel, region_id, school_id, team_id, assignee_id, opened_week"
@@ -528,9 +590,12 @@ def _check_sample(db: Database, sample: int = 500) -> dict[str, Any]:
             return {tuple(r[:3]): tuple(r[3:]) for r in rows}
 
         generated = facts()
-        s.execute(text('UPDATE "case" SET sla_seq = 0 WHERE id = ANY(:ids)'), {"ids": ids})
-        refreshed = refresh_stale(s, batch=len(ids) + 1)
+        _take_out(s, ids)
+        refreshed, seconds = _refresh(s, ids)
         computed = facts()
+        started = time.perf_counter()
+        summary_differs = _summary_differs(s)
+        check_seconds = time.perf_counter() - started
         outer.rollback()
     same_keys = generated.keys() == computed.keys()
     common = generated.keys() & computed.keys()
@@ -543,13 +608,46 @@ def _check_sample(db: Database, sample: int = 500) -> dict[str, Any]:
     return {
         "cases": len(ids),
         "refreshed": refreshed,
+        "refresh_ms": round(seconds * 1000),
         "facts_generated": len(generated),
         "facts_by_refresh": len(computed),
         "same_clocks": same_keys,
         "only_generated": len(generated.keys() - computed.keys()),
         "only_refresh": len(computed.keys() - generated.keys()),
         "columns_differing": differing,
+        "summary_rows_differing_from_rebuild": summary_differs,
+        "summary_check_seconds": round(check_seconds, 1),
     }
+
+
+def _refresh_cost(db: Database, batch: int = 500, repeat: int = 3) -> dict[str, Any]:
+    """The SLA refresh of the ``batch`` most recently opened cases (where histories grow), in
+    one batch, each time in a transaction rolled back: replacing their facts unchanged (the
+    summary's net change is nothing), and adding them after they were taken out (every ended
+    clock added to the summary: six rows per fact before merging)."""
+    ids = db.run(
+        lambda s: list(
+            s.scalars(text('SELECT id FROM "case" ORDER BY opened_at DESC LIMIT :n'), {"n": batch})
+        ),
+        write=False,
+    )
+    found: dict[str, Any] = {"cases": len(ids)}
+    for label, take_out in (("unchanged", False), ("added", True)):
+        samples = []
+        for _ in range(repeat + 1):  # the first warms the cache
+            with db.engine.connect() as conn, conn.begin() as outer, Session(bind=conn) as s:
+                if take_out:
+                    _take_out(s, ids)
+                _refreshed, seconds = _refresh(s, ids)
+                outer.rollback()
+            samples.append(seconds)
+        best = sorted(samples[1:])
+        found[label] = {
+            "ms": [round(x * 1000) for x in samples[1:]],
+            "median_ms": round(statistics.median(best) * 1000),
+            "ms_per_case": round(statistics.median(best) * 1000 / max(1, len(ids)), 2),
+        }
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -562,6 +660,7 @@ class Who:
 
     supervisor: Principal
     auditor: Principal
+    caseworker: Principal  # the busiest of the capital's caseworkers: their own figures
     keyring: Keyring
 
 
@@ -572,6 +671,7 @@ class As:
         clock = FixedClock(T0)
         self.supervisor = Acting(s, who.keyring, clock, T0, who.supervisor)
         self.auditor = Acting(s, who.keyring, clock, T0, who.auditor)
+        self.caseworker = Acting(s, who.keyring, clock, T0, who.caseworker)
 
 
 def _who(db: Database, keyring: Keyring) -> Who:
@@ -580,7 +680,12 @@ def _who(db: Database, keyring: Keyring) -> Who:
             user = s.scalars(select(StaffUser).where(StaffUser.username == username)).one()
             return load_principal(s, user)
 
-        return Who(principal("bench.supervisor.0.1"), principal("bench.auditor.0.100"), keyring)
+        return Who(
+            principal("bench.supervisor.0.1"),
+            principal("bench.auditor.0.100"),
+            principal("bench.caseworker.1.0"),
+            keyring,
+        )
 
     return db.run(load, write=False)
 
@@ -621,12 +726,19 @@ def _baselines(db: Database, who: Who, repeat: int) -> dict[str, dict[str, float
         for label, where in (
             ("auditor", ""),
             ("supervisor", "AND (region_id = ANY(:r) OR team_id = ANY(:t))"),
+            ("caseworker", "AND assignee_id = :a"),
         ):
             sql = text(
                 "SELECT count(*) FROM sla_clock_fact "
                 f"WHERE opened_at >= :lo AND opened_at < :hi {where}"
             )
-            params = {"lo": lo, "hi": hi, "r": region_ids, "t": team_ids}
+            params = {
+                "lo": lo,
+                "hi": hi,
+                "r": region_ids,
+                "t": team_ids,
+                "a": who.caseworker.user_id,
+            }
             found[f"{days}d {label}"] = _ms(
                 _time(db, lambda s, q=sql, p=params: s.scalar(q, p), repeat, write=False)
             )
@@ -665,12 +777,27 @@ def _cases() -> list[Measured]:
             Measured(f"response_times {days}d by {by.value}", base, rt("supervisor", by=by))
             for by in Breakdown
         ]
+        cases.append(
+            Measured(
+                f"response_times {days}d region filter by week",
+                base,
+                rt("supervisor", by=Breakdown.WEEK, filters={Breakdown.REGION: [region]}),
+            )
+        )
+        # The summary's priority rows; split by category too, only the facts can answer.
         filters = {Breakdown.REGION: [region], Breakdown.PRIORITY: ["P2", "P3"]}
         cases.append(
             Measured(
                 f"response_times {days}d region+priority filter by week",
                 base,
                 rt("supervisor", by=Breakdown.WEEK, filters=filters),
+            )
+        )
+        cases.append(
+            Measured(
+                f"response_times {days}d region+priority filter by category (facts)",
+                base,
+                rt("supervisor", by=Breakdown.CATEGORY, filters=filters),
             )
         )
         cases.append(
@@ -683,6 +810,20 @@ def _cases() -> list[Measured]:
                 rt("auditor", by=Breakdown.REGION),
             )
         )
+        # A caseworker's own figures: the summary's rows of that caseworker; split by
+        # priority, only the facts can answer (their assignee index).
+        cases += [
+            Measured(
+                f"response_times {days}d {what} (caseworker's own)",
+                f"{days}d caseworker",
+                rt("caseworker", by=by),
+            )
+            for what, by in (
+                ("overall", None),
+                ("by week", Breakdown.WEEK),
+                ("by priority (facts)", Breakdown.PRIORITY),
+            )
+        ]
     lo, hi = _period(365)
     cases.append(
         Measured(
@@ -814,8 +955,9 @@ def _database(cases: int, keep: bool, workdir: Path) -> Iterator[tuple[str, bool
         engine = create_engine(url)
         with engine.connect() as conn:
             filled = bool(
-                conn.scalar(text("SELECT to_regclass('sla_clock_fact') IS NOT NULL"))
+                conn.scalar(text("SELECT to_regclass('sla_clock_week') IS NOT NULL"))
                 and conn.scalar(text('SELECT count(*) FROM "case"')) == cases
+                and conn.scalar(text("SELECT EXISTS (SELECT FROM sla_clock_week)"))
             )
         engine.dispose()
     yield url, filled
@@ -847,6 +989,10 @@ def _table(result: dict[str, Any]) -> str:
     lines.append("baselines (p50 / p95 ms):")
     for label, b in baselines.items():
         lines.append(f"  {label:<20} {b['p50_ms']:>7} / {b['p95_ms']:>7}")
+    lines.append("")
+    lines.append(f"generated: {json.dumps(result.get('generated'))}")
+    lines.append(f"refresh check: {json.dumps(result['refresh_check'])}")
+    lines.append(f"refresh cost: {json.dumps(result['refresh_cost'])}")
     lines.append("")
     lines.append(
         f"{'export':<12} {'rows':>8} {'rows/s':>8} {'MB':>7} {'tracemalloc KB':>15} "
@@ -894,6 +1040,8 @@ def main() -> None:
             print(json.dumps(result["generated"]), flush=True)
         result["refresh_check"] = _check_sample(db)
         print("refresh check:", json.dumps(result["refresh_check"]), flush=True)
+        result["refresh_cost"] = _refresh_cost(db)
+        print("refresh cost:", json.dumps(result["refresh_cost"]), flush=True)
         who = _who(db, keyring)
         print("measuring...", flush=True)
         result["measured"] = _measure(db, who, args.repeat)
