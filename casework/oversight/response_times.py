@@ -82,8 +82,13 @@ def figures_of_acting(acting: Acting) -> Scope | None:
         # Their own figures only: no statistics permission needed for one's own work.
         return Scope(assignee=principal.user_id)
     acting.require(Action.STATS_READ)
-    if principal.role is Role.SUPERVISOR and not principal.national:
-        return Scope(regions=principal.region_ids, teams=principal.team_ids)
+    if principal.role is Role.SUPERVISOR:
+        # As the access policy has it: their regions (all of them for a national team), never
+        # a restricted case about a school they are linked to.
+        regions = None if principal.national else principal.region_ids
+        if regions is None and not principal.school_ids:
+            return None
+        return Scope(regions=regions, hidden_schools=principal.school_ids)
     return None
 
 

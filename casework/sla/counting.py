@@ -17,9 +17,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select, text
+from sqlalchemy import ColumnElement, and_, case, func, literal_column, select, text, true
 from sqlalchemy.orm import Session
 
+from casework.cases.models import Case
 from casework.sla.facts import COLUMNS, NONE, Breakdown, matching, value_of
 from casework.sla.figures import ClockFigures, Tally
 from casework.sla.models import COUNT_COLUMNS, ClockFact, ClockKind, clock_week
@@ -45,17 +46,32 @@ assert set(_BY_DIM.values()) == set(DIMS)  # noqa: S101 - the summary keeps each
 
 @dataclass(frozen=True)
 class Scope:
-    """Which clocks someone may count: those of some regions or teams, or of one assignee."""
+    """Which clocks someone may count: those of some regions, or of one assignee's cases;
+    restricted cases about ``hidden_schools`` are left out (a conflict of interest hides them,
+    and a count by school would point at one)."""
 
-    regions: frozenset[int] = frozenset()
-    teams: frozenset[int] = frozenset()
+    regions: frozenset[int] | None = None  # None: every region, and cases with none yet
     assignee: uuid.UUID | None = None
+    hidden_schools: frozenset[int] = frozenset()
 
     def on_facts(self) -> ColumnElement[bool]:
         """The clause on the clock facts."""
+        clauses: list[ColumnElement[bool]] = []
         if self.assignee is not None:
-            return ClockFact.assignee_id == self.assignee
-        return or_(ClockFact.region_id.in_(self.regions), ClockFact.team_id.in_(self.teams))
+            clauses.append(ClockFact.assignee_id == self.assignee)
+        if self.regions is not None:
+            clauses.append(ClockFact.region_id.in_(self.regions))
+        if self.hidden_schools:
+            conflicted = select(Case.id).where(
+                Case.restricted, Case.school_id.in_(self.hidden_schools)
+            )
+            clauses.append(ClockFact.case_id.not_in(conflicted))
+        return and_(true(), *clauses)
+
+    @property
+    def summarised(self) -> bool:
+        """Whether the weekly summary can count within it (it knows nothing of restriction)."""
+        return not self.hidden_schools
 
 
 @dataclass
@@ -120,7 +136,7 @@ def count_clocks(
     _count_running(session, counted, by, now, opened_from, opened_to, facts)
     weeks = _whole_weeks(opened_from, opened_to)
     rows = _summary_rows(by, scope, filters)
-    if rows is None or weeks is None:
+    if rows is None or weeks is None or (scope is not None and not scope.summarised):
         _count_ended(session, counted, by, opened_from, opened_to, facts)
         return counted
     first, last = weeks
@@ -246,8 +262,8 @@ def _count_weeks(
     conditions = [week.week >= first, week.week < last, week.dim == rows.dim]
     if rows.values is not None:
         conditions.append(week.value.in_(rows.values))
-    if scope is not None and scope.assignee is None:
-        conditions.append(or_(week.region_id.in_(scope.regions), week.team_id.in_(scope.teams)))
+    if scope is not None and scope.regions is not None:
+        conditions.append(week.region_id.in_(scope.regions))
     if Breakdown.REGION in filters:
         conditions.append(week.region_id.in_(_ids(filters[Breakdown.REGION])))
     if Breakdown.TEAM in filters:

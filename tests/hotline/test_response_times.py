@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from casework.access.scope import load_principal
 from casework.audit.models import AuditEvent
 from casework.audit.record import AuditAction
+from casework.cases.models import Case
 from casework.clock import FixedClock
 from casework.context import Acting
 from casework.errors import InvalidInput, NotAllowed
@@ -61,7 +62,14 @@ def _acknowledge_clocks(figures: dict[ClockKind, ClockFigures]) -> int:
 
 @pytest.mark.parametrize(
     ("who", "cases"),
-    [("SV_REGION", 3), ("SV_OTHER", 1), ("AUDITOR", 4), ("ADMIN", 4), ("CW_ASSIGNEE", 1)],
+    [
+        ("SV_REGION", 3),
+        ("SV_OTHER", 1),
+        ("SV_CONFLICTED", 2),  # not C4: restricted, about the school they are linked to
+        ("AUDITOR", 4),
+        ("ADMIN", 4),
+        ("CW_ASSIGNEE", 1),
+    ],
 )
 def test_each_counts_the_cases_they_may_count(
     session: Session, world: World, keys: LocalKeyFile, who: str, cases: int
@@ -91,6 +99,39 @@ def test_a_supervisor_never_sees_another_regions_numbers(
         filters={Breakdown.REGION: ["capital"]},
     )
     assert (asked.cases, asked.overall) == (0, {})
+
+
+def test_a_case_in_their_team_queue_but_another_region_is_not_theirs_to_count(
+    session: Session, world: World, keys: LocalKeyFile
+) -> None:
+    """The policy lets a supervisor see their regions' cases; a northern case put in the
+    capital team's queue stays out of the capital supervisor's figures and clock rows."""
+    north = session.get_one(Case, world.cases["C3"])
+    north.team_id = world.teams["T1"]
+    north.sla_seq = 0  # as a reassignment's event would
+    session.flush()
+    refresh_stale(session)
+    supervisor = _as(session, world, keys, "SV_REGION")
+    found = response_times(
+        supervisor, opened_from=NOW - DAY, opened_to=NOW + DAY, by=Breakdown.REGION
+    )
+    assert (found.cases, [g.key for g in found.groups]) == (3, ["capital"])
+    page = clock_rows_page(supervisor, opened_from=NOW - DAY, opened_to=NOW + DAY, filters={})
+    assert north.reference not in {row[0] for row in page.rows}
+
+
+def test_a_conflict_of_interest_hides_the_case_from_figures_and_rows(
+    session: Session, world: World, keys: LocalKeyFile
+) -> None:
+    conflicted = _as(session, world, keys, "SV_CONFLICTED")
+    by_school = response_times(
+        conflicted, opened_from=NOW - DAY, opened_to=NOW + DAY, by=Breakdown.SCHOOL
+    )
+    assert [g.key for g in by_school.groups] == ["capital-001"]  # not capital-002's C4
+    page = clock_rows_page(conflicted, opened_from=NOW - DAY, opened_to=NOW + DAY, filters={})
+    c4 = session.get_one(Case, world.cases["C4"]).reference
+    assert c4 not in {row[0] for row in page.rows}
+    assert page.rows  # C1 and C2 are there
 
 
 def test_broken_down_by_each_dimension(session: Session, world: World, keys: LocalKeyFile) -> None:
