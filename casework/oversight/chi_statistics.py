@@ -81,7 +81,7 @@ class ChiTable:
     counts: SuppressedTable
 
     def shown(self, value: Count) -> int | str:
-        """A count as published: the number, "<threshold" or "hidden"."""
+        """A count as published: the number, or "<threshold" for any hidden count."""
         return shown(value, self.counts.threshold)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from fractions import Fraction
 
 import pytest
 
@@ -14,11 +15,12 @@ def test_small_counts_are_hidden_and_their_row_and_column_hide_another() -> None
     table = suppress([[3, 10, 20], [8, 12, 30], [9, 15, 40]])
     # 3 is small; its row hides the smallest other (10), its column the smallest other (8);
     # then row 2 and column 2 each hide one: their smallest others (12) close both.
-    # Only the 3 is small: the others are hidden with it and say so, never "<5".
+    # Only the 3 is small; the others are hidden with it, and every hidden count is shown
+    # alike, so a reader cannot tell the small one from the ones hiding it.
     assert table.cells == [[None, HIDDEN, 20], [HIDDEN, HIDDEN, 30], [9, 15, 40]]
     assert table.row_totals == [33, 50, 64]
     assert table.column_totals == [20, 37, 90]
-    assert [table.shown(c) for c in table.cells[0]] == ["<5", "hidden", "20"]
+    assert [table.shown(c) for c in table.cells[0]] == ["<5", "<5", "20"]
 
 
 def test_nothing_small_hides_nothing_and_zero_is_shown() -> None:
@@ -88,3 +90,65 @@ def test_no_line_ever_hides_exactly_one_cell(seed: int) -> None:
             assert shown is None
         elif shown is not HIDDEN:
             assert shown == counts[i][j]
+
+
+Vector = dict[tuple[int, int], Fraction]
+
+
+def _minus(vector: Vector, pivot: tuple[int, int], row: Vector) -> Vector:
+    """``vector`` with its ``pivot`` entry cleared by subtracting a multiple of ``row``."""
+    factor = vector.get(pivot, Fraction(0))
+    keys = set(vector) | set(row)
+    found = {k: vector.get(k, Fraction(0)) - factor * row.get(k, Fraction(0)) for k in keys}
+    return {k: v for k, v in found.items() if v}
+
+
+def _reduced(vector: Vector, basis: list[tuple[tuple[int, int], Vector]]) -> Vector:
+    for pivot, row in basis:
+        if pivot in vector:
+            vector = _minus(vector, pivot, row)
+    return vector
+
+
+def _pinned_down(table: SuppressedTable, counts: list[list[int]]) -> list[tuple[int, int]]:
+    """Hidden cells the published values determine exactly: an independent check (each line
+    sums to its total; is the cell's unit vector in the row space of the equations over the
+    hidden cells?)."""
+    height, width = len(counts), len(counts[0])
+    published = [[*r, t] for r, t in zip(table.cells, table.row_totals, strict=True)]
+    published.append([*table.column_totals, table.grand_total])
+    hidden = {
+        (i, j)
+        for i in range(height + 1)
+        for j in range(width + 1)
+        if published[i][j] is None or published[i][j] is HIDDEN
+    }
+    lines = [[(i, j) for j in range(width + 1)] for i in range(height + 1)]
+    lines += [[(i, j) for i in range(height + 1)] for j in range(width + 1)]
+    basis: list[tuple[tuple[int, int], Vector]] = []
+    for line in lines:
+        equation: Vector = {cell: Fraction(1) for cell in line[:-1] if cell in hidden}
+        if line[-1] in hidden:
+            equation[line[-1]] = Fraction(-1)
+        left = _reduced(equation, basis)
+        if left:
+            pivot = min(left)
+            left = {k: v / left[pivot] for k, v in left.items()}
+            basis = [(q, _minus(row, pivot, left) if pivot in row else row) for q, row in basis]
+            basis.append((pivot, left))
+    return [cell for cell in sorted(hidden) if not _reduced({cell: Fraction(1)}, basis)]
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_no_hidden_count_can_be_worked_out_exactly(seed: int) -> None:
+    """Not one line at a time but all together: no hidden value of random tables shaped like
+    the CHI tables is pinned down by the published ones (a 3 x 6 table once gave away a 2
+    through two columns of zeros and the totals row)."""
+    rng = random.Random(1000 + seed)  # noqa: S311 - test data, not a secret
+    height, width = rng.randint(2, 6), rng.randint(2, 8)
+    counts = [
+        [rng.choice([0, 0, 1, 2, 3, 4, 6, 8, 12, 20, 40]) for _ in range(width)]
+        for _ in range(height)
+    ]
+    table = suppress(counts)
+    assert _pinned_down(table, counts) == []
