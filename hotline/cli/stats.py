@@ -64,8 +64,10 @@ def _write_csv(header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> None:
 
 @stats_app.command("transparency")
 def stats_transparency(
-    first: FromMonth,
-    last: ToMonth,
+    period: Annotated[
+        str | None,
+        typer.Option(help="A calendar quarter, YYYY-Qn; without it, the last that ended."),
+    ] = None,
     region: Annotated[
         str | None, typer.Option(help="A region's code; without it, the whole nation.")
     ] = None,
@@ -73,12 +75,12 @@ def stats_transparency(
         TextFormat.TEXT
     ),
 ) -> None:
-    """The public transparency report for whole months that have ended (at most 12)."""
+    """The public transparency report for one calendar quarter that has ended."""
     with command() as cmd:
         threshold = cmd.settings.stats_small_cell_threshold
         try:
             report = cmd.read(
-                transparency_report, region=region, first=first, last=last, threshold=threshold
+                transparency_report, region=region, period=period, threshold=threshold
             )
         except InvalidInput as problem:
             raise _refused(problem) from None
@@ -92,10 +94,10 @@ def stats_transparency(
 
 def _as_text(report: TransparencyReport) -> str:
     lines = [
-        f"Transparency report: {report.area}, {report.first} to {report.last}",
+        f"Transparency report: {report.area}, {report.period} ({report.period.name()})",
         (
-            f"Counts under {report.threshold} show as <{report.threshold}; counts shown as "
-            "'hidden' are hidden with them so none can be worked out from the totals."
+            f"Counts shown as <{report.threshold} are hidden: under {report.threshold}, or "
+            "hidden with one so none can be worked out from the totals or other regions."
         ),
         "",
         f"Reports received: {report.shown(report.reports_received)}",
@@ -109,7 +111,7 @@ def _as_text(report: TransparencyReport) -> str:
     )
     for title, tally in sections[:2]:
         lines += ["", f"{title}:"] + [f"  {item:<28} {count:>6}" for item, count in tally.pairs()]
-    lines += ["", "Response times (cases opened in the period):"]
+    lines += ["", "Response times (cases opened in the quarter):"]
     lines += [
         f"  {line.clock.value:<28} ended {report.shown(line.ended):>6}  within target "
         + ("-" if line.within_target is None else f"{100 * line.within_target:.0f}%")

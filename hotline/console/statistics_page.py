@@ -1,6 +1,7 @@
 """The CHI statistics page's content, shaped from the domain's published tables
 (``casework.oversight.chi_statistics``): every count exactly as the use case suppressed it,
-headings in words, and links to the public transparency report for the same months."""
+headings in words, and links to the public transparency report for the latest ended calendar
+quarter among the same months (the only periods it is published for)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from urllib.parse import urlencode
 from casework.errors import InvalidInput
 from casework.oversight.chi_statistics import GENDER_NOT_RECORDED, ChiStatistics, ChiTable
 from casework.oversight.periods import Month, last_ended_month
+from casework.oversight.quarters import Quarter, last_ended_quarter
 from casework.oversight.suppression import Count
 from hotline.runtime.labels import humanise, label
 
@@ -113,23 +115,31 @@ def _table(table: ChiTable, period: str) -> ShownTable:
 
 @dataclass(frozen=True)
 class PublicLink:
-    """The public transparency report for one area over the page's months."""
+    """The public transparency report for one area over one quarter."""
 
     area: str
+    period: str  # the quarter in words
     url: str
+
+
+def public_quarter(stats: ChiStatistics, *, now: dt.datetime) -> Quarter | None:
+    """The latest quarter that has ended and shares a month with the page's months (the
+    public report is published for nothing else), if any."""
+    quarter = min(Quarter.of(stats.last), last_ended_quarter(now))
+    return quarter if quarter.last >= stats.first else None
 
 
 def public_links(
     stats: ChiStatistics, regions: Sequence[tuple[str, str]], *, now: dt.datetime
 ) -> list[PublicLink]:
-    """The nation's report and each region's the person may count - only when every month
-    has ended (the public report publishes nothing else)."""
-    if stats.last >= Month.of(now):
+    """The nation's report and each region's the person may count, for ``public_quarter``."""
+    quarter = public_quarter(stats, now=now)
+    if quarter is None:
         return []
-    months = {"from": str(stats.first), "to": str(stats.last)}
-    links = [PublicLink("The whole country", "/transparency?" + urlencode(months))]
+    period = {"period": str(quarter)}
+    links = [PublicLink("The whole country", quarter.name(), "/transparency?" + urlencode(period))]
     links += [
-        PublicLink(name, "/transparency?" + urlencode({"region": code, **months}))
+        PublicLink(name, quarter.name(), "/transparency?" + urlencode({"region": code, **period}))
         for code, name in regions
     ]
     return links
@@ -148,7 +158,7 @@ def statistics_view(
         "tables": [_table(t, period) for t in stats.tables],
         "regions": [name for _, name in regions],
         "public_links": public_links(stats, regions, now=now),
-        "last_ended": month_name(last_ended_month(now)),
+        "last_ended": month_name(last_ended_quarter(now).last),
         "csv_url": "/console/figures/statistics.csv?" + urlencode(months),
         "xlsx_url": "/console/figures/statistics.xlsx?" + urlencode(months),
     }

@@ -1,5 +1,6 @@
-"""The public transparency report: a page and its CSV, for a region or the nation over whole
-months that have ended. No sign-in, no cookies, nothing personal (see
+"""The public transparency report: a page and its CSV, for a region or the nation over one
+calendar quarter that has ended (``?period=2026-Q3``; ``from``/``to`` months only when they are
+exactly one quarter). No sign-in, no cookies, nothing personal (see
 ``casework.oversight.transparency``)."""
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from hotline.runtime.templating import make_templates
 
 router = APIRouter(include_in_schema=False)
 templates = make_templates()
-# Ended months do not change much: a short public cache spares the database repeat visits.
+# Ended quarters do not change much: a short public cache spares the database repeat visits.
 _CACHE: Final = {"Cache-Control": "public, max-age=300"}
 CHI_GROUPS: Final = {
     "violence": "Violence",
@@ -29,6 +30,8 @@ CHI_GROUPS: Final = {
     "other": "Other",
 }
 Region = Annotated[str | None, Query(max_length=40, description="A region's code; none: all")]
+Period = Annotated[str | None, Query(max_length=7, description="A quarter, YYYY-Qn")]
+# The old form, kept for links already out there: months that are exactly one quarter.
 FirstMonth = Annotated[str | None, Query(alias="from", max_length=7, description="YYYY-MM")]
 LastMonth = Annotated[str | None, Query(alias="to", max_length=7, description="YYYY-MM")]
 
@@ -55,13 +58,16 @@ async def transparency(
     request: Request,
     ctx: Ctx,
     region: Region = None,
+    period: Period = None,
     first: FirstMonth = None,
     last: LastMonth = None,
 ) -> HTMLResponse:
-    """The report for the area and months asked for (by default the nation, last month)."""
+    """The report for the area and quarter asked for (by default the nation, the last quarter
+    that ended)."""
     page = await ctx.read(
         transparency_page,
         region=region or None,
+        period=period or None,
         first=first or None,
         last=last or None,
         threshold=ctx.settings.stats_small_cell_threshold,
@@ -69,15 +75,15 @@ async def transparency(
     report = page.report
     chosen = {
         "region": region or "",
-        "first": str(report.first) if report else (first or ""),
-        "last": str(report.last) if report else (last or ""),
+        "period": str(report.period) if report else (period or ""),
     }
-    query = {"region": chosen["region"], "from": chosen["first"], "to": chosen["last"]}
+    query = {"region": chosen["region"], "period": chosen["period"]}
     return templates.TemplateResponse(
         request,
         "transparency.html",
         {
             "regions": page.regions,
+            "quarters": page.quarters,
             "report": report,
             "problem": page.problem,
             "chosen": chosen,
@@ -92,12 +98,17 @@ async def transparency(
 
 @router.get("/transparency.csv")
 async def transparency_csv(
-    ctx: Ctx, region: Region = None, first: FirstMonth = None, last: LastMonth = None
+    ctx: Ctx,
+    region: Region = None,
+    period: Period = None,
+    first: FirstMonth = None,
+    last: LastMonth = None,
 ) -> StreamingResponse:
     """The same report as CSV (a friendly 422 page for a bad area or period)."""
     report = await ctx.read(
         transparency_report,
         region=region or None,
+        period=period or None,
         first=first or None,
         last=last or None,
         threshold=ctx.settings.stats_small_cell_threshold,
@@ -106,7 +117,7 @@ async def transparency_csv(
     answer = await export_response(
         CSV_HEADER,
         report.csv_rows(),
-        filename=f"transparency-{area}-{report.first}-{report.last}",
+        filename=f"transparency-{area}-{report.period}",
         fmt=ExportFormat.CSV,
     )
     answer.headers.update(_CACHE)

@@ -1,9 +1,17 @@
 """CHI statistics and the public transparency report, counted by hand over reports sent
 through the web form and the app API, on both databases.
 
-The world (clock at 2026-11-26):
+The world (clock at 2026-11-26; the public report is read at 2027-01-04, once the fourth
+quarter has ended - it is published for whole calendar quarters only):
 
     when (UTC)                     channel  school       category       age  then
+    2026-04-06 .. (the second quarter: the differencing attacks of the review)
+      April   x 10                 web      capital-001  bullying       10    -
+      April   x 6                  app      capital-002  corporal_pun.  11    -
+      May     x 2                  web      capital-001  bullying       10    -
+      May     x 9                  app      capital-002  corporal_pun.  11    -
+      June    x 8                  web      capital-001  bullying       10    closed after 10 min
+      June    x 3                  web      north-001    bullying       10    closed after 10 min
     2026-09-30 23:59:59            web      capital-001  bullying        7    -
     2026-10-01 00:00:00 +1h x 5    web      capital-001  bullying       10    closed after 10 min
       (6 reports)                                                             (5 advice, 1 resolved)
@@ -56,6 +64,7 @@ from tests.factories.reports import app_payload, idempotency_key, web_form
 from tests.factories.staff import bearer, make_staff, make_team, signed_in, staff_settings
 
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
+PUBLISHED = dt.datetime(2027, 1, 4, 9, 0, tzinfo=dt.UTC)  # the fourth quarter has ended
 SECRET_WORDS = "zebracrossing"  # in every narrative: must never be published
 EVIL_REGION = '=HYPERLINK("http://evil.example","x")'
 CHI = "/api/staff/v1/stats/chi"
@@ -67,6 +76,7 @@ class Stats:
 
     client: TestClient
     engine: Any
+    clock: FixedClock
     tokens: dict[str, str] = field(default_factory=dict)
     references: list[str] = field(default_factory=list)
 
@@ -104,16 +114,55 @@ def _case_id(client: TestClient, token: str, reference: str) -> str:
     return str(found["cases"][0]["id"])
 
 
+def _close(world: Stats, clock: FixedClock, reference: str, supervisor: str) -> None:
+    """Close the case ten minutes after it was opened, as its region's supervisor."""
+    clock.set(clock.now() + dt.timedelta(minutes=10))
+    case_id = _case_id(world.client, world.tokens[supervisor], reference)
+    closed = world.client.post(
+        f"/api/staff/v1/cases/{case_id}/closure",
+        json={"outcome": "advice_given", "views_missing": "unreachable"},
+        headers=bearer(world.tokens[supervisor]),
+    )
+    assert closed.status_code == 200, closed.text
+
+
+def _second_quarter(world: Stats, clock: FixedClock) -> None:
+    """The review's attacks, in April to June 2026: month against months (April web 10,
+    app 6; April and May web 12, app 15), region against nation (north web 3, capital web
+    20, nation 23) and response times (acknowledged: north 3, capital 8, nation 11)."""
+    client = world.client
+    sent = (
+        (4, "web", 10, "capital"),
+        (4, "app", 6, "capital"),
+        (5, "web", 2, "capital"),
+        (5, "app", 9, "capital"),
+        (6, "web", 8, "capital"),
+        (6, "web", 3, "north"),
+    )
+    for month, channel, count, region in sent:
+        for i in range(count):
+            at = dt.datetime(2026, month, 6 + i, 12, tzinfo=dt.UTC)
+            if channel == "app":
+                world.references.append(_app(client, clock, at))
+                continue
+            reference = _web(client, clock, at, age="10", school=f"{region}-001")
+            world.references.append(reference)
+            if month == 6:
+                _close(world, clock, reference, f"sv_{region}")
+
+
 def _build(client: TestClient, db: Database, clock: FixedClock, keyring: Keyring) -> Stats:
-    world = Stats(client, None)
+    world = Stats(client, None, clock)
     partners: dict[str, tuple[uuid.UUID, str]] = {}
 
     def people(s: Session) -> None:
         seed_places(s)
         s.add(Region(code="evil", name=EVIL_REGION))
         make_team(s, "T1", "capital")
+        make_team(s, "T2", "north")
         for name, role, teams in (
             ("sv_capital", Role.SUPERVISOR, ("T1",)),
+            ("sv_north", Role.SUPERVISOR, ("T2",)),
             ("auditor", Role.AUDITOR, ()),
             ("cw_capital", Role.CASEWORKER, ("T1",)),
         ):
@@ -131,6 +180,7 @@ def _build(client: TestClient, db: Database, clock: FixedClock, keyring: Keyring
 
     db.run(people, write=True)
     sv = bearer(world.tokens["sv_capital"])
+    _second_quarter(world, clock)
     world.references.append(
         _web(client, clock, dt.datetime(2026, 9, 30, 23, 59, 59, tzinfo=dt.UTC), age="7")
     )
@@ -387,6 +437,14 @@ def test_the_chi_route_is_documented(stats: Stats) -> None:
 
 
 # ------------------------------------------------------------------ the public report
+@pytest.fixture
+def public(stats: Stats) -> Iterator[Stats]:
+    """The world read once the fourth quarter has ended."""
+    stats.clock.set(PUBLISHED)
+    yield stats
+    stats.clock.set(NOW)
+
+
 def _published(stats: Stats, **params: str) -> tuple[str, list[list[str]]]:
     page = stats.client.get("/transparency", params=params)
     assert page.status_code == 200, page.text
@@ -396,137 +454,253 @@ def _published(stats: Stats, **params: str) -> tuple[str, list[list[str]]]:
 
 
 def _values(rows: list[list[str]], section: str, measure: str = "count") -> dict[str, str]:
-    return {r[4]: r[6] for r in rows[1:] if r[3] == section and r[5] == measure}
+    return {r[3]: r[5] for r in rows[1:] if r[2] == section and r[4] == measure}
 
 
-def test_the_national_report_for_october_by_hand(stats: Stats) -> None:
-    page, rows = _published(stats, **{"from": "2026-10", "to": "2026-10"})
-    assert rows[0] == ["area", "from", "to", "section", "item", "measure", "value"]
-    assert rows[1][:3] == ["All regions", "2026-10", "2026-10"]
-    assert _values(rows, "reports_received") == {"all": "9"}
-    # web 6, app 3: the 3 is small, and the 6 is hidden with it (else 9 - 6 gives it away).
-    assert _values(rows, "reports_by_channel") == {
-        "web": "hidden",
-        "app": "<5",
-        "sms": "0",
-        "voice": "0",
-    }
+# How a hidden count is published: "<5", small or hidden with a small one ("hidden" was the
+# older word for the latter; either way the reader learns nothing more).
+HIDDEN = ("<5", "hidden")
+AREAS = ("capital", "north", "south", "evil")
+
+
+def test_the_national_report_for_the_fourth_quarter_by_hand(public: Stats) -> None:
+    page, rows = _published(public, period="2026-Q4")
+    assert rows[0] == ["area", "period", "section", "item", "measure", "value"]
+    assert rows[1][:2] == ["All regions", "2026-Q4"]
+    assert _values(rows, "reports_received") == {"all": "10"}
+    # One table for the quarter: capital web 7, app 2; north app 1. The 2, the 1, north's
+    # total and the app total (3) are small; capital's 7 hides beside its 2, the web total
+    # (7) beside the app total, capital's total (9) beside north's - the nation shows 10.
+    channels = _values(rows, "reports_by_channel")
+    assert channels["web"] in HIDDEN
+    assert channels["app"] in HIDDEN
+    assert (channels["sms"], channels["voice"]) == ("0", "0")
     groups = _values(rows, "reports_by_chi_group")
-    assert groups["violence"] == "6"
-    assert groups["exploitation"] == "<5"
-    assert groups["mental_health"] == "<5"
-    # Six closed: five advice given and one resolved; the one hides the five.
+    assert groups["violence"] == "7"
+    assert groups["exploitation"] in HIDDEN
+    assert groups["mental_health"] in HIDDEN
+    # Six closed, all in capital: five advice given and one resolved; the one hides the five.
     closed = _values(rows, "cases_closed")
-    assert closed["advice_given"] == "hidden"  # 5: hidden, not under 5
-    assert closed["resolved"] == "<5"
+    assert closed["advice_given"] in HIDDEN  # 5: hidden, not under 5
+    assert closed["resolved"] in HIDDEN
     assert closed["duplicate"] == "0"
-    assert _values(rows, "referrals_made") == {
-        "social_services": "<5",
-        "ngo": "<5",
-        "police": "0",
-        "health": "0",
-        "school": "0",
-        "legal_aid": "0",
-        "other": "0",
-    }
-    assert _values(rows, "referrals_accepted")["ngo"] == "<5"
+    made = _values(rows, "referrals_made")
+    assert made["social_services"] in HIDDEN
+    assert made["ngo"] in HIDDEN
+    assert {made[k] for k in ("police", "health", "school", "legal_aid", "other")} == {"0"}
+    assert _values(rows, "referrals_accepted")["ngo"] in HIDDEN
     # Staff acted on 8 cases 10 minutes after each was opened: all acknowledged in time.
     assert _values(rows, "response_times", "ended")["acknowledge"] == "8"
     assert _values(rows, "response_times", "within_target_percent")["acknowledge"] == "100.0"
     assert _values(rows, "response_times", "median_minutes")["acknowledge"] == "10"
-    assert "Reports received: 9" in page
+    # Two partner clocks ended: too few to give a share or a median of.
+    assert _values(rows, "response_times", "ended")["partner_acceptance"] in HIDDEN
+    assert _values(rows, "response_times", "within_target_percent")["partner_acceptance"] == ""
+    assert "Reports received: 10" in page
+    assert "All regions: October to December 2026" in page
     assert "100%" in page
 
 
-def test_a_regions_report_and_the_month_before(stats: Stats) -> None:
-    _, rows = _published(stats, region="north", **{"from": "2026-10", "to": "2026-10"})
-    assert rows[1][0] == "Northern Province"
-    assert _values(rows, "reports_received") == {"all": "<5"}
-    _, september = _published(stats, region="capital", **{"from": "2026-09", "to": "2026-09"})
-    assert _values(september, "reports_received") == {"all": "<5"}
+def test_a_regions_report_and_the_quarter_before(public: Stats) -> None:
+    _, rows = _published(public, region="north", period="2026-Q4")
+    assert rows[1][:2] == ["Northern Province", "2026-Q4"]
+    assert _values(rows, "reports_received")["all"] in HIDDEN
+    _, capital = _published(public, region="capital", period="2026-Q4")
+    # Capital's 9 hides beside north's 1: else the nation's 10 minus it gives north away.
+    assert _values(capital, "reports_received")["all"] in HIDDEN
+    assert _values(capital, "response_times", "ended")["acknowledge"] == "8"
+    assert _values(capital, "response_times", "within_target_percent")["acknowledge"] == "100.0"
+    _, september = _published(public, region="capital", period="2026-Q3")
+    assert _values(september, "reports_received")["all"] in HIDDEN
     assert _values(september, "cases_closed")["advice_given"] == "0"
 
 
-def test_nothing_personal_is_published(stats: Stats) -> None:
-    page, rows = _published(stats, **{"from": "2026-09", "to": "2026-10"})
-    sheet = "\n".join(",".join(r) for r in rows)
-    for text in (page, sheet):
-        assert SECRET_WORDS not in text
-        for school in ("Riverside Primary", "Central High", "Pine Valley"):
-            assert school not in text
-        for reference in stats.references:
-            assert reference not in text
-        assert "Helping Hands" not in text
-        assert "City Social Services" not in text
-        assert "@" not in text
-    assert "Cache-Control" in {k.title() for k in stats.client.get("/transparency").headers}
+def test_the_old_month_form_is_read_only_as_a_whole_quarter(public: Stats) -> None:
+    _, quarter = _published(public, period="2026-Q2")
+    _, months = _published(public, **{"from": "2026-04", "to": "2026-06"})
+    assert months == quarter
 
 
-def test_a_region_name_is_never_a_formula_in_the_csv(stats: Stats) -> None:
-    _, rows = _published(stats, region="evil", **{"from": "2026-10", "to": "2026-10"})
+def test_months_cannot_be_subtracted_from_months(public: Stats) -> None:
+    """The review's first attack: April (web 10, app 6) and April to May (web 12, app 15)
+    both published would give May's small web count (2) away. Only whole quarters are."""
+    _, quarter = _published(public, period="2026-Q2")
+    assert _values(quarter, "reports_by_channel")["web"] == "23"
+    assert _values(quarter, "reports_by_channel")["app"] == "15"
+    for months in (("2026-04", "2026-04"), ("2026-04", "2026-05"), ("2026-05", "2026-07")):
+        asked = {"from": months[0], "to": months[1]}
+        page = public.client.get("/transparency", params=asked)
+        assert page.status_code == 422, months
+        assert 'role="alert"' in page.text
+        assert "whole calendar quarters only" in page.text
+        assert "April to June 2026" in page.text  # the quarters to choose from instead
+        assert public.client.get("/transparency.csv", params=asked).status_code == 422
+
+
+def _areas_published(stats: Stats, period: str) -> dict[str, dict[tuple[str, str, str], str]]:
+    """Every count the public can read for the quarter: per area, (section, item, measure)
+    to value - the nation's and each region's report."""
+    found = {}
+    for area in ("", *AREAS):
+        _, rows = _published(stats, region=area, period=period)
+        found[area or "nation"] = {(r[2], r[3], r[4]): r[5] for r in rows[1:]}
+    return found
+
+
+def _nothing_pinned(published: dict[str, dict[tuple[str, str, str], str]]) -> int:
+    """For each count a region hides: the nation's value minus the other regions' never
+    pins it down - one of them is hidden too. Where nothing is hidden, the regions add up
+    to the nation (one table). The number of hidden counts checked."""
+    checked = 0
+    nation = published["nation"]
+    for key, value in nation.items():
+        if key[2] not in ("count", "ended"):
+            continue
+        regions = {area: published[area][key] for area in AREAS}
+        hidden = [area for area, v in regions.items() if v in HIDDEN]
+        for area in hidden:
+            others = [a for a in hidden if a != area]
+            assert value in HIDDEN or others, (key, area, value, regions)
+            checked += 1
+        if not hidden and value not in HIDDEN:
+            assert sum(int(v) for v in regions.values()) == int(value), (key, regions)
+    return checked
+
+
+def test_a_region_cannot_be_worked_out_from_the_nation_and_the_others(public: Stats) -> None:
+    """The review's second and third attacks: north web 3 hidden, capital web 20 and the
+    nation's 23 published gave the 3 away; so did north's 3 acknowledged against capital's 8
+    and the nation's 11. Now each quarter is one table, suppressed once."""
+    second = _areas_published(public, "2026-Q2")
+    nation, capital, north = second["nation"], second["capital"], second["north"]
+    web = ("reports_by_channel", "web", "count")
+    assert nation[web] == "23"
+    assert capital[web] in HIDDEN
+    assert north[web] in HIDDEN
+    acknowledged = ("response_times", "acknowledge", "ended")
+    assert nation[acknowledged] == "11"
+    assert capital[acknowledged] in HIDDEN
+    assert north[acknowledged] in HIDDEN
+    assert _nothing_pinned(second) >= 10
+    assert _nothing_pinned(_areas_published(public, "2026-Q4")) >= 10
+    # A share or a median only beside a published count of at least five.
+    for period in ("2026-Q2", "2026-Q4"):
+        for area, values in _areas_published(public, period).items():
+            for (section, clock, measure), value in values.items():
+                if measure in ("within_target_percent", "median_minutes") and value:
+                    ended = values[(section, clock, "ended")]
+                    assert ended.isdigit(), (period, area, clock)
+                    assert int(ended) >= 5, (period, area, clock)
+    shares = _values(
+        _published(public, period="2026-Q2")[1], "response_times", "within_target_percent"
+    )
+    assert shares["acknowledge"] == "100.0"
+
+
+def test_nothing_personal_is_published(public: Stats) -> None:
+    for period in ("2026-Q2", "2026-Q3", "2026-Q4"):
+        page, rows = _published(public, period=period)
+        sheet = "\n".join(",".join(r) for r in rows)
+        for text in (page, sheet):
+            assert SECRET_WORDS not in text
+            for school in ("Riverside Primary", "Central High", "Pine Valley"):
+                assert school not in text
+            for reference in public.references:
+                assert reference not in text
+            assert "Helping Hands" not in text
+            assert "City Social Services" not in text
+            assert "@" not in text
+    assert "Cache-Control" in {k.title() for k in public.client.get("/transparency").headers}
+
+
+def test_a_region_name_is_never_a_formula_in_the_csv(public: Stats) -> None:
+    _, rows = _published(public, region="evil", period="2026-Q4")
     assert {r[0] for r in rows[1:]} == {"'" + EVIL_REGION}
 
 
 @pytest.mark.parametrize(
     "params",
     [
-        {"from": "2026-10", "to": "2026-11"},  # this month has not ended
-        {"from": "2027-01", "to": "2027-01"},  # to come
-        {"from": "October", "to": "2026-10"},
-        {"from": "2025-10", "to": "2026-10"},  # 13 months
-        {"from": "2026-10", "to": "2026-10", "region": "atlantis"},
+        {"period": "2027-Q1"},  # this quarter has not ended
+        {"period": "2027-Q3"},  # to come
+        {"period": "October"},
+        {"period": "2026-Q5"},
+        {"from": "2026-10", "to": "2026-10"},  # a month is not a quarter
+        {"from": "2026-01", "to": "2026-12"},  # nor is a year
+        {"from": "2026-12", "to": "2026-10"},
+        {"period": "2026-Q4", "region": "atlantis"},
     ],
 )
-def test_a_bad_question_gets_a_friendly_page(stats: Stats, params: dict[str, str]) -> None:
-    page = stats.client.get("/transparency", params=params)
+def test_a_bad_question_gets_a_friendly_page(public: Stats, params: dict[str, str]) -> None:
+    page = public.client.get("/transparency", params=params)
     assert page.status_code == 422
     assert "text/html" in page.headers["content-type"]
     assert 'role="alert"' in page.text
     assert "Capital District" in page.text  # the form is there to try again
-    sheet = stats.client.get("/transparency.csv", params=params)
+    assert "October to December 2026" in page.text
+    sheet = public.client.get("/transparency.csv", params=params)
     assert sheet.status_code == 422
     assert "text/html" in sheet.headers["content-type"]
 
 
-def test_by_default_last_month_for_the_nation(stats: Stats) -> None:
-    page = stats.client.get("/transparency")
+def test_by_default_the_last_quarter_for_the_nation(stats: Stats, public: Stats) -> None:
+    page = public.client.get("/transparency")
     assert page.status_code == 200
-    assert "All regions: 2026-10 to 2026-10" in page.text
+    assert "All regions: October to December 2026" in page.text
+    public.clock.set(NOW)
+    assert "All regions: July to September 2026" in stats.client.get("/transparency").text
 
 
 # ------------------------------------------------------------------ the command line
 @contextmanager
-def _at(stats: Stats, keys: LocalKeyFile, tmp_path: Path) -> Iterator[Command]:
+def _at(stats: Stats, keys: LocalKeyFile, tmp_path: Path, at: dt.datetime) -> Iterator[Command]:
     yield Command(
         staff_settings(tmp_path),
         Database(stats.engine),
         keys,
         Keyring(keys),
-        clock=FixedClock(NOW),
+        clock=FixedClock(at),
     )
 
 
 def test_the_cli_prints_the_report_and_the_chi_tables(
     stats: Stats, keys: LocalKeyFile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(stats_cli, "command", lambda: _at(stats, keys, tmp_path))
+    monkeypatch.setattr(stats_cli, "command", lambda: _at(stats, keys, tmp_path, PUBLISHED))
     runner = CliRunner()
-    text = runner.invoke(cli_app, ["stats", "transparency", "--from", "2026-10", "--to", "2026-10"])
+    text = runner.invoke(cli_app, ["stats", "transparency", "--period", "2026-Q4"])
     assert text.exit_code == 0, text.output
-    assert "Transparency report: All regions, 2026-10 to 2026-10" in text.output
-    assert "Reports received: 9" in text.output
+    assert "Transparency report: All regions, 2026-Q4 (October to December 2026)" in text.output
+    assert "Reports received: 10" in text.output
     sheet = runner.invoke(
         cli_app,
-        [
-            *("stats", "transparency", "--region", "capital"),
-            *("--from", "2026-10", "--to", "2026-10", "--format", "csv"),
-        ],
+        ["stats", "transparency", "--region", "capital", "--period", "2026-Q4", "--format", "csv"],
     )
     assert sheet.exit_code == 0, sheet.output
-    assert "Capital District,2026-10,2026-10,reports_received,all,count,8" in sheet.output
+    capital = next(r for r in csv.reader(io.StringIO(sheet.output)) if "reports_received" in r)
+    assert capital[:5] == ["Capital District", "2026-Q4", "reports_received", "all", "count"]
+    assert capital[5] in HIDDEN
+    # The attacks at the terminal: the same published tables, nothing pinned down.
+    published = {}
+    for area in ("", *AREAS):
+        region = ["--region", area] if area else []
+        answer = runner.invoke(
+            cli_app,
+            ["stats", "transparency", *region, "--period", "2026-Q2", "--format", "csv"],
+        )
+        assert answer.exit_code == 0, answer.output
+        rows = list(csv.reader(io.StringIO(answer.output.lstrip("\ufeff"))))
+        published[area or "nation"] = {(r[2], r[3], r[4]): r[5] for r in rows[1:]}
+    assert published["north"][("reports_by_channel", "web", "count")] in HIDDEN
+    assert published["nation"][("reports_by_channel", "web", "count")] == "23"
+    assert _nothing_pinned(published) >= 10
+    for months in (["--from", "2026-04", "--to", "2026-04"], ["--period", "2026-04"]):
+        refused = runner.invoke(cli_app, ["stats", "transparency", *months])
+        assert refused.exit_code == 2, refused.output
     chi = runner.invoke(cli_app, ["stats", "chi", "--from", "2026-09", "--to", "2026-10"])
     assert chi.exit_code == 0, chi.output
     assert "channel,violence,all,7" in chi.output
-    bad = runner.invoke(cli_app, ["stats", "transparency", "--from", "2026-11", "--to", "2026-11"])
+    monkeypatch.setattr(stats_cli, "command", lambda: _at(stats, keys, tmp_path, NOW))
+    bad = runner.invoke(cli_app, ["stats", "transparency", "--period", "2026-Q4"])
     assert bad.exit_code == 2
     assert "not ended" in bad.output

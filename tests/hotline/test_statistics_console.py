@@ -88,9 +88,9 @@ def test_a_supervisor_sees_the_tables_with_small_counts_hidden(
     channel = _table(text, "chi-channel")
     assert set(channel["All groups"]) >= {"Web form", "App", "SMS", "All"}
     assert "Words of case" not in text  # counts, never a child's words
-    # November has not ended: no public report for it yet, and the page says so.
+    # November's quarter has not ended: no public report for it yet, and the page says so.
     assert "/transparency?" not in text
-    assert "Choose months up to October 2026" in text
+    assert "Choose months up to September 2026" in text
     assert 'href="/console/figures/statistics.csv?from=2026-11&amp;to=2026-11"' in text
 
 
@@ -166,21 +166,27 @@ def test_by_default_the_last_three_ended_months_with_the_public_reports(
     assert "Cases opened August 2026 to October 2026: <strong>0</strong>" in text
     assert 'value="2026-08"' in text
     assert 'value="2026-10"' in text
+    # The public report is published for whole quarters: the latest among these months
+    # that has ended (July to September).
     links = re.findall(r'href="(/transparency\?[^"]*)"', text)
     assert [html.unescape(link) for link in links] == [
-        "/transparency?from=2026-08&to=2026-10",
-        "/transparency?region=capital&from=2026-08&to=2026-10",
+        "/transparency?period=2026-Q3",
+        "/transparency?region=capital&period=2026-Q3",
     ]
+    assert "The whole country, July to September 2026" in text
     assert "publishable version" in text
     for link in links:
         assert client.get(html.unescape(link)).status_code == 200
 
 
 def test_auditors_get_every_regions_public_report(world_client: TestClient, world: World) -> None:
-    text = _as(world_client, world, "AUDITOR").get(PAGE, params={"from": "2026-10"}).text
+    text = _as(world_client, world, "AUDITOR").get(PAGE, params={"from": "2026-09"}).text
     links = [html.unescape(x) for x in re.findall(r'href="(/transparency\?[^"]*)"', text)]
-    assert "/transparency?region=north&from=2026-10&to=2026-10" in links
-    assert "/transparency?region=capital&from=2026-10&to=2026-10" in links
+    assert "/transparency?region=north&period=2026-Q3" in links
+    assert "/transparency?region=capital&period=2026-Q3" in links
+    # October alone falls in a quarter that has not ended: no public report yet.
+    october = _as(world_client, world, "AUDITOR").get(PAGE, params={"from": "2026-10"}).text
+    assert "/transparency?" not in october
 
 
 @pytest.mark.parametrize(
