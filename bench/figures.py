@@ -133,16 +133,16 @@ EXTRA_CASES: list[tuple[str, str, str, Callable[[Any, Any], Any]]] = [
         lambda fn, a: fn(a.auditor, first="2025-12", last="2026-11", threshold=5),
     ),
     (
-        "transparency report, last month (nation)",
+        "transparency report, last quarter (nation)",
         "casework.oversight.transparency",
         "transparency_report",
-        lambda fn, a: fn(a.auditor, region=None, first=None, last=None, threshold=5),
+        lambda fn, a: fn(a.auditor, region=None, period=None, threshold=5),
     ),
     (
-        "transparency report, 12 months (one region)",
+        "transparency report, a quarter (one region)",
         "casework.oversight.transparency",
         "transparency_report",
-        lambda fn, a: fn(a.auditor, region="capital", first="2025-11", last="2026-10", threshold=5),
+        lambda fn, a: fn(a.auditor, region="capital", period="2026-Q3", threshold=5),
     ),
     (
         "audit viewer first page (auditor)",
