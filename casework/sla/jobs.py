@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 from casework.jobs import JobContext, Jobs
 from casework.sla.service import REFRESH_BATCH, refresh_stale, send_due
+
+# The most one scan spends rebuilding clocks before it sends what is due and hands the worker
+# back to the outbox: after an upgrade marks every case stale, the backlog drains a slice at a
+# time (the newest open cases first) instead of holding up texts and on-call alerts.
+REFRESH_SECONDS = 2.0
 
 jobs = Jobs()
 
@@ -12,8 +19,10 @@ jobs = Jobs()
 def scan(ctx: JobContext) -> int:
     """Rebuild the clocks of cases whose history grew, then send warnings and breaches
     that are due (each batch its own short transaction); returns notices sent."""
-    while ctx.db.run(refresh_stale, write=True) == REFRESH_BATCH:
-        pass
+    batch, deadline = REFRESH_BATCH, time.monotonic() + REFRESH_SECONDS
+    while ctx.db.run(lambda s: refresh_stale(s, batch=batch), write=True) == batch:
+        if time.monotonic() > deadline:
+            break
     sent = 0
     while True:
         looked, notices = ctx.db.run(

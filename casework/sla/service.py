@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from casework.actors import SYSTEM
 from casework.audit.record import AuditAction, record_event
 from casework.cases.models import Case, CaseEvent
-from casework.enums import Priority
+from casework.enums import CaseStatus, Priority
 from casework.outbox.models import OutboxKind
 from casework.outbox.service import enqueue
 from casework.partners.referrals import remind_partner
@@ -236,6 +236,8 @@ def refresh_stale(session: Session, *, batch: int = REFRESH_BATCH) -> int:
                 Case.assigned_to_id,
             )
             .where(Case.sla_seq < Case.last_event_seq)
+            # Open cases first, the newest first: their clocks decide warnings and breaches.
+            .order_by((Case.status == CaseStatus.CLOSED).asc(), Case.opened_at.desc())
             .limit(batch),
         )
     ).all()

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from casework.actors import SYSTEM
+from casework.audit.jobs import verification_running
 from casework.audit.models import AuditVerifyRun
 from casework.audit.record import AuditAction, record_event
 from casework.jobs import JobContext, Jobs
@@ -24,9 +25,10 @@ from casework.sla.jobs import jobs as sla_jobs
 from casework.sla.jobs import scan
 from casework.sms.jobs import jobs as sms_jobs
 from casework.staff.models import Role, SessionStage, StaffSession
-from hotline.runtime.database import Database
+from hotline.runtime.database import Database, make_engine
 from hotline.worker import JOBS, Worker, WorkerConfig
 from integrations.keys.local import LocalKeyFile
+from tests.databases import TemplateDatabase
 from tests.factories.staff import make_staff
 
 CONFIG = WorkerConfig(public_base_url="https://hotline.example.org")
@@ -173,8 +175,13 @@ def test_a_handler_that_raises_has_its_row_retried_and_the_others_still_go(
 
 
 def test_the_worker_verifies_the_trail_at_start_then_daily_and_keeps_the_outcome(
-    db: Database, keyring: Keyring, clock, keys: LocalKeyFile
+    template_db: TemplateDatabase, keyring: Keyring, clock, keys: LocalKeyFile
 ) -> None:
+    # A database of its own: the verification runs on a thread beside the worker's, as in
+    # production, which one shared test connection could not carry.
+    engine = make_engine(template_db.copy(), pool_size=2, max_overflow=2)
+    db = Database(engine)
+
     def runs() -> list[tuple[bool, str, int]]:
         return db.run(
             lambda s: [
@@ -207,11 +214,73 @@ def test_the_worker_verifies_the_trail_at_start_then_daily_and_keeps_the_outcome
         rng=random.Random(5),  # noqa: S311 - back-off jitter in a test
         config=CONFIG,
     )
-    worker.periodic()  # sequences, signs a checkpoint, and verifies what is logged
+    worker.periodic()  # sequences, signs a checkpoint, and verifies what is logged...
+    verifying = verification_running()
+    assert verifying is not None
+    verifying.join(30)  # ...on a thread of its own, the worker free meanwhile
     first = runs()
     assert len(first) == 1
     ok, ran_by, entries = first[0]
     assert (ok, ran_by) == (True, "worker")
     assert entries >= 1
     worker.periodic()
-    assert runs() == first  # every 6 hours, not at every turn
+    assert verification_running() is verifying  # every 6 hours, not at every turn
+    assert runs() == first
+    engine.dispose()
+
+
+def test_a_backlog_of_stale_clocks_is_rebuilt_a_slice_at_a_time_newest_open_first(
+    db: Database, keyring: Keyring, clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an upgrade marks every case stale the SLA scan must not hold the worker: it
+    rebuilds for at most REFRESH_SECONDS, open cases and the newest first."""
+    from casework.cases.models import Case
+    from casework.enums import CaseStatus
+    from casework.intake.service import prepare_follow_up, submit_report
+    from casework.sla import jobs as sla_jobs_module
+    from casework.sla import service as sla_service
+    from tests.factories.reports import submission
+
+    def report(s) -> uuid.UUID:  # type: ignore[no-untyped-def]
+        return submit_report(
+            s,
+            submission=submission(),
+            follow_up=prepare_follow_up(None),
+            clock=clock,
+            keyring=keyring,
+        ).case_id
+
+    ids = [db.run(report, write=True) for _ in range(3)]
+
+    def mark(s) -> None:  # type: ignore[no-untyped-def]
+        old = s.get_one(Case, ids[0])
+        old.status = CaseStatus.CLOSED  # closed: rebuilt last
+        for case_id in ids:
+            s.get_one(Case, case_id).sla_seq = 0
+
+    db.run(mark, write=True)
+    monkeypatch.setattr(sla_service, "REFRESH_BATCH", 1)
+    monkeypatch.setattr(sla_jobs_module, "REFRESH_BATCH", 1)
+    monkeypatch.setattr(sla_jobs_module, "REFRESH_SECONDS", 0.0)  # one batch a scan
+
+    def stale() -> set[uuid.UUID]:
+        return set(
+            db.run(
+                lambda s: s.scalars(
+                    select(Case.id).where(Case.id.in_(ids), Case.sla_seq < Case.last_event_seq)
+                ).all(),
+                write=False,
+            )
+        )
+
+    refreshed = []
+    for _ in range(3):
+        before = stale()
+        db.run(lambda s: sla_service.refresh_stale(s, batch=1), write=True)
+        refreshed += list(before - stale())
+    assert refreshed[-1] == ids[0]  # the closed case waited for the open ones
+    assert stale() == set()
+    db.run(mark, write=True)
+    worker = _worker(db, keyring, clock)
+    worker.periodic()
+    assert len(stale()) == 2  # one batch, then the scan let the worker go
