@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from tests.journeys.service import Service
@@ -19,14 +20,25 @@ def sign_in(page: Any, service: Service, username: str) -> None:
     assert page.url.startswith(f"{service.base}/console/queue"), page.url
 
 
-def find_in_queue(page: Any, service: Service, reference: str, *, view: str) -> bool:
+def find_in_queue(
+    page: Any, service: Service, reference: str, *, view: str, tries: int = 3
+) -> bool:
     """Search the queue (one of its tabs) for a reference with the filter form; True when the
-    case is listed."""
-    page.goto(f"{service.base}/console/queue?view={view}")
-    page.get_by_label("Search: reference, school or category").fill(reference)
-    page.get_by_role("button", name="Show").click()
-    assert "error" not in page.url, page.url
-    return page.get_by_role("link", name=reference).count() > 0
+    case is listed. A page that could not list (the service busy, a 503 page) is asked again
+    a few times, as a person would press Show again."""
+    for attempt in range(tries):
+        page.goto(f"{service.base}/console/queue?view={view}")
+        page.get_by_label("Search: reference, school or category").fill(reference)
+        page.get_by_role("button", name="Show").click()
+        assert "error" not in page.url, page.url
+        if page.get_by_role("link", name=reference).count() > 0:
+            return True
+        listed = page.locator("#count").count() > 0
+        if listed:  # the queue answered: the case is not in this view
+            return False
+        if attempt + 1 < tries:
+            time.sleep(2)
+    return False
 
 
 def open_case(page: Any, reference: str) -> str:
