@@ -57,18 +57,9 @@ class ClockFigures:
         return self.met / self.stopped if self.stopped else None
 
 
-def percentile(values: list[float], share: float) -> float | None:
-    """The nearest-rank percentile of ``values`` (``share`` 0.5 is the median as the lower
-    middle value; None for no values)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, math.ceil(share * len(ordered)))
-    return ordered[rank - 1]
-
-
 def counted_percentile(counts: Counter[int], share: float) -> int | None:
-    """``percentile`` over values given as value -> how many times."""
+    """The nearest-rank percentile of values given as value -> how many times (``share`` 0.5
+    is the median as the lower middle value; None for no values)."""
     total = sum(counts.values())
     if not total:
         return None
@@ -117,34 +108,20 @@ class Tally:
     def add(self, outcome: str | None, minutes: int | None, n: int, breached: int) -> None:
         """Count ``n`` clocks that came out the same (``breached``: those of them that run
         and are past due)."""
-        self.count(outcome, n, breached)
-        if outcome is not None:
-            self.minutes[minutes or 0] += n
-
-    def count(self, outcome: str | None, n: int, breached: int) -> None:
-        """Count ``n`` clocks that came out the same, leaving out how long they took (for
-        figures whose percentiles are counted elsewhere: ``with_percentiles``)."""
         if outcome is None:
             self.running += n
             self.running_breached += breached
-        elif outcome == Outcome.MET:
+            return
+        if outcome == Outcome.MET:
             self.met += n
         elif outcome == Outcome.MISSED:
             self.missed += n
         else:
             self.ended_otherwise += n
+        self.minutes[minutes or 0] += n
 
     def figures(self, clock: ClockKind) -> ClockFigures:
         """The figures these counts give."""
-        return self.with_percentiles(
-            clock, counted_percentile(self.minutes, 0.5), counted_percentile(self.minutes, 0.9)
-        )
-
-    def with_percentiles(
-        self, clock: ClockKind, median: int | None, p90: int | None
-    ) -> ClockFigures:
-        """The figures of these counts, with the median and 90th percentile of the ended
-        clocks' minutes given (nearest rank, as ``counted_percentile``)."""
         return ClockFigures(
             clock=clock,
             stopped=self.met + self.missed + self.ended_otherwise,
@@ -153,8 +130,8 @@ class Tally:
             ended_otherwise=self.ended_otherwise,
             running=self.running,
             breaches=self.missed + self.running_breached,
-            median_minutes=median,
-            p90_minutes=p90,
+            median_minutes=counted_percentile(self.minutes, 0.5),
+            p90_minutes=counted_percentile(self.minutes, 0.9),
         )
 
 

@@ -156,7 +156,7 @@ class ClockFact(Base):
     minutes: Mapped[int | None] = mapped_column(Integer)
     target_minutes: Mapped[int] = mapped_column(Integer)
     # How long it took as a share of the time it was allowed (due - start, pauses included):
-    # the index of ``casework.sla.facts.SHARE_BOUNDS`` it falls under; None while it runs.
+    # the index of ``casework.sla.resolution.SHARE_BOUNDS`` it falls under; None while it runs.
     share_bucket: Mapped[int | None] = mapped_column(SmallInteger)
     priority: Mapped[str] = mapped_column(String(4))  # the priority whose target it was held to
     category_id: Mapped[int] = mapped_column(Integer)

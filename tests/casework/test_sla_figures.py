@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 from casework.enums import Priority
 from casework.sla.clocks import ClockState
-from casework.sla.figures import clock_figures, percentile
+from casework.sla.figures import clock_figures, counted_percentile
 from casework.sla.models import ClockKind
 
 T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
@@ -69,7 +70,8 @@ def test_each_kind_is_counted_apart_and_an_empty_set_has_no_share() -> None:
 
 
 def test_percentiles_by_nearest_rank() -> None:
-    assert percentile([], 0.5) is None
-    assert percentile([7.0], 0.9) == 7.0
-    assert percentile([4.0, 1.0, 3.0, 2.0], 0.5) == 2.0
-    assert percentile([float(n) for n in range(1, 11)], 0.9) == 9.0
+    assert counted_percentile(Counter(), 0.5) is None
+    assert counted_percentile(Counter({7: 1}), 0.9) == 7
+    assert counted_percentile(Counter({4: 1, 1: 1, 3: 1, 2: 1}), 0.5) == 2
+    assert counted_percentile(Counter(range(1, 11)), 0.9) == 9
+    assert counted_percentile(Counter({5: 9, 60: 1}), 0.9) == 5  # counts, not values

@@ -457,9 +457,8 @@ def _values(rows: list[list[str]], section: str, measure: str = "count") -> dict
     return {r[3]: r[5] for r in rows[1:] if r[2] == section and r[4] == measure}
 
 
-# How a hidden count is published: "<5", small or hidden with a small one ("hidden" was the
-# older word for the latter; either way the reader learns nothing more).
-HIDDEN = ("<5", "hidden")
+# How a hidden count is published: "<5", small or hidden with a small one alike.
+HIDDEN = ("<5",)
 AREAS = ("capital", "north", "south", "evil")
 
 
