@@ -10,6 +10,7 @@ from casework.intake.models import IdempotencyRecord, InboundMessage, Report
 from casework.linking.models import CaseLink, PatternAlert, PersonMention
 from casework.messages.models import Attachment, CaseMessage
 from casework.outbox.models import OutboxMessage
+from casework.oversight.models import TransparencySnapshot
 from casework.partners.models import (
     Partner,
     PartnerApiKey,
@@ -21,7 +22,14 @@ from casework.partners.models import (
 from casework.places.models import Region, School
 from casework.protection.models import DataKey
 from casework.routing.models import OnCallShift, StaffLanguage, StaffShift
-from casework.sla.models import Holiday, RegionCalendar, SlaClock, SlaNotice, SlaTarget
+from casework.sla.models import (
+    CaseStat,
+    Holiday,
+    RegionCalendar,
+    SlaClock,
+    SlaNotice,
+    SlaTarget,
+)
 from casework.sms.models import SmsConversation
 from casework.staff.models import (
     CaseAccessGrant,
@@ -49,6 +57,7 @@ __all__ = [
     "CaseLink",
     "CaseMessage",
     "CaseNote",
+    "CaseStat",
     "Category",
     "DataKey",
     "FollowUpCredential",
@@ -85,4 +94,5 @@ __all__ = [
     "Team",
     "TeamMember",
     "TeamRegion",
+    "TransparencySnapshot",
 ]

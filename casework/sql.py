@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -49,3 +50,21 @@ def insert_returning_new(
     )
     row: M | None = session.scalars(stmt).first()
     return row
+
+
+def dialect_insert(session: Session, table: Any) -> Any:
+    """An INSERT for this session's database (PostgreSQL's or SQLite's: both say ON CONFLICT)."""
+    module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return module.insert(table)
+
+
+def adding_upsert(
+    session: Session, table: Any, keys: Sequence[str], counters: Sequence[str]
+) -> Any:
+    """INSERT ... ON CONFLICT (``keys``) DO UPDATE adding each of ``counters`` to the row's:
+    how a summary takes a net change (run with a list of rows)."""
+    statement = dialect_insert(session, table)
+    return statement.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={name: table.c[name] + statement.excluded[name] for name in counters},
+    )

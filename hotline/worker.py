@@ -25,6 +25,7 @@ from casework.jobs import JobContext, Jobs
 from casework.messages.jobs import MAX_MEDIA_BYTES
 from casework.messages.jobs import jobs as messages_jobs
 from casework.outbox.service import Claimed, claim, renew, retry_later
+from casework.oversight.jobs import jobs as oversight_jobs
 from casework.partners.jobs import jobs as partners_jobs
 from casework.ports import Mailer, MediaStore, Signer, SmsSender, WebhookPoster
 from casework.protection.keys import Keyring
@@ -41,7 +42,7 @@ __all__ = ["ALERT_TEXT", "JOBS", "MAX_MEDIA_BYTES", "Worker", "WorkerConfig"]
 log = logging.getLogger("hotline.worker")
 
 # The one list of job modules. Periodic jobs run in this order: the audit log first, then the
-# SLA scan, then the purges.
+# SLA scan, then the purges; the transparency counts last.
 JOBS = Jobs.combine(
     audit_jobs,
     sla.jobs,
@@ -52,6 +53,7 @@ JOBS = Jobs.combine(
     routing_jobs,
     messages_jobs,
     partners_jobs,
+    oversight_jobs,
 )
 
 

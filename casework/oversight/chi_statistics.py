@@ -4,8 +4,9 @@ Cases opened in whole months are counted by the CHI group of their category agai
 dimension CHI asks for: the channel of the case's first report, the child's age band, gender,
 region and month. Each is published as its own table (CHI group x dimension, with row and
 column totals) after small-cell and complementary suppression, so no count under the
-threshold is shown and none can be worked out from the totals. The counting is one GROUP BY
-over the whole cube; the tables are its margins.
+threshold is shown and none can be worked out from the totals. The cube is read from the
+monthly case summary (``casework.sla.case_months``), which the SLA refresh keeps as cases
+change; the tables are its margins.
 
 Age bands (CHI's age groups for children; adults apart; no age given is "age unknown"):
 0-6, 7-9, 10-12, 13-15, 16-17, 18 and over. They are written "10-12 years" because a
@@ -16,37 +17,28 @@ come later), so every case is counted under "not recorded": nothing is guessed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final, Protocol
 
-from sqlalchemy import ColumnElement, SQLColumnExpression, case, func, literal, select, true
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from casework.access.policy import Action
 from casework.actors import Actor
 from casework.audit.record import AuditAction, record_event
-from casework.cases.models import Case
 from casework.context import Acting
 from casework.enums import Channel
-from casework.intake.models import Report
 from casework.oversight.periods import Month, MonthPeriod, month_period
-from casework.oversight.statistics import figures_scope
+from casework.oversight.response_times import figures_of_acting
 from casework.oversight.suppression import Count, SuppressedTable, shown, suppress
 from casework.places.models import Region
 from casework.protection.keys import Keyring
+from casework.sla.case_months import ADULT, AGE_BANDS, AGE_UNKNOWN, UNKNOWN_CHANNEL, count_months
+from casework.sla.counting import Scope
 from casework.staff.models import Role
 from casework.taxonomy.models import Category
 
-AGE_BANDS: Final = (
-    ("0-6 years", 6),
-    ("7-9 years", 9),
-    ("10-12 years", 12),
-    ("13-15 years", 15),
-    ("16-17 years", 17),
-)
-ADULT: Final = "18 years and over"
-AGE_UNKNOWN: Final = "age unknown"
 GENDER_NOT_RECORDED: Final = "not recorded"
 GENDER_NOTE: Final = (
     "The hotline does not record gender yet: every case is counted as 'not recorded'."
@@ -149,10 +141,12 @@ def chi_statistics(
     format)."""
     if isinstance(who, Acting):
         who.require(Action.STATS_READ)
-        scope, actor = figures_scope(who), who.principal.actor
-        national = who.principal.role is not Role.SUPERVISOR
+        # As the response-time figures count: a supervisor their regions, never a restricted
+        # case about a school they are linked to; auditors and administrators everything.
+        scope: Scope | None = figures_of_acting(who)
+        actor, national = who.principal.actor, who.principal.role is not Role.SUPERVISOR
     else:  # the operator holds the database and the keys already (Operating)
-        scope, actor, national = true(), who.actor, True
+        scope, actor, national = None, who.actor, True
     period = month_period(first, last, now=who.now, ended_only=False)
     session = who.session
     cube = _cube(session, period, scope)
@@ -187,65 +181,28 @@ def chi_statistics(
 Cube = dict[tuple[str, str, str, int | None, str], int]
 
 
-def age_band(age: SQLColumnExpression[int | None]) -> ColumnElement[str]:
-    """The CHI age band of an age, in SQL."""
-    return case(
-        (age.is_(None), AGE_UNKNOWN),
-        *((age <= upper, name) for name, upper in AGE_BANDS),
-        else_=ADULT,
+def _cube(session: Session, period: MonthPeriod, scope: Scope | None) -> Cube:
+    """Cases opened in the period, by every dimension at once, from the monthly case summary
+    (a few thousand rows for a national year, whatever the number of cases)."""
+    regions = None if scope is None else scope.regions
+    hidden = frozenset() if scope is None else scope.hidden_schools
+    counted = count_months(
+        session,
+        first=period.start.date(),
+        end=period.end.date(),
+        regions=regions,
+        hidden_schools=hidden,
     )
-
-
-def _month_of(
-    moment: SQLColumnExpression[dt.datetime], months: Sequence[Month]
-) -> ColumnElement[str]:
-    # Comparisons with the months' boundaries, not a date function: the same SQL on SQLite
-    # and PostgreSQL, and the index on opened_at still serves the period's filter.
-    if len(months) == 1:
-        return literal(str(months[0]))
-    return case(
-        *((moment < m.next().start, str(m)) for m in months[:-1]),
-        else_=str(months[-1]),
-    )
-
-
-def _cube(session: Session, period: MonthPeriod, scope: ColumnElement[bool]) -> Cube:
-    """Cases opened in the period, counted in one query by every dimension at once."""
-    first_channel = (
-        select(Report.channel)
-        .where(Report.case_id == Case.id)
-        .order_by(Report.received_at, Report.id)
-        .limit(1)
-        .correlate(Case)
-        .scalar_subquery()
-    )
-    per_case = (
-        select(
-            Category.chi_group.label("chi_group"),
-            first_channel.label("channel"),
-            age_band(Case.child_age).label("age_band"),
-            Case.region_id.label("region_id"),
-            _month_of(Case.opened_at, period.months).label("month"),
-        )
-        .join(Category, Category.id == Case.category_id)
-        .where(scope, Case.opened_at >= period.start, Case.opened_at < period.end)
-        .subquery()
-    )
-    dims = (
-        per_case.c.chi_group,
-        per_case.c.channel,
-        per_case.c.age_band,
-        per_case.c.region_id,
-        per_case.c.month,
-    )
+    groups: dict[int, str] = dict(session.execute(select(Category.id, Category.chi_group)).all())
     cube: Cube = {}
-    for group, channel, band, region_id, month, count in session.execute(
-        select(*dims, func.count()).group_by(*dims)
-    ):
-        channel_code = Channel(channel).value if channel is not None else "unknown"
-        key = (str(group), channel_code, str(band), region_id, str(month))
-        cube[key] = cube.get(key, 0) + int(count)
+    for (month, category_id, channel, band, region_id), count in counted.items():
+        channel_code = channel if channel in _CHANNELS else UNKNOWN_CHANNEL
+        key = (str(groups[category_id]), channel_code, band, region_id, f"{month:%Y-%m}")
+        cube[key] = cube.get(key, 0) + count
     return cube
+
+
+_CHANNELS: Final = frozenset(c.value for c in Channel)
 
 
 def _tables(
@@ -267,7 +224,7 @@ def _tables(
         region_ids.append(None)
     channels = [c.value for c in Channel]
     if any(key[1] not in channels for key in cube):
-        channels.append("unknown")
+        channels.append(UNKNOWN_CHANNEL)
     # Each dimension's columns: the key a case is counted under, and the heading shown.
     columns: dict[str, list[tuple[object, str]]] = {
         "channel": [(c, c) for c in channels],

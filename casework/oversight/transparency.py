@@ -21,33 +21,26 @@ Nobody signs in to read it, so it is a ``Unit`` use case and records nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Final
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casework.cases.models import Case
 from casework.context import Unit
-from casework.enums import CaseStatus, Channel
+from casework.enums import Channel
 from casework.errors import InvalidInput
 from casework.handling.closure import OUTCOMES
-from casework.intake.models import Report
 from casework.oversight.periods import Month
 from casework.oversight.quarters import Quarter, ended_quarters, published_quarter
 from casework.oversight.suppression import Count, SuppressedTable, shown, suppress
-from casework.partners.models import Partner, PartnerType, Referral, ReferralStatus
+from casework.oversight.transparency_counts import NATION_KEY, Counts, QuarterCounts, quarter_counts
+from casework.partners.models import PartnerType
 from casework.places.models import Region
-from casework.sla.counting import clock_figures_of
-from casework.sla.facts import NONE, Breakdown
 from casework.sla.models import ClockKind
-from casework.taxonomy.models import Category
 
-# A referral counts as accepted once the partner took it on, whatever happened next.
-ACCEPTED: Final = frozenset(
-    {ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS, ReferralStatus.COMPLETED}
-)
 CSV_HEADER: Final = ("area", "period", "section", "item", "measure", "value")
 NATION: Final = "All regions"
 
@@ -89,6 +82,7 @@ class TransparencyReport:
     area: str
     period: Quarter
     threshold: int
+    counted_at: dt.datetime  # when its figures were counted (a snapshot up to an hour old)
     reports_by_channel: Tally
     reports_by_chi_group: Tally
     response_times: list[ClockLine]
@@ -226,19 +220,11 @@ def transparency_report(
     session = unit.session
     quarter = published_quarter(period, first, last, now=unit.now)
     found = _region(session, region) if region else None
-    areas: list[int | None] = [*session.scalars(select(Region.id).order_by(Region.id)), None]
+    counts = quarter_counts(session, quarter, now=unit.now)
+    areas = counts.areas
     row = None if found is None else areas.index(found.id)
-    by_channel, by_group = _reports(session, quarter, areas)
-    made, accepted = _referrals(session, quarter, areas)
-    groups = list(
-        session.scalars(
-            select(Category.chi_group)
-            .group_by(Category.chi_group)
-            .order_by(func.min(Category.sort_order), Category.chi_group)
-        )
-    )
-    channels = _joint([c.value for c in Channel], areas, by_channel, threshold)
-    chi_groups = _joint(groups, areas, by_group, threshold)
+    channels = _joint([c.value for c in Channel], areas, counts.by_channel, threshold)
+    chi_groups = _joint(counts.groups, areas, counts.by_group, threshold)
     # Both count the same reports: their margins must be published alike.
     channels, chi_groups = _agree(channels, chi_groups)
     kinds = [k.value for k in PartnerType]
@@ -247,19 +233,14 @@ def transparency_report(
         area=NATION if found is None else found.name,
         period=quarter,
         threshold=threshold,
+        counted_at=counts.counted_at,
         reports_by_channel=channels.tally(row),
         reports_by_chi_group=chi_groups.tally(row),
-        response_times=_response_times(unit, quarter, areas, row, threshold),
-        referrals_made=_joint(kinds, areas, made, threshold).tally(row),
-        referrals_accepted=_joint(kinds, areas, accepted, threshold).tally(row),
-        cases_closed=_joint(
-            sorted(OUTCOMES), areas, _closed(session, quarter, areas), threshold
-        ).tally(row),
+        response_times=_response_times(counts, row, threshold),
+        referrals_made=_joint(kinds, areas, counts.made, threshold).tally(row),
+        referrals_accepted=_joint(kinds, areas, counts.accepted, threshold).tally(row),
+        cases_closed=_joint(sorted(OUTCOMES), areas, counts.closed, threshold).tally(row),
     )
-
-
-# Counts per (row of the joint table, item).
-Counts = dict[tuple[int, str], int]
 
 
 @dataclass(frozen=True)
@@ -304,42 +285,16 @@ def _agree(a: _Joint, b: _Joint) -> tuple[_Joint, _Joint]:
     )
 
 
-def _row_of(areas: Sequence[int | None]) -> dict[int | None, int]:
-    """Each area's row; a region not listed (none should be) counts with the unplaced."""
-    return {area: i for i, area in enumerate(areas)}
-
-
-def _add(counts: Counts, row: int, item: str, count: int) -> None:
-    counts[(row, item)] = counts.get((row, item), 0) + count
-
-
-def _response_times(
-    unit: Unit, quarter: Quarter, areas: Sequence[int | None], row: int | None, threshold: int
-) -> list[ClockLine]:
+def _response_times(counts: QuarterCounts, row: int | None, threshold: int) -> list[ClockLine]:
     """Clocks ended per area and kind of clock, suppressed as one table; a share within
     target and a median only beside a published count of at least ``threshold``."""
-    session, start, end, now = unit.session, quarter.start, quarter.end, unit.now
-    per_area = clock_figures_of(
-        session, opened_from=start, opened_to=end, now=now, by=Breakdown.REGION
-    )
-    kinds = [k for k in ClockKind if any(k in clocks for clocks in per_area.values())]
-    if not kinds:
+    if not counts.kinds:
         return []
-    at = _row_of(areas)
-    unplaced = at[None]
-    ended: Counts = {}
-    for key, clocks in per_area.items():
-        i = unplaced if key == NONE else at.get(int(key), unplaced)
-        for kind, f in clocks.items():
-            _add(ended, i, kind.value, f.stopped)
-    tally = _joint([k.value for k in kinds], areas, ended, threshold).tally(row)
-    if row is None:
-        figures = clock_figures_of(session, opened_from=start, opened_to=end, now=now)
-        timed = figures.get("all", {})
-    else:
-        timed = per_area.get(str(areas[row]), {})
+    ended = _joint([k.value for k in counts.kinds], counts.areas, counts.ended, threshold)
+    tally = ended.tally(row)
+    timed = counts.timed.get(NATION_KEY if row is None else str(counts.areas[row]), {})
     lines = []
-    for kind, count in zip(kinds, tally.counts, strict=True):
+    for kind, count in zip(counts.kinds, tally.counts, strict=True):
         found = timed.get(kind)
         # A share or a median beside a hidden (or too small) count would tell about it.
         enough = isinstance(count, int) and count >= threshold
@@ -359,77 +314,4 @@ def _region(session: Session, code: str) -> Region:
     if found is None:
         codes = session.scalars(select(Region.code).order_by(Region.code)).all()
         raise InvalidInput("region", "There is no region with that code.", allowed=codes)
-    return found
-
-
-def _reports(
-    session: Session, quarter: Quarter, areas: Sequence[int | None]
-) -> tuple[Counts, Counts]:
-    """Reports received in the quarter per area, by channel and by the CHI group of their
-    case."""
-    received = (
-        select(Case.region_id, Report.channel, Category.chi_group, func.count())
-        .join(Case, Case.id == Report.case_id)
-        .join(Category, Category.id == Case.category_id)
-        .where(Report.received_at >= quarter.start, Report.received_at < quarter.end)
-        .group_by(Case.region_id, Report.channel, Category.chi_group)
-    )
-    at = _row_of(areas)
-    by_channel: Counts = {}
-    by_group: Counts = {}
-    for region_id, channel, group, count in session.execute(received):
-        i = at.get(region_id, at[None])
-        _add(by_channel, i, Channel(channel).value, int(count))
-        _add(by_group, i, str(group), int(count))
-    return by_channel, by_group
-
-
-def _referrals(
-    session: Session, quarter: Quarter, areas: Sequence[int | None]
-) -> tuple[Counts, Counts]:
-    """Referrals made in the quarter (drafts are not made) per area, and how many of them
-    were accepted, by kind of partner."""
-    accepted = func.sum(case((Referral.status.in_(sorted(ACCEPTED)), 1), else_=0))
-    query = (
-        select(Case.region_id, Partner.kind, func.count(), accepted)
-        .join(Partner, Partner.id == Referral.partner_id)
-        .join(Case, Case.id == Referral.case_id)
-        .where(
-            Referral.status != ReferralStatus.DRAFT,
-            Referral.created_at >= quarter.start,
-            Referral.created_at < quarter.end,
-        )
-        .group_by(Case.region_id, Partner.kind)
-    )
-    at = _row_of(areas)
-    made: Counts = {}
-    taken: Counts = {}
-    known = {k.value for k in PartnerType}
-    for region_id, kind, count, yes in session.execute(query):
-        i = at.get(region_id, at[None])
-        # A kind outside the list (typed by hand once) is published as "other", never as
-        # whatever was typed.
-        key = kind if kind in known else PartnerType.OTHER.value
-        _add(made, i, key, int(count))
-        _add(taken, i, key, int(yes or 0))
-    return made, taken
-
-
-def _closed(session: Session, quarter: Quarter, areas: Sequence[int | None]) -> Counts:
-    """Cases closed in the quarter (and still closed) per area, by outcome."""
-    query = (
-        select(Case.region_id, Case.outcome, func.count())
-        .where(
-            Case.status == CaseStatus.CLOSED,
-            Case.closed_at >= quarter.start,
-            Case.closed_at < quarter.end,
-        )
-        .group_by(Case.region_id, Case.outcome)
-    )
-    at = _row_of(areas)
-    found: Counts = {}
-    for region_id, outcome, count in session.execute(query):
-        # Outcomes are a closed list; anything else is never echoed to the public.
-        key = outcome if outcome in OUTCOMES else "other"
-        _add(found, at.get(region_id, at[None]), key, int(count))
     return found

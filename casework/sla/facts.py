@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from casework.intake.models import Report
-from casework.sla import weekly
+from casework.sla import case_months, weekly
 from casework.sla.clocks import ClockState
 from casework.sla.figures import state_minutes
 from casework.sla.models import ClockFact
@@ -92,8 +92,9 @@ def _channels(session: Session, case_ids: list[uuid.UUID]) -> dict[uuid.UUID, st
 def record_facts(
     session: Session, cases: Sequence[Any], clocks: Mapping[uuid.UUID, list[ClockState]]
 ) -> None:
-    """Replace the facts of these cases (rows with ``id, opened_at, category_id, region_id,
-    school_id, team_id, assigned_to_id``) with how their clocks stand now."""
+    """Replace the facts of these cases (rows with ``id, opened_at, category_id, child_age,
+    region_id, school_id, team_id, assigned_to_id, restricted``) with how their clocks stand
+    now, and count them again in the monthly case summary."""
     case_ids = [c.id for c in cases]
     if not case_ids:
         return
@@ -130,6 +131,7 @@ def record_facts(
     if rows:
         session.execute(insert(ClockFact), rows)
     weekly.apply(session, removed=removed, added=rows)
+    case_months.record(session, cases, channels)
 
 
 def value_of(by: Breakdown, text: str) -> Any:

@@ -31,7 +31,6 @@ from sqlalchemy import (
     literal,
     select,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from casework.sla.models import (
@@ -43,6 +42,7 @@ from casework.sla.models import (
     clock_week,
 )
 from casework.sla.resolution import BUCKET_OF, MINUTE_BOUNDS, SHARE_LABELS
+from casework.sql import adding_upsert
 
 # What each breakdown kept in the summary counts a fact under (None: no value).
 DIMS: dict[str, str] = {
@@ -121,16 +121,7 @@ def apply(
         if any(row)
     ]
     if changes:
-        session.execute(_upsert(session), changes)
-
-
-def _upsert(session: Session) -> Any:
-    module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = module.insert(clock_week)
-    return statement.on_conflict_do_update(
-        index_elements=list(WEEK_KEY),
-        set_={name: clock_week.c[name] + statement.excluded[name] for name in COUNT_COLUMNS},
-    )
+        session.execute(adding_upsert(session, clock_week, WEEK_KEY, COUNT_COLUMNS), changes)
 
 
 def rebuild(session: Session) -> None:

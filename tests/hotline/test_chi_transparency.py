@@ -35,20 +35,24 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import openpyxl
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from casework.actors import SYSTEM
 from casework.audit.models import AuditEvent
 from casework.clock import FixedClock
+from casework.oversight.models import TransparencySnapshot
+from casework.oversight.quarters import Quarter
+from casework.oversight.transparency_counts import keep_snapshots, quarter_counts
 from casework.partners.service import create_partner, new_api_key
 from casework.places.models import Region
+from casework.ports import MediaStore, SmsSender
 from casework.protection.keys import Keyring
 from casework.sla.service import refresh_stale
 from casework.staff.models import Role
@@ -58,6 +62,7 @@ from hotline.cli.context import Command
 from hotline.cli.demo import seed_places
 from hotline.cli.main import app as cli_app
 from hotline.runtime.database import Database, make_engine
+from hotline.worker import JOBS, Worker, WorkerConfig
 from integrations.keys.local import LocalKeyFile
 from tests.databases import TemplateDatabase
 from tests.factories.reports import app_payload, idempotency_key, web_form
@@ -703,3 +708,63 @@ def test_the_cli_prints_the_report_and_the_chi_tables(
     bad = runner.invoke(cli_app, ["stats", "transparency", "--period", "2026-Q4"])
     assert bad.exit_code == 2
     assert "not ended" in bad.output
+
+
+def test_the_worker_keeps_the_quarters_counts_and_the_public_is_served_them(
+    public: Stats, keys: LocalKeyFile
+) -> None:
+    areas = ("", "capital", "north")
+    live = {area: _published(public, period="2026-Q4", region=area) for area in areas}
+    assert "Counted on 04 January 2027 at 09:00 UTC" in live[""][0]  # counted for the asking
+    db = Database(public.engine)
+    worker = Worker(
+        db,
+        keyring=Keyring(keys),
+        clock=public.clock,
+        sms=cast(SmsSender, None),
+        media=cast(MediaStore, None),
+        signer=None,
+        config=WorkerConfig(public_base_url="https://hotline.example.org"),
+    )
+    (job,) = [j for j in JOBS.periodic_jobs if j.name == "transparency.snapshot"]
+    try:
+        assert job.run(worker.context) == 4  # the latest ended quarters
+        kept = db.run(lambda s: s.scalars(select(TransparencySnapshot.quarter)).all(), write=False)
+        assert sorted(kept) == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
+        # Within the hour every area's report is the snapshot's, figure for figure.
+        public.clock.set(PUBLISHED + dt.timedelta(minutes=59))
+        for area in areas:
+            page, rows = _published(public, period="2026-Q4", region=area)
+            assert rows == live[area][1]
+            assert "Counted on 04 January 2027 at 09:00 UTC" in page
+        # An hour on, without the worker, it is counted again for the asking.
+        public.clock.set(PUBLISHED + dt.timedelta(minutes=61))
+        page, rows = _published(public, period="2026-Q4")
+        assert rows == live[""][1]
+        assert "Counted on 04 January 2027 at 10:01 UTC" in page
+    finally:
+        db.run(lambda s: s.execute(delete(TransparencySnapshot)), write=True)
+        public.clock.set(PUBLISHED)
+
+
+def test_a_snapshot_counted_before_a_region_was_added_is_not_served(public: Stats) -> None:
+    db = Database(public.engine)
+    now = public.clock.now()
+    quarter = Quarter(2026, 4)
+    try:
+        db.run(lambda s: keep_snapshots(s, now=now), write=True)
+        kept = db.run(lambda s: quarter_counts(s, quarter, now=now), write=False)
+        assert kept.counted_at == now
+
+        def without_a_region(s: Session) -> None:
+            row = s.get_one(TransparencySnapshot, "2026-Q4")
+            row.counts = {**row.counts, "areas": row.counts["areas"][1:]}
+
+        db.run(without_a_region, write=True)
+        later = now + dt.timedelta(minutes=5)
+        found = db.run(lambda s: quarter_counts(s, quarter, now=later), write=False)
+        assert found.counted_at == later  # counted afresh, with every region
+        assert found.areas == kept.areas
+        assert found.to_data() | {"counted_at": ""} == kept.to_data() | {"counted_at": ""}
+    finally:
+        db.run(lambda s: s.execute(delete(TransparencySnapshot)), write=True)
