@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
+from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -62,9 +63,16 @@ def adding_upsert(
     session: Session, table: Any, keys: Sequence[str], counters: Sequence[str]
 ) -> Any:
     """INSERT ... ON CONFLICT (``keys``) DO UPDATE adding each of ``counters`` to the row's:
-    how a summary takes a net change (run with a list of rows)."""
+    how a summary takes a net change (run with a list of rows). A nullable counter holds NULL
+    for zero, and is added to as zero."""
     statement = dialect_insert(session, table)
+
+    def added(name: str) -> Any:
+        column, change = table.c[name], statement.excluded[name]
+        if not column.nullable:
+            return column + change
+        return func.nullif(func.coalesce(column, 0) + func.coalesce(change, 0), 0)
+
     return statement.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={name: table.c[name] + statement.excluded[name] for name in counters},
+        index_elements=list(keys), set_={name: added(name) for name in counters}
     )

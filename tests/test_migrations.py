@@ -101,6 +101,33 @@ def test_newest_revision_downgrades_and_upgrades(empty_url: str) -> None:
     engine.dispose()
 
 
+def test_the_weekly_summary_keeps_its_counts_when_zeros_become_null(empty_url: str) -> None:
+    migrations.upgrade(empty_url, "0019")
+    engine = create_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO sla_clock_week "
+                    "(week, clock, dim, value, region_id, team_id, met, missed, m3) VALUES "
+                    "('2026-11-02', 'triage', 'all', '', 1, 2, 4, 0, 3), "
+                    "('2026-11-02', 'triage', 'school', '7', 1, 2, 0, 1, 0)"
+                )
+            )
+        migrations.upgrade(empty_url)
+        query = text("SELECT dim, met, missed, m3, s0 FROM sla_clock_week ORDER BY dim")
+        with engine.connect() as conn:
+            assert conn.execute(query).all() == [
+                ("all", 4, None, 3, None),
+                ("school", None, 1, None, None),
+            ]
+        migrations.downgrade(empty_url, "0019")
+        with engine.connect() as conn:
+            assert conn.execute(query).all() == [("all", 4, 0, 3, 0), ("school", 0, 1, 0, 0)]
+    finally:
+        engine.dispose()
+
+
 def test_migration_files_are_date_stamped() -> None:
     versions = Path(migrations.ALEMBIC_DIR, "versions").glob("*.py")
     for path in versions:

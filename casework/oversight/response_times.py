@@ -122,9 +122,11 @@ def response_times(
             filters=found_filters,
         )
 
-    everything = counted(None)
+    # Split by one breakdown, the groups add up to the whole: counted once, not twice.
+    split = counted(by) if by else None
+    everything = split.total() if split else counted(None)
     overall = everything.figures().get("all", {})
-    groups = counted(by).figures() if by else {}
+    groups = split.figures() if split else {}
     weeks = counted(Breakdown.WEEK).figures() if trend else {}
     # Every case runs one acknowledge clock from opening.
     ack = overall.get(ClockKind.ACKNOWLEDGE)

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal_column, select, text, true
+from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select, text, true
 from sqlalchemy.orm import Session
 
 from casework.cases.models import Case
@@ -82,7 +82,21 @@ class Counted:
 
     def tally(self, group: str, clock: str) -> Tally:
         """The counts of one group and clock (created empty)."""
-        return self.tallies.setdefault(group, {}).setdefault(ClockKind(clock), Tally())
+        clocks = self.tallies.setdefault(group, {})
+        kind = ClockKind(clock)
+        found = clocks.get(kind)
+        if found is None:  # not setdefault: a Tally made for every row costs at thousands
+            found = clocks[kind] = Tally()
+        return found
+
+    def total(self) -> Counted:
+        """The counts of every group together, as group ``"all"`` (every breakdown puts each
+        clock in exactly one group, "none" included, so this is the count without one)."""
+        total = Counted()
+        for clocks in self.tallies.values():
+            for kind, tally in clocks.items():
+                total.tally("all", kind).merge(tally)
+        return total
 
     def figures(self) -> dict[str, dict[ClockKind, ClockFigures]]:
         """The figures of every group and clock."""
@@ -137,12 +151,13 @@ def count_clocks(
     weeks = _whole_weeks(opened_from, opened_to)
     rows = _summary_rows(by, scope, filters)
     if rows is None or weeks is None or (scope is not None and not scope.summarised):
-        _count_ended(session, counted, by, opened_from, opened_to, facts)
+        _count_ended(session, counted, by, [(opened_from, opened_to)], facts)
         return counted
     first, last = weeks
     _count_weeks(session, counted, by, first, last, scope, filters, rows)
-    _count_ended(session, counted, by, opened_from, _week_start(first), facts)
-    _count_ended(session, counted, by, _week_start(last), opened_to, facts)
+    # The days before the first whole week and after the last, in one statement.
+    edges = [(opened_from, _week_start(first)), (_week_start(last), opened_to)]
+    _count_ended(session, counted, by, edges, facts)
     return counted
 
 
@@ -179,22 +194,21 @@ def _count_ended(
     session: Session,
     counted: Counted,
     by: Breakdown | None,
-    start: dt.datetime,
-    end: dt.datetime,
+    periods: Sequence[tuple[dt.datetime, dt.datetime]],
     conditions: list[ColumnElement[bool]],
 ) -> None:
-    if end <= start:
+    opened = [
+        and_(ClockFact.opened_at >= start, ClockFact.opened_at < end)
+        for start, end in periods
+        if start < end
+    ]
+    if not opened:
         return
     group = _group(by)
     detail = (ClockFact.clock, ClockFact.outcome, ClockFact.minutes, ClockFact.share_bucket)
     query = (
         select(group, *detail, func.count())
-        .where(
-            ClockFact.outcome.is_not(None),
-            ClockFact.opened_at >= start,
-            ClockFact.opened_at < end,
-            *conditions,
-        )
+        .where(ClockFact.outcome.is_not(None), or_(*opened), *conditions)
         .group_by(*([group] if by else []), *detail)
     )
     for key, clock, outcome, minutes, share, n in session.execute(query):
@@ -278,7 +292,7 @@ def _count_weeks(
     zero_is_none = by in (Breakdown.REGION, Breakdown.TEAM)
     for key, clock, *counters in session.execute(query):
         name = NONE if zero_is_none and key == 0 else _key(key)
-        counted.tally(name, clock).add_counters([int(c or 0) for c in counters])
+        counted.tally(name, clock).add_counters(counters)
 
 
 def _planner_settings(session: Session) -> None:

@@ -92,18 +92,30 @@ class Tally:
         if share is not None:
             self.shares[share] += n
 
-    def add_counters(self, counters: Sequence[int]) -> None:
-        """Add a row of the weekly summary's counters (``COUNT_COLUMNS`` order)."""
+    def add_counters(self, counters: Sequence[int | None]) -> None:
+        """Add a row of the weekly summary's counters (``COUNT_COLUMNS`` order; None for
+        none)."""
         met, missed, other = counters[:3]
-        self.met += met
-        self.missed += missed
-        self.ended_otherwise += other
+        self.met += int(met or 0)
+        self.missed += int(missed or 0)
+        self.ended_otherwise += int(other or 0)
         minutes = counters[3 : 3 + len(MINUTE_BOUNDS)]
         for bound, n in zip(MINUTE_BOUNDS, minutes, strict=True):
             if n:
-                self.minutes[bound] += n
+                self.minutes[bound] += int(n)
         for index, n in enumerate(counters[3 + len(MINUTE_BOUNDS) :]):
-            self.shares[index] += n
+            if n:
+                self.shares[index] += int(n)
+
+    def merge(self, other: Tally) -> None:
+        """Add another tally's counts to this one."""
+        self.met += other.met
+        self.missed += other.missed
+        self.ended_otherwise += other.ended_otherwise
+        self.running += other.running
+        self.running_breached += other.running_breached
+        self.minutes.update(other.minutes)
+        self.shares = [a + b for a, b in zip(self.shares, other.shares, strict=True)]
 
     def add(self, outcome: str | None, minutes: int | None, n: int, breached: int) -> None:
         """Count ``n`` clocks that came out the same (``breached``: those of them that run

@@ -3,7 +3,8 @@
 A year of a national hotline is millions of clock facts; its figures must come back in a
 fraction of a second. ``sla_clock_week`` keeps, per week opened, clock, region and team and per
 value of each breakdown, how many ended clocks were met, missed or ended otherwise and how many
-fell in each reporting bucket of minutes and of share of the allowed time. It is kept in the
+fell in each reporting bucket of minutes and of share of the allowed time (NULL for none). It
+is kept in the
 same transaction as the facts (``casework.sla.facts.record_facts``): the facts a refresh
 replaces are taken away and the new ones added, so the summary always equals the facts - and
 ``rebuild`` recomputes it from them, which the tests compare against.
@@ -116,7 +117,10 @@ def apply(
     _add(totals, removed, -1)
     _add(totals, added, 1)
     changes = [
-        {**dict(zip(WEEK_KEY, key, strict=True)), **dict(zip(COUNT_COLUMNS, row, strict=True))}
+        {
+            **dict(zip(WEEK_KEY, key, strict=True)),
+            **{name: n or None for name, n in zip(COUNT_COLUMNS, row, strict=True)},
+        }
         for key, row in sorted(totals.items())
         if any(row)
     ]
@@ -132,7 +136,7 @@ def rebuild(session: Session) -> None:
     ended = fact.outcome.is_not(None)
 
     def count_if(condition: ColumnElement[bool]) -> Any:
-        return func.sum(case((condition, 1), else_=0))
+        return func.nullif(func.sum(case((condition, 1), else_=0)), 0)  # NULL for none
 
     counters = [
         count_if(fact.outcome == "met"),

@@ -147,6 +147,9 @@ def test_summary_and_facts_count_as_python_does(
                 wanted = [r for r in rows if in_scope(r) and matches(r)]
                 expected, shares = _expected(wanted, by, start)
                 assert counted.figures() == expected, (scope, filters)
+                # The groups add up to the whole (how a split's overall figures are counted).
+                whole, _ = _expected(wanted, None, start)
+                assert counted.total().figures() == whole, (scope, filters)
                 if by is None:  # how long they took against the time allowed
                     found = {k: t.shares for k, t in counted.tallies.get("all", {}).items()}
                     assert found == shares
