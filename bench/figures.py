@@ -852,7 +852,8 @@ def _cases() -> list[Measured]:
                 rt("supervisor", by=Breakdown.WEEK, filters={Breakdown.REGION: [region]}),
             )
         )
-        # The summary's priority rows; split by category too, only the facts can answer.
+        # The summary's rows split by priority (all, category, channel); by school, whose rows
+        # are not, only the facts can answer.
         filters = {Breakdown.REGION: [region], Breakdown.PRIORITY: ["P2", "P3"]}
         cases.append(
             Measured(
@@ -861,13 +862,14 @@ def _cases() -> list[Measured]:
                 rt("supervisor", by=Breakdown.WEEK, filters=filters),
             )
         )
-        cases.append(
+        cases += [
             Measured(
-                f"response_times {days}d region+priority filter by category (facts)",
+                f"response_times {days}d region+priority filter by {what}",
                 base,
-                rt("supervisor", by=Breakdown.CATEGORY, filters=filters),
+                rt("supervisor", by=by, filters=filters),
             )
-        )
+            for what, by in (("category", Breakdown.CATEGORY), ("school (facts)", Breakdown.SCHOOL))
+        ]
         cases.append(
             Measured(f"response_times {days}d overall (auditor)", f"{days}d auditor", rt("auditor"))
         )

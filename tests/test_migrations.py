@@ -114,7 +114,7 @@ def test_the_weekly_summary_keeps_its_counts_when_zeros_become_null(empty_url: s
                     "('2026-11-02', 'triage', 'school', '7', 1, 2, 0, 1, 0)"
                 )
             )
-        migrations.upgrade(empty_url)
+        migrations.upgrade(empty_url, "0020")
         query = text("SELECT dim, met, missed, m3, s0 FROM sla_clock_week ORDER BY dim")
         with engine.connect() as conn:
             assert conn.execute(query).all() == [
@@ -124,6 +124,72 @@ def test_the_weekly_summary_keeps_its_counts_when_zeros_become_null(empty_url: s
         migrations.downgrade(empty_url, "0019")
         with engine.connect() as conn:
             assert conn.execute(query).all() == [("all", 4, 0, 3, 0), ("school", 0, 1, 0, 0)]
+    finally:
+        engine.dispose()
+
+
+def _fact(case: int, priority: str, outcome: str | None, minutes: int | None) -> str:
+    return (
+        f"('00000000-0000-0000-0000-00000000000{case}', 'triage', 0, '2026-11-03 09:00:00+00', "
+        f"'2026-11-02', '2026-11-03 09:00:00+00', {minutes or 'NULL'}, "
+        f"{'NULL' if outcome is None else repr(outcome)}, 60, "
+        f"{'NULL' if outcome is None else 0}, '{priority}', 3, 'web', 1, 7, 2)"
+    )
+
+
+def test_the_weekly_summary_is_split_by_priority_from_the_facts(empty_url: str) -> None:
+    migrations.upgrade(empty_url, "0020")
+    engine = create_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            facts = [
+                _fact(1, "P1", "met", 5),
+                _fact(2, "P2", "missed", 5),
+                _fact(3, "P2", None, None),
+            ]
+            conn.execute(
+                text(
+                    "INSERT INTO sla_clock_fact (case_id, clock, start_seq, opened_at, "  # noqa: S608 - constants
+                    "opened_week, started_at, minutes, outcome, target_minutes, share_bucket, "
+                    "priority, category_id, channel, region_id, school_id, team_id) VALUES "
+                    + ", ".join(facts)
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO sla_clock_week "
+                    "(week, clock, dim, value, region_id, team_id, met, missed, m4) VALUES "
+                    "('2026-11-02', 'triage', 'school', '7', 1, 2, 1, 1, 2), "
+                    "('2026-11-02', 'triage', 'priority', 'P1', 1, 2, 1, NULL, 1), "
+                    "('2026-11-02', 'triage', 'all', '', 1, 2, 1, 1, 2)"
+                )
+            )
+        migrations.upgrade(empty_url, "0021")
+        query = text(
+            "SELECT dim, value, priority, met, missed, m4 FROM sla_clock_week "
+            "ORDER BY dim, value, priority"
+        )
+        with engine.connect() as conn:
+            assert conn.execute(query).all() == [
+                ("all", "", "P1", 1, None, 1),
+                ("all", "", "P2", None, 1, 1),
+                ("category", "3", "P1", 1, None, 1),
+                ("category", "3", "P2", None, 1, 1),
+                ("channel", "web", "P1", 1, None, 1),
+                ("channel", "web", "P2", None, 1, 1),
+                ("school", "7", "", 1, 1, 2),
+            ]
+        migrations.downgrade(empty_url, "0020")
+        query = text("SELECT dim, value, met, missed, m4 FROM sla_clock_week ORDER BY dim, value")
+        with engine.connect() as conn:
+            assert conn.execute(query).all() == [
+                ("all", "", 1, 1, 2),
+                ("category", "3", 1, 1, 2),
+                ("channel", "web", 1, 1, 2),
+                ("priority", "P1", 1, None, 1),
+                ("priority", "P2", None, 1, 1),
+                ("school", "7", 1, 1, 2),
+            ]
     finally:
         engine.dispose()
 

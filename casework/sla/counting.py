@@ -2,11 +2,13 @@
 of the period and the running clocks from the clock facts - one set of counts (``Tally``)
 whichever they come from, so the figures mean the same at any size.
 
-The summary's rows each count one breakdown (``dim``) besides region, team and week, so it
-answers whatever names at most one of priority, category, channel, school and caseworker -
-split by it, filtered by it, or a caseworker's own cases (their ``caseworker`` rows). A period
-that names two (split by category and filtered by priority, say), or filters by week, is
-counted from the facts alone: still right, slower at national scale.
+The summary's rows each count one breakdown (``dim``) besides region, team and week - and
+priority, except the wide school and caseworker rows - so it answers whatever names at most
+one of category, channel, school and caseworker (split by it, filtered by it, or a
+caseworker's own cases: their ``caseworker`` rows), with or without priority beside category,
+channel or nothing. A period that names two otherwise (split by school and filtered by
+priority, say), or filters by week, is counted from the facts alone: still right, slower at
+national scale.
 """
 
 from __future__ import annotations
@@ -24,12 +26,11 @@ from casework.cases.models import Case
 from casework.sla.facts import COLUMNS, NONE, Breakdown, matching, value_of
 from casework.sla.figures import ClockFigures, Tally
 from casework.sla.models import COUNT_COLUMNS, ClockFact, ClockKind, clock_week
-from casework.sla.weekly import ALL, DIMS, NO_VALUE, value_text
+from casework.sla.weekly import ALL, BY_PRIORITY, DIMS, NO_VALUE, value_text
 
 # Breakdowns the summary splits by within a row's dimension value, and the key columns it
-# splits by for every dimension.
+# splits by for every dimension (priority only for the rows of ``BY_PRIORITY``).
 _BY_DIM = {
-    Breakdown.PRIORITY: "priority",
     Breakdown.CATEGORY: "category",
     Breakdown.CHANNEL: "channel",
     Breakdown.SCHOOL: "school",
@@ -39,6 +40,7 @@ _BY_KEY = {
     Breakdown.WEEK: clock_week.c.week,
     Breakdown.REGION: clock_week.c.region_id,
     Breakdown.TEAM: clock_week.c.team_id,
+    Breakdown.PRIORITY: clock_week.c.priority,
 }
 _SUMMARY_FILTERS = frozenset({Breakdown.REGION, Breakdown.TEAM})
 assert set(_BY_DIM.values()) == set(DIMS)  # noqa: S101 - the summary keeps each of them
@@ -222,18 +224,20 @@ class _Rows:
 
     dim: str
     values: list[str] | None = None
+    priorities: list[str] | None = None  # of the rows split by priority
 
 
 def _summary_rows(
     by: Breakdown | None, scope: Scope | None, filters: Mapping[Breakdown, Sequence[str]]
 ) -> _Rows | None:
     """The summary's rows that answer this, or None when only the facts can: a row counts one
-    breakdown, so at most one may be named by the split, the filters and the scope."""
+    breakdown, so at most one may be named by the split, the filters and the scope - and
+    priority besides where the rows are split by it."""
     named: dict[str, list[str] | None] = {}
     if by in _BY_DIM:
         named[_BY_DIM[by]] = None
     for b, values in filters.items():
-        if b in _SUMMARY_FILTERS:
+        if b in _SUMMARY_FILTERS or b is Breakdown.PRIORITY:
             continue
         if b not in _BY_DIM:
             return None  # a week filter
@@ -244,10 +248,11 @@ def _summary_rows(
         named["caseworker"] = [value_text(scope.assignee)]
     if len(named) > 1:
         return None
-    if not named:
-        return _Rows(ALL)
-    ((dim, wanted),) = named.items()
-    return _Rows(dim, wanted)
+    ((dim, wanted),) = named.items() if named else ((ALL, None),)
+    priorities = filters.get(Breakdown.PRIORITY)
+    if (priorities or by is Breakdown.PRIORITY) and dim not in BY_PRIORITY:
+        return None  # school or caseworker rows are not split by priority: the facts know
+    return _Rows(dim, wanted, list(priorities) if priorities else None)
 
 
 def _ids(values: Sequence[str]) -> list[int]:
@@ -276,6 +281,8 @@ def _count_weeks(
     conditions = [week.week >= first, week.week < last, week.dim == rows.dim]
     if rows.values is not None:
         conditions.append(week.value.in_(rows.values))
+    if rows.priorities is not None:
+        conditions.append(week.priority.in_(rows.priorities))
     if scope is not None and scope.regions is not None:
         conditions.append(week.region_id.in_(scope.regions))
     if Breakdown.REGION in filters:

@@ -1,13 +1,13 @@
 """The weekly summary of the clock facts: what the response-time figures read for whole weeks.
 
 A year of a national hotline is millions of clock facts; its figures must come back in a
-fraction of a second. ``sla_clock_week`` keeps, per week opened, clock, region and team and per
-value of each breakdown, how many ended clocks were met, missed or ended otherwise and how many
-fell in each reporting bucket of minutes and of share of the allowed time (NULL for none). It
-is kept in the
-same transaction as the facts (``casework.sla.facts.record_facts``): the facts a refresh
-replaces are taken away and the new ones added, so the summary always equals the facts - and
-``rebuild`` recomputes it from them, which the tests compare against.
+fraction of a second. ``sla_clock_week`` keeps, per week opened, clock, region, team and
+(``BY_PRIORITY``) priority and per value of each breakdown, how many ended clocks were met,
+missed or ended otherwise and how many fell in each reporting bucket of minutes and of share of
+the allowed time (NULL for none). It is kept in the same transaction as the facts
+(``casework.sla.facts.record_facts``): the facts a refresh replaces are taken away and the new
+ones added, so the summary always equals the facts - and ``rebuild`` recomputes it from them,
+which the tests compare against.
 
 Running clocks are not summarised (whether one is past due depends on the moment of asking):
 the figures read them from the facts, which hold few of them.
@@ -47,7 +47,6 @@ from casework.sql import adding_upsert
 
 # What each breakdown kept in the summary counts a fact under (None: no value).
 DIMS: dict[str, str] = {
-    "priority": "priority",
     "category": "category_id",
     "channel": "channel",
     "school": "school_id",
@@ -55,6 +54,10 @@ DIMS: dict[str, str] = {
 }
 ALL = "all"
 NO_VALUE = "none"
+# The rows split by priority too (a key column, like region and team), so a priority filter or
+# split goes with them: not the wide breakdowns, whose rows would double for it.
+BY_PRIORITY = frozenset({ALL, "category", "channel"})
+UNSPLIT = ""  # the priority of a row not split by it
 _MINUTES_AT = len(OUTCOME_COLUMNS)
 _SHARES_AT = _MINUTES_AT + len(MINUTE_COLUMNS)
 _OUTCOME_AT = {"met": 0, "missed": 1}  # anything else ended: "ended otherwise"
@@ -67,10 +70,11 @@ FACT_COLUMNS = (
     "share_bucket",
     "region_id",
     "team_id",
+    "priority",
     *DIMS.values(),
 )
 
-Key = tuple[dt.date, str, str, str, int, int]
+Key = tuple[dt.date, str, str, str, int, int, str]
 
 
 def value_text(value: Any) -> str:
@@ -81,9 +85,10 @@ def value_text(value: Any) -> str:
 def _keys(fact: Mapping[str, Any]) -> Iterator[Key]:
     head = (fact["opened_week"], fact["clock"])
     place = (fact["region_id"] or 0, fact["team_id"] or 0)
-    yield (*head, ALL, "", *place)
+    yield (*head, ALL, "", *place, fact["priority"])
     for dim, column in DIMS.items():
-        yield (*head, dim, value_text(fact[column]), *place)
+        priority = fact["priority"] if dim in BY_PRIORITY else UNSPLIT
+        yield (*head, dim, value_text(fact[column]), *place, priority)
 
 
 def _add(totals: dict[Key, list[int]], facts: Iterable[Mapping[str, Any]], sign: int) -> None:
@@ -151,7 +156,8 @@ def rebuild(session: Session) -> None:
         for dim, column in DIMS.items()
     }
     for dim, value in values.items():
-        keys = (fact.opened_week, fact.clock, literal(dim), value, *place)
+        priority = fact.priority if dim in BY_PRIORITY else literal(UNSPLIT)
+        keys = (fact.opened_week, fact.clock, literal(dim), value, *place, priority)
         query = select(*keys, *counters).where(ended).group_by(*keys)
         session.execute(insert(clock_week).from_select([*WEEK_KEY, *COUNT_COLUMNS], query))
 

@@ -18,7 +18,7 @@ from casework.sla import weekly
 from casework.sla.counting import Scope, count_clocks
 from casework.sla.facts import NONE, Breakdown, week_of
 from casework.sla.figures import ClockFigures, Tally
-from casework.sla.models import ClockFact, ClockKind, clock_week
+from casework.sla.models import WEEK_KEY, ClockFact, ClockKind, clock_week
 from casework.sla.resolution import MINUTE_BOUNDS
 from hotline.runtime.database import Database
 
@@ -111,6 +111,16 @@ FILTERS: list[tuple[dict[Breakdown, list[str]], Callable[[Fact], bool]]] = [
     ({Breakdown.TEAM: ["2"]}, lambda r: r["team_id"] == 2),  # summarised
     # Summarised (the priority rows) unless split by another breakdown kept in the summary.
     ({Breakdown.PRIORITY: ["P1"]}, lambda r: r["priority"] == "P1"),
+    # Priority beside another breakdown: summarised with category (its rows are split by
+    # priority), from the facts with school (its rows are not).
+    (
+        {Breakdown.PRIORITY: ["P1", "P2"], Breakdown.CATEGORY: ["1"]},
+        lambda r: r["priority"] in ("P1", "P2") and r["category_id"] == 1,
+    ),
+    (
+        {Breakdown.PRIORITY: ["P2"], Breakdown.SCHOOL: ["10"]},
+        lambda r: r["priority"] == "P2" and r["school_id"] == 10,
+    ),
     # The caseworker rows, an id as typed and nobody assigned: facts alone for their own cases.
     (
         {Breakdown.CASEWORKER: [str(USERS[0]).upper(), NONE]},
@@ -159,7 +169,8 @@ def test_summary_and_facts_count_as_python_does(
 
 def _summary(s: Session) -> dict[tuple[Any, ...], tuple[int, ...]]:
     rows = s.execute(select(clock_week)).all()
-    return {tuple(r[:6]): tuple(r[6:]) for r in rows if any(r[6:])}
+    keys = len(WEEK_KEY)
+    return {tuple(r[:keys]): tuple(r[keys:]) for r in rows if any(r[keys:])}
 
 
 def test_the_summary_kept_fact_by_fact_equals_the_summary_rebuilt(db: Database) -> None:
@@ -187,3 +198,15 @@ def test_the_summary_kept_fact_by_fact_equals_the_summary_rebuilt(db: Database) 
         assert kept  # something was counted
 
     db.run(run, write=True)
+
+
+def test_priority_goes_with_the_rows_split_by_it() -> None:
+    from casework.sla.counting import _Rows, _summary_rows
+
+    p1 = {Breakdown.PRIORITY: ["P1"]}
+    assert _summary_rows(Breakdown.CATEGORY, None, p1) == _Rows("category", None, ["P1"])
+    assert _summary_rows(Breakdown.PRIORITY, None, {}) == _Rows("all")
+    assert _summary_rows(None, Scope(regions=frozenset({1})), p1) == _Rows("all", None, ["P1"])
+    # School and caseworker rows are not split by priority: the facts answer.
+    assert _summary_rows(Breakdown.SCHOOL, None, p1) is None
+    assert _summary_rows(Breakdown.PRIORITY, Scope(assignee=USERS[0]), {}) is None
