@@ -22,6 +22,7 @@ from casework.context import Acting
 from casework.errors import InvalidInput, NotAllowed
 from casework.handling.work import add_note
 from casework.oversight import figure_exports
+from casework.oversight.chi_statistics import chi_statistics
 from casework.oversight.figure_exports import CLOCK_ROW_HEADER, clock_rows_page
 from casework.oversight.response_times import Breakdown, response_times
 from casework.protection.keys import Keyring
@@ -362,3 +363,17 @@ def test_exported_cells_cannot_become_formulas(
     body = b"".join(csv_chunks(CLOCK_ROW_HEADER, page.rows)).decode()
     names = {r["caseworker"] for r in _rows(body.encode())}
     assert "'" + user.display_name in names
+
+
+@pytest.mark.parametrize(
+    ("who", "cases"),
+    [("SV_REGION", 3), ("SV_OTHER", 1), ("SV_CONFLICTED", 2), ("AUDITOR", 4), ("ADMIN", 4)],
+)
+def test_the_chi_statistics_count_the_same_cases(
+    session: Session, world: World, keys: LocalKeyFile, who: str, cases: int
+) -> None:
+    # From the monthly case summary, as the response times count: a conflicted supervisor's
+    # count leaves out the restricted case about their school.
+    month = f"{NOW:%Y-%m}"
+    found = chi_statistics(_as(session, world, keys, who), first=month, last=month, threshold=1)
+    assert found.cases == cases
