@@ -347,16 +347,16 @@ FROM bench_plan2 p WHERE p.g >= :lo AND p.g < :hi
 
 def _case_stats_sql() -> str:
     """``case_stat`` as the SLA refresh writes it (``casework.sla.case_months.record``): each
-    case's month, category, first report's channel, age band, region, school, restriction."""
+    case's month, category, first report's channel, age band, region and school."""
     bands = " ".join(f"WHEN c.child_age <= {upper} THEN '{name}'" for name, upper in AGE_BANDS)
     return f"""
 INSERT INTO case_stat (case_id, opened_month, category_id, channel, age_band, region_id,
-    school_id, restricted)
+    school_id)
 SELECT c.id, CAST(date_trunc('month', c.opened_at AT TIME ZONE 'UTC') AS date), c.category_id,
     COALESCE((SELECT r.channel FROM report r WHERE r.case_id = c.id
         ORDER BY r.received_at, r.id LIMIT 1), 'unknown'),
     CASE WHEN c.child_age IS NULL THEN '{AGE_UNKNOWN}' {bands} ELSE '{ADULT}' END,
-    c.region_id, c.school_id, c.restricted
+    c.region_id, c.school_id
 FROM "case" c
 """
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, insert, inspect, text
 from sqlalchemy.exc import DBAPIError
 
+from casework.cases.models import Case
+from casework.intake.models import Report
 from hotline.runtime import migrations
 from tests.databases import empty_database
 
@@ -192,6 +195,101 @@ def test_the_weekly_summary_is_split_by_priority_from_the_facts(empty_url: str) 
             ]
     finally:
         engine.dispose()
+
+
+def test_the_case_summary_is_filled_from_the_cases_on_upgrade(empty_url: str) -> None:
+    migrations.upgrade(empty_url, "0017")
+    engine = create_engine(empty_url)
+    late_october = dt.datetime(2026, 10, 31, 23, 30, tzinfo=dt.UTC)  # October in UTC
+    november = dt.datetime(2026, 11, 3, 9, 0, tzinfo=dt.UTC)
+    a, b = uuid.UUID(int=1), uuid.UUID(int=2)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO region (id, code, name) VALUES (1, 'capital', 'C')"))
+            category = conn.scalar(text("SELECT id FROM category WHERE code = 'bullying'"))
+            conn.execute(
+                insert(Case),
+                [
+                    _case_row(a, "HB-1", category, late_october, region_id=1, child_age=11),
+                    _case_row(b, "HB-2", category, november, region_id=None, child_age=None),
+                ],
+            )
+            conn.execute(
+                insert(Report),
+                [
+                    _report_row(uuid.UUID(int=11), a, category, "web", late_october),
+                    _report_row(uuid.UUID(int=12), a, category, "sms", november),
+                    # The same moment: the first by id.
+                    _report_row(uuid.UUID(int=13), b, category, "app", november),
+                    _report_row(uuid.UUID(int=14), b, category, "sms", november),
+                ],
+            )
+        migrations.upgrade(empty_url, "0018")
+        with engine.connect() as conn:
+            stats = conn.execute(
+                text(
+                    "SELECT opened_month, channel, age_band, region_id, school_id "
+                    "FROM case_stat ORDER BY opened_month"
+                )
+            ).all()
+            columns = "month, channel, age_band, region_id, cases"
+            months = conn.execute(
+                text(f"SELECT {columns} FROM case_month ORDER BY month")  # noqa: S608
+            ).all()
+        assert [(str(m), *rest) for m, *rest in stats] == [
+            ("2026-10-01", "web", "10-12 years", 1, None),
+            ("2026-11-01", "app", "age unknown", None, None),
+        ]
+        assert [(str(m), *rest) for m, *rest in months] == [
+            ("2026-10-01", "web", "10-12 years", 1, 1),
+            ("2026-11-01", "app", "age unknown", 0, 1),
+        ]
+    finally:
+        engine.dispose()
+
+
+def _case_row(
+    id_: uuid.UUID, reference: str, category: int, opened: dt.datetime, **values: object
+) -> dict[str, object]:
+    return {
+        "id": id_,
+        "reference": reference,
+        "status": "new",
+        "priority": "P3",
+        "category_id": category,
+        "language": "en",
+        "opened_at": opened,
+        "status_changed_at": opened,
+        "restricted": False,
+        "perpetrator_role": "unknown",
+        "ongoing": "unknown",
+        "injury": "unknown",
+        "risk_score": 10,
+        "triage_factors": [],
+        "last_event_seq": 1,
+        "sla_seq": 1,
+        **values,
+    }
+
+
+def _report_row(
+    id_: uuid.UUID, case_id: uuid.UUID, category: int, channel: str, at: dt.datetime
+) -> dict[str, object]:
+    return {
+        "id": id_,
+        "case_id": case_id,
+        "channel": channel,
+        "language": "en",
+        "category_id": category,
+        "narrative_ct": b"sealed",
+        "immediate_danger": "no",
+        "reporter_role": "self",
+        "contact_method": "follow_up_only",
+        "received_at": at,
+        "perpetrator_role": "unknown",
+        "ongoing": "unknown",
+        "injury": "unknown",
+    }
 
 
 def test_migration_files_are_date_stamped() -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 from sqlalchemy import case, func, select
@@ -131,7 +131,7 @@ def quarter_counts(session: Session, quarter: Quarter, *, now: dt.datetime) -> Q
     areas = _areas(session)
     kept = session.get(TransparencySnapshot, str(quarter))
     if kept is not None and now - kept.counted_at <= FRESH:
-        found = QuarterCounts.from_data(kept.counts)
+        found = replace(QuarterCounts.from_data(kept.counts), counted_at=kept.counted_at)
         if found.areas == areas:
             return found
     return count_quarter(session, quarter, now=now)

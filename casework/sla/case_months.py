@@ -27,9 +27,11 @@ from sqlalchemy import (
     insert,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
+from casework.cases.models import Case
 from casework.sla.models import MONTH_KEY, CaseStat, case_month
 from casework.sql import adding_upsert
 
@@ -56,7 +58,6 @@ _STAT_COLUMNS: Final = (
     "age_band",
     "region_id",
     "school_id",
-    "restricted",
 )
 
 
@@ -93,7 +94,7 @@ def _summary_key(stat: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def record(session: Session, cases: Sequence[Any], channels: Mapping[uuid.UUID, str]) -> None:
     """Count these cases (rows with ``id, opened_at, category_id, child_age, region_id,
-    school_id, restricted``; ``channels``: each one's first report's) as they stand now, taking
+    school_id``; ``channels``: each one's first report's) as they stand now, taking
     away how they were counted before: a few statements per batch, none for a case unchanged."""
     ids = [c.id for c in cases]
     columns = [CaseStat.__table__.c[name] for name in _STAT_COLUMNS]
@@ -111,7 +112,6 @@ def record(session: Session, cases: Sequence[Any], channels: Mapping[uuid.UUID, 
             "age_band": age_band_of(c.child_age),
             "region_id": c.region_id,
             "school_id": c.school_id,
-            "restricted": bool(c.restricted),
         }
         if before.get(c.id) != now:
             changed.append(now)
@@ -173,33 +173,46 @@ def count_months(
     ``regions`` (None: everywhere, unplaced too), without the restricted cases about
     ``hidden_schools`` (which a conflict of interest hides from the person counting)."""
     month = case_month.c
-    in_regions = true() if regions is None else month.region_id.in_(sorted(regions))
-    found: dict[MonthKey, int] = {}
-    rows = session.execute(
-        select(*(month[name] for name in MONTH_KEY), month.cases).where(
-            month.month >= first, month.month < end, in_regions, month.cases != 0
-        )
+    counted: Any = select(*(month[name] for name in MONTH_KEY), month.cases.label("n")).where(
+        month.month >= first,
+        month.month < end,
+        true() if regions is None else month.region_id.in_(sorted(regions)),
+        month.cases != 0,
     )
-    for *key, n in rows:
-        found[_key(key)] = int(n)
     if hidden_schools:
-        # Few cases: counted from how each was counted, and taken away.
+        # Few cases: each taken away from the cell it was counted in, chosen by whether the
+        # case is restricted and about one of the schools now (not as last counted), in the
+        # same statement as the counts so both read the same moment.
         stat = CaseStat.__table__.c
-        keys = (stat.opened_month, stat.category_id, stat.channel, stat.age_band, stat.region_id)
+        keys = (
+            stat.opened_month,
+            stat.category_id,
+            stat.channel,
+            stat.age_band,
+            func.coalesce(stat.region_id, 0),
+        )
+        schools = sorted(hidden_schools)
         hidden = (
-            select(*keys, func.count())
+            select(*keys, -func.count())
+            .join(Case, Case.id == stat.case_id)
             .where(
-                stat.restricted,
-                stat.school_id.in_(sorted(hidden_schools)),
+                stat.school_id.in_(schools),
+                Case.restricted,
+                Case.school_id.in_(schools),
                 stat.opened_month >= first,
                 stat.opened_month < end,
                 true() if regions is None else stat.region_id.in_(sorted(regions)),
             )
             .group_by(*keys)
         )
-        for *key, n in session.execute(hidden):
-            found[_key(key)] = found.get(_key(key), 0) - int(n)
-    return {key: n for key, n in found.items() if n > 0}
+        both = union_all(counted, hidden).subquery()
+        grouped = [both.c[name] for name in MONTH_KEY]
+        counted = select(*grouped, func.sum(both.c.n)).group_by(*grouped)
+    found: dict[MonthKey, int] = {}
+    for *key, n in session.execute(counted):
+        if int(n) > 0:
+            found[_key(key)] = int(n)
+    return found
 
 
 def _key(row: Sequence[Any]) -> MonthKey:

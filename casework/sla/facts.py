@@ -82,7 +82,7 @@ def _channels(session: Session, case_ids: list[uuid.UUID]) -> dict[uuid.UUID, st
     rows = session.execute(
         select(Report.case_id, Report.channel)
         .where(Report.case_id.in_(case_ids))
-        .order_by(Report.case_id, Report.received_at)
+        .order_by(Report.case_id, Report.received_at, Report.id)
     )
     for case_id, channel in rows:
         found.setdefault(case_id, channel.value)
@@ -93,8 +93,8 @@ def record_facts(
     session: Session, cases: Sequence[Any], clocks: Mapping[uuid.UUID, list[ClockState]]
 ) -> None:
     """Replace the facts of these cases (rows with ``id, opened_at, category_id, child_age,
-    region_id, school_id, team_id, assigned_to_id, restricted``) with how their clocks stand
-    now, and count them again in the monthly case summary."""
+    region_id, school_id, team_id, assigned_to_id``) with how their clocks stand now, and
+    count them again in the monthly case summary."""
     case_ids = [c.id for c in cases]
     if not case_ids:
         return

@@ -217,8 +217,9 @@ clock_week = Table(
 class CaseStat(Base):
     """How one case is counted in the monthly case summary (``case_month``): the month it was
     opened and the dimensions the statistics ask for, as they stood when its clocks were last
-    computed - kept so a refresh can take the case's old count away before adding the new one.
-    No personal data: the child's age is kept as its band only."""
+    computed - kept so a refresh can take the case's old count away before adding the new one,
+    and a conflicted supervisor's count can leave out a restricted case about their school. No
+    personal data: the child's age is kept as its band only."""
 
     __tablename__ = "case_stat"
 
@@ -229,18 +230,11 @@ class CaseStat(Base):
     age_band: Mapped[str] = mapped_column(String(20))
     region_id: Mapped[int | None] = mapped_column(Integer)
     school_id: Mapped[int | None] = mapped_column(Integer)
-    restricted: Mapped[bool] = mapped_column(Boolean)
 
     __table_args__ = (
-        # The restricted cases about some schools: taken out of a supervisor's counts when a
-        # conflict of interest hides them (few rows, found at once).
-        Index(
-            "ix_case_stat_restricted_school",
-            "school_id",
-            "opened_month",
-            postgresql_where=text("restricted"),
-            sqlite_where=text("restricted"),
-        ),
+        # The cases about some schools, whose restricted ones are taken out of a supervisor's
+        # counts when a conflict of interest hides them (a few schools' cases, found at once).
+        Index("ix_case_stat_school", "school_id", "opened_month"),
     )
 
 

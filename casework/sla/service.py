@@ -235,7 +235,6 @@ def refresh_stale(session: Session, *, batch: int = REFRESH_BATCH) -> int:
                 Case.team_id,
                 Case.assigned_to_id,
                 Case.child_age,
-                Case.restricted,
             )
             .where(Case.sla_seq < Case.last_event_seq)
             # Open cases first, the newest first: their clocks decide warnings and breaches.

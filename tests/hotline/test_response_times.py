@@ -377,3 +377,17 @@ def test_the_chi_statistics_count_the_same_cases(
     month = f"{NOW:%Y-%m}"
     found = chi_statistics(_as(session, world, keys, who), first=month, last=month, threshold=1)
     assert found.cases == cases
+
+
+def test_the_chi_statistics_follow_a_restriction_at_once(
+    session: Session, world: World, keys: LocalKeyFile
+) -> None:
+    # Which cases a conflict hides is read from the cases themselves, not from the summary's
+    # last pass: C4 no longer restricted is counted before the worker comes by.
+    month = f"{NOW:%Y-%m}"
+    session.get_one(Case, world.cases["C4"]).restricted = False
+    session.flush()
+    found = chi_statistics(
+        _as(session, world, keys, "SV_CONFLICTED"), first=month, last=month, threshold=1
+    )
+    assert found.cases == 3
