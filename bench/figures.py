@@ -565,8 +565,9 @@ def _count_cases(db: Database) -> dict[str, float]:
 
 def _upgrade_kept(db: Database, url: str) -> None:
     """A database kept from an earlier run, migrated to this code: the summaries a migration
-    added are filled as the generation fills them, and no case is left stale (a migration
-    marks every case for the worker; the refresh check marks its own sample)."""
+    added are filled as the generation fills them if the migration left them empty, and no
+    case is left stale (0016 marked every case for the worker; the refresh check marks its
+    own sample)."""
     migrations.upgrade(url)
     with db.engine.connect() as conn:  # what earlier runs' rolled-back checks left behind
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
