@@ -19,9 +19,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from sqlalchemy import (
-    ColumnElement,
-    SQLColumnExpression,
-    case,
     delete,
     func,
     insert,
@@ -66,15 +63,6 @@ def age_band_of(age: int | None) -> str:
     if age is None:
         return AGE_UNKNOWN
     return next((name for name, upper in AGE_BANDS if age <= upper), ADULT)
-
-
-def age_band(age: SQLColumnExpression[int | None]) -> ColumnElement[str]:
-    """The CHI age band of an age, in SQL (as ``age_band_of``)."""
-    return case(
-        (age.is_(None), AGE_UNKNOWN),
-        *((age <= upper, name) for name, upper in AGE_BANDS),
-        else_=ADULT,
-    )
 
 
 def month_of(moment: dt.datetime) -> dt.date:
@@ -148,16 +136,21 @@ def rebuild(session: Session) -> None:
     session.execute(insert(case_month).from_select([*MONTH_KEY, "cases"], _counted_stats()))
 
 
-def _counted_stats() -> Any:
-    """``case_stat`` counted as the summary counts it."""
+def _stat_keys() -> tuple[Any, ...]:
+    """``case_stat``'s columns as the summary's key (``MONTH_KEY``; region 0: none)."""
     stat = CaseStat.__table__.c
-    keys = (
+    return (
         stat.opened_month,
         stat.category_id,
         stat.channel,
         stat.age_band,
         func.coalesce(stat.region_id, 0),
     )
+
+
+def _counted_stats() -> Any:
+    """``case_stat`` counted as the summary counts it."""
+    keys = _stat_keys()
     return select(*keys, func.count()).group_by(*keys)
 
 
@@ -184,13 +177,7 @@ def count_months(
         # case is restricted and about one of the schools now (not as last counted), in the
         # same statement as the counts so both read the same moment.
         stat = CaseStat.__table__.c
-        keys = (
-            stat.opened_month,
-            stat.category_id,
-            stat.channel,
-            stat.age_band,
-            func.coalesce(stat.region_id, 0),
-        )
+        keys = _stat_keys()
         schools = sorted(hidden_schools)
         hidden = (
             select(*keys, -func.count())
