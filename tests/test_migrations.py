@@ -197,6 +197,44 @@ def test_the_weekly_summary_is_split_by_priority_from_the_facts(empty_url: str) 
         engine.dispose()
 
 
+def test_the_wide_rows_are_added_up_in_blocks_of_weeks(empty_url: str) -> None:
+    migrations.upgrade(empty_url, "0021")
+    engine = create_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            # Counted from 5 January 1970: 2026-10-26 and 2026-11-23 start blocks of 4 weeks,
+            # 2026-09-28 a block of 16 that holds all three weeks.
+            conn.execute(
+                text(
+                    "INSERT INTO sla_clock_week "
+                    "(week, clock, dim, value, region_id, team_id, priority, met, missed, m4) "
+                    "VALUES "
+                    "('2026-10-26', 'triage', 'school', '7', 1, 2, '', 1, NULL, 1), "
+                    "('2026-11-16', 'triage', 'school', '7', 1, 2, '', 2, 1, NULL), "
+                    "('2026-11-23', 'triage', 'school', '7', 1, 2, '', NULL, 1, 1), "
+                    "('2026-11-23', 'triage', 'all', '', 1, 2, 'P1', 3, NULL, NULL)"
+                )
+            )
+        migrations.upgrade(empty_url, "0022")
+        query = text(
+            "SELECT week, dim, met, missed, m4 FROM sla_clock_week "
+            "WHERE dim LIKE '%/%' ORDER BY dim, week"
+        )
+        with engine.connect() as conn:
+            found = [(str(w), *rest) for w, *rest in conn.execute(query).all()]
+        assert found == [
+            ("2026-09-28", "school/16w", 3, 2, 2),
+            ("2026-10-26", "school/4w", 3, 1, 1),
+            ("2026-11-23", "school/4w", None, 1, 1),
+        ]
+        migrations.downgrade(empty_url, "0021")
+        with engine.connect() as conn:
+            assert conn.execute(query).all() == []
+            assert conn.execute(text("SELECT count(*) FROM sla_clock_week")).scalar() == 4
+    finally:
+        engine.dispose()
+
+
 def test_the_case_summary_is_filled_from_the_cases_on_upgrade(empty_url: str) -> None:
     migrations.upgrade(empty_url, "0017")
     engine = create_engine(empty_url)

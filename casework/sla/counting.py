@@ -26,7 +26,16 @@ from casework.cases.models import Case
 from casework.sla.facts import COLUMNS, NONE, Breakdown, matching, value_of
 from casework.sla.figures import ClockFigures, Tally
 from casework.sla.models import COUNT_COLUMNS, ClockFact, ClockKind, clock_week
-from casework.sla.weekly import ALL, BY_PRIORITY, DIMS, NO_VALUE, value_text
+from casework.sla.weekly import (
+    ALL,
+    BY_PRIORITY,
+    DIMS,
+    NO_VALUE,
+    WIDE,
+    block_dim,
+    pieces,
+    value_text,
+)
 
 # Breakdowns the summary splits by within a row's dimension value, and the key columns it
 # splits by for every dimension (priority only for the rows of ``BY_PRIORITY``).
@@ -270,6 +279,8 @@ def _count_weeks(
     filters: Mapping[Breakdown, Sequence[str]],
     rows: _Rows,
 ) -> None:
+    """Count the ended clocks of the whole weeks ``[first, last)`` from the summary's
+    ``rows``."""
     week = clock_week.c
     group: Any
     if by is None:
@@ -278,7 +289,7 @@ def _count_weeks(
         group = week.value
     else:
         group = _BY_KEY[by]
-    conditions = [week.week >= first, week.week < last, week.dim == rows.dim]
+    conditions = [_weeks_read(rows, by, first, last)]
     if rows.values is not None:
         conditions.append(week.value.in_(rows.values))
     if rows.priorities is not None:
@@ -300,6 +311,19 @@ def _count_weeks(
     for key, clock, *counters in session.execute(query):
         name = NONE if zero_is_none and key == 0 else _key(key)
         counted.tally(name, clock).add_counters(counters)
+
+
+def _weeks_read(rows: _Rows, by: Breakdown | None, first: dt.date, last: dt.date) -> Any:
+    """The summary's rows of the whole weeks ``[first, last)``: a wide breakdown's blocks of
+    weeks and the single weeks either side of them, unless split by week."""
+    week = clock_week.c
+    if rows.dim not in WIDE or by is Breakdown.WEEK:
+        return and_(week.dim == rows.dim, week.week >= first, week.week < last)
+    read = []
+    for n, mondays in pieces(first, last).items():
+        dim = rows.dim if n == 1 else block_dim(rows.dim, n)
+        read.append(and_(week.dim == dim, week.week.in_(mondays)))
+    return or_(*read)
 
 
 def _planner_settings(session: Session) -> None:

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import Counter
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from casework.sla.clocks import ClockState, Outcome
 from casework.sla.models import ClockKind
-from casework.sla.resolution import MINUTE_BOUNDS, SHARE_LABELS
+from casework.sla.resolution import BUCKET_OF, MINUTE_BOUNDS, SHARE_LABELS
 
 _MINUTE_MICROS = 60_000_000
 
@@ -57,16 +57,18 @@ class ClockFigures:
         return self.met / self.stopped if self.stopped else None
 
 
-def counted_percentile(counts: Counter[int], share: float) -> int | None:
-    """The nearest-rank percentile of values given as value -> how many times (``share`` 0.5
-    is the median as the lower middle value; None for no values)."""
-    total = sum(counts.values())
+def counted_percentile(
+    counts: Sequence[int], share: float, values: Sequence[int] = MINUTE_BOUNDS
+) -> int | None:
+    """The nearest-rank percentile of ``values`` (ascending) each seen ``counts`` times
+    (``share`` 0.5 is the median as the lower middle value; None for no values)."""
+    total = sum(counts)
     if not total:
         return None
     rank = max(1, math.ceil(share * total))
     seen = 0
-    for value in sorted(counts):
-        seen += counts[value]
+    for value, n in zip(values, counts, strict=False):
+        seen += n
         if seen >= rank:
             return value
     raise AssertionError("unreachable: rank is at most the total")
@@ -81,7 +83,9 @@ class Tally:
     ended_otherwise: int = 0
     running: int = 0
     running_breached: int = 0
-    minutes: Counter[int] = field(default_factory=Counter)
+    # Ended clocks per reporting bucket of minutes (``MINUTE_BOUNDS`` order): a list, so
+    # adding thousands of tallies together is a C loop, not a Python one.
+    buckets: list[int] = field(default_factory=lambda: [0] * len(MINUTE_BOUNDS))
     # Ended clocks per share of their allowed time (``SHARE_LABELS`` order).
     shares: list[int] = field(default_factory=lambda: [0] * len(SHARE_LABELS))
 
@@ -99,13 +103,9 @@ class Tally:
         self.met += int(met or 0)
         self.missed += int(missed or 0)
         self.ended_otherwise += int(other or 0)
-        minutes = counters[3 : 3 + len(MINUTE_BOUNDS)]
-        for bound, n in zip(MINUTE_BOUNDS, minutes, strict=True):
-            if n:
-                self.minutes[bound] += int(n)
-        for index, n in enumerate(counters[3 + len(MINUTE_BOUNDS) :]):
-            if n:
-                self.shares[index] += int(n)
+        at = 3 + len(MINUTE_BOUNDS)
+        self.buckets = [had + (n or 0) for had, n in zip(self.buckets, counters[3:at], strict=True)]
+        self.shares = [had + (n or 0) for had, n in zip(self.shares, counters[at:], strict=True)]
 
     def merge(self, other: Tally) -> None:
         """Add another tally's counts to this one."""
@@ -114,8 +114,8 @@ class Tally:
         self.ended_otherwise += other.ended_otherwise
         self.running += other.running
         self.running_breached += other.running_breached
-        self.minutes.update(other.minutes)
-        self.shares = [a + b for a, b in zip(self.shares, other.shares, strict=True)]
+        self.buckets = list(map(operator.add, self.buckets, other.buckets))
+        self.shares = list(map(operator.add, self.shares, other.shares))
 
     def add(self, outcome: str | None, minutes: int | None, n: int, breached: int) -> None:
         """Count ``n`` clocks that came out the same (``breached``: those of them that run
@@ -130,7 +130,8 @@ class Tally:
             self.missed += n
         else:
             self.ended_otherwise += n
-        self.minutes[minutes or 0] += n
+        # An ended clock always has its bucket (``reported_minutes``).
+        self.buckets[BUCKET_OF[minutes or MINUTE_BOUNDS[0]]] += n
 
     def figures(self, clock: ClockKind) -> ClockFigures:
         """The figures these counts give."""
@@ -142,8 +143,8 @@ class Tally:
             ended_otherwise=self.ended_otherwise,
             running=self.running,
             breaches=self.missed + self.running_breached,
-            median_minutes=counted_percentile(self.minutes, 0.5),
-            p90_minutes=counted_percentile(self.minutes, 0.9),
+            median_minutes=counted_percentile(self.buckets, 0.5),
+            p90_minutes=counted_percentile(self.buckets, 0.9),
         )
 
 

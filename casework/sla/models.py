@@ -193,13 +193,15 @@ WEEK_KEY: Final = ("week", "clock", "dim", "value", "region_id", "team_id", "pri
 # transaction as the facts it adds to or takes from (``casework.sla.weekly``), so a year of
 # figures sums a few thousand rows instead of millions of facts. ``dim`` is "all" (value "")
 # or the breakdown the row counts (category, channel, school, caseworker; value "none" for no
-# value); region and team 0: none; priority "" for the school and caseworker rows.
+# value) - school and caseworker also in blocks of weeks ("school/16w": ``week`` is the
+# block's first Monday); region and team 0: none; priority "" for the school and caseworker
+# rows.
 clock_week = Table(
     "sla_clock_week",
     Base.metadata,
     Column("week", Date, primary_key=True),
     Column("clock", String(30), primary_key=True),
-    Column("dim", String(12), primary_key=True),
+    Column("dim", String(16), primary_key=True),
     Column("value", String(40), primary_key=True),
     Column("region_id", Integer, primary_key=True),
     Column("team_id", Integer, primary_key=True),

@@ -29,7 +29,9 @@ Fact = dict[str, Any]
 
 
 def _fact(rng: random.Random, i: int) -> Fact:
-    opened = NOW - dt.timedelta(minutes=rng.randint(1, 45 * 24 * 60))
+    # Half of them over a year and more: long periods read the blocks of weeks.
+    days = 45 if i % 2 else 400
+    opened = NOW - dt.timedelta(minutes=rng.randint(1, days * 24 * 60))
     outcome = rng.choice(OUTCOMES)
     target = rng.choice((60, 480, 1440))
     return {
@@ -130,7 +132,7 @@ FILTERS: list[tuple[dict[Breakdown, list[str]], Callable[[Fact], bool]]] = [
 
 
 @pytest.mark.parametrize("seed", [1, 2])
-@pytest.mark.parametrize("days", [3, 30, 40])
+@pytest.mark.parametrize("days", [3, 30, 40, 200, 366])
 @pytest.mark.parametrize("by", [None, *Breakdown])
 def test_summary_and_facts_count_as_python_does(
     db: Database, seed: int, days: int, by: Breakdown | None
@@ -210,3 +212,33 @@ def test_priority_goes_with_the_rows_split_by_it() -> None:
     # School and caseworker rows are not split by priority: the facts answer.
     assert _summary_rows(Breakdown.SCHOOL, None, p1) is None
     assert _summary_rows(Breakdown.PRIORITY, Scope(assignee=USERS[0]), {}) is None
+
+
+@pytest.mark.parametrize("weeks", [0, 1, 3, 4, 5, 15, 16, 17, 31, 52, 53])
+@pytest.mark.parametrize("offset", range(16))
+def test_whole_weeks_are_read_as_the_fewest_blocks_that_cover_them(weeks: int, offset: int) -> None:
+    first = weekly.EPOCH + dt.timedelta(weeks=2900 + offset)
+    last = first + dt.timedelta(weeks=weeks)
+    found = weekly.pieces(first, last)
+    covered = sorted(
+        start + dt.timedelta(weeks=k)
+        for span, starts in found.items()
+        for start in starts
+        for k in range(span)
+    )
+    # Every week once, nothing outside; each block on its own boundary.
+    assert covered == [first + dt.timedelta(weeks=k) for k in range(weeks)]
+    for span, starts in found.items():
+        assert all(weekly.block_start(start, span) == start for start in starts)
+    # At most three of a span either side of the longer blocks.
+    assert len(found.get(1, [])) <= 6
+    assert len(found.get(4, [])) <= 6
+
+
+def test_a_block_starts_on_a_monday_counted_from_the_epoch() -> None:
+    week = dt.date(2026, 11, 23)
+    for span in weekly.SPANS:
+        start = weekly.block_start(week, span)
+        assert start.weekday() == 0
+        assert start <= week < start + dt.timedelta(weeks=span)
+        assert (start - weekly.EPOCH).days % (7 * span) == 0

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 
 from casework.enums import Priority
 from casework.sla.clocks import ClockState
 from casework.sla.figures import clock_figures, counted_percentile
 from casework.sla.models import ClockKind
+from casework.sla.resolution import MINUTE_BOUNDS
 
 T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 NOW = T0 + dt.timedelta(hours=10)
@@ -70,8 +70,13 @@ def test_each_kind_is_counted_apart_and_an_empty_set_has_no_share() -> None:
 
 
 def test_percentiles_by_nearest_rank() -> None:
-    assert counted_percentile(Counter(), 0.5) is None
-    assert counted_percentile(Counter({7: 1}), 0.9) == 7
-    assert counted_percentile(Counter({4: 1, 1: 1, 3: 1, 2: 1}), 0.5) == 2
-    assert counted_percentile(Counter(range(1, 11)), 0.9) == 9
-    assert counted_percentile(Counter({5: 9, 60: 1}), 0.9) == 5  # counts, not values
+    assert counted_percentile([], 0.5) is None
+    assert counted_percentile([0, 0], 0.5) is None
+    assert counted_percentile([1], 0.9, [7]) == 7
+    assert counted_percentile([1, 1, 1, 1], 0.5, [1, 2, 3, 4]) == 2
+    assert counted_percentile([1] * 10, 0.9, range(1, 11)) == 9
+    assert counted_percentile([9, 1], 0.9, [5, 60]) == 5  # counts, not values
+    # The reporting buckets by default: 3 clocks within a minute, 1 within 2 hours.
+    buckets = [3] + [0] * 18 + [1] + [0] * (len(MINUTE_BOUNDS) - 20)
+    assert counted_percentile(buckets, 0.5) == 1
+    assert counted_percentile(buckets, 0.9) == MINUTE_BOUNDS[19] == 120
