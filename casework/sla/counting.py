@@ -2,13 +2,12 @@
 of the period and the running clocks from the clock facts - one set of counts (``Tally``)
 whichever they come from, so the figures mean the same at any size.
 
-The summary's rows each count one breakdown (``dim``) besides region, team and week - and
-priority, except the wide school and caseworker rows - so it answers whatever names at most
-one of category, channel, school and caseworker (split by it, filtered by it, or a
-caseworker's own cases: their ``caseworker`` rows), with or without priority beside category,
-channel or nothing. A period that names two otherwise (split by school and filtered by
-priority, say), or filters by week, is counted from the facts alone: still right, slower at
-national scale.
+The summary's rows each count one breakdown (``dim``) besides region, team, week and priority
+(the wide school and caseworker rows apart from their rows split by priority), so it answers
+whatever names at most one of category, channel, school and caseworker (split by it, filtered
+by it, or a caseworker's own cases: their ``caseworker`` rows), with or without priority
+beside it. A period that names two (split by school and filtered by category, say), or filters
+by week, is counted from the facts alone: still right, slower at national scale.
 """
 
 from __future__ import annotations
@@ -28,12 +27,13 @@ from casework.sla.figures import ClockFigures, Tally
 from casework.sla.models import COUNT_COLUMNS, ClockFact, ClockKind, clock_week
 from casework.sla.weekly import (
     ALL,
+    BLOCKED,
     BY_PRIORITY,
     DIMS,
     NO_VALUE,
-    WIDE,
     block_dim,
     pieces,
+    split_dim,
     value_text,
 )
 
@@ -260,7 +260,7 @@ def _summary_rows(
     ((dim, wanted),) = named.items() if named else ((ALL, None),)
     priorities = filters.get(Breakdown.PRIORITY)
     if (priorities or by is Breakdown.PRIORITY) and dim not in BY_PRIORITY:
-        return None  # school or caseworker rows are not split by priority: the facts know
+        dim = split_dim(dim)  # school and caseworker rows are split by priority apart
     return _Rows(dim, wanted, list(priorities) if priorities else None)
 
 
@@ -317,7 +317,7 @@ def _weeks_read(rows: _Rows, by: Breakdown | None, first: dt.date, last: dt.date
     """The summary's rows of the whole weeks ``[first, last)``: a wide breakdown's blocks of
     weeks and the single weeks either side of them, unless split by week."""
     week = clock_week.c
-    if rows.dim not in WIDE or by is Breakdown.WEEK:
+    if rows.dim not in BLOCKED or by is Breakdown.WEEK:
         return and_(week.dim == rows.dim, week.week >= first, week.week < last)
     read = []
     for n, mondays in pieces(first, last).items():

@@ -193,9 +193,9 @@ WEEK_KEY: Final = ("week", "clock", "dim", "value", "region_id", "team_id", "pri
 # transaction as the facts it adds to or takes from (``casework.sla.weekly``), so a year of
 # figures sums a few thousand rows instead of millions of facts. ``dim`` is "all" (value "")
 # or the breakdown the row counts (category, channel, school, caseworker; value "none" for no
-# value) - school and caseworker also in blocks of weeks ("school/16w": ``week`` is the
-# block's first Monday); region and team 0: none; priority "" for the school and caseworker
-# rows.
+# value) - school and caseworker also split by priority ("school/p") and in blocks of weeks
+# ("school/16w", "school/p/4w": ``week`` is the block's first Monday); region and team 0:
+# none; priority "" for the school and caseworker rows not split by it.
 clock_week = Table(
     "sla_clock_week",
     Base.metadata,

@@ -12,7 +12,8 @@ which the tests compare against.
 The wide breakdowns (school, caseworker: thousands of values) are kept in blocks of 4 and 16
 weeks too, as dims of their own ("school/4w", "school/16w"), blocks counted from a Monday
 (``EPOCH``): a year of school figures reads a few blocks and a few weeks (``pieces``) - at a
-million cases 20,000 rows instead of 137,000.
+million cases 20,000 rows instead of 137,000. They are also kept split by priority
+("school/p", "school/p/4w"...), for a priority filter or split beside them.
 
 Running clocks are not summarised (whether one is past due depends on the moment of asking):
 the figures read them from the facts, which hold few of them.
@@ -61,11 +62,13 @@ DIMS: dict[str, str] = {
 ALL = "all"
 NO_VALUE = "none"
 # The rows split by priority too (a key column, like region and team), so a priority filter or
-# split goes with them: not the wide breakdowns, whose rows would double for it.
+# split goes with them: not the wide breakdowns, whose rows would triple for it.
 BY_PRIORITY = frozenset({ALL, "category", "channel"})
 UNSPLIT = ""  # the priority of a row not split by it
 # Kept in blocks of weeks besides single weeks: whose rows are many (a value per school or
-# person), so a long period reads a few blocks instead of every week.
+# person), so a long period reads a few blocks instead of every week. They are kept split by
+# priority as well, as dims of their own ("school/p"), for a priority filter or split beside
+# them: every plain figure by school reads the unsplit rows, a third as many.
 WIDE = ("school", "caseworker")
 SPANS = (16, 4)  # weeks, the longest first; every span divides the next longer one
 EPOCH = dt.date(1970, 1, 5)  # a Monday: blocks of weeks are counted from it
@@ -91,6 +94,15 @@ Key = tuple[dt.date, str, str, str, int, int, str]
 def value_text(value: Any) -> str:
     """A breakdown's value as the summary keeps it ("none": no value)."""
     return NO_VALUE if value is None else str(value)
+
+
+def split_dim(dim: str) -> str:
+    """The summary's name for a wide breakdown's rows split by priority."""
+    return f"{dim}/p"
+
+
+# The dims kept in blocks of weeks.
+BLOCKED = frozenset({*WIDE, *(split_dim(dim) for dim in WIDE)})
 
 
 def block_dim(dim: str, weeks: int) -> str:
@@ -128,12 +140,21 @@ def _keys(fact: Mapping[str, Any]) -> Iterator[Key]:
     place = (fact["region_id"] or 0, fact["team_id"] or 0)
     yield (week, clock, ALL, "", *place, fact["priority"])
     for dim, column in DIMS.items():
-        priority = fact["priority"] if dim in BY_PRIORITY else UNSPLIT
         value = value_text(fact[column])
-        yield (week, clock, dim, value, *place, priority)
-        if dim in WIDE:
-            for n in SPANS:
-                yield (block_start(week, n), clock, block_dim(dim, n), value, *place, priority)
+        for name, priority in _named(dim, fact["priority"]):
+            yield (week, clock, name, value, *place, priority)
+            if name in BLOCKED:
+                for n in SPANS:
+                    yield (block_start(week, n), clock, block_dim(name, n), value, *place, priority)
+
+
+def _named(dim: str, priority: Any) -> list[tuple[str, Any]]:
+    """The dims a breakdown is kept under, with the priority of each one's rows (``UNSPLIT``
+    for rows not split by it: a literal in SQL)."""
+    if dim in BY_PRIORITY:
+        return [(dim, priority)]
+    unsplit = UNSPLIT if isinstance(priority, str) else literal(UNSPLIT)
+    return [(dim, unsplit), (split_dim(dim), priority)]
 
 
 def _add(totals: dict[Key, list[int]], facts: Iterable[Mapping[str, Any]], sign: int) -> None:
@@ -201,16 +222,17 @@ def rebuild(session: Session) -> None:
         for dim, column in DIMS.items()
     }
     for dim, value in values.items():
-        priority = fact.priority if dim in BY_PRIORITY else literal(UNSPLIT)
-        weeks = [(dim, fact.opened_week)]
-        if dim in WIDE:
-            weeks += [
-                (block_dim(dim, n), block_start_sql(session, fact.opened_week, n)) for n in SPANS
-            ]
-        for name, week in weeks:
-            keys = (week, fact.clock, literal(name), value, *place, priority)
-            query = select(*keys, *counters).where(ended).group_by(*keys)
-            session.execute(insert(clock_week).from_select([*WEEK_KEY, *COUNT_COLUMNS], query))
+        for name, priority in _named(dim, fact.priority):
+            weeks = [(name, fact.opened_week)]
+            if name in BLOCKED:
+                weeks += [
+                    (block_dim(name, n), block_start_sql(session, fact.opened_week, n))
+                    for n in SPANS
+                ]
+            for kept, week in weeks:
+                keys = (week, fact.clock, literal(kept), value, *place, priority)
+                query = select(*keys, *counters).where(ended).group_by(*keys)
+                session.execute(insert(clock_week).from_select([*WEEK_KEY, *COUNT_COLUMNS], query))
 
 
 def block_start_sql(session: Session, week: Any, weeks: int) -> Any:

@@ -114,7 +114,7 @@ FILTERS: list[tuple[dict[Breakdown, list[str]], Callable[[Fact], bool]]] = [
     # Summarised (the priority rows) unless split by another breakdown kept in the summary.
     ({Breakdown.PRIORITY: ["P1"]}, lambda r: r["priority"] == "P1"),
     # Priority beside another breakdown: summarised with category (its rows are split by
-    # priority), from the facts with school (its rows are not).
+    # priority) and with school (its rows split by priority apart).
     (
         {Breakdown.PRIORITY: ["P1", "P2"], Breakdown.CATEGORY: ["1"]},
         lambda r: r["priority"] in ("P1", "P2") and r["category_id"] == 1,
@@ -209,9 +209,12 @@ def test_priority_goes_with_the_rows_split_by_it() -> None:
     assert _summary_rows(Breakdown.CATEGORY, None, p1) == _Rows("category", None, ["P1"])
     assert _summary_rows(Breakdown.PRIORITY, None, {}) == _Rows("all")
     assert _summary_rows(None, Scope(regions=frozenset({1})), p1) == _Rows("all", None, ["P1"])
-    # School and caseworker rows are not split by priority: the facts answer.
-    assert _summary_rows(Breakdown.SCHOOL, None, p1) is None
-    assert _summary_rows(Breakdown.PRIORITY, Scope(assignee=USERS[0]), {}) is None
+    # School and caseworker rows are split by priority apart.
+    assert _summary_rows(Breakdown.SCHOOL, None, p1) == _Rows("school/p", None, ["P1"])
+    own = _summary_rows(Breakdown.PRIORITY, Scope(assignee=USERS[0]), {})
+    assert own == _Rows("caseworker/p", [str(USERS[0])])
+    # Two breakdowns named: the facts answer.
+    assert _summary_rows(Breakdown.SCHOOL, None, {Breakdown.CATEGORY: ["1"]}) is None
 
 
 @pytest.mark.parametrize("weeks", [0, 1, 3, 4, 5, 15, 16, 17, 31, 52, 53])
