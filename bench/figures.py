@@ -22,9 +22,10 @@ and the other statistics over a million cases and their events (PostgreSQL).
    one transaction each through ``Database.run``, audit event included), each ``--repeat``
    times after a warm-up: ``response_times`` for the 28, 90 and 365 days before T0 as a
    supervisor of two regions (overall, by each breakdown, filtered by region, by region and
-   priority, and that split by category: the one the summary cannot answer), as an auditor
-   (overall and by region: the national scan) and as a caseworker (their own cases overall,
-   by week, and by priority: facts); the first page of clock rows;
+   priority, and that split by category, school and caseworker; and by school filtered by
+   category: two breakdowns, which only the facts answer), as an auditor (overall and by
+   region: the national scan) and as a caseworker (their own cases overall, by week and by
+   priority); the first page of clock rows;
    and whatever else ``EXTRA_CASES`` names and is importable (CHI statistics, the
    transparency report, the audit viewer). Baselines in the same run, through the same
    ``Database.run``: ``SELECT count(*) FROM sla_clock_fact`` over the same period and scope
@@ -853,8 +854,8 @@ def _cases() -> list[Measured]:
                 rt("supervisor", by=Breakdown.WEEK, filters={Breakdown.REGION: [region]}),
             )
         )
-        # The summary's rows split by priority (all, category, channel); by school, whose rows
-        # are not, only the facts can answer.
+        # The summary's rows split by priority (all, category, channel; school and caseworker
+        # apart from their unsplit rows).
         filters = {Breakdown.REGION: [region], Breakdown.PRIORITY: ["P2", "P3"]}
         cases.append(
             Measured(
@@ -869,8 +870,20 @@ def _cases() -> list[Measured]:
                 base,
                 rt("supervisor", by=by, filters=filters),
             )
-            for what, by in (("category", Breakdown.CATEGORY), ("school (facts)", Breakdown.SCHOOL))
+            for what, by in (
+                ("category", Breakdown.CATEGORY),
+                ("school", Breakdown.SCHOOL),
+                ("caseworker", Breakdown.CASEWORKER),
+            )
         ]
+        # Two breakdowns named at once: the facts alone answer.
+        cases.append(
+            Measured(
+                f"response_times {days}d category filter by school (facts)",
+                base,
+                rt("supervisor", by=Breakdown.SCHOOL, filters={Breakdown.CATEGORY: ["bullying"]}),
+            )
+        )
         cases.append(
             Measured(f"response_times {days}d overall (auditor)", f"{days}d auditor", rt("auditor"))
         )
@@ -881,8 +894,8 @@ def _cases() -> list[Measured]:
                 rt("auditor", by=Breakdown.REGION),
             )
         )
-        # A caseworker's own figures: the summary's rows of that caseworker; split by
-        # priority, only the facts can answer (their assignee index).
+        # A caseworker's own figures: the summary's rows of that caseworker (split by priority
+        # for the last).
         cases += [
             Measured(
                 f"response_times {days}d {what} (caseworker's own)",
@@ -892,7 +905,7 @@ def _cases() -> list[Measured]:
             for what, by in (
                 ("overall", None),
                 ("by week", Breakdown.WEEK),
-                ("by priority (facts)", Breakdown.PRIORITY),
+                ("by priority", Breakdown.PRIORITY),
             )
         ]
     lo, hi = _period(365)
