@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from casework.enums import Danger, PerpetratorRole, Priority
 from casework.triage.rules import TriageFacts, assess
-from casework.triage.words import mentions_danger, mentions_self_harm
+from casework.triage.words import (
+    DANGER_WORDS,
+    SELF_HARM_WORDS,
+    mentions_danger,
+    mentions_self_harm,
+)
 
 Y, N, U = Danger.YES, Danger.NO, Danger.UNKNOWN
 R = PerpetratorRole
@@ -113,3 +120,17 @@ def test_triage(
 def test_danger_and_self_harm_words(text: str, danger: bool, self_harm: bool) -> None:
     assert mentions_danger(text) is danger
     assert mentions_self_harm(text) is self_harm
+
+
+@pytest.mark.parametrize(
+    ("table", "found"),
+    [(DANGER_WORDS, mentions_danger), (SELF_HARM_WORDS, mentions_self_harm)],
+)
+def test_every_word_of_every_language_is_found_whole_and_only_whole(
+    table: dict[str, list[str]], found: Callable[[str], bool]
+) -> None:
+    for words in table.values():
+        for word in words:
+            assert found(f"they said: {word.upper()}, yesterday"), word
+            # Inside a longer word it is not that word ("tue" in "statue", "sang" in "sangria").
+            assert not found(f"x{word}x"), word
