@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 HashFn = Callable[[int, int], bytes]  # (level, index) -> hash of that complete subtree
 EMPTY_ROOT = hashlib.sha256(b"").digest()
+_sha256 = hashlib.sha256
 
 
 def leaf_hash(data: bytes) -> bytes:
@@ -183,6 +184,16 @@ class Frontier:
         self._nodes.append(node)
         self.size += 1
         return created
+
+    def add(self, leaf: bytes) -> None:
+        """Add a leaf hash like ``append``, without listing what it finished: verification
+        adds every leaf of the log and keeps none of the subtrees."""
+        nodes, index, node = self._nodes, self.size, leaf
+        while index & 1:
+            node = _sha256(b"\x01" + nodes.pop() + node).digest()  # node_hash, inlined
+            index >>= 1
+        nodes.append(node)
+        self.size += 1
 
     def root(self) -> bytes:
         """Root of the current tree."""

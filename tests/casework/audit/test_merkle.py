@@ -143,6 +143,13 @@ def test_frontier_grows_to_the_known_roots_and_emits_the_known_nodes() -> None:
     assert emitted == {(lvl, i): h for lvl, nodes in enumerate(NODES) for i, h in enumerate(nodes)}
 
 
+def test_a_frontier_fed_by_add_grows_to_the_known_roots() -> None:
+    frontier = merkle.Frontier()
+    for size, leaf in enumerate(REF_LEAVES, start=1):
+        frontier.add(leaf)
+        assert (frontier.size, frontier.root()) == (size, ROOTS[size])
+
+
 @pytest.mark.parametrize(("index", "size", "proof"), INCLUSION)
 def test_known_inclusion_proofs(index: int, size: int, proof: list[bytes]) -> None:
     assert merkle.inclusion_proof(index, size, stored(REF_LEAVES)) == proof
@@ -251,10 +258,11 @@ def test_proofs_for_every_leaf_and_size_pair_up_to_40() -> None:
 @given(st.lists(st.binary(max_size=40), max_size=300))
 def test_incremental_root_equals_recomputed_root(data: list[bytes]) -> None:
     leaves = [merkle.leaf_hash(d) for d in data]
-    frontier = merkle.Frontier()
+    frontier, added = merkle.Frontier(), merkle.Frontier()
     for leaf in leaves:
         frontier.append(leaf)
-    assert frontier.root() == reference_root(leaves)
+        added.add(leaf)
+    assert frontier.root() == added.root() == reference_root(leaves)
 
 
 @given(st.integers(min_value=0, max_value=200), st.data())

@@ -6,14 +6,16 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, func, insert, select, text
+from sqlalchemy import Connection, Engine, Row, func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from casework.actors import SYSTEM, Actor
 from casework.audit import merkle, tree
@@ -383,6 +385,55 @@ class TestTampering:
             0,
         )  # ...but not against the outside one
 
+    @pytest.mark.parametrize(
+        "change",
+        [
+            pytest.param(
+                lambda e: {"occurred_at": e.occurred_at + dt.timedelta(microseconds=1)},
+                id="time-by-a-microsecond",
+            ),
+            pytest.param(lambda _: {"case_id": uuid.uuid4()}, id="case"),
+            pytest.param(lambda _: {"actor_id": "someone-else"}, id="actor"),
+            pytest.param(lambda _: {"action": "case.viewed"}, id="action"),
+            pytest.param(lambda _: {"object_type": "case"}, id="object-type"),
+        ],
+    )
+    def test_a_changed_field(
+        self, log_of_200: Database, keys: LocalKeyFile, change: Callable[[Row[Any]], dict[str, Any]]
+    ) -> None:
+        with _tampering(log_of_200) as conn:
+            event = conn.execute(
+                select(*AuditEvent.__table__.columns).where(AuditEvent.position == 123)
+            ).one()
+            conn.execute(update(AuditEvent).where(AuditEvent.position == 123).values(change(event)))
+
+        result = _verify(log_of_200, keys)
+        assert (result.ok, result.first_bad_position) == (False, 123)
+        assert "does not match its stored leaf hash" in (result.problem or "")
+
+    def test_a_stored_leaf_deleted(self, log_of_200: Database, keys: LocalKeyFile) -> None:
+        with _tampering(log_of_200) as conn:
+            conn.execute(text("DELETE FROM audit_node WHERE level = 0 AND idx = 61"))
+
+        result = _verify(log_of_200, keys)
+        assert (result.ok, result.first_bad_position) == (False, 61)
+        assert "has no stored leaf" in (result.problem or "")
+
+    def test_a_failed_verification_leaves_its_transaction_usable(
+        self, log_of_200: Database, keys: LocalKeyFile
+    ) -> None:
+        with _tampering(log_of_200) as conn:
+            conn.execute(text("DELETE FROM audit_event WHERE position = 12"))
+
+        def twice(s: Session) -> tuple[Verification, Verification, int]:
+            first = verify_stored(s, verifier=_verifier(keys), extra_checkpoints=[])
+            second = verify_stored(s, verifier=_verifier(keys), extra_checkpoints=[])
+            return first, second, s.scalar(select(func.count()).select_from(AuditEvent)) or 0
+
+        first, second, events = log_of_200.run(twice, write=False)
+        assert first.first_bad_position == second.first_bad_position == 12
+        assert events == 199
+
     def test_a_forged_checkpoint_is_refused(self, log_of_200: Database, keys: LocalKeyFile) -> None:
         note = log_of_200.run(checkpoint_notes, write=False)[0]
 
@@ -484,6 +535,45 @@ def test_concurrent_writers_and_sequencers_make_one_contiguous_log(
     result = _verify(log_db, keys)
     assert result.ok, result.problem
     assert result.checkpoints > 1
+
+
+def test_events_with_awkward_fields_verify_in_the_database_and_offline(
+    log_db: Database, keys: LocalKeyFile, tmp_path: Path
+) -> None:
+    # On PostgreSQL verification has the database spell the ids and times; whatever an event
+    # holds, that must come out as the bytes the sequencer hashed.
+    texts = ["plain", 'a "quote" and a \\ back', "tab\tnew\nline\x01", "ñandú ✓ 🎉", ""]
+    times = [
+        T0,  # whole seconds
+        T0 + dt.timedelta(microseconds=1),
+        T0 + dt.timedelta(microseconds=999_999),
+        dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+        dt.datetime(999, 12, 31, 23, 59, 59, 500_000, tzinfo=dt.UTC),
+    ]
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "occurred_at": at,
+            "actor_kind": "staff",
+            "actor_id": value or None,
+            "action": value,
+            "object_type": value[:32],
+            "object_id": value,
+            "case_id": uuid.uuid4() if i % 2 else None,
+            "payload_ct": bytes(range(i * 50, i * 50 + i * 13)),  # the first one is empty
+        }
+        for i, (value, at) in enumerate(zip(texts, times, strict=True))
+    ]
+    log_db.run(lambda s: s.execute(insert(AuditEvent), rows), write=True)
+    _sequence_all(log_db, keys)
+
+    result = _verify(log_db, keys)
+    assert (result.ok, result.size, result.checkpoints) == (True, 5, 1)
+    export = tmp_path / "log.jsonl"
+    with export.open("w") as out:
+        log_db.run(lambda s: export_log(s, out), write=False)
+    with export.open() as lines:
+        assert verify_export(lines, verifier=_verifier(keys), extra_checkpoints=[]).ok
 
 
 def test_proofs_from_storage_verify(log_of_200: Database) -> None:
