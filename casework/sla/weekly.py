@@ -148,12 +148,11 @@ def _keys(fact: Mapping[str, Any]) -> Iterator[Key]:
                     yield (block_start(week, n), clock, block_dim(name, n), value, *place, priority)
 
 
-def _named(dim: str, priority: Any) -> list[tuple[str, Any]]:
-    """The dims a breakdown is kept under, with the priority of each one's rows (``UNSPLIT``
-    for rows not split by it: a literal in SQL)."""
+def _named(dim: str, priority: Any, unsplit: Any = UNSPLIT) -> list[tuple[str, Any]]:
+    """The dims a breakdown is kept under, with the priority of each one's rows (``unsplit``
+    for rows not split by it: ``UNSPLIT``, or its literal in SQL)."""
     if dim in BY_PRIORITY:
         return [(dim, priority)]
-    unsplit = UNSPLIT if isinstance(priority, str) else literal(UNSPLIT)
     return [(dim, unsplit), (split_dim(dim), priority)]
 
 
@@ -222,7 +221,7 @@ def rebuild(session: Session) -> None:
         for dim, column in DIMS.items()
     }
     for dim, value in values.items():
-        for name, priority in _named(dim, fact.priority):
+        for name, priority in _named(dim, fact.priority, literal(UNSPLIT)):
             weeks = [(name, fact.opened_week)]
             if name in BLOCKED:
                 weeks += [
