@@ -97,6 +97,26 @@ class JobConfig(Protocol):
         ...
 
     @property
+    def default_phone_region(self) -> str | None:
+        """ISO region for phone numbers written without +country."""
+        ...
+
+    @property
+    def intake_build_batch(self) -> int:
+        """Reports the case builder builds before it looks at the clock again."""
+        ...
+
+    @property
+    def intake_idle_seconds(self) -> float:
+        """How long the case builder waits when the intake inbox is empty."""
+        ...
+
+    @property
+    def intake_backlog_alarm_seconds(self) -> float:
+        """How long a report may wait for its case before a supervisor is told."""
+        ...
+
+    @property
     def purge_every(self) -> float:
         """Seconds between purges of expired counters and sessions."""
         ...
@@ -126,6 +146,7 @@ Handler: TypeAlias = "Callable[[JobContext, Claimed], None]"
 """Delivers one claimed outbox row and settles it."""
 
 JobFn = TypeVar("JobFn", bound=Callable[[JobContext], object])
+LoopFn = TypeVar("LoopFn", bound=Callable[[JobContext], bool])
 HandlerFn = TypeVar("HandlerFn", bound="Callable[[JobContext, Claimed], None]")
 
 
@@ -144,12 +165,29 @@ class PeriodicJob:
         return self.every
 
 
+@dataclass(frozen=True)
+class LoopJob:
+    """A job that drains a queue of its own, on its own thread: called again at once while
+    it returns True (it did something), after ``idle`` seconds when it returns False."""
+
+    name: str
+    idle: float | str
+    run: Callable[[JobContext], bool]
+
+    def idle_seconds(self, config: JobConfig) -> float:
+        """Seconds to wait when the queue was empty."""
+        if isinstance(self.idle, str):
+            return float(getattr(config, self.idle))
+        return self.idle
+
+
 @dataclass
 class Jobs:
     """The outbox handlers and periodic jobs of one domain, or of several combined."""
 
     handlers: dict[OutboxKind, Handler] = field(default_factory=dict)
     periodic_jobs: list[PeriodicJob] = field(default_factory=list)
+    loop_jobs: list[LoopJob] = field(default_factory=list)
 
     @classmethod
     def combine(cls, *parts: Jobs) -> Jobs:
@@ -161,7 +199,26 @@ class Jobs:
                 combined.add_handler(kind, fn)
             for job in part.periodic_jobs:
                 combined.add_periodic(job)
+            for loop in part.loop_jobs:
+                combined.add_loop(loop)
         return combined
+
+    def loop(self, name: str, *, idle: float | str) -> Callable[[LoopFn], LoopFn]:
+        """Decorator: ``fn(ctx) -> bool`` drains its queue on a thread of its own."""
+
+        def register(fn: LoopFn) -> LoopFn:
+            self.add_loop(LoopJob(name, idle, fn))
+            return fn
+
+        return register
+
+    def add_loop(self, job: LoopJob) -> None:
+        """Register a loop job; names are unique, a named idle time must be a setting."""
+        if any(known.name == job.name for known in self.loop_jobs):
+            raise ValueError(f"two loop jobs named {job.name}")
+        if isinstance(job.idle, str) and job.idle not in _SETTINGS:
+            raise ValueError(f"loop job {job.name}: no setting {job.idle}")
+        self.loop_jobs.append(job)
 
     def handler(self, kind: OutboxKind) -> Callable[[HandlerFn], HandlerFn]:
         """Decorator: ``fn(ctx, item)`` delivers the outbox rows of ``kind``."""

@@ -6,7 +6,7 @@ from casework.audit.models import AuditCheckpoint, AuditEvent, AuditNode
 from casework.cases.models import Case, CaseEvent, CaseNote
 from casework.db import Base
 from casework.followup.models import FollowUpCredential, FollowUpThrottle
-from casework.intake.models import IdempotencyRecord, InboundMessage, Report
+from casework.intake.models import InboundMessage, IntakeItem, Report
 from casework.linking.models import CaseLink, PatternAlert, PersonMention
 from casework.messages.models import Attachment, CaseMessage
 from casework.outbox.models import OutboxMessage
@@ -63,8 +63,8 @@ __all__ = [
     "FollowUpCredential",
     "FollowUpThrottle",
     "Holiday",
-    "IdempotencyRecord",
     "InboundMessage",
+    "IntakeItem",
     "LoginThrottle",
     "OnCallShift",
     "OutboxMessage",

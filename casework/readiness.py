@@ -1,5 +1,5 @@
-"""Whether this database can take reports now: at the schema the code expects, and who a
-report arriving now would reach (the coverage gaps)."""
+"""Whether this database can take reports now: at the schema the code expects, who a
+report arriving now would reach (the coverage gaps), and how far case building is behind."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 
 from casework.context import Unit
+from casework.intake.backlog import Backlog, intake_backlog
 from casework.routing.coverage import Gap, coverage_gaps
 
 
@@ -17,6 +18,7 @@ class Readiness:
 
     schema: str | None
     gaps: list[Gap] = field(default_factory=list)
+    intake: Backlog | None = None  # reports waiting for their case
 
 
 def readiness(unit: Unit, *, expected_schema: str | None, installation_phones: int) -> Readiness:
@@ -25,4 +27,4 @@ def readiness(unit: Unit, *, expected_schema: str | None, installation_phones: i
     if version != expected_schema:
         return Readiness(version)
     gaps = coverage_gaps(unit.session, now=unit.now, installation_phones=installation_phones)
-    return Readiness(version, gaps)
+    return Readiness(version, gaps, intake_backlog(unit.session))

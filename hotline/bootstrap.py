@@ -189,6 +189,9 @@ def build_worker(
             checkpoint_every=settings.audit_checkpoint_seconds,
             login_throttle=settings.staff_auth.throttle,
             link_days=dt.timedelta(days=settings.partner_link_days),
+            default_phone_region=settings.default_phone_region,
+            intake_build_batch=settings.intake_build_batch,
+            intake_backlog_alarm_seconds=settings.intake_backlog_alarm_seconds,
         ),
     )
 

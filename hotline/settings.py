@@ -144,6 +144,29 @@ class Settings(BaseSettings):
         "(with PostgreSQL, run `hotline worker` processes)",
     )
     worker_batch: int = Field(default=20, ge=1, le=500)
+    intake_build_inline: bool = Field(
+        default=False,
+        description=(
+            "Build every report's case inside its request, as before the intake inbox "
+            "(for tests and very small installations); otherwise the builder job does"
+        ),
+    )
+    intake_urgent_lane: int = Field(
+        default=4,
+        ge=0,
+        le=64,
+        description=(
+            "Danger reports built inside their request at once, per process; more wait "
+            "in the inbox, where the builder takes them first"
+        ),
+    )
+    intake_build_batch: int = Field(default=50, ge=1, le=1000)
+    intake_backlog_alarm_seconds: float = Field(
+        default=120,
+        gt=0,
+        le=86_400,
+        description="A supervisor is told when a report has waited this long for its case",
+    )
     worker_poll_seconds: float = Field(default=0.5, gt=0, le=60)
     outbox_lease_seconds: float = Field(default=60, ge=1, le=3600)
     audit_sequence_seconds: float = Field(default=0.5, gt=0, le=60)

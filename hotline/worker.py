@@ -21,7 +21,7 @@ from casework.audit.jobs import jobs as audit_jobs
 from casework.clock import Clock
 from casework.followup.jobs import jobs as followup_jobs
 from casework.intake.jobs import jobs as intake_jobs
-from casework.jobs import JobContext, Jobs
+from casework.jobs import JobContext, Jobs, LoopJob
 from casework.messages.jobs import MAX_MEDIA_BYTES
 from casework.messages.jobs import jobs as messages_jobs
 from casework.outbox.service import Claimed, claim, renew, retry_later
@@ -72,6 +72,10 @@ class WorkerConfig:
     purge_every: float = 3600.0
     sla_every: float = 15.0
     link_days: dt.timedelta = dt.timedelta(days=7)
+    default_phone_region: str | None = None
+    intake_build_batch: int = 50
+    intake_idle_seconds: float = 0.1
+    intake_backlog_alarm_seconds: float = 120.0
     login_throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
 
 
@@ -177,7 +181,40 @@ class Worker:
         return sla.scan(self.context)
 
     def run(self, stop: threading.Event) -> None:
-        """Work until ``stop`` is set."""
+        """Work until ``stop`` is set; each loop job (the case builder) on a thread of its own."""
+        loops = [
+            threading.Thread(
+                target=self.run_loop, args=(job, stop), name=f"hotline-{job.name}", daemon=True
+            )
+            for job in self.jobs.loop_jobs
+        ]
+        for thread in loops:
+            thread.start()
+        try:
+            self._run_outbox(stop)
+        finally:
+            for thread in loops:
+                thread.join(timeout=10)
+
+    def run_loop(self, job: LoopJob, stop: threading.Event) -> None:
+        """Run one loop job until ``stop`` is set: again at once while it is busy."""
+        idle = job.idle_seconds(self.config)
+        while not stop.is_set():
+            busy = False
+            try:
+                busy = job.run(self.context)
+            except Exception:  # the database may be away for a moment; try again soon
+                log.exception("loop job failed", extra={"job": job.name})
+            if not busy:
+                stop.wait(idle)
+
+    def run_loops_once(self) -> None:
+        """Run every loop job until its queue is empty (tests and `hotline worker --once`)."""
+        for job in self.jobs.loop_jobs:
+            while job.run(self.context):
+                pass
+
+    def _run_outbox(self, stop: threading.Event) -> None:
         while not stop.is_set():
             busy = False
             try:

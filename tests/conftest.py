@@ -132,8 +132,13 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """Development settings isolated from the environment and from any .env file."""
-    return Settings(_env_file=None, env="development", data_dir=tmp_path)
+    """Development settings isolated from the environment and from any .env file.
+
+    Cases are built inside the request (``intake_build_inline``) so that a test can look at
+    the case its request made; the intake pipeline's own tests turn it off and drive the
+    builder (tests/hotline/test_intake_pipeline.py, tests/journeys/).
+    """
+    return Settings(_env_file=None, env="development", data_dir=tmp_path, intake_build_inline=True)
 
 
 @pytest.fixture
@@ -171,6 +176,7 @@ def sms_settings(tmp_path: Path) -> Settings:
         twilio_auth_token=TOKEN,
         twilio_from=OUR_NUMBER,
         oncall_phones=["+359888000999"],
+        intake_build_inline=True,
     )
 
 

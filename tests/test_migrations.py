@@ -65,7 +65,7 @@ def test_upgrade_from_empty_creates_everything_and_seeds_categories(empty_url: s
         "region",
         "school",
         "inbound_message",
-        "idempotency_record",
+        "intake_item",
         "follow_up_credential",
     } <= _tables(empty_url)
     engine = create_engine(empty_url)

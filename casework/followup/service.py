@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hmac
 import uuid
 from dataclasses import dataclass
 
@@ -22,7 +23,9 @@ from casework.followup import codes, policy
 from casework.followup.inbox import InboxMessage, read_inbox
 from casework.followup.models import FollowUpCredential, FollowUpThrottle
 from casework.followup.repository import lock_counter, set_counter
+from casework.intake.models import INTAKE_CODE_PURPOSE, IntakeItem
 from casework.linking.service import add_reporter_message
+from casework.protection.fields import open_sealed
 from casework.protection.keys import Keyring
 
 
@@ -89,6 +92,32 @@ def check_follow_up(unit: Unit, *, reference: str, code: str) -> FollowUpResult:
     matched = False
     for code_hash in hashes:
         matched = codes.verify_code(code_hash, code) or matched
+    # A report received but whose case is not built yet answers too: "received".
+    waiting = session.execute(
+        select(IntakeItem.id, IntakeItem.code_ct, IntakeItem.received_at).where(
+            IntakeItem.reference == ref, IntakeItem.case_id.is_(None)
+        )
+    ).first()
+    if (
+        not rows
+        and waiting is not None
+        and waiting.code_ct is not None
+        and _matches_waiting(keyring, session, waiting.id, waiting.code_ct, code)
+    ):
+        set_counter(session, ref, failures=0, last_failure_at=None)
+        record_event(
+            session,
+            keyring=keyring,
+            action=AuditAction.FOLLOW_UP_VIEWED,
+            actor=REPORTER,
+            object_type="report",
+            object_id=str(waiting.id),
+            details={"reference": ref, "case": "not built yet"},
+            now=now,
+        )
+        return FollowUpResult(
+            reference=ref, status=ReporterStatus.RECEIVED, updated_at=waiting.received_at
+        )
     if matched and rows:
         set_counter(session, ref, failures=0, last_failure_at=None)
         # A reporter reading their case is a read of case data like any other: audited.
@@ -115,6 +144,21 @@ def check_follow_up(unit: Unit, *, reference: str, code: str) -> FollowUpResult:
     return FollowUpResult(reference=ref)
 
 
+def _matches_waiting(
+    keyring: Keyring, session: Session, item_id: uuid.UUID, code_ct: bytes, code: str
+) -> bool:
+    """Does ``code`` match the sealed code of a report whose case is not built yet?"""
+    expected = open_sealed(
+        keyring.purpose_key(session, INTAKE_CODE_PURPOSE),
+        table="intake_item",
+        column="code_ct",
+        row_id=item_id,
+        ciphertext=code_ct,
+    ).decode()
+    given = codes.normalise_code(code) or ""
+    return hmac.compare_digest(codes.normalise_code(expected) or "-", given)
+
+
 @dataclass(frozen=True)
 class CheckIn:
     """A reporter's visit with their reference and code: the answer, and (when the code
@@ -122,6 +166,9 @@ class CheckIn:
 
     result: FollowUpResult
     inbox: list[InboxMessage]
+    # The code matched a report whose case is still being opened: a message sent now was
+    # not kept (the reporter is asked to send it again in a minute).
+    message_not_kept: bool = False
 
 
 def check_in(
@@ -131,7 +178,9 @@ def check_in(
     message of theirs added to the case when they write one."""
     result = check_follow_up(unit, reference=reference, code=code)
     if result.case_id is None:
-        return CheckIn(result, [])
+        return CheckIn(
+            result, [], message_not_kept=result.granted and bool(message and message.strip())
+        )
     if message and message.strip():
         add_reporter_message(
             unit.session,

@@ -1,5 +1,5 @@
 """The intake use cases the reporting channels (web form, app) call through the request
-context: what a report may name, and taking a report."""
+context: what a report may name, and taking a report in."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from casework.context import Unit
-from casework.intake.schemas import PreparedFollowUp, ReportReceipt, ReportSubmission
-from casework.intake.service import submit_report
+from casework.intake.builder import build_item
+from casework.intake.directory import CodeDirectory
+from casework.intake.models import IntakeItem
+from casework.intake.receiving import IntakeReceipt, receive_report
+from casework.intake.schemas import ReportSubmission
 from casework.places.models import Region, School
 from casework.places.repository import all_regions, all_schools
 from casework.taxonomy.models import Category
@@ -35,19 +38,34 @@ def take_report(
     unit: Unit,
     *,
     submission: ReportSubmission,
-    follow_up: PreparedFollowUp,
+    directory: CodeDirectory,
     idempotency_key: str | None,
     idempotency_scope: str,
     default_phone_region: str | None,
-) -> ReportReceipt:
-    """Store a report from the web form or the app, its follow-up code prepared beforehand."""
-    return submit_report(
+    build_now: bool,
+) -> IntakeReceipt:
+    """Take a report from the web form or the app into the inbox and give its receipt.
+
+    ``build_now`` (a danger report, while the fast lane has room) opens its case in this
+    same transaction, so its on-call alert is in the outbox when the request answers.
+    """
+    receipt, new = receive_report(
         unit.session,
-        submission=submission,
-        follow_up=follow_up,
-        clock=unit.clock,
-        idempotency_key=idempotency_key,
-        idempotency_scope=idempotency_scope,
-        default_phone_region=default_phone_region,
         keyring=unit.keyring,
+        now=unit.now,
+        submission=submission,
+        directory=directory,
+        idempotency_key=idempotency_key,
+        scope=idempotency_scope,
+        default_phone_region=default_phone_region,
     )
+    if new and build_now:
+        item = unit.session.get_one(IntakeItem, receipt.item_id)
+        build_item(
+            unit.session,
+            keyring=unit.keyring,
+            item=item,
+            clock=unit.clock,
+            default_phone_region=default_phone_region,
+        )
+    return receipt

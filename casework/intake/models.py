@@ -1,4 +1,4 @@
-"""Report, inbound inbox and idempotency tables."""
+"""Report, inbound inbox and intake inbox tables."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import uuid
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    Boolean,
     ForeignKey,
+    Index,
     LargeBinary,
     SmallInteger,
     String,
@@ -37,6 +39,9 @@ PLACE_MAX_CHARS = 200
 # Age of the child the report is about.
 CHILD_AGE_MIN = 1
 CHILD_AGE_MAX = 25
+# Purpose keys of what an intake item seals until its case is built.
+INTAKE_PAYLOAD_PURPOSE = "intake"
+INTAKE_CODE_PURPOSE = "intake-code"
 
 
 class Report(Base):
@@ -114,29 +119,56 @@ class InboundMessage(Base):
         return f"InboundMessage({self.channel.value}, {self.provider_message_id!r})"
 
 
-class IdempotencyRecord(Base):
-    """Remembers a submission made under an Idempotency-Key so a resend returns the same report.
+class IntakeItem(Base):
+    """A report as a channel received it, before (and after) its case was built: the inbox row.
 
-    Kept as long as its report, so an app that was offline for weeks still gets its original
-    receipt. Neither the key nor the follow-up code is stored: ``key_hash`` is SHA-256 of the
-    key, and the code is re-derived on replay from the key and ``code_salt`` (see
-    ``casework.followup.codes``), so only whoever holds the key can get the code back.
+    One INSERT is the whole request: the unique ``(scope, key_hash)`` is the idempotency claim
+    (a resend finds it and is given the same receipt), the unique ``reference`` reserves the
+    reference the receipt hands out, and ``payload_ct`` is the durable copy of the submission.
+    The builder (``casework.intake.builder``) turns it into a case with this row's id as the
+    report's id and ``received_at`` as the time the clocks start, hashes the code into the
+    follow-up credential and clears the payload and the code, in one transaction.
+
+    Neither an Idempotency-Key nor the code is kept readable: ``key_hash`` is a keyed hash of
+    the key (a keyless web post gets a random one), a derived code is re-derived on replay from
+    the key and ``code_salt``, and ``code_ct`` (sealed under a purpose key, for a follow-up
+    before the case exists) is cleared when the case is built.
     """
 
-    __tablename__ = "idempotency_record"
+    __tablename__ = "intake_item"
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     scope: Mapped[str] = mapped_column(String(16))
     key_hash: Mapped[str] = mapped_column(String(64))
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
     request_hash: Mapped[str] = mapped_column(String(64))
-    code_salt: Mapped[bytes] = mapped_column(LargeBinary(32))
-    # Checked at commit: the claim is written before the report it names.
-    report_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("report.id", deferrable=True, initially="DEFERRED")
-    )
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    code_salt: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, "intake_item_channel"))
+    # Decided in the request (the danger answer, danger or self-harm words): built first.
+    urgent: Mapped[bool] = mapped_column(Boolean)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # The submission as JSON sealed under the purpose key "intake", and the code under
+    # "intake-code"; both NULL once the case is built.
+    payload_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    code_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    case_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    built_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # A row that keeps failing to build is retried a few times, then left for an operator
+    # (the backlog alarm names it); it is never dropped.
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (UniqueConstraint("scope", "key_hash"),)
 
     def __repr__(self) -> str:
-        return f"IdempotencyRecord({self.scope!r}, {self.key_hash[:8]}…)"
+        return f"IntakeItem({self.reference}, built={self.case_id is not None})"
+
+
+# The builder's queue and the backlog figures: only unbuilt rows, urgent first, then oldest.
+Index(
+    "ix_intake_item_unbuilt",
+    IntakeItem.urgent.desc(),
+    IntakeItem.received_at,
+    postgresql_where=IntakeItem.case_id.is_(None),
+    sqlite_where=IntakeItem.case_id.is_(None),
+)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from casework.cases.models import Case
+from casework.intake.models import IntakeItem
 from casework.places.models import Region, School
 from casework.taxonomy.models import Category
 
@@ -31,19 +32,26 @@ def lookup_for_intake(
     region_code: str | None,
     school_code: str | None,
     reference: str,
+    accepted: bool = False,
 ) -> IntakeLookup:
-    """Resolve codes to ids and check a candidate reference, in a single SELECT."""
-    category = (
-        select(Category.id)
-        .where(Category.code == category_code, Category.active.is_(True))
-        .scalar_subquery()
-    )
+    """Resolve codes to ids and check a candidate reference, in a single SELECT.
+
+    A reference is taken when a case has it or a report received but not yet built reserved
+    it. ``accepted``: the report was taken in already, so a category made inactive since counts.
+    """
+    category_filter = [Category.code == category_code]
+    if not accepted:
+        category_filter.append(Category.active.is_(True))
+    category = select(Category.id).where(*category_filter).scalar_subquery()
     region = select(Region.id).where(Region.code == (region_code or "")).scalar_subquery()
     school = select(School.id).where(School.code == (school_code or "")).scalar_subquery()
     school_region = (
         select(School.region_id).where(School.code == (school_code or "")).scalar_subquery()
     )
-    taken = exists().where(Case.reference == reference)
+    taken = or_(
+        exists().where(Case.reference == reference),
+        exists().where(IntakeItem.reference == reference),
+    )
     row = session.execute(
         select(
             category.label("category_id"),

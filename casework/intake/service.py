@@ -8,7 +8,6 @@ import hmac
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework.actors import REPORTER, SYSTEM
@@ -18,7 +17,7 @@ from casework.cases.reference import new_reference
 from casework.cases.service import NewEvent, append_events, open_case
 from casework.clock import Clock
 from casework.enums import CaseEventKind, ContactMethod
-from casework.errors import IdempotencyKeyReused, InvalidInput
+from casework.errors import InvalidInput
 from casework.followup import codes
 from casework.followup.models import FollowUpCredential
 from casework.ids import new_id
@@ -27,7 +26,6 @@ from casework.intake.models import (
     CHILD_AGE_MIN,
     NARRATIVE_MAX_CHARS,
     PLACE_MAX_CHARS,
-    IdempotencyRecord,
     Report,
 )
 from casework.intake.repository import IntakeLookup, lookup_for_intake
@@ -45,7 +43,6 @@ from casework.protection.blind_index import phone_index
 from casework.protection.fields import seal_text
 from casework.protection.keys import Keyring
 from casework.routing.service import region_supervisors, route_new_case
-from casework.sql import insert_ignoring_conflict
 from casework.text import has_control_characters
 from casework.triage.repeats import earlier_reports
 from casework.triage.rules import Assessment, TriageFacts, assess, assess_intake
@@ -75,6 +72,15 @@ def key_hash(secret: bytes, idempotency_key: str) -> str:
 
 
 @dataclass(frozen=True)
+class Received:
+    """A report received earlier, now built into its case: what its receipt promised."""
+
+    report_id: uuid.UUID
+    reference: str
+    received_at: dt.datetime
+
+
+@dataclass(frozen=True)
 class _Resolved:
     reference: str
     category_id: int
@@ -83,8 +89,8 @@ class _Resolved:
     contact_phone: str | None
 
 
-def _check_text(submission: ReportSubmission) -> None:
-    """Rules on the fields that need no lookup."""
+def check_text(submission: ReportSubmission) -> None:
+    """Raise InvalidInput when a field breaks a rule that needs no lookup."""
     for name, text in (("narrative", submission.narrative), ("place", submission.place or "")):
         if has_control_characters(text):
             raise InvalidInput(name, "This contains characters we cannot read.")
@@ -102,7 +108,7 @@ def _check_text(submission: ReportSubmission) -> None:
         raise InvalidInput("child_age", f"Age must be between {CHILD_AGE_MIN} and {CHILD_AGE_MAX}.")
 
 
-def _resolve_phone(submission: ReportSubmission, default_phone_region: str | None) -> str | None:
+def resolve_phone(submission: ReportSubmission, default_phone_region: str | None) -> str | None:
     """The E.164 phone to keep: only when the reporter agreed to be texted."""
     if submission.contact_method is ContactMethod.SMS:
         if not submission.contact_phone:
@@ -115,8 +121,21 @@ def _resolve_phone(submission: ReportSubmission, default_phone_region: str | Non
     return None
 
 
-def _lookup(session: Session, submission: ReportSubmission) -> IntakeLookup:
-    """Look up what the submission names, drawing references until a free one comes up."""
+def _lookup(session: Session, submission: ReportSubmission, reference: str | None) -> IntakeLookup:
+    """Look up what the submission names, drawing references until a free one comes up.
+
+    A ``reference`` given was reserved when the report was received (``casework.intake.
+    receiving``): it is used as it is, and a category made inactive since is still found.
+    """
+    if reference is not None:
+        return lookup_for_intake(
+            session,
+            category_code=submission.category,
+            region_code=submission.region,
+            school_code=submission.school,
+            reference=reference,
+            accepted=True,
+        )
     for _ in range(_REFERENCE_ATTEMPTS):
         found = lookup_for_intake(
             session,
@@ -135,26 +154,30 @@ def _resolve(
     submission: ReportSubmission,
     default_phone_region: str | None,
     place_words: str | None,
+    reference: str | None,
 ) -> _Resolved:
     """Check the submission against the data it names; raise InvalidInput on the first problem.
 
     When the reporter chose neither a school nor a region, the school (or region) their words
     name is looked up in the directory (``place_words``, else what they wrote as the place).
+    A report already received (``reference`` given: the child holds a receipt) is never
+    refused for a school or region removed since: the case is opened without it.
     """
-    _check_text(submission)
-    phone = _resolve_phone(submission, default_phone_region)
-    found = _lookup(session, submission)
+    check_text(submission)
+    phone = resolve_phone(submission, default_phone_region)
+    found = _lookup(session, submission, reference)
+    accepted = reference is not None
     if found.category_id is None:
         raise InvalidInput("category", "Unknown category.")
-    if submission.region is not None and found.region_id is None:
+    if submission.region is not None and found.region_id is None and not accepted:
         raise InvalidInput("region", "Unknown region.")
     region_id = found.region_id
-    if submission.school is not None:
-        if found.school_id is None:
-            raise InvalidInput("school", "Unknown school.")
-        if region_id is not None and found.school_region_id != region_id:
+    if submission.school is not None and found.school_id is not None:
+        if region_id is not None and found.school_region_id != region_id and not accepted:
             raise InvalidInput("school", "This school is not in the region you chose.")
         region_id = found.school_region_id
+    elif submission.school is not None and not accepted:
+        raise InvalidInput("school", "Unknown school.")
     school_id = found.school_id
     # A place the reporter wrote answers "where?"; other words (an SMS story) name a school
     # only when they say "school".
@@ -166,86 +189,38 @@ def _resolve(
     return _Resolved(found.reference, found.category_id, region_id, school_id, phone)
 
 
-def _replay(
-    session: Session,
-    record: IdempotencyRecord,
-    *,
-    idempotency_key: str,
-    request_hash: str,
-    keyring: Keyring,
-    now: dt.datetime,
-) -> ReportReceipt:
-    """The receipt of the report first submitted under this key (handing it out is audited)."""
-    if record.request_hash != request_hash:
-        raise IdempotencyKeyReused("this Idempotency-Key was already used for a different report")
-    report = session.get(Report, record.report_id) if record.report_id else None
-    if report is None:  # the claim and the report are written in one transaction
-        raise RuntimeError("idempotency record without its report")
-    case = session.get_one(Case, report.case_id)
-    record_event(
-        session,
-        keyring=keyring,
-        action=AuditAction.REPORT_RECEIPT_REPLAYED,
-        actor=REPORTER,
-        object_type="report",
-        object_id=str(report.id),
-        case_key=keyring.case_key_if_readable(session, case.id),
-        details={"case_reference": case.reference},
-        now=now,
-    )
-    return ReportReceipt(
-        case_id=case.id,
-        report_id=report.id,
-        reference=case.reference,
-        follow_up_code=codes.derive_code(idempotency_key, record.code_salt),
-        priority=case.priority,
-        replayed=True,
-    )
-
-
 def submit_report(
     session: Session,
     *,
     submission: ReportSubmission,
     follow_up: PreparedFollowUp | None,
     clock: Clock,
-    idempotency_key: str | None = None,
-    idempotency_scope: str = "app",
     keyring: Keyring,
     default_phone_region: str | None = None,
     place_words: str | None = None,
+    received: Received | None = None,
 ) -> ReportReceipt:
     """Accept a report: open a case for it, triage it, and return the reporter's receipt.
 
-    With an ``idempotency_key`` the same key and content always give the same receipt (and
-    never a second report); the same key with different content raises IdempotencyKeyReused.
-    Without ``follow_up`` no code is issued yet (see ``issue_follow_up``).
-    The case gets its own data key; the child's words and phone number are sealed under it
-    and the intake is an audit event, all in this transaction. Costs a handful of round
-    trips: the claim, one lookup, the inserts.
+    Without ``follow_up`` no code is issued yet (see ``issue_follow_up``). ``received`` is a
+    report taken in earlier (``casework.intake.builder``): its id, reserved reference and time
+    of receipt, from which its clocks run. The case gets its own data key; the child's words
+    and phone number are sealed under it and the intake is an audit event, all in this
+    transaction. Costs a handful of round trips: one lookup, the inserts.
     """
-    now = clock.now()
-    report_id = new_id()
-    if idempotency_key is not None:
-        if follow_up is None:
-            raise ValueError("an idempotent submission needs its follow-up code up front")
-        replay = _claim(
-            session,
-            keyring=keyring,
-            submission=submission,
-            follow_up=follow_up,
-            idempotency_key=idempotency_key,
-            scope=idempotency_scope,
-            report_id=report_id,
-            now=now,
-        )
-        if replay is not None:
-            return replay
+    now = received.received_at if received else clock.now()
+    report_id = received.report_id if received else new_id()
 
     # Nothing is written until everything about the new case is decided: one INSERT each,
     # no UPDATE after (the queries below need none of the new rows).
     with session.no_autoflush:
-        resolved = _resolve(session, submission, default_phone_region, place_words)
+        resolved = _resolve(
+            session,
+            submission,
+            default_phone_region,
+            place_words,
+            received.reference if received else None,
+        )
         named = check_name(submission.perpetrator_name)
         assessment = assess_intake(
             danger=submission.immediate_danger, category_code=submission.category
@@ -416,55 +391,3 @@ def issue_follow_up(
         )
     )
     return prepared.code
-
-
-def _claim(
-    session: Session,
-    *,
-    keyring: Keyring,
-    submission: ReportSubmission,
-    follow_up: PreparedFollowUp,
-    idempotency_key: str,
-    scope: str,
-    report_id: uuid.UUID,
-    now: dt.datetime,
-) -> ReportReceipt | None:
-    """Claim the key for the report about to be written, or the receipt of its first use.
-
-    The claim is the first write of the transaction: a concurrent resend with the same key
-    waits on it (PostgreSQL) or queues behind it (SQLite), then finds it and replays. The
-    foreign key to the report is checked at commit, so the claim can name the report first.
-    """
-    if follow_up.salt is None:
-        raise ValueError("an idempotent submission needs a derived follow-up code")
-    request_hash = submission.fingerprint(keyring.purpose_key(session, "idempotency").secret)
-    hashed_key = key_hash(keyring.purpose_key(session, "idempotency-key").secret, idempotency_key)
-    claimed = insert_ignoring_conflict(
-        session,
-        IdempotencyRecord,
-        {
-            "id": new_id(),
-            "scope": scope,
-            "key_hash": hashed_key,
-            "request_hash": request_hash,
-            "code_salt": follow_up.salt,
-            "report_id": report_id,
-            "created_at": now,
-        },
-        ["scope", "key_hash"],
-    )
-    if claimed:
-        return None
-    existing = session.scalars(
-        select(IdempotencyRecord).where(
-            IdempotencyRecord.scope == scope, IdempotencyRecord.key_hash == hashed_key
-        )
-    ).one()
-    return _replay(
-        session,
-        existing,
-        idempotency_key=idempotency_key,
-        request_hash=request_hash,
-        keyring=keyring,
-        now=now,
-    )

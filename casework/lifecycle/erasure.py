@@ -24,7 +24,7 @@ from casework.cases.repository import case_by_reference
 from casework.context import Unit
 from casework.errors import NotFound
 from casework.followup.models import FollowUpCredential
-from casework.intake.models import IdempotencyRecord, InboundMessage, Report
+from casework.intake.models import InboundMessage, IntakeItem, Report
 from casework.outbox.models import OutboxKind, OutboxMessage, OutboxStatus
 from casework.outbox.service import enqueue, read_payload
 from casework.protection.keys import Keyring
@@ -52,7 +52,7 @@ def erase_case(
     # The follow-up code no longer opens anything: the reference answers like an unknown one.
     session.execute(delete(FollowUpCredential).where(FollowUpCredential.case_id == case.id))
     # The keyed fingerprint of the submission goes too (a resend would make a new report).
-    session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.report_id.in_(reports)))
+    session.execute(delete(IntakeItem).where(IntakeItem.id.in_(reports)))
     # Nothing more goes out for it; its phone's conversation forgets the phone (a new text
     # from it starts afresh).
     session.execute(

@@ -16,6 +16,7 @@ from casework.context import Acting
 from casework.enums import CaseEventKind, CaseStatus, Priority
 from casework.errors import NotAllowed
 from casework.handling.closure import closure_pending
+from casework.intake.backlog import Backlog, intake_backlog
 from casework.oversight.notifications import my_notifications
 from casework.routing.coverage import Gap, coverage_gaps
 from casework.sla.models import ClockKind, SlaClock
@@ -46,6 +47,7 @@ class Supervision:
     """What the supervision page shows."""
 
     gaps: list[Gap]
+    intake: Backlog  # reports received whose case is not open yet (installation-wide)
     pressing: list[Pressing]
     caseload: list[tuple[str, int]]  # (caseworker, open cases), by name
     unassigned: int
@@ -118,6 +120,7 @@ def supervision(acting: Acting, *, installation_phones: int) -> Supervision:
     names = dict(team_people)
     return Supervision(
         gaps=coverage_gaps(s, now=now, installation_phones=installation_phones),
+        intake=intake_backlog(s),
         pressing=[
             Pressing(
                 case_id=r.id,

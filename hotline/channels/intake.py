@@ -1,13 +1,38 @@
-"""The steps every intake channel shares: prepare the code, then one write transaction."""
+"""The steps every intake channel shares: decide urgency, then one short write transaction."""
 
 from __future__ import annotations
 
-from starlette.concurrency import run_in_threadpool
+import threading
+import weakref
 
 from casework.intake.channels import take_report
-from casework.intake.schemas import ReportReceipt, ReportSubmission
-from casework.intake.service import prepare_follow_up
+from casework.intake.directory import CodeDirectory
+from casework.intake.receiving import IntakeReceipt, is_urgent
+from casework.intake.schemas import ReportSubmission
 from hotline.context import RequestContext
+from hotline.runtime.database import Database
+
+# One copy of the codes per database (tests run many databases in one process).
+_DIRECTORIES: weakref.WeakKeyDictionary[Database, CodeDirectory] = weakref.WeakKeyDictionary()
+_LANES: dict[int, threading.BoundedSemaphore] = {}
+_LOCK = threading.Lock()
+
+
+def code_directory(db: Database) -> CodeDirectory:
+    """The in-memory copy of the codes a report may name, for this database."""
+    with _LOCK:
+        found = _DIRECTORIES.get(db)
+        if found is None:
+            found = _DIRECTORIES[db] = CodeDirectory()
+        return found
+
+
+def _urgent_lane(size: int) -> threading.BoundedSemaphore:
+    with _LOCK:
+        lane = _LANES.get(size)
+        if lane is None:
+            lane = _LANES[size] = threading.BoundedSemaphore(size)
+        return lane
 
 
 async def accept_report(
@@ -16,16 +41,27 @@ async def accept_report(
     submission: ReportSubmission,
     idempotency_key: str | None,
     idempotency_scope: str,
-) -> ReportReceipt:
-    """Hash the follow-up code off the event loop, then store the report in one transaction."""
-    # Hashing is slow on purpose; doing it before the transaction keeps it out of the SQLite
-    # write queue and keeps PostgreSQL transactions short.
-    follow_up = await run_in_threadpool(prepare_follow_up, idempotency_key)
-    return await ctx.write(
-        take_report,
-        submission=submission,
-        follow_up=follow_up,
-        idempotency_key=idempotency_key,
-        idempotency_scope=idempotency_scope,
-        default_phone_region=ctx.settings.default_phone_region,
-    )
+) -> IntakeReceipt:
+    """Keep the report in the intake inbox and return its receipt at once.
+
+    A danger report is built into its case in the same transaction while fewer than
+    ``intake_urgent_lane`` are being built (its on-call alert is then in the outbox when the
+    child sees the receipt); beyond that it waits in the inbox, where the builder takes urgent
+    rows first. Never blocks on the lane: a full lane means "queue it", not "wait".
+    """
+    settings = ctx.settings
+    lane = _urgent_lane(settings.intake_urgent_lane) if settings.intake_urgent_lane else None
+    in_lane = lane is not None and is_urgent(submission) and lane.acquire(blocking=False)
+    try:
+        return await ctx.write(
+            take_report,
+            submission=submission,
+            directory=code_directory(ctx.db),
+            idempotency_key=idempotency_key,
+            idempotency_scope=idempotency_scope,
+            default_phone_region=settings.default_phone_region,
+            build_now=in_lane or settings.intake_build_inline,
+        )
+    finally:
+        if in_lane and lane is not None:
+            lane.release()

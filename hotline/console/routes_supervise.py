@@ -20,4 +20,14 @@ router = APIRouter(
 async def supervise(request: Request, staff: PageStaff, ctx: PageCtx) -> HTMLResponse:
     """The region at a glance (supervisors)."""
     page = await ctx.look(supervision, installation_phones=len(ctx.settings.on_call))
-    return render(request, "supervise.html", {**vars(page), "section": "supervise"}, staff=staff)
+    return render(
+        request,
+        "supervise.html",
+        {
+            **vars(page),
+            "section": "supervise",
+            "now": ctx.clock.now(),
+            "backlog_alarm_seconds": ctx.settings.intake_backlog_alarm_seconds,
+        },
+        staff=staff,
+    )

@@ -25,7 +25,9 @@ async def readyz(request: Request, ctx: Ctx) -> JSONResponse:
     ``coverage`` lists the gaps through which a report would reach nobody now (no national
     desk, a region nobody covers, an alert no phone would get): the status is then "degraded"
     - but still 200, because taking a report is always better than turning it away, and a
-    load balancer would turn every child away if every instance said "not ready".
+    load balancer would turn every child away if every instance said "not ready". ``intake``
+    says how far case building is behind (reports waiting for their case, the oldest's age);
+    past ``intake_backlog_alarm_seconds``, or with a report that keeps failing, "degraded" too.
     """
     expected = request.app.state.schema_head
     try:
@@ -43,6 +45,16 @@ async def readyz(request: Request, ctx: Ctx) -> JSONResponse:
         {"code": g.code, "severity": g.severity.value, "region": g.region} for g in ready.gaps
     ]
     critical = any(g.severity is Severity.CRITICAL for g in ready.gaps)
-    return JSONResponse(
-        {"status": "degraded" if critical else "ok", "database": "ok", "coverage": coverage}
-    )
+    body: dict[str, object] = {"database": "ok", "coverage": coverage}
+    if ready.intake is not None:
+        age = ready.intake.oldest_age(ctx.clock.now()).total_seconds()
+        behind = age >= ctx.settings.intake_backlog_alarm_seconds or ready.intake.stuck > 0
+        critical = critical or behind
+        body["intake"] = {
+            "waiting": ready.intake.waiting,
+            "urgent": ready.intake.urgent,
+            "failing": ready.intake.stuck,
+            "oldest_seconds": round(age, 1),
+            "behind": behind,
+        }
+    return JSONResponse({"status": "degraded" if critical else "ok", **body})

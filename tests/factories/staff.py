@@ -37,6 +37,7 @@ def staff_settings(tmp_path: Path, **overrides: object) -> Settings:
         "password_hash_parallelism": 1,
         "login_slow_seconds": 0,
         "login_lock_after": 5,
+        "intake_build_inline": True,  # see tests/conftest.py: settings
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

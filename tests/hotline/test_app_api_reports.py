@@ -11,7 +11,7 @@ from casework.cases.models import Case
 from casework.enums import CaseEventKind, CaseStatus, Channel, Priority
 from casework.followup import codes
 from casework.followup.models import FollowUpCredential
-from casework.intake.models import IdempotencyRecord, Report
+from casework.intake.models import IntakeItem, Report
 from casework.protection.keys import Keyring
 from hotline.runtime.database import Database
 from tests.factories.reports import app_payload, idempotency_key
@@ -114,7 +114,7 @@ class TestIdempotency:
     def test_key_is_stored_only_as_a_hash(self, client: TestClient, db: Database) -> None:
         key = idempotency_key()
         client.post(URL, json=app_payload(), headers={"Idempotency-Key": key})
-        record = db.run(lambda s: s.query(IdempotencyRecord).one(), write=False)
+        record = db.run(lambda s: s.query(IntakeItem).one(), write=False)
 
         assert key not in record.key_hash
         assert len(record.key_hash) == 64

@@ -54,10 +54,10 @@ router = APIRouter(
     response_model=ReportReceiptOut,
     summary="Submit a report",
     description=(
-        "Creates a report (and its case) and returns the case reference and a secret "
-        "follow-up code. Send an `Idempotency-Key` (a random UUID) so a resend after a lost "
-        "answer returns the same receipt instead of a second report; the same key with a "
-        "different body is refused with 422."
+        "Takes a report in (its case is opened within seconds) and returns its reference "
+        "and a secret follow-up code. Send an `Idempotency-Key` (a random UUID) so a resend "
+        "after a lost answer returns the same receipt instead of a second report; the same "
+        "key with a different body is refused with 422."
     ),
 )
 async def create_report(
@@ -121,6 +121,10 @@ async def create_report(
     ),
     responses={
         403: {"model": ErrorOut, "description": "Reference or code not right"},
+        409: {
+            "model": ErrorOut,
+            "description": "The case is still being opened: send the message again shortly",
+        },
         429: {"model": ErrorOut, "description": "Too many attempts"},
     },
 )
@@ -145,6 +149,15 @@ async def follow_up(body: FollowUpIn, response: Response, ctx: Ctx) -> FollowUpO
         )
     if result.status is None:
         raise ApiError(403, "not_recognised", "The reference or the code is not right.")
+    if visit.message_not_kept:
+        # Seconds after the receipt the case may still be being opened: the app keeps the
+        # message and sends it again, rather than it being lost.
+        raise ApiError(
+            409,
+            "case_not_ready",
+            "We are still opening your case. Please send your message again in a minute.",
+            headers={"Retry-After": "30"},
+        )
     return FollowUpOut(
         reference=result.reference,
         status=result.status,

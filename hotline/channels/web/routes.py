@@ -16,7 +16,7 @@ from casework.errors import IdempotencyKeyReused, InvalidInput
 from casework.followup.service import check_in
 from casework.intake.channels import ReportChoices, report_choices
 from casework.intake.models import NARRATIVE_MAX_CHARS, PLACE_MAX_CHARS
-from casework.intake.schemas import ReportReceipt
+from casework.intake.receiving import IntakeReceipt
 from hotline.channels.intake import accept_report
 from hotline.channels.web.form import DOMAIN_TO_FORM, LABELS, REPORTER_CHOICES, parse_report_form
 from hotline.channels.wording import CATEGORY_PHRASES, STATUS_MESSAGES
@@ -125,7 +125,7 @@ async def submit_report_form(request: Request, ctx: Ctx) -> HTMLResponse:
         )
     submission = parsed.submission
 
-    async def accept(token: str | None) -> ReportReceipt:
+    async def accept(token: str | None) -> IntakeReceipt:
         return await accept_report(
             ctx, submission=submission, idempotency_key=token, idempotency_scope="web"
         )

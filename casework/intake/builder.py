@@ -1,0 +1,180 @@
+"""Building cases from the intake inbox: the job behind every receipt.
+
+A row is built in one transaction: the case opened with the receipt's reference, the report's
+id being the row's and its clocks starting at the time of receipt; the code hashed (argon2id)
+into the follow-up credential; the intake audit event; then the row keeps only ids (payload
+and code cleared). A builder killed mid-row rolls back and the row is claimed again; a row
+already built is skipped. Rows are claimed urgent first, then oldest, with ``FOR UPDATE SKIP
+LOCKED`` on PostgreSQL so several builders never take the same row (SQLite has one writer).
+A row that fails is counted and retried by later runs, up to ``MAX_ATTEMPTS``; then it waits
+for an operator, and the backlog alarm names it (``casework.intake.backlog``).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from casework.clock import Clock
+from casework.followup import codes
+from casework.intake.models import IntakeItem
+from casework.intake.receiving import open_code, open_payload
+from casework.intake.schemas import PreparedFollowUp, ReportReceipt
+from casework.intake.service import Received, submit_report
+from casework.jobs import Transactions
+from casework.protection.keys import Keyring
+
+log = logging.getLogger("casework.intake.builder")
+
+MAX_ATTEMPTS = 5
+
+
+def build_item(
+    session: Session,
+    *,
+    keyring: Keyring,
+    item: IntakeItem,
+    clock: Clock,
+    default_phone_region: str | None,
+) -> ReportReceipt:
+    """Open the case of one received report, in the caller's transaction."""
+    submission = open_payload(keyring, session, item)
+    code = open_code(keyring, session, item)
+    follow_up = (
+        PreparedFollowUp(code=code, code_hash=codes.hash_code(code), salt=item.code_salt)
+        if code is not None
+        else None
+    )
+    receipt = submit_report(
+        session,
+        submission=submission,
+        follow_up=follow_up,
+        clock=clock,
+        keyring=keyring,
+        default_phone_region=default_phone_region,
+        received=Received(item.id, item.reference, item.received_at),
+    )
+    session.execute(
+        update(IntakeItem)
+        .where(IntakeItem.id == item.id)
+        .values(case_id=receipt.case_id, built_at=clock.now(), payload_ct=None, code_ct=None)
+    )
+    return receipt
+
+
+@dataclass(frozen=True)
+class BuildRun:
+    """What one run of the builder did."""
+
+    built: int
+    failed: int
+
+    @property
+    def handled(self) -> int:
+        """Rows taken from the queue (built or failed)."""
+        return self.built + self.failed
+
+
+def _claim_next(session: Session, *, urgent_only: bool, skip: set[uuid.UUID]) -> IntakeItem | None:
+    """The next unbuilt row, locked for this transaction (skipping rows others hold, and
+    rows that failed earlier in this run)."""
+    query = (
+        select(IntakeItem)
+        .where(IntakeItem.case_id.is_(None), IntakeItem.attempts < MAX_ATTEMPTS)
+        .order_by(IntakeItem.urgent.desc(), IntakeItem.received_at)
+        .limit(1)
+    )
+    if urgent_only:
+        query = query.where(IntakeItem.urgent.is_(True))
+    if skip:
+        query = query.where(IntakeItem.id.not_in(skip))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return session.scalars(query).first()
+
+
+def build_pending(
+    db: Transactions,
+    *,
+    keyring: Keyring,
+    clock: Clock,
+    default_phone_region: str | None,
+    limit: int,
+    urgent_only: bool = False,
+) -> BuildRun:
+    """Build up to ``limit`` waiting rows, one transaction each; returns what it did."""
+    built = failed = 0
+    failed_now: set[uuid.UUID] = set()
+    for _ in range(limit):
+        outcome = _build_next(
+            db,
+            keyring=keyring,
+            clock=clock,
+            default_phone_region=default_phone_region,
+            urgent_only=urgent_only,
+            skip=failed_now,
+        )
+        if outcome is None:
+            break
+        if outcome:
+            built += 1
+        else:
+            failed += 1
+    return BuildRun(built, failed)
+
+
+def _build_next(
+    db: Transactions,
+    *,
+    keyring: Keyring,
+    clock: Clock,
+    default_phone_region: str | None,
+    urgent_only: bool,
+    skip: set[uuid.UUID],
+) -> bool | None:
+    """Claim and build the next row in its own transaction: True built, False failed (and
+    counted, and added to ``skip``), None when nothing waits."""
+    claimed: list[uuid.UUID] = []
+
+    def build_one(session: Session) -> bool:
+        item = _claim_next(session, urgent_only=urgent_only, skip=skip)
+        if item is None:
+            return False
+        claimed.append(item.id)
+        build_item(
+            session,
+            keyring=keyring,
+            item=item,
+            clock=clock,
+            default_phone_region=default_phone_region,
+        )
+        return True
+
+    try:
+        if not db.run(build_one, write=True):
+            return None
+    except Exception as exc:  # one bad row must not stop the queue
+        if not claimed:
+            raise
+        log.exception("building a case failed", extra={"intake_item": str(claimed[0])})
+        error = type(exc).__name__
+        db.run(lambda s: _count_failure(s, claimed[0], error), write=True)
+        skip.add(claimed[0])
+        return False
+    return True
+
+
+def _count_failure(session: Session, item_id: uuid.UUID, error: str) -> None:
+    """Count a failed attempt on its own row (the attempt itself was rolled back)."""
+    session.execute(
+        update(IntakeItem)
+        .where(IntakeItem.id == item_id)
+        .values(
+            attempts=IntakeItem.attempts + 1,
+            last_error=error[:200],
+        )
+    )

@@ -1,0 +1,252 @@
+"""Receiving a report: check it, keep it in one inbox row, and hand the child a receipt.
+
+This is all a channel's request does (issue 16): everything that can be checked without
+the case is checked here (so a receipt is never followed by a refusal), the submission is
+sealed under the purpose key "intake", and **one** statement writes the row whose unique keys
+are the idempotency claim and the reservation of the reference. The case is built from it
+later by ``casework.intake.builder`` - or at once, in the same transaction, for a report that
+says someone is in danger (``casework.intake.channels``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+import uuid
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import exists, literal, not_, select
+from sqlalchemy.orm import Session
+
+from casework.actors import REPORTER
+from casework.audit.record import AuditAction, record_event
+from casework.cases.models import Case
+from casework.cases.reference import new_reference
+from casework.enums import Channel, ContactMethod, Danger, PerpetratorRole, ReporterRole
+from casework.errors import IdempotencyKeyReused
+from casework.followup import codes
+from casework.ids import new_id
+from casework.intake.directory import CodeDirectory
+from casework.intake.models import INTAKE_CODE_PURPOSE, INTAKE_PAYLOAD_PURPOSE, IntakeItem
+from casework.intake.schemas import ReportSubmission
+from casework.intake.service import check_text, key_hash, resolve_phone
+from casework.protection.fields import open_sealed, seal
+from casework.protection.keys import Keyring
+from casework.sql import dialect_insert
+from casework.triage.words import mentions_danger, mentions_self_harm
+
+_REFERENCE_ATTEMPTS = 5
+PAYLOAD_PURPOSE = INTAKE_PAYLOAD_PURPOSE
+CODE_PURPOSE = INTAKE_CODE_PURPOSE
+
+
+@dataclass(frozen=True)
+class IntakeReceipt:
+    """What the reporter is told at once: the reference and code to come back with."""
+
+    item_id: uuid.UUID  # the report's id once built
+    reference: str
+    follow_up_code: str
+    urgent: bool
+    replayed: bool = False
+
+    def __repr__(self) -> str:
+        return f"IntakeReceipt({self.reference}, replayed={self.replayed})"
+
+
+def is_urgent(submission: ReportSubmission) -> bool:
+    """Does the report say someone is in danger now, or that the child may harm themselves?"""
+    return (
+        submission.immediate_danger is Danger.YES
+        or mentions_danger(submission.narrative)
+        or mentions_self_harm(submission.narrative)
+    )
+
+
+def check_submission(
+    session: Session,
+    submission: ReportSubmission,
+    *,
+    directory: CodeDirectory,
+    default_phone_region: str | None,
+) -> None:
+    """Everything the builder would refuse, checked now: raise InvalidInput on the first."""
+    check_text(submission)
+    resolve_phone(submission, default_phone_region)
+    directory.check(
+        session, category=submission.category, region=submission.region, school=submission.school
+    )
+
+
+def receive_report(
+    session: Session,
+    *,
+    keyring: Keyring,
+    now: dt.datetime,
+    submission: ReportSubmission,
+    directory: CodeDirectory,
+    idempotency_key: str | None,
+    scope: str,
+    default_phone_region: str | None,
+) -> tuple[IntakeReceipt, bool]:
+    """Check and keep a report; returns its receipt and whether this call took it in.
+
+    The same key and content give the same receipt (replayed, never a second report); the
+    same key with different content raises IdempotencyKeyReused.
+    """
+    check_submission(
+        session, submission, directory=directory, default_phone_region=default_phone_region
+    )
+    urgent = is_urgent(submission)
+    request_hash = submission.fingerprint(keyring.purpose_key(session, "idempotency").secret)
+    if idempotency_key is None:
+        code, salt = codes.new_code(), None
+        hashed_key = secrets.token_hex(32)  # a claim nobody can repeat
+    else:
+        salt = codes.new_salt()
+        code = codes.derive_code(idempotency_key, salt)
+        hashed_key = key_hash(
+            keyring.purpose_key(session, "idempotency-key").secret, idempotency_key
+        )
+    item_id = new_id()
+    values: dict[str, Any] = {
+        "id": item_id,
+        "scope": scope,
+        "key_hash": hashed_key,
+        "request_hash": request_hash,
+        "code_salt": salt,
+        "channel": submission.channel,
+        "urgent": urgent,
+        "received_at": now,
+        "payload_ct": seal_payload(keyring, session, item_id, submission),
+        "code_ct": seal(
+            keyring.purpose_key(session, CODE_PURPOSE),
+            table="intake_item",
+            column="code_ct",
+            row_id=item_id,
+            plaintext=code.encode(),
+        ),
+        "case_id": None,
+        "built_at": None,
+        "attempts": 0,
+        "last_error": None,
+    }
+    for _ in range(_REFERENCE_ATTEMPTS):
+        reference = new_reference()
+        if _insert(session, {**values, "reference": reference}):
+            return IntakeReceipt(item_id, reference, code, urgent), True
+        if idempotency_key is not None:
+            earlier = session.scalars(
+                select(IntakeItem).where(
+                    IntakeItem.scope == scope, IntakeItem.key_hash == hashed_key
+                )
+            ).first()
+            if earlier is not None:
+                return _replay(session, keyring, earlier, idempotency_key, request_hash, now), False
+        # Not the claim: the reference was taken. Draw another (35 bits: almost never).
+    raise RuntimeError("could not find a free case reference")
+
+
+def _insert(session: Session, values: dict[str, Any]) -> bool:
+    """INSERT ... SELECT ... WHERE no case has the reference ON CONFLICT DO NOTHING: one
+    statement that claims the key and reserves the reference, or does nothing."""
+    table = IntakeItem.__table__
+    columns = list(values)
+    row = select(*(literal(values[c], table.c[c].type) for c in columns)).where(
+        not_(exists().where(Case.reference == values["reference"]))
+    )
+    stmt = (
+        dialect_insert(session, table)
+        .from_select(columns, row)
+        .on_conflict_do_nothing()
+        .returning(table.c.id)
+    )
+    return session.execute(stmt).first() is not None
+
+
+def _replay(
+    session: Session,
+    keyring: Keyring,
+    item: IntakeItem,
+    idempotency_key: str,
+    request_hash: str,
+    now: dt.datetime,
+) -> IntakeReceipt:
+    """The receipt first given under this key (handing it out again is audited)."""
+    if item.request_hash != request_hash:
+        raise IdempotencyKeyReused("this Idempotency-Key was already used for a different report")
+    if item.code_salt is None:  # a keyed claim always derives its code
+        raise RuntimeError("idempotency claim without its salt")
+    record_event(
+        session,
+        keyring=keyring,
+        action=AuditAction.REPORT_RECEIPT_REPLAYED,
+        actor=REPORTER,
+        object_type="report",
+        object_id=str(item.id),
+        case_key=keyring.case_key_if_readable(session, item.case_id) if item.case_id else None,
+        details={"case_reference": item.reference},
+        now=now,
+    )
+    return IntakeReceipt(
+        item.id,
+        item.reference,
+        codes.derive_code(idempotency_key, item.code_salt),
+        item.urgent,
+        replayed=True,
+    )
+
+
+def seal_payload(
+    keyring: Keyring, session: Session, item_id: uuid.UUID, submission: ReportSubmission
+) -> bytes:
+    """The submission as JSON, sealed for this row only."""
+    plain = json.dumps(asdict(submission), ensure_ascii=False, default=str).encode()
+    return seal(
+        keyring.purpose_key(session, PAYLOAD_PURPOSE),
+        table="intake_item",
+        column="payload_ct",
+        row_id=item_id,
+        plaintext=plain,
+    )
+
+
+def open_payload(keyring: Keyring, session: Session, item: IntakeItem) -> ReportSubmission:
+    """The submission kept in ``item``."""
+    if item.payload_ct is None:
+        raise ValueError("this intake item holds no submission")
+    plain = open_sealed(
+        keyring.purpose_key(session, PAYLOAD_PURPOSE),
+        table="intake_item",
+        column="payload_ct",
+        row_id=item.id,
+        ciphertext=item.payload_ct,
+    )
+    raw = json.loads(plain)
+    return ReportSubmission(
+        **{
+            **raw,
+            "channel": Channel(raw["channel"]),
+            "immediate_danger": Danger(raw["immediate_danger"]),
+            "reporter_role": ReporterRole(raw["reporter_role"]),
+            "contact_method": ContactMethod(raw["contact_method"]),
+            "perpetrator_role": PerpetratorRole(raw["perpetrator_role"]),
+            "ongoing": Danger(raw["ongoing"]),
+            "injury": Danger(raw["injury"]),
+        }
+    )
+
+
+def open_code(keyring: Keyring, session: Session, item: IntakeItem) -> str | None:
+    """The follow-up code of a row not built yet (None once built)."""
+    if item.code_ct is None:
+        return None
+    return open_sealed(
+        keyring.purpose_key(session, CODE_PURPOSE),
+        table="intake_item",
+        column="code_ct",
+        row_id=item.id,
+        ciphertext=item.code_ct,
+    ).decode()
