@@ -112,6 +112,16 @@ class JobConfig(Protocol):
         ...
 
     @property
+    def sms_safe_word(self) -> str:
+        """The word that silences the SMS line to a phone at once."""
+        ...
+
+    @property
+    def emergency_number(self) -> str:
+        """The emergency number the SMS line gives."""
+        ...
+
+    @property
     def intake_backlog_alarm_seconds(self) -> float:
         """How long a report may wait for its case before a supervisor is told."""
         ...

@@ -76,6 +76,8 @@ class WorkerConfig:
     intake_build_batch: int = 50
     intake_idle_seconds: float = 0.1
     intake_backlog_alarm_seconds: float = 120.0
+    sms_safe_word: str = "BANANA"
+    emergency_number: str = "112"
     login_throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
 
 

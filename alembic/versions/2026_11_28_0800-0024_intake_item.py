@@ -1,4 +1,5 @@
-"""The intake inbox: one row per report received, the claim, the reservation and the copy.
+"""The intake inbox: one row per report received, the claim, the reservation and the copy;
+and an index of the texts waiting to be handled.
 
 Every channel's request now writes one ``intake_item`` row and answers; the case is built
 from it by the builder job (issue 16). The row's unique ``(scope, key_hash)`` is the
@@ -67,6 +68,14 @@ def upgrade() -> None:
         postgresql_where=sa.text("case_id IS NULL"),
         sqlite_where=sa.text("case_id IS NULL"),
     )
+    # Texts stored but not handled yet: the sms.inbox job's queue.
+    op.create_index(
+        "ix_inbound_message_waiting",
+        "inbound_message",
+        ["received_at"],
+        postgresql_where=sa.text("status = 'received'"),
+        sqlite_where=sa.text("status = 'received'"),
+    )
     op.execute(
         """
         INSERT INTO intake_item (id, scope, key_hash, reference, request_hash, code_salt,
@@ -111,6 +120,7 @@ def downgrade() -> None:
         WHERE i.code_salt IS NOT NULL AND i.built_at IS NOT NULL
         """
     )
+    op.drop_index("ix_inbound_message_waiting", table_name="inbound_message")
     op.drop_index("ix_intake_item_unbuilt", table_name="intake_item")
     op.drop_index(op.f("ix_intake_item_case_id"), table_name="intake_item")
     op.drop_table("intake_item")

@@ -80,10 +80,11 @@ def complete_inbound(
     message: InboundMessage,
     case_key: SealingKey | None,
     report_id: uuid.UUID | None,
-    response: str,
+    response: str | None,
     now: dt.datetime,
 ) -> None:
-    """Mark an event processed, keep the answer given, and move it under its case's key."""
+    """Mark an event processed, keep the answer given (None: it was answered through the
+    outbox, so a retry gets an empty answer), and move it under its case's key."""
     payload = read_inbound_payload(session, keyring=keyring, message=message)
     key = case_key or keyring.purpose_key(session, INBOX_PURPOSE)
     message.case_id = case_key.case_id if case_key else None
@@ -96,16 +97,40 @@ def complete_inbound(
             row_id=message.id,
             plaintext=json.dumps(payload, sort_keys=True).encode(),
         )
-    message.response_ct = seal(
-        key,
-        table="inbound_message",
-        column="response",
-        row_id=message.id,
-        plaintext=response.encode(),
+    message.response_ct = (
+        seal(
+            key,
+            table="inbound_message",
+            column="response",
+            row_id=message.id,
+            plaintext=response.encode(),
+        )
+        if response is not None
+        else None
     )
     message.status = InboxStatus.PROCESSED
     message.processed_at = now
     session.flush()
+
+
+def next_waiting(session: Session, *, channel: Channel) -> InboundMessage | None:
+    """The oldest event of ``channel`` stored but not handled yet, locked for this transaction
+    (rows other workers hold are skipped on PostgreSQL)."""
+    query = (
+        select(InboundMessage)
+        .where(InboundMessage.channel == channel, InboundMessage.status == InboxStatus.RECEIVED)
+        .order_by(InboundMessage.received_at)
+        .limit(1)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return session.scalars(query).first()
+
+
+def mark_failed(message: InboundMessage, *, now: dt.datetime) -> None:
+    """An event that cannot be handled: kept (sealed), never retried, seen by an operator."""
+    message.status = InboxStatus.FAILED
+    message.processed_at = now
 
 
 def stored_response(session: Session, *, keyring: Keyring, message: InboundMessage) -> str | None:
@@ -152,6 +177,8 @@ def forget_after_retry_window(session: Session, *, now: dt.datetime) -> int:
             InboundMessage.received_at < cutoff,
             InboundMessage.case_id.is_(None),
             InboundMessage.payload_ct.is_not(None),
+            # A text still waiting to be handled keeps its words, however late it is.
+            InboundMessage.status != InboxStatus.RECEIVED,
         )
         .values(payload_ct=None)
     )

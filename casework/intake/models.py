@@ -164,6 +164,14 @@ class IntakeItem(Base):
         return f"IntakeItem({self.reference}, built={self.case_id is not None})"
 
 
+# Texts stored but not handled yet (the sms.inbox job's queue), oldest first.
+Index(
+    "ix_inbound_message_waiting",
+    InboundMessage.received_at,
+    postgresql_where=InboundMessage.status == InboxStatus.RECEIVED,
+    sqlite_where=InboundMessage.status == InboxStatus.RECEIVED,
+)
+
 # The builder's queue and the backlog figures: only unbuilt rows, urgent first, then oldest.
 Index(
     "ix_intake_item_unbuilt",

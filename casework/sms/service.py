@@ -614,6 +614,46 @@ def may_answer_again(session: Session, *, keyring: Keyring, phone: str) -> bool:
     return conversation is None or conversation.may_receive
 
 
+def current_step(session: Session, *, keyring: Keyring, phone: str) -> Step | None:
+    """Where a phone's conversation stands (None before its first text); reads one row."""
+    index = phone_index(session, keyring, _sender_phone(phone))
+    found: Step | None = session.scalar(
+        select(SmsConversation.step).where(SmsConversation.phone_index == index)
+    )
+    return found
+
+
+def queue_replies(
+    session: Session, *, keyring: Keyring, phone: str, replies: list[str], now: dt.datetime
+) -> list[uuid.UUID]:
+    """Queue the replies to a text handled after its webhook answered (in order, each a
+    text marked as a reply: it may go to a phone that has not agreed to be texted later, as
+    the webhook's own answer could, but never after STOP or the safe word)."""
+    sender = _sender_phone(phone)
+    if not _E164.match(sender):
+        return []  # an alphanumeric sender: there is no one to text back
+    index = phone_index(session, keyring, sender)
+    conversation = conversation_for_phone(session, index)
+    if conversation is None or not conversation.may_receive:
+        return []
+    key = keyring.case_key(session, conversation.case_id) if conversation.case_id else None
+    queued = []
+    for n, body in enumerate(replies):
+        queued.append(
+            enqueue(
+                session,
+                keyring=keyring,
+                kind=OutboxKind.SMS,
+                payload={"to": sender, "body": body, "reply": True},
+                case_key=key,
+                phone_index=index,
+                # A second reply is due a moment after the first, so they arrive in order.
+                now=now + dt.timedelta(milliseconds=n),
+            )
+        )
+    return queued
+
+
 def conversation_for_phone(session: Session, phone_index_value: bytes) -> SmsConversation | None:
     """The conversation a phone (blind index) has with us, if any."""
     return session.scalars(

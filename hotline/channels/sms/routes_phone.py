@@ -1,9 +1,12 @@
 """A simulated phone in the browser (embedded default only): text the hotline as a child and
-read what comes back - the replies at once, caseworkers' texts once the outbox sends them."""
+read what comes back - the replies (at once, or through the outbox when the text could wait),
+and caseworkers' texts once the outbox sends them."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+import time
 from xml.etree import ElementTree
 
 import httpx
@@ -65,6 +68,7 @@ async def send_text(request: Request, ctx: Ctx) -> HTMLResponse:
         "Body": body,
         "NumMedia": "0",
     }
+    before = len(sent_to(phone))
     url = f"{settings.public_base_url}/twilio/sms"
     signature = RequestValidator(twilio.auth_token).compute_signature(url, params)
     transport = httpx.ASGITransport(app=request.app)
@@ -76,4 +80,21 @@ async def send_text(request: Request, ctx: Ctx) -> HTMLResponse:
         return _page(request, settings, phone, problem="The hotline did not take the text.")
     # Our own service's TwiML, not untrusted XML.
     replies = [m.text or "" for m in ElementTree.fromstring(answer.text).iter("Message")]  # noqa: S314
+    if not replies:  # a text that could wait: its replies come through the outbox
+        replies = await _texts_after(phone, before)
     return _page(request, settings, phone, sent=body, replies=replies)
+
+
+async def _texts_after(phone: str, before: int, *, wait: float = 5.0) -> list[str]:
+    """Texts sent to ``phone`` after the first ``before``, once they stop coming (or ``wait``
+    seconds pass without any): the replies the worker sends through the outbox."""
+    deadline = time.monotonic() + wait
+    seen, quiet_since = before, time.monotonic()
+    while time.monotonic() < deadline:
+        count = len(sent_to(phone))
+        if count != seen:
+            seen, quiet_since = count, time.monotonic()
+        elif count > before and time.monotonic() - quiet_since > 0.4:
+            break
+        await asyncio.sleep(0.05)
+    return [m["body"] for m in sent_to(phone)[before:]]

@@ -8,7 +8,6 @@ MessageSid first: a retry gets the first answer again and makes nothing new.
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
@@ -16,7 +15,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 
-from casework.sms.inbound import take_delivery_status, take_text
+from casework.sms.inbound import inbound_from_fields, take_delivery_status, take_text
 from casework.sms.service import InboundSms, SmsPolicy
 from hotline.context import Ctx
 from hotline.deps import require_working_keys
@@ -31,7 +30,6 @@ router = APIRouter(prefix="/twilio", tags=["twilio"], include_in_schema=False)
 LOCATION_FIELDS = frozenset(
     f"{side}{part}" for side in ("From", "To") for part in ("City", "State", "Zip", "Country")
 )
-_MESSAGE_SID = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
 _MAX_FIELDS = 120
 _TWIML = "application/xml"
 
@@ -65,24 +63,11 @@ def _one(form: FormData, name: str) -> str:
 
 
 def _inbound(form: FormData) -> InboundSms:
-    sid = _one(form, "MessageSid") or _one(form, "SmsSid")
-    if not _MESSAGE_SID.match(sid) or not _one(form, "From"):
+    fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    sms = inbound_from_fields(fields)
+    if sms is None:
         raise ApiError(400, "not_a_message", "MessageSid and From are required.")
-    try:
-        count = min(int(_one(form, "NumMedia") or 0), 10)
-    except ValueError:
-        count = 0
-    media = tuple(
-        (
-            _one(form, f"MediaUrl{i}"),
-            _one(form, f"MediaContentType{i}") or "application/octet-stream",
-        )
-        for i in range(count)
-        if _one(form, f"MediaUrl{i}").startswith("https://")
-    )
-    return InboundSms(
-        message_sid=sid, phone=_one(form, "From"), body=_one(form, "Body"), media=media
-    )
+    return sms
 
 
 @router.post("/sms", dependencies=[Depends(require_working_keys)])
@@ -96,7 +81,13 @@ async def inbound_sms(request: Request, ctx: Ctx) -> Response:
         safe_word=ctx.settings.sms_safe_word, emergency_number=ctx.settings.emergency_number
     )
     answer = await ctx.write(
-        take_text, sms=_inbound(form), payload=payload, policy=policy, render=messages
+        take_text,
+        sms=_inbound(form),
+        payload=payload,
+        policy=policy,
+        render=messages,
+        # A text that can wait is only stored; the sms.inbox job handles it and texts back.
+        queue=not ctx.settings.intake_build_inline,
     )
     return Response(answer, media_type=_TWIML)
 

@@ -56,6 +56,20 @@ def _send(service: Service, token: str, phone: str, to: str, text: str) -> list[
     return [m.text or "" for m in ElementTree.fromstring(response.text).iter("Message")]  # noqa: S314
 
 
+def _replies_later(service: Service, number: str, before: int, wait: float = 5.0) -> list[str]:
+    """The texts the worker sends ``number`` after the first ``before``, once they stop."""
+    deadline = time.monotonic() + wait
+    seen, quiet_since = before, time.monotonic()
+    while time.monotonic() < deadline:
+        count = len(_inbox(service, number))
+        if count != seen:
+            seen, quiet_since = count, time.monotonic()
+        elif count > before and time.monotonic() - quiet_since > 0.4:
+            break
+        time.sleep(0.05)
+    return [m["body"] for m in _inbox(service, number)[before:]]
+
+
 def _inbox(service: Service, number: str) -> list[dict[str, str]]:
     response = httpx.get(f"{service.local}/dev/phone/{number}", timeout=5)
     response.raise_for_status()
@@ -110,7 +124,11 @@ def simulate(
     phones = {phone: "hotline (text)", **dict.fromkeys(settings.on_call, "on-call phone got")}
 
     def exchange(text: str) -> None:
-        for reply in _send(service, twilio.auth_token, phone, twilio.sender, text):
+        replies = _send(service, twilio.auth_token, phone, twilio.sender, text)
+        if not replies:  # a text that could wait: its replies come through the outbox
+            replies = _replies_later(service, phone, seen[phone])
+            seen[phone] += len(replies)
+        for reply in replies:
             typer.echo(f"  hotline> {reply}")
         time.sleep(1.0)  # texts from caseworkers and alerts arrive through the outbox
         for number, label in phones.items():
