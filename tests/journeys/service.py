@@ -122,6 +122,23 @@ class Service:
         """GET on the staff API as this member of staff."""
         return self.staff("GET", username, path, params=params)
 
+    def worker(self) -> subprocess.Popen[bytes] | None:
+        """The `hotline worker` process (PostgreSQL only: SQLite's runs inside serve)."""
+        found = [p for p in self.processes if p.args[-1] == "worker" and p.poll() is None]  # type: ignore[index]
+        return found[0] if found else None
+
+    def kill_worker(self) -> None:
+        """SIGKILL the worker process, as a crash or an out-of-memory killer would."""
+        process = self.worker()
+        if process is not None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+
+    def start_worker(self) -> None:
+        """Start a `hotline worker` process again."""
+        if self.worker() is None:
+            _spawn(self, "worker", "worker")
+
     def logs(self) -> str:
         """The last lines every process printed (shown when something goes wrong)."""
         parts = []
