@@ -15,7 +15,10 @@ Goals (issues 2 and 16): ratio >= 0.5 and intake p99 <= 150 ms on both databases
 Since issue 16 the request only keeps the report (one intake_item row) and the case builder
 opens the case: on SQLite in `hotline serve` (its worker thread), on PostgreSQL in one
 `hotline worker` process started beside the service - both run throughout, as in production,
-so the figures include the builder's share of the machine. After the ratio rounds, two
+so the figures include the builder's share of the machine (on SQLite the builder defers its
+writes to waiting requests). On PostgreSQL one round is also run before the worker starts (the
+request path alone, ``api_alone``), and the worker's first drain of that backlog with nothing
+else running gives its cases/s (``builder_alone``). After the ratio rounds, two
 open-loop phases on the same service: a steady 40 req/s for ``--steady-seconds`` (time from
 receipt to case, p50/p99, from the rows' received_at and built_at) and a burst of 150 req/s for
 ``--burst-seconds`` (how long the builder takes to drain the backlog after it, and so its
@@ -202,9 +205,33 @@ def bench_backend(
             "warning",
         ]
         runs: dict[str, list[dict[str, Any]]] = {"baseline": [], "intake": []}
+        alone: dict[str, list[dict[str, Any]]] = {"baseline": [], "intake": []}
+
+        def rounds_into(into: dict[str, list[dict[str, Any]]], count: int) -> None:
+            for _ in range(count):
+                into["baseline"].append(
+                    load(
+                        baseline_port,
+                        "/baseline",
+                        body_file,
+                        seconds=seconds,
+                        concurrency=concurrency,
+                        key=False,
+                    )
+                )
+                into["intake"].append(
+                    load(
+                        hotline_port,
+                        "/api/v1/reports",
+                        body_file,
+                        seconds=seconds,
+                        concurrency=concurrency,
+                        key=True,
+                    )
+                )
+
         with (
             server(hotline_cmd, hotline_env, "/readyz", hotline_port),
-            builder_process(backend, hotline_env),
             server(baseline_cmd, {"BENCH_DATABASE_URL": url}, "/baseline", baseline_port),
         ):
             # Warm both up (connections, caches) before measuring.
@@ -219,34 +246,33 @@ def bench_backend(
                 concurrency=concurrency,
                 key=True,
             )
-            for _ in range(rounds):
-                runs["baseline"].append(
-                    load(
-                        baseline_port,
-                        "/baseline",
-                        body_file,
-                        seconds=seconds,
-                        concurrency=concurrency,
-                        key=False,
-                    )
+            if backend != "sqlite":
+                # PostgreSQL: the request path alone first (no worker process yet), then the
+                # builder started on that backlog with nothing else running: its cases/s.
+                rounds_into(alone, 1)
+                backlog = _waiting(url)
+            with builder_process(backend, hotline_env):
+                drained_alone = drain(url) if backend != "sqlite" else None
+                rounds_into(runs, rounds)
+                pipeline = pipeline_phases(
+                    url,
+                    hotline_port,
+                    body_file,
+                    steady_seconds=steady_seconds,
+                    burst_seconds=burst_seconds,
                 )
-                runs["intake"].append(
-                    load(
-                        hotline_port,
-                        "/api/v1/reports",
-                        body_file,
-                        seconds=seconds,
-                        concurrency=concurrency,
-                        key=True,
-                    )
-                )
-            pipeline = pipeline_phases(
-                url,
-                hotline_port,
-                body_file,
-                steady_seconds=steady_seconds,
-                burst_seconds=burst_seconds,
-            )
+        if drained_alone:
+            pipeline["builder_alone"] = {
+                "cases": backlog,
+                "seconds": drained_alone,
+                "cases_per_s": round(backlog / drained_alone, 1),
+            }
+        if alone["intake"]:
+            pipeline["api_alone"] = {
+                "baseline": alone["baseline"],
+                "intake": alone["intake"],
+                "ratio_rps": round(alone["intake"][0]["rps"] / alone["baseline"][0]["rps"], 3),
+            }
     ratios = [i["rps"] / b["rps"] for i, b in zip(runs["intake"], runs["baseline"], strict=True)]
     return {
         "backend": backend,

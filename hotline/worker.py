@@ -15,7 +15,11 @@ import logging
 import random
 import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
 
 from casework.audit.jobs import jobs as audit_jobs
 from casework.clock import Clock
@@ -40,6 +44,7 @@ from hotline.runtime.database import Database
 __all__ = ["ALERT_TEXT", "JOBS", "MAX_MEDIA_BYTES", "Worker", "WorkerConfig"]
 
 log = logging.getLogger("hotline.worker")
+T = TypeVar("T")
 
 # The one list of job modules. Periodic jobs run in this order: the audit log first, then the
 # SLA scan, then the purges; the transparency counts last.
@@ -79,6 +84,16 @@ class WorkerConfig:
     sms_safe_word: str = "BANANA"
     emergency_number: str = "112"
     login_throttle: ThrottlePolicy = field(default_factory=ThrottlePolicy)
+
+
+class _Deferring:
+    """The database as background loop jobs use it: writes let requests go first."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def run(self, fn: Callable[[Session], T], *, write: bool) -> T:
+        return self._db.run_deferring(fn, write=write)
 
 
 class Worker:
@@ -199,12 +214,17 @@ class Worker:
                 thread.join(timeout=10)
 
     def run_loop(self, job: LoopJob, stop: threading.Event) -> None:
-        """Run one loop job until ``stop`` is set: again at once while it is busy."""
+        """Run one loop job until ``stop`` is set: again at once while it is busy.
+
+        Its transactions defer to requests (on SQLite, where they share one write turn): a
+        queue of case building never holds up a child's receipt.
+        """
         idle = job.idle_seconds(self.config)
+        context = replace(self.context, db=_Deferring(self.db))
         while not stop.is_set():
             busy = False
             try:
-                busy = job.run(self.context)
+                busy = job.run(context)
             except Exception:  # the database may be away for a moment; try again soon
                 log.exception("loop job failed", extra={"job": job.name})
             if not busy:

@@ -15,6 +15,7 @@ import asyncio
 import os
 import stat
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,6 +32,8 @@ from hotline.settings import Settings
 T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# How long background writes (the case builder) let requests go first on SQLite.
+_PATIENCE = 0.5
 _WRITE = "hotline_write"
 
 
@@ -107,6 +110,9 @@ class Database:
         self._async_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
             weakref.WeakKeyDictionary()
         )
+        # Requests waiting for (or holding) the SQLite write turn: background work defers
+        # to them (``run_deferring``), so a child's receipt never waits behind case building.
+        self._requests_writing = 0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -155,9 +161,25 @@ class Database:
             gate = self._async_gates.get(loop)
             if gate is None:
                 gate = self._async_gates.setdefault(loop, asyncio.Lock())
-            async with gate:
-                return await run_in_threadpool(self.run, fn, write=True)
+            self._requests_writing += 1
+            try:
+                async with gate:
+                    return await run_in_threadpool(self.run, fn, write=True)
+            finally:
+                self._requests_writing -= 1
         return await run_in_threadpool(self.run, fn, write=write)
+
+    def run_deferring(
+        self, fn: Callable[[Session], T], *, write: bool, patience: float = _PATIENCE
+    ) -> T:
+        """Like ``run``, but background work that can wait: on SQLite a write first lets the
+        requests queued for the write turn go (for up to ``patience`` seconds, so it is
+        slowed under load, never starved)."""
+        if write and self.is_sqlite:
+            deadline = time.monotonic() + patience
+            while self._requests_writing and time.monotonic() < deadline:
+                time.sleep(0.002)
+        return self.run(fn, write=write)
 
     def dispose(self) -> None:
         """Close every pooled connection."""
