@@ -112,7 +112,7 @@ def _page(
     return use_case(ctx.acting(session), after=after, **kwargs)
 
 
-def request_context(request: Request) -> RequestContext:
+async def request_context(request: Request) -> RequestContext:
     """The request's context (no one signed in is needed)."""
     return RequestContext(
         get_db(request), get_keyring(request), get_clock(request), get_settings(request)

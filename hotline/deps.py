@@ -37,7 +37,7 @@ def get_keyring(request: Request) -> Keyring:
     return keyring
 
 
-def require_working_keys(request: Request) -> None:
+async def require_working_keys(request: Request) -> None:
     """Refuse to touch protected data while the keys do not match the database (503)."""
     if request.app.state.key_problem is not None:
         raise ApiError(

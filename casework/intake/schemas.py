@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import json
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 from casework.enums import Channel, ContactMethod, Danger, PerpetratorRole, Priority, ReporterRole
 
@@ -37,13 +37,17 @@ class ReportSubmission:
         # The narrative, place and phone are a child's words and contact details.
         return f"ReportSubmission({self.channel.value}, {self.category!r})"
 
+    def plain(self) -> dict[str, object]:
+        """The fields as a flat dict (every field is a scalar: no deep copy needed)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
     def fingerprint(self, key: bytes) -> str:
         """Keyed hash (HMAC-SHA256) of the content, to tell a resend from a different report.
 
         Keyed so that a copy of the database cannot be used to confirm a guessed narrative
         or phone number against it.
         """
-        content = asdict(self)
+        content = self.plain()
         for name, default in _ADDED_LATER.items():  # receipts of earlier versions still replay
             if content[name] == default:
                 del content[name]

@@ -28,7 +28,7 @@ _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{22,128}$")
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
-def require_json(request: Request) -> None:
+async def require_json(request: Request) -> None:
     """Refuse bodies that are not declared as JSON (415)."""
     ctype = request.headers.get("content-type", "")
     if ctype.split(";")[0].strip().lower() != "application/json":

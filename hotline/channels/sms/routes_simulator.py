@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 from hotline.context import Ctx
 
 
-def loopback_only(request: Request) -> None:
+async def loopback_only(request: Request) -> None:
     """The simulated network answers this machine only (it shows every text it was given)."""
     host = request.client.host if request.client else ""
     try:
