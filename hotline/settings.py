@@ -161,6 +161,13 @@ class Settings(BaseSettings):
         ),
     )
     intake_build_batch: int = Field(default=50, ge=1, le=1000)
+    sms_queue_texts: bool | None = Field(
+        default=None,
+        description=(
+            "Store a text that can wait and answer Twilio at once, the worker handling it; "
+            "default: with PostgreSQL only (on SQLite one process does both anyway)"
+        ),
+    )
     intake_backlog_alarm_seconds: float = Field(
         default=120,
         gt=0,
@@ -321,6 +328,13 @@ class Settings(BaseSettings):
                 max_delay_seconds=max(8 * self.login_slow_seconds, self.login_slow_seconds),
             ),
         )
+
+    @property
+    def queues_texts(self) -> bool:
+        """Whether the SMS webhook leaves texts that can wait to the worker."""
+        if self.intake_build_inline:
+            return False
+        return not self.is_sqlite if self.sms_queue_texts is None else self.sms_queue_texts
 
     @property
     def worker_in_serve(self) -> bool:

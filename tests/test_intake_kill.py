@@ -158,6 +158,7 @@ def hotline(
         "HOTLINE_OUTBOX_LEASE_SECONDS": "2",
         "HOTLINE_WORKER_POLL_SECONDS": "0.1",
         "HOTLINE_INTAKE_BUILD_BATCH": "5",
+        "HOTLINE_SMS_QUEUE_TEXTS": "true",  # the SMS inbox job on SQLite too
         "HOTLINE_LOG_LEVEL": "WARNING",
     }
     service = Hotline(fresh_url, env)

@@ -34,6 +34,7 @@ T = TypeVar("T")
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # How long background writes (the case builder) let requests go first on SQLite.
 _PATIENCE = 0.5
+_QUIET = 0.02
 _WRITE = "hotline_write"
 
 
@@ -113,6 +114,7 @@ class Database:
         # Requests waiting for (or holding) the SQLite write turn: background work defers
         # to them (``run_deferring``), so a child's receipt never waits behind case building.
         self._requests_writing = 0
+        self._request_wrote_at = 0.0  # time.monotonic() when a request last finished writing
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -167,17 +169,21 @@ class Database:
                     return await run_in_threadpool(self.run, fn, write=True)
             finally:
                 self._requests_writing -= 1
+                self._request_wrote_at = time.monotonic()
         return await run_in_threadpool(self.run, fn, write=write)
 
     def run_deferring(
         self, fn: Callable[[Session], T], *, write: bool, patience: float = _PATIENCE
     ) -> T:
-        """Like ``run``, but background work that can wait: on SQLite a write first lets the
-        requests queued for the write turn go (for up to ``patience`` seconds, so it is
-        slowed under load, never starved)."""
+        """Like ``run``, but background work that can wait: on SQLite (one process, one
+        write turn) a write waits until no request has written for ``_QUIET`` seconds - so a
+        burst of reports is taken in first and built after - but never longer than
+        ``patience`` seconds, so under steady load it is slowed, never starved."""
         if write and self.is_sqlite:
             deadline = time.monotonic() + patience
-            while self._requests_writing and time.monotonic() < deadline:
+            while time.monotonic() < deadline and (
+                self._requests_writing or time.monotonic() - self._request_wrote_at < _QUIET
+            ):
                 time.sleep(0.002)
         return self.run(fn, write=write)
 

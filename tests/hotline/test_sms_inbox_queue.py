@@ -36,9 +36,10 @@ POLICY = SmsPolicy(safe_word="BANANA", emergency_number="112")
 def queued_sms(
     sms_settings: Settings, db: Database, clock: FixedClock, places: None, keys: LocalKeyFile
 ) -> Iterator[TestClient]:
-    """The app with SMS, as in production: texts that can wait are handled by the job."""
+    """The app with SMS as on PostgreSQL in production (asked for on SQLite too): texts that
+    can wait are handled by the job."""
     app = create_app(
-        sms_settings.model_copy(update={"intake_build_inline": False}),
+        sms_settings.model_copy(update={"intake_build_inline": False, "sms_queue_texts": True}),
         database=db,
         clock=clock,
         keys=keys,

@@ -87,7 +87,7 @@ async def inbound_sms(request: Request, ctx: Ctx) -> Response:
         policy=policy,
         render=messages,
         # A text that can wait is only stored; the sms.inbox job handles it and texts back.
-        queue=not ctx.settings.intake_build_inline,
+        queue=ctx.settings.queues_texts,
     )
     return Response(answer, media_type=_TWIML)
 
