@@ -53,6 +53,14 @@ def insert_returning_new(
     return row
 
 
+def skip_locked(session: Session, query: Any) -> Any:
+    """FOR UPDATE SKIP LOCKED where the database has it (PostgreSQL): several workers claim
+    different rows. SQLite writes are serialised anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        return query.with_for_update(skip_locked=True)
+    return query
+
+
 def dialect_insert(session: Session, table: Any) -> Any:
     """An INSERT for this session's database (PostgreSQL's or SQLite's: both say ON CONFLICT)."""
     module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite

@@ -23,9 +23,9 @@ from casework.followup import codes, policy
 from casework.followup.inbox import InboxMessage, read_inbox
 from casework.followup.models import FollowUpCredential, FollowUpThrottle
 from casework.followup.repository import lock_counter, set_counter
-from casework.intake.models import INTAKE_CODE_PURPOSE, IntakeItem
+from casework.intake.models import IntakeItem
+from casework.intake.receiving import open_code
 from casework.linking.service import add_reporter_message
-from casework.protection.fields import open_sealed
 from casework.protection.keys import Keyring
 
 
@@ -98,27 +98,24 @@ def check_follow_up(unit: Unit, *, reference: str, code: str) -> FollowUpResult:
             IntakeItem.reference == ref, IntakeItem.case_id.is_(None)
         )
     ).first()
-    if (
-        not rows
-        and waiting is not None
-        and waiting.code_ct is not None
-        and _matches_waiting(keyring, session, waiting.id, waiting.code_ct, code)
-    ):
-        set_counter(session, ref, failures=0, last_failure_at=None)
-        record_event(
-            session,
-            keyring=keyring,
-            action=AuditAction.FOLLOW_UP_VIEWED,
-            actor=REPORTER,
-            object_type="report",
-            object_id=str(waiting.id),
-            details={"reference": ref, "case": "not built yet"},
-            now=now,
-        )
-        return FollowUpResult(
-            reference=ref, status=ReporterStatus.RECEIVED, updated_at=waiting.received_at
-        )
+    granted: FollowUpResult | None = None
+    seen: tuple[str, uuid.UUID] | None = None  # what the reporter read, for the audit trail
     if matched and rows:
+        granted = FollowUpResult(
+            reference=ref,
+            status=_REPORTER_STATUS[rows[0].status],
+            updated_at=rows[0].status_changed_at,
+            case_id=rows[0].id,
+        )
+        seen = ("case", rows[0].id)
+    elif waiting is not None and waiting.code_ct is not None:
+        expected = open_code(keyring, session, waiting.id, waiting.code_ct)
+        if hmac.compare_digest(_symbols(expected), _symbols(code)):
+            granted = FollowUpResult(
+                reference=ref, status=ReporterStatus.RECEIVED, updated_at=waiting.received_at
+            )
+            seen = ("report", waiting.id)
+    if granted is not None and seen is not None:
         set_counter(session, ref, failures=0, last_failure_at=None)
         # A reporter reading their case is a read of case data like any other: audited.
         record_event(
@@ -126,37 +123,24 @@ def check_follow_up(unit: Unit, *, reference: str, code: str) -> FollowUpResult:
             keyring=keyring,
             action=AuditAction.FOLLOW_UP_VIEWED,
             actor=REPORTER,
-            object_type="case",
-            object_id=str(rows[0].id),
-            case_key=keyring.case_key_if_readable(session, rows[0].id),
+            object_type=seen[0],
+            object_id=str(seen[1]),
+            case_key=(
+                keyring.case_key_if_readable(session, granted.case_id) if granted.case_id else None
+            ),
             details={"reference": ref},
             now=now,
         )
-        return FollowUpResult(
-            reference=ref,
-            status=_REPORTER_STATUS[rows[0].status],
-            updated_at=rows[0].status_changed_at,
-            case_id=rows[0].id,
-        )
+        return granted
     streak = policy.effective_failures(failures, last_failure_at, now)
     set_counter(session, ref, failures=streak + 1, last_failure_at=now)
     _record_denied(session, keyring, ref, reason="wrong_code", now=now)
     return FollowUpResult(reference=ref)
 
 
-def _matches_waiting(
-    keyring: Keyring, session: Session, item_id: uuid.UUID, code_ct: bytes, code: str
-) -> bool:
-    """Does ``code`` match the sealed code of a report whose case is not built yet?"""
-    expected = open_sealed(
-        keyring.purpose_key(session, INTAKE_CODE_PURPOSE),
-        table="intake_item",
-        column="code_ct",
-        row_id=item_id,
-        ciphertext=code_ct,
-    ).decode()
-    given = codes.normalise_code(code) or ""
-    return hmac.compare_digest(codes.normalise_code(expected) or "-", given)
+def _symbols(code: str) -> str:
+    """A code's canonical symbols, or a value no code has when it cannot be one."""
+    return codes.normalise_code(code) or "-"
 
 
 @dataclass(frozen=True)

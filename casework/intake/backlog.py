@@ -41,10 +41,8 @@ def intake_backlog(session: Session) -> Backlog:
             func.min(IntakeItem.received_at),
         ).where(IntakeItem.case_id.is_(None))
     ).one()
-    oldest = row[3]
-    if oldest is not None and oldest.tzinfo is None:  # SQLite's min() gives the stored text
-        oldest = oldest.replace(tzinfo=dt.UTC)
-    return Backlog(int(row[0]), int(row[1]), int(row[2]), oldest)
+    # min() keeps the column's type, so the time comes back aware on both databases.
+    return Backlog(int(row[0]), int(row[1]), int(row[2]), row[3])
 
 
 def supervisors_to_alarm(

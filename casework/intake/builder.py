@@ -27,6 +27,7 @@ from casework.intake.schemas import PreparedFollowUp, ReportReceipt
 from casework.intake.service import Received, submit_report
 from casework.jobs import Transactions
 from casework.protection.keys import Keyring
+from casework.sql import skip_locked
 
 log = logging.getLogger("casework.intake.builder")
 
@@ -43,7 +44,7 @@ def build_item(
 ) -> ReportReceipt:
     """Open the case of one received report, in the caller's transaction."""
     submission = open_payload(keyring, session, item)
-    code = open_code(keyring, session, item)
+    code = open_code(keyring, session, item.id, item.code_ct) if item.code_ct else None
     follow_up = (
         PreparedFollowUp(code=code, code_hash=codes.hash_code(code), salt=item.code_salt)
         if code is not None
@@ -79,22 +80,18 @@ class BuildRun:
         return self.built + self.failed
 
 
-def _claim_next(session: Session, *, urgent_only: bool, skip: set[uuid.UUID]) -> IntakeItem | None:
-    """The next unbuilt row, locked for this transaction (skipping rows others hold, and
-    rows that failed earlier in this run)."""
+def _claim_next(session: Session, *, skip: set[uuid.UUID]) -> IntakeItem | None:
+    """The next unbuilt row, urgent first, locked for this transaction (skipping rows others
+    hold, and rows that failed earlier in this run)."""
     query = (
         select(IntakeItem)
         .where(IntakeItem.case_id.is_(None), IntakeItem.attempts < MAX_ATTEMPTS)
         .order_by(IntakeItem.urgent.desc(), IntakeItem.received_at)
         .limit(1)
     )
-    if urgent_only:
-        query = query.where(IntakeItem.urgent.is_(True))
     if skip:
         query = query.where(IntakeItem.id.not_in(skip))
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return session.scalars(query).first()
+    return session.scalars(skip_locked(session, query)).first()
 
 
 def build_pending(
@@ -104,7 +101,6 @@ def build_pending(
     clock: Clock,
     default_phone_region: str | None,
     limit: int,
-    urgent_only: bool = False,
 ) -> BuildRun:
     """Build up to ``limit`` waiting rows, one transaction each; returns what it did."""
     built = failed = 0
@@ -115,7 +111,6 @@ def build_pending(
             keyring=keyring,
             clock=clock,
             default_phone_region=default_phone_region,
-            urgent_only=urgent_only,
             skip=failed_now,
         )
         if outcome is None:
@@ -133,7 +128,6 @@ def _build_next(
     keyring: Keyring,
     clock: Clock,
     default_phone_region: str | None,
-    urgent_only: bool,
     skip: set[uuid.UUID],
 ) -> bool | None:
     """Claim and build the next row in its own transaction: True built, False failed (and
@@ -141,7 +135,7 @@ def _build_next(
     claimed: list[uuid.UUID] = []
 
     def build_one(session: Session) -> bool:
-        item = _claim_next(session, urgent_only=urgent_only, skip=skip)
+        item = _claim_next(session, skip=skip)
         if item is None:
             return False
         claimed.append(item.id)

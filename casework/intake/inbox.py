@@ -16,7 +16,7 @@ from casework.ids import new_id
 from casework.intake.models import InboundMessage
 from casework.protection.fields import open_sealed, seal
 from casework.protection.keys import Keyring, SealingKey
-from casework.sql import insert_returning_new
+from casework.sql import insert_returning_new, skip_locked
 
 INBOX_PURPOSE = "inbox"
 # How long a provider may retry a webhook and get the same answer. After it, the answer (which
@@ -122,9 +122,7 @@ def next_waiting(session: Session, *, channel: Channel) -> InboundMessage | None
         .order_by(InboundMessage.received_at)
         .limit(1)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return session.scalars(query).first()
+    return session.scalars(skip_locked(session, query)).first()
 
 
 def mark_failed(message: InboundMessage, *, now: dt.datetime) -> None:

@@ -39,9 +39,6 @@ PLACE_MAX_CHARS = 200
 # Age of the child the report is about.
 CHILD_AGE_MIN = 1
 CHILD_AGE_MAX = 25
-# Purpose keys of what an intake item seals until its case is built.
-INTAKE_PAYLOAD_PURPOSE = "intake"
-INTAKE_CODE_PURPOSE = "intake-code"
 
 
 class Report(Base):

@@ -29,7 +29,7 @@ from casework.errors import IdempotencyKeyReused
 from casework.followup import codes
 from casework.ids import new_id
 from casework.intake.directory import CodeDirectory
-from casework.intake.models import INTAKE_CODE_PURPOSE, INTAKE_PAYLOAD_PURPOSE, IntakeItem
+from casework.intake.models import IntakeItem
 from casework.intake.schemas import ReportSubmission
 from casework.intake.service import check_text, key_hash, resolve_phone
 from casework.protection.fields import open_sealed, seal
@@ -38,8 +38,9 @@ from casework.sql import dialect_insert
 from casework.triage.words import mentions_danger, mentions_self_harm
 
 _REFERENCE_ATTEMPTS = 5
-PAYLOAD_PURPOSE = INTAKE_PAYLOAD_PURPOSE
-CODE_PURPOSE = INTAKE_CODE_PURPOSE
+# Purpose keys of what an intake item seals until its case is built.
+_PAYLOAD_PURPOSE = "intake"
+_CODE_PURPOSE = "intake-code"
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ def receive_report(
         "received_at": now,
         "payload_ct": seal_payload(keyring, session, item_id, submission),
         "code_ct": seal(
-            keyring.purpose_key(session, CODE_PURPOSE),
+            keyring.purpose_key(session, _CODE_PURPOSE),
             table="intake_item",
             column="code_ct",
             row_id=item_id,
@@ -234,7 +235,7 @@ def seal_payload(
     """The submission as JSON, sealed for this row only."""
     plain = json.dumps(submission.plain(), ensure_ascii=False, default=str).encode()
     return seal(
-        keyring.purpose_key(session, PAYLOAD_PURPOSE),
+        keyring.purpose_key(session, _PAYLOAD_PURPOSE),
         table="intake_item",
         column="payload_ct",
         row_id=item_id,
@@ -247,7 +248,7 @@ def open_payload(keyring: Keyring, session: Session, item: IntakeItem) -> Report
     if item.payload_ct is None:
         raise ValueError("this intake item holds no submission")
     plain = open_sealed(
-        keyring.purpose_key(session, PAYLOAD_PURPOSE),
+        keyring.purpose_key(session, _PAYLOAD_PURPOSE),
         table="intake_item",
         column="payload_ct",
         row_id=item.id,
@@ -268,14 +269,12 @@ def open_payload(keyring: Keyring, session: Session, item: IntakeItem) -> Report
     )
 
 
-def open_code(keyring: Keyring, session: Session, item: IntakeItem) -> str | None:
-    """The follow-up code of a row not built yet (None once built)."""
-    if item.code_ct is None:
-        return None
+def open_code(keyring: Keyring, session: Session, item_id: uuid.UUID, code_ct: bytes) -> str:
+    """The follow-up code sealed in the intake row ``item_id`` (only until its case is built)."""
     return open_sealed(
-        keyring.purpose_key(session, CODE_PURPOSE),
+        keyring.purpose_key(session, _CODE_PURPOSE),
         table="intake_item",
         column="code_ct",
-        row_id=item.id,
-        ciphertext=item.code_ct,
+        row_id=item_id,
+        ciphertext=code_ct,
     ).decode()

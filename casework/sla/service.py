@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Any, Final, Protocol
+from typing import Final, Protocol
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -39,7 +39,7 @@ from casework.sla.calendar import AROUND_THE_CLOCK, BusinessCalendar, parse_hour
 from casework.sla.clocks import PARTNER_CLOCKS, ClockState, Event, Target, Targets, compute_clocks
 from casework.sla.facts import record_facts
 from casework.sla.models import ClockKind, Holiday, RegionCalendar, SlaClock, SlaNotice, SlaTarget
-from casework.sql import insert_ignoring_conflict
+from casework.sql import insert_ignoring_conflict, skip_locked
 
 REFRESH_BATCH: Final = 500
 WARNING: Final = "warning"
@@ -208,14 +208,6 @@ def _reindex(session: Session, clocks: dict[uuid.UUID, list[ClockState]]) -> Non
         session.execute(insert(SlaClock), rows)
 
 
-def _lock(session: Session, query: Any) -> Any:
-    """FOR UPDATE SKIP LOCKED where the database has it (PostgreSQL); SQLite writes are
-    serialised anyway."""
-    if session.get_bind().dialect.name == "postgresql":
-        return query.with_for_update(skip_locked=True)
-    return query
-
-
 def refresh_stale(session: Session, *, batch: int = REFRESH_BATCH) -> int:
     """Rebuild the clock index and the clock facts of cases whose history grew; returns how
     many.
@@ -223,7 +215,7 @@ def refresh_stale(session: Session, *, batch: int = REFRESH_BATCH) -> int:
     A few statements per batch, not per case: the cases (locked, skipping those another
     worker holds), their events, their notices, then the index rows replaced."""
     cases = session.execute(
-        _lock(
+        skip_locked(
             session,
             select(
                 Case.id,
@@ -284,7 +276,9 @@ def send_due(
     if not case_ids:
         return 0, []
     cases = list(
-        session.scalars(_lock(session, select(Case).where(Case.id.in_(case_ids)).order_by(Case.id)))
+        session.scalars(
+            skip_locked(session, select(Case).where(Case.id.in_(case_ids)).order_by(Case.id))
+        )
     )
     if not cases:  # all held by another worker just now: it sends them
         return 0, []
