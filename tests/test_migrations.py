@@ -267,25 +267,84 @@ def test_the_wide_rows_split_by_priority_are_filled_as_the_summary_counts_them(
         }
         for n in range(30)
     ]
+    split = text(
+        "SELECT * FROM sla_clock_week WHERE dim LIKE '%/p%' "
+        "ORDER BY dim, week, clock, value, priority"
+    )
     try:
         with Session(engine) as s, s.begin():
             s.execute(insert(ClockFact), facts)
-            weekly.rebuild(s)  # as this code keeps it; then as revision 0022 did
-            s.execute(text("DELETE FROM sla_clock_week WHERE dim LIKE '%/p%'"))
         migrations.upgrade(empty_url, "0023")
-        query = text("SELECT * FROM sla_clock_week ORDER BY dim, week, value, priority")
         with engine.connect() as conn:
-            migrated = conn.execute(query).all()
-        with Session(engine) as s, s.begin():
-            weekly.rebuild(s)
-        with engine.connect() as conn:
-            assert conn.execute(query).all() == migrated
+            migrated = conn.execute(split).all()
         assert {r.dim for r in migrated} >= {"school/p", "caseworker/p/16w", "school/p/4w"}
         migrations.downgrade(empty_url, "0022")
         with engine.connect() as conn:
-            assert not conn.execute(
-                text("SELECT 1 FROM sla_clock_week WHERE dim LIKE '%/p%'")
-            ).all()
+            assert not conn.execute(split).all()
+        # As this code keeps them.
+        migrations.upgrade(empty_url)
+        with Session(engine) as s, s.begin():
+            weekly.rebuild(s)
+        with engine.connect() as conn:
+            assert conn.execute(split).all() == migrated
+    finally:
+        engine.dispose()
+
+
+def test_the_rows_split_by_category_are_filled_as_the_summary_counts_them(
+    empty_url: str,
+) -> None:
+    migrations.upgrade(empty_url, "0024")
+    engine = create_engine(empty_url)
+    opened = dt.datetime(2026, 9, 3, 9, 0, tzinfo=dt.UTC)
+    facts = [
+        {
+            "case_id": uuid.UUID(int=n + 1),
+            "clock": ("triage", "acknowledge")[n % 2],
+            "start_seq": 0,
+            "opened_at": opened + dt.timedelta(weeks=n),
+            "opened_week": week_of(opened + dt.timedelta(weeks=n)),
+            "started_at": opened,
+            "minutes": 5 if n % 3 else None,
+            "outcome": ("met", "missed")[n % 2] if n % 3 else None,
+            "target_minutes": 60,
+            "share_bucket": n % 7 if n % 3 else None,
+            "priority": ("P1", "P2", "P3")[n % 3],
+            "school_id": (7, 8, None)[n % 3],
+            "assignee_id": (uuid.UUID(int=99 + n % 2), None)[n % 4 == 0],
+            "category_id": (3, 12)[n % 5 == 0],
+            "channel": ("web", "sms")[n % 2],
+            "region_id": 1,
+            "team_id": 2,
+        }
+        for n in range(30)
+    ]
+    split = text(
+        "SELECT * FROM sla_clock_week WHERE dim LIKE '%/c%' "
+        "ORDER BY dim, week, clock, value, priority"
+    )
+    try:
+        with Session(engine) as s, s.begin():
+            s.execute(insert(ClockFact), facts)
+        migrations.upgrade(empty_url, "0025")
+        with engine.connect() as conn:
+            migrated = conn.execute(split).all()
+        assert {r.dim for r in migrated} >= {
+            "school/c3",
+            "school/c12/16w",
+            "caseworker/c12/16w",
+            "caseworker/c3/4w",
+            "channel/c3",
+        }
+        assert "channel/c3/4w" not in {r.dim for r in migrated}
+        with Session(engine) as s, s.begin():
+            weekly.rebuild(s)
+        with engine.connect() as conn:
+            assert conn.execute(split).all() == migrated
+        migrations.downgrade(empty_url, "0024")
+        with engine.connect() as conn:
+            assert not conn.execute(split).all()
+            assert conn.execute(text("SELECT count(*) FROM sla_clock_week")).scalar()
     finally:
         engine.dispose()
 

@@ -1,13 +1,15 @@
 """Response-time figures counted: whole weeks from the weekly summary, the days at either end
 of the period and the running clocks from the clock facts - one set of counts (``Tally``)
-whichever they come from, so the figures mean the same at any size.
+whichever they come from, so the figures mean the same at any size. The summary's rows and
+the facts are added up in one statement, a row per group and clock coming back.
 
 The summary's rows each count one breakdown (``dim``) besides region, team, week and priority
 (the wide school and caseworker rows apart from their rows split by priority), so it answers
 whatever names at most one of category, channel, school and caseworker (split by it, filtered
 by it, or a caseworker's own cases: their ``caseworker`` rows), with or without priority
-beside it. A period that names two (split by school and filtered by category, say), or filters
-by week, is counted from the facts alone: still right, slower at national scale.
+beside it - or category beside school, caseworker or channel (their rows split by category).
+A period that names more (split by school and filtered by channel, say), or filters by week,
+is counted from the facts alone: still right, slower at national scale.
 """
 
 from __future__ import annotations
@@ -18,24 +20,47 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select, text, true
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from casework.cases.models import Case
+from casework.sla.clocks import Outcome
 from casework.sla.facts import COLUMNS, NONE, Breakdown, matching, value_of
 from casework.sla.figures import ClockFigures, Tally
 from casework.sla.models import COUNT_COLUMNS, ClockFact, ClockKind, clock_week
+from casework.sla.resolution import MINUTE_BOUNDS, SHARE_LABELS
 from casework.sla.weekly import (
     ALL,
-    BLOCKED,
+    BY_CATEGORY,
     BY_PRIORITY,
     DIMS,
     NO_VALUE,
+    SPANS,
+    as_text,
     block_dim,
+    category_dim,
+    in_blocks,
     pieces,
     split_dim,
     value_text,
 )
+from casework.taxonomy.models import Category
 
 # Breakdowns the summary splits by within a row's dimension value, and the key columns it
 # splits by for every dimension (priority only for the rows of ``BY_PRIORITY``).
@@ -160,15 +185,19 @@ def count_clocks(
     facts += [matching(b, values) for b, values in filters.items()]
     _count_running(session, counted, by, now, opened_from, opened_to, facts)
     weeks = _whole_weeks(opened_from, opened_to)
-    rows = _summary_rows(by, scope, filters)
+    rows = _summary_rows(session, by, scope, filters)
     if rows is None or weeks is None or (scope is not None and not scope.summarised):
-        _count_ended(session, counted, by, [(opened_from, opened_to)], facts)
-        return counted
-    first, last = weeks
-    _count_weeks(session, counted, by, first, last, scope, filters, rows)
-    # The days before the first whole week and after the last, in one statement.
-    edges = [(opened_from, _week_start(first)), (_week_start(last), opened_to)]
-    _count_ended(session, counted, by, edges, facts)
+        parts = [_ended_facts(session, by, [(opened_from, opened_to)], facts)]
+    else:
+        first, last = weeks
+        # The whole weeks from the summary, the days before the first and after the last
+        # from the facts.
+        edges = [(opened_from, _week_start(first)), (_week_start(last), opened_to)]
+        parts = [
+            _summary_weeks(by, first, last, scope, filters, rows),
+            _ended_facts(session, by, edges, facts),
+        ]
+    _count_ended(session, counted, [part for part in parts if part is not None])
     return counted
 
 
@@ -201,29 +230,66 @@ def _count_running(
         counted.tally(_key(key), clock).add(None, None, int(n), int(breached or 0))
 
 
-def _count_ended(
+def _count_ended(session: Session, counted: Counted, parts: Sequence[Select[Any]]) -> None:
+    """Add up the ended clocks' counters of every part (group as text, clock, then
+    ``COUNT_COLUMNS``) in SQL: one row per group and clock comes back, so a split by two
+    thousand schools is a few thousand rows to tally, not tens of thousands."""
+    if not parts:
+        return
+    rows = union_all(*parts).subquery()
+    sums = [func.sum(rows.c[name]) for name in COUNT_COLUMNS]
+    query = select(rows.c.grp, rows.c.clock, *sums).group_by(rows.c.grp, rows.c.clock)
+    for key, clock, *counters in session.execute(query):
+        counted.tally(key, clock).add_counters(counters)
+
+
+def _ended_facts(
     session: Session,
-    counted: Counted,
     by: Breakdown | None,
     periods: Sequence[tuple[dt.datetime, dt.datetime]],
     conditions: list[ColumnElement[bool]],
-) -> None:
+) -> Select[Any] | None:
+    """The ended clocks of the cases opened in ``periods`` as the summary's counters: the
+    facts grouped by how they came out, each group's count put in its outcome's, bucket's
+    and share's counters (None when every period is empty)."""
     opened = [
         and_(ClockFact.opened_at >= start, ClockFact.opened_at < end)
         for start, end in periods
         if start < end
     ]
     if not opened:
-        return
-    group = _group(by)
-    detail = (ClockFact.clock, ClockFact.outcome, ClockFact.minutes, ClockFact.share_bucket)
-    query = (
-        select(group, *detail, func.count())
+        return None
+    # Grouped by the column as it is (hashing integers, not text made of them), the counts
+    # put in the summary's shape from the groups.
+    raw = [COLUMNS[by].label("grp")] if by else []
+    detail = (ClockFact.clock, ClockFact.outcome, ClockFact.share_bucket, ClockFact.minutes)
+    n = cast(func.count(), Integer).label("n")  # the summary's type: PostgreSQL sums it to int
+    grouped = (
+        select(*raw, *detail, n)
         .where(ClockFact.outcome.is_not(None), or_(*opened), *conditions)
-        .group_by(*([group] if by else []), *detail)
+        .group_by(*raw, *detail)
+        .subquery()
     )
-    for key, clock, outcome, minutes, share, n in session.execute(query):
-        counted.tally(_key(key), clock).add_ended(outcome, int(minutes or 0), share, int(n))
+    c = grouped.c
+    group = func.coalesce(as_text(session, c.grp), NONE) if by else literal_column("'all'")
+    # An ended clock always has its bucket (``reported_minutes``); the first if not.
+    outcome, bucket, share = c.outcome, func.coalesce(c.minutes, MINUTE_BOUNDS[0]), c.share_bucket
+
+    def count_if(condition: ColumnElement[bool]) -> Any:
+        return case((condition, c.n))
+
+    counters = [
+        count_if(outcome == Outcome.MET.value),
+        count_if(outcome == Outcome.MISSED.value),
+        count_if(outcome.not_in([Outcome.MET.value, Outcome.MISSED.value])),
+        *(count_if(bucket == bound) for bound in MINUTE_BOUNDS),
+        *(count_if(share == index) for index in range(len(SHARE_LABELS))),
+    ]
+    return select(
+        group.label("grp"),
+        c.clock,
+        *(counter.label(name) for counter, name in zip(counters, COUNT_COLUMNS, strict=True)),
+    )
 
 
 @dataclass(frozen=True)
@@ -234,14 +300,24 @@ class _Rows:
     dim: str
     values: list[str] | None = None
     priorities: list[str] | None = None  # of the rows split by priority
+    # Of the rows split by category: the dim of each category read, with the category's id.
+    categories: dict[str, str] | None = None
+
+    def dims(self) -> list[str]:
+        """The dims read (for whole weeks; blocks are named after them)."""
+        return [self.dim] if self.categories is None else list(self.categories)
 
 
 def _summary_rows(
-    by: Breakdown | None, scope: Scope | None, filters: Mapping[Breakdown, Sequence[str]]
+    session: Session,
+    by: Breakdown | None,
+    scope: Scope | None,
+    filters: Mapping[Breakdown, Sequence[str]],
 ) -> _Rows | None:
     """The summary's rows that answer this, or None when only the facts can: a row counts one
     breakdown, so at most one may be named by the split, the filters and the scope - and
-    priority besides where the rows are split by it."""
+    priority besides where the rows are split by it, or category besides where they are split
+    by that (not both)."""
     named: dict[str, list[str] | None] = {}
     if by in _BY_DIM:
         named[_BY_DIM[by]] = None
@@ -255,11 +331,20 @@ def _summary_rows(
         if named.get("caseworker") is not None:
             return None  # their own cases filtered by caseworker: the facts know
         named["caseworker"] = [value_text(scope.assignee)]
+    priorities = filters.get(Breakdown.PRIORITY)
+    by_priority = bool(priorities) or by is Breakdown.PRIORITY
+    if len(named) == 2 and "category" in named and not by_priority:
+        categories = named.pop("category")
+        ((dim, wanted),) = named.items()
+        if dim not in BY_CATEGORY:
+            return None
+        if categories is None:  # split by category: every one of them
+            categories = [str(i) for i in session.scalars(select(Category.id))]
+        return _Rows(dim, wanted, categories={category_dim(dim, c): c for c in categories})
     if len(named) > 1:
         return None
     ((dim, wanted),) = named.items() if named else ((ALL, None),)
-    priorities = filters.get(Breakdown.PRIORITY)
-    if (priorities or by is Breakdown.PRIORITY) and dim not in BY_PRIORITY:
+    if by_priority and dim not in BY_PRIORITY:
         dim = split_dim(dim)  # school and caseworker rows are split by priority apart
     return _Rows(dim, wanted, list(priorities) if priorities else None)
 
@@ -269,26 +354,35 @@ def _ids(values: Sequence[str]) -> list[int]:
     return [0 if v == NONE else int(v) for v in values]
 
 
-def _count_weeks(
-    session: Session,
-    counted: Counted,
+def _summary_weeks(
     by: Breakdown | None,
     first: dt.date,
     last: dt.date,
     scope: Scope | None,
     filters: Mapping[Breakdown, Sequence[str]],
     rows: _Rows,
-) -> None:
-    """Count the ended clocks of the whole weeks ``[first, last)`` from the summary's
-    ``rows``."""
+) -> Select[Any]:
+    """The summary's ``rows`` of the whole weeks ``[first, last)``: group as text, clock and
+    the counters."""
     week = clock_week.c
     group: Any
     if by is None:
         group = literal_column("'all'")
+    elif by is Breakdown.CATEGORY and rows.categories is not None:
+        group = case(  # the category whose rows (or blocks of them) these are
+            *(
+                (week.dim.in_([dim, *(block_dim(dim, n) for n in SPANS)]), literal(category))
+                for dim, category in rows.categories.items()
+            ),
+            else_=literal(NONE),
+        )
     elif by in _BY_DIM:
-        group = week.value
+        group = week.value  # already text, "none" for no value
+    elif by in (Breakdown.REGION, Breakdown.TEAM):
+        key = _BY_KEY[by]
+        group = case((key == 0, literal(NONE)), else_=cast(key, String))  # 0: none
     else:
-        group = _BY_KEY[by]
+        group = cast(_BY_KEY[by], String)
     conditions = [_weeks_read(rows, by, first, last)]
     if rows.values is not None:
         conditions.append(week.value.in_(rows.values))
@@ -300,29 +394,22 @@ def _count_weeks(
         conditions.append(week.region_id.in_(_ids(filters[Breakdown.REGION])))
     if Breakdown.TEAM in filters:
         conditions.append(week.team_id.in_(_ids(filters[Breakdown.TEAM])))
-    sums = [func.sum(week[name]) for name in COUNT_COLUMNS]
-    grouped = by is not None
-    query = (
-        select(group, week.clock, *sums)
-        .where(and_(*conditions))
-        .group_by(*([group] if grouped else []), week.clock)
+    return select(group.label("grp"), week.clock, *(week[name] for name in COUNT_COLUMNS)).where(
+        and_(*conditions)
     )
-    zero_is_none = by in (Breakdown.REGION, Breakdown.TEAM)
-    for key, clock, *counters in session.execute(query):
-        name = NONE if zero_is_none and key == 0 else _key(key)
-        counted.tally(name, clock).add_counters(counters)
 
 
 def _weeks_read(rows: _Rows, by: Breakdown | None, first: dt.date, last: dt.date) -> Any:
     """The summary's rows of the whole weeks ``[first, last)``: a wide breakdown's blocks of
     weeks and the single weeks either side of them, unless split by week."""
     week = clock_week.c
-    if rows.dim not in BLOCKED or by is Breakdown.WEEK:
-        return and_(week.dim == rows.dim, week.week >= first, week.week < last)
+    dims = rows.dims()
+    if not in_blocks(dims[0]) or by is Breakdown.WEEK:
+        return and_(week.dim.in_(dims), week.week >= first, week.week < last)
     read = []
     for n, mondays in pieces(first, last).items():
-        dim = rows.dim if n == 1 else block_dim(rows.dim, n)
-        read.append(and_(week.dim == dim, week.week.in_(mondays)))
+        named = dims if n == 1 else [block_dim(dim, n) for dim in dims]
+        read.append(and_(week.dim.in_(named), week.week.in_(mondays)))
     return or_(*read)
 
 

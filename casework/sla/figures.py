@@ -17,8 +17,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import operator
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from casework.sla.clocks import ClockState, Outcome
 from casework.sla.models import ClockKind
@@ -62,16 +64,17 @@ def counted_percentile(
 ) -> int | None:
     """The nearest-rank percentile of ``values`` (ascending) each seen ``counts`` times
     (``share`` 0.5 is the median as the lower middle value; None for no values)."""
-    total = sum(counts)
+    return _percentile(list(accumulate(counts)), share, values)
+
+
+def _percentile(cumulative: list[int], share: float, values: Sequence[int]) -> int | None:
+    """``counted_percentile`` from the running totals of the counts (C loops: a split by
+    thousands of schools takes two of these per school and clock)."""
+    total = cumulative[-1] if cumulative else 0
     if not total:
         return None
     rank = max(1, math.ceil(share * total))
-    seen = 0
-    for value, n in zip(values, counts, strict=False):
-        seen += n
-        if seen >= rank:
-            return value
-    raise AssertionError("unreachable: rank is at most the total")
+    return values[bisect_left(cumulative, rank)]
 
 
 @dataclass
@@ -135,6 +138,7 @@ class Tally:
 
     def figures(self, clock: ClockKind) -> ClockFigures:
         """The figures these counts give."""
+        cumulative = list(accumulate(self.buckets))
         return ClockFigures(
             clock=clock,
             stopped=self.met + self.missed + self.ended_otherwise,
@@ -143,8 +147,8 @@ class Tally:
             ended_otherwise=self.ended_otherwise,
             running=self.running,
             breaches=self.missed + self.running_breached,
-            median_minutes=counted_percentile(self.buckets, 0.5),
-            p90_minutes=counted_percentile(self.buckets, 0.9),
+            median_minutes=_percentile(cumulative, 0.5, MINUTE_BOUNDS),
+            p90_minutes=_percentile(cumulative, 0.9, MINUTE_BOUNDS),
         )
 
 

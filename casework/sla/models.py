@@ -195,13 +195,14 @@ WEEK_KEY: Final = ("week", "clock", "dim", "value", "region_id", "team_id", "pri
 # or the breakdown the row counts (category, channel, school, caseworker; value "none" for no
 # value) - school and caseworker also split by priority ("school/p") and in blocks of weeks
 # ("school/16w", "school/p/4w": ``week`` is the block's first Monday); region and team 0:
-# none; priority "" for the school and caseworker rows not split by it.
+# none; priority "" for the school and caseworker rows not split by it. School, caseworker and
+# channel rows are kept split by category too, a dim per category ("school/c3", "school/c3/4w").
 clock_week = Table(
     "sla_clock_week",
     Base.metadata,
     Column("week", Date, primary_key=True),
     Column("clock", String(30), primary_key=True),
-    Column("dim", String(16), primary_key=True),
+    Column("dim", String(32), primary_key=True),
     Column("value", String(40), primary_key=True),
     Column("region_id", Integer, primary_key=True),
     Column("team_id", Integer, primary_key=True),

@@ -101,8 +101,24 @@ def split_dim(dim: str) -> str:
     return f"{dim}/p"
 
 
-# The dims kept in blocks of weeks.
+# The dims kept in blocks of weeks (besides the wide ones' rows split by category).
 BLOCKED = frozenset({*WIDE, *(split_dim(dim) for dim in WIDE)})
+# Kept split by category as well, one dim per category ("school/c3": the school rows of the
+# cases of category 3), for a category filter beside them or a split by category within one of
+# them (bullying by school, a school's cases by category, a caseworker's own bullying cases):
+# the pairs the console offers that only the facts could answer otherwise - a year of them
+# in 0.6 s at a million cases instead of a tenth of it.
+BY_CATEGORY = ("school", "caseworker", "channel")
+
+
+def category_dim(dim: str, category: Any) -> str:
+    """The summary's name for a breakdown's rows of the cases of one category."""
+    return f"{dim}/c{category}"
+
+
+def in_blocks(dim: str) -> bool:
+    """Whether the summary keeps this dim's rows in blocks of weeks too."""
+    return dim in BLOCKED or dim.partition("/c")[0] in WIDE
 
 
 def block_dim(dim: str, weeks: int) -> str:
@@ -141,9 +157,12 @@ def _keys(fact: Mapping[str, Any]) -> Iterator[Key]:
     yield (week, clock, ALL, "", *place, fact["priority"])
     for dim, column in DIMS.items():
         value = value_text(fact[column])
-        for name, priority in _named(dim, fact["priority"]):
+        named = _named(dim, fact["priority"])
+        if dim in BY_CATEGORY:
+            named.append((category_dim(dim, fact["category_id"]), UNSPLIT))
+        for name, priority in named:
             yield (week, clock, name, value, *place, priority)
-            if name in BLOCKED:
+            if in_blocks(name):
                 for n in SPANS:
                     yield (block_start(week, n), clock, block_dim(name, n), value, *place, priority)
 
@@ -217,19 +236,26 @@ def rebuild(session: Session) -> None:
     ]
     place = (func.coalesce(fact.region_id, 0), func.coalesce(fact.team_id, 0))
     values: dict[str, Any] = {ALL: literal("")} | {
-        dim: func.coalesce(_as_text(session, fact[column]), NO_VALUE)
-        for dim, column in DIMS.items()
+        dim: func.coalesce(as_text(session, fact[column]), NO_VALUE) for dim, column in DIMS.items()
     }
     for dim, value in values.items():
-        for name, priority in _named(dim, fact.priority, literal(UNSPLIT)):
-            weeks = [(name, fact.opened_week)]
-            if name in BLOCKED:
+        kept: list[tuple[str, Any, Any]] = [  # each dim's name, in SQL, and its rows' priority
+            (name, literal(name), priority)
+            for name, priority in _named(dim, fact.priority, literal(UNSPLIT))
+        ]
+        if dim in BY_CATEGORY:  # "school/c" || category_id
+            name = category_dim(dim, "")
+            by_category = literal(name).op("||")(cast(fact.category_id, String))
+            kept.append((name, by_category, literal(UNSPLIT)))
+        for name, named, priority in kept:
+            weeks = [(named, fact.opened_week)]
+            if in_blocks(name):
                 weeks += [
-                    (block_dim(name, n), block_start_sql(session, fact.opened_week, n))
+                    (named.op("||")(f"/{n}w"), block_start_sql(session, fact.opened_week, n))
                     for n in SPANS
                 ]
-            for kept, week in weeks:
-                keys = (week, fact.clock, literal(kept), value, *place, priority)
+            for dim_of_row, week in weeks:
+                keys = (week, fact.clock, dim_of_row, value, *place, priority)
                 query = select(*keys, *counters).where(ended).group_by(*keys)
                 session.execute(insert(clock_week).from_select([*WEEK_KEY, *COUNT_COLUMNS], query))
 
@@ -245,7 +271,7 @@ def block_start_sql(session: Session, week: Any, weeks: int) -> Any:
     return func.date(week, literal("-").op("||")(offset).op("||")(" days"))
 
 
-def _as_text(session: Session, column: Any) -> Any:
+def as_text(session: Session, column: Any) -> Any:
     """A column as the text ``value_text`` makes of its value (a UUID with its hyphens, as Python
     writes it; SQLite keeps UUIDs as 32 hex digits)."""
     if isinstance(column.type, Uuid) and session.get_bind().dialect.name != "postgresql":

@@ -123,6 +123,17 @@ FILTERS: list[tuple[dict[Breakdown, list[str]], Callable[[Fact], bool]]] = [
         {Breakdown.PRIORITY: ["P2"], Breakdown.SCHOOL: ["10"]},
         lambda r: r["priority"] == "P2" and r["school_id"] == 10,
     ),
+    # Category beside school, caseworker or channel: their rows split by category (by school,
+    # by caseworker or their own cases; by category within schools or a channel).
+    ({Breakdown.CATEGORY: ["1"]}, lambda r: r["category_id"] == 1),
+    ({Breakdown.CATEGORY: ["2", "9"]}, lambda r: r["category_id"] == 2),
+    ({Breakdown.SCHOOL: ["10", NONE]}, lambda r: r["school_id"] in (10, None)),
+    ({Breakdown.CHANNEL: ["sms"]}, lambda r: r["channel"] == "sms"),
+    # Category, priority and school: the facts alone.
+    (
+        {Breakdown.CATEGORY: ["1"], Breakdown.PRIORITY: ["P3"], Breakdown.SCHOOL: ["11"]},
+        lambda r: r["category_id"] == 1 and r["priority"] == "P3" and r["school_id"] == 11,
+    ),
     # The caseworker rows, an id as typed and nobody assigned: facts alone for their own cases.
     (
         {Breakdown.CASEWORKER: [str(USERS[0]).upper(), NONE]},
@@ -202,8 +213,19 @@ def test_the_summary_kept_fact_by_fact_equals_the_summary_rebuilt(db: Database) 
     db.run(run, write=True)
 
 
+class _Categories:
+    """A session that knows two categories (all ``_summary_rows`` may ask one)."""
+
+    def scalars(self, _query: Any) -> list[int]:
+        return [1, 2]
+
+
 def test_priority_goes_with_the_rows_split_by_it() -> None:
-    from casework.sla.counting import _Rows, _summary_rows
+    from casework.sla import counting
+    from casework.sla.counting import _Rows
+
+    def _summary_rows(*args: Any) -> _Rows | None:
+        return counting._summary_rows(_Categories(), *args)  # type: ignore[arg-type]
 
     p1 = {Breakdown.PRIORITY: ["P1"]}
     assert _summary_rows(Breakdown.CATEGORY, None, p1) == _Rows("category", None, ["P1"])
@@ -213,8 +235,22 @@ def test_priority_goes_with_the_rows_split_by_it() -> None:
     assert _summary_rows(Breakdown.SCHOOL, None, p1) == _Rows("school/p", None, ["P1"])
     own = _summary_rows(Breakdown.PRIORITY, Scope(assignee=USERS[0]), {})
     assert own == _Rows("caseworker/p", [str(USERS[0])])
-    # Two breakdowns named: the facts answer.
-    assert _summary_rows(Breakdown.SCHOOL, None, {Breakdown.CATEGORY: ["1"]}) is None
+    # Category beside school, caseworker or channel: their rows split by category.
+    bullying = {Breakdown.CATEGORY: ["1"]}
+    assert _summary_rows(Breakdown.SCHOOL, None, bullying) == _Rows(
+        "school", None, categories={"school/c1": "1"}
+    )
+    assert _summary_rows(None, Scope(assignee=USERS[0]), bullying) == _Rows(
+        "caseworker", [str(USERS[0])], categories={"caseworker/c1": "1"}
+    )
+    # Split by category within a school: every category's rows.
+    assert _summary_rows(Breakdown.CATEGORY, None, {Breakdown.SCHOOL: ["10"]}) == _Rows(
+        "school", ["10"], categories={"school/c1": "1", "school/c2": "2"}
+    )
+    # Two other breakdowns, or priority besides: the facts answer.
+    assert _summary_rows(Breakdown.SCHOOL, None, {Breakdown.CHANNEL: ["sms"]}) is None
+    assert _summary_rows(Breakdown.SCHOOL, None, {**bullying, **p1}) is None
+    assert _summary_rows(Breakdown.PRIORITY, None, {Breakdown.CHANNEL: ["sms"], **bullying}) is None
 
 
 @pytest.mark.parametrize("weeks", [0, 1, 3, 4, 5, 15, 16, 17, 31, 52, 53])
