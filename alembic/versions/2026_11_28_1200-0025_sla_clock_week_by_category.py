@@ -1,10 +1,12 @@
-"""The weekly summary keeps the school, caseworker and channel rows split by category too.
+"""The weekly summary keeps school, caseworker and channel rows split by category, and school
+and caseworker rows split by channel.
 
-A category filter beside a school, caseworker or channel breakdown (bullying by school), or a
-split by category within one school, caseworker (their own cases) or channel, was counted from
-the facts: 0.6 s for a supervisor's year at a million cases. Those rows split by category are
-kept as dims of their own, one per category ("school/c3", and for the wide breakdowns in blocks
-of 4 and 16 weeks: "school/c3/4w"); ``dim`` grows to 32 characters to hold them.
+A category or channel filter beside a school or caseworker breakdown (bullying by school, SMS
+by caseworker), a category beside a channel, or a split by one within the other (a school's
+cases by category, a caseworker's own by channel) was counted from the facts: 0.6 s for a
+supervisor's year at a million cases. Those split rows are kept as dims of their own, one per
+value ("school/c3", "school/hsms", and for the wide breakdowns in blocks of 4 and 16 weeks:
+"school/c3/4w"); ``dim`` grows to 32 characters to hold them.
 
 The split weekly rows are counted from the clock facts in SQL, their blocks added up from them;
 downgrading deletes them.
@@ -43,6 +45,11 @@ COUNTERS = (
 KEY = ["week", "clock", "dim", "value", "region_id", "team_id", "priority"]
 SPANS = (4, 16)
 WIDE = ("school", "caseworker")
+# The second breakdowns: letter, column, the dims split by it.
+SECOND = {
+    "category": ("c", "category_id", ("school", "caseworker", "channel")),
+    "channel": ("h", "channel", WIDE),
+}
 
 
 def _postgresql() -> bool:
@@ -84,8 +91,14 @@ def _dim_holds(length: int) -> None:
         batch.alter_column("dim", type_=sa.String(length), existing_nullable=False)
 
 
-def _dims_like(dims: Sequence[str]) -> str:
-    return " OR ".join(f"dim LIKE '{dim}/c%'" for dim in dims)
+def _split(bases: Sequence[str]) -> str:
+    """The rows split by a second breakdown of these dims."""
+    return " OR ".join(
+        f"dim LIKE '{dim}/{letter}%'"
+        for letter, _column, dims in SECOND.values()
+        for dim in dims
+        if dim in bases
+    )
 
 
 def upgrade() -> None:
@@ -98,28 +111,36 @@ def upgrade() -> None:
         *(_counted(f"minutes = {bound}") for bound in MINUTE_BOUNDS),
         *(_counted(f"share_bucket = {i}") for i in range(SHARE_BUCKETS)),
     ]
-    for dim, value in _values().items():
-        grouped = ["opened_week", "clock", value, "COALESCE(region_id, 0)", "COALESCE(team_id, 0)"]
-        named = f"'{dim}/c' || CAST(category_id AS VARCHAR(12))"
-        keys = [*grouped[:2], named, *grouped[2:], "''"]
-        op.execute(
-            f"INSERT INTO sla_clock_week ({columns}) "  # noqa: S608 - names above
-            f"SELECT {', '.join(keys)}, {', '.join(counters)} FROM sla_clock_fact "
-            f"WHERE outcome IS NOT NULL GROUP BY {', '.join(grouped)}, category_id"
-        )
+    values = _values()
+    for letter, column, dims in SECOND.values():
+        for dim in dims:
+            grouped = [
+                "opened_week",
+                "clock",
+                values[dim],
+                "COALESCE(region_id, 0)",
+                "COALESCE(team_id, 0)",
+            ]
+            named = f"'{dim}/{letter}' || CAST({column} AS VARCHAR(12))"
+            keys = [*grouped[:2], named, *grouped[2:], "''"]
+            op.execute(
+                f"INSERT INTO sla_clock_week ({columns}) "  # noqa: S608 - names above
+                f"SELECT {', '.join(keys)}, {', '.join(counters)} FROM sla_clock_fact "
+                f"WHERE outcome IS NOT NULL GROUP BY {', '.join(grouped)}, {column}"
+            )
     sums = ", ".join(f"SUM({name})" for name in COUNTERS)  # NULL when none, as kept
     for weeks in SPANS:
         start = _block_start(weeks)
         op.execute(
             f"INSERT INTO sla_clock_week ({columns}) "  # noqa: S608 - names above
             f"SELECT {start}, clock, dim || '/{weeks}w', value, region_id, team_id, priority, "
-            f"{sums} FROM sla_clock_week WHERE ({_dims_like(WIDE)}) AND dim NOT LIKE '%/%/%' "
+            f"{sums} FROM sla_clock_week WHERE ({_split(WIDE)}) AND dim NOT LIKE '%/%/%' "
             f"GROUP BY {start}, clock, dim, value, region_id, team_id, priority"
         )
     op.execute("ANALYZE sla_clock_week")
 
 
 def downgrade() -> None:
-    split = _dims_like(("school", "caseworker", "channel"))
+    split = _split(("school", "caseworker", "channel"))
     op.execute(f"DELETE FROM sla_clock_week WHERE {split}")  # noqa: S608 - names above
     _dim_holds(16)

@@ -40,6 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from casework.cases.models import Case
+from casework.enums import Channel
 from casework.sla.clocks import Outcome
 from casework.sla.facts import COLUMNS, NONE, Breakdown, matching, value_of
 from casework.sla.figures import ClockFigures, Tally
@@ -47,16 +48,16 @@ from casework.sla.models import COUNT_COLUMNS, ClockFact, ClockKind, clock_week
 from casework.sla.resolution import MINUTE_BOUNDS, SHARE_LABELS
 from casework.sla.weekly import (
     ALL,
-    BY_CATEGORY,
     BY_PRIORITY,
     DIMS,
     NO_VALUE,
+    SECOND,
     SPANS,
     as_text,
     block_dim,
-    category_dim,
     in_blocks,
     pieces,
+    second_dim,
     split_dim,
     value_text,
 )
@@ -300,12 +301,14 @@ class _Rows:
     dim: str
     values: list[str] | None = None
     priorities: list[str] | None = None  # of the rows split by priority
-    # Of the rows split by category: the dim of each category read, with the category's id.
-    categories: dict[str, str] | None = None
+    # Of the rows split by a second breakdown (``weekly.SECOND``): which, and the dim of each
+    # of its values read, with the value.
+    second: str | None = None
+    seconds: dict[str, str] | None = None
 
     def dims(self) -> list[str]:
         """The dims read (for whole weeks; blocks are named after them)."""
-        return [self.dim] if self.categories is None else list(self.categories)
+        return [self.dim] if self.seconds is None else list(self.seconds)
 
 
 def _summary_rows(
@@ -333,20 +336,38 @@ def _summary_rows(
         named["caseworker"] = [value_text(scope.assignee)]
     priorities = filters.get(Breakdown.PRIORITY)
     by_priority = bool(priorities) or by is Breakdown.PRIORITY
-    if len(named) == 2 and "category" in named and not by_priority:
-        categories = named.pop("category")
-        ((dim, wanted),) = named.items()
-        if dim not in BY_CATEGORY:
-            return None
-        if categories is None:  # split by category: every one of them
-            categories = [str(i) for i in session.scalars(select(Category.id))]
-        return _Rows(dim, wanted, categories={category_dim(dim, c): c for c in categories})
+    if len(named) == 2 and not by_priority:
+        return _split_by_second(session, named)
     if len(named) > 1:
         return None
     ((dim, wanted),) = named.items() if named else ((ALL, None),)
     if by_priority and dim not in BY_PRIORITY:
         dim = split_dim(dim)  # school and caseworker rows are split by priority apart
     return _Rows(dim, wanted, list(priorities) if priorities else None)
+
+
+def _split_by_second(session: Session, named: dict[str, list[str] | None]) -> _Rows | None:
+    """The rows of one of two named breakdowns split by the other, if the summary keeps them."""
+    for second, (_letter, _column, dims) in SECOND.items():
+        if second not in named:
+            continue
+        ((dim, wanted),) = [(d, values) for d, values in named.items() if d != second]
+        if dim not in dims:
+            continue
+        values = named[second]
+        if values is None:  # split by it: every value
+            values = _every_value(session, second)
+        return _Rows(
+            dim, wanted, second=second, seconds={second_dim(dim, second, v): v for v in values}
+        )
+    return None
+
+
+def _every_value(session: Session, dim: str) -> list[str]:
+    """Every value a second breakdown may have, as the summary names them."""
+    if dim == "category":
+        return [str(i) for i in session.scalars(select(Category.id))]
+    return [channel.value for channel in Channel]
 
 
 def _ids(values: Sequence[str]) -> list[int]:
@@ -368,11 +389,11 @@ def _summary_weeks(
     group: Any
     if by is None:
         group = literal_column("'all'")
-    elif by is Breakdown.CATEGORY and rows.categories is not None:
-        group = case(  # the category whose rows (or blocks of them) these are
+    elif rows.seconds is not None and _BY_DIM.get(by) == rows.second:
+        group = case(  # the value of the second breakdown whose rows (or blocks) these are
             *(
-                (week.dim.in_([dim, *(block_dim(dim, n) for n in SPANS)]), literal(category))
-                for dim, category in rows.categories.items()
+                (week.dim.in_([dim, *(block_dim(dim, n) for n in SPANS)]), literal(value))
+                for dim, value in rows.seconds.items()
             ),
             else_=literal(NONE),
         )

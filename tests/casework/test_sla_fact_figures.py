@@ -129,6 +129,11 @@ FILTERS: list[tuple[dict[Breakdown, list[str]], Callable[[Fact], bool]]] = [
     ({Breakdown.CATEGORY: ["2", "9"]}, lambda r: r["category_id"] == 2),
     ({Breakdown.SCHOOL: ["10", NONE]}, lambda r: r["school_id"] in (10, None)),
     ({Breakdown.CHANNEL: ["sms"]}, lambda r: r["channel"] == "sms"),
+    ({Breakdown.CHANNEL: ["web", "app"]}, lambda r: r["channel"] == "web"),
+    (
+        {Breakdown.CHANNEL: ["sms"], Breakdown.CATEGORY: ["2"]},
+        lambda r: r["channel"] == "sms" and r["category_id"] == 2,
+    ),
     # Category, priority and school: the facts alone.
     (
         {Breakdown.CATEGORY: ["1"], Breakdown.PRIORITY: ["P3"], Breakdown.SCHOOL: ["11"]},
@@ -238,19 +243,32 @@ def test_priority_goes_with_the_rows_split_by_it() -> None:
     # Category beside school, caseworker or channel: their rows split by category.
     bullying = {Breakdown.CATEGORY: ["1"]}
     assert _summary_rows(Breakdown.SCHOOL, None, bullying) == _Rows(
-        "school", None, categories={"school/c1": "1"}
+        "school", None, second="category", seconds={"school/c1": "1"}
     )
     assert _summary_rows(None, Scope(assignee=USERS[0]), bullying) == _Rows(
-        "caseworker", [str(USERS[0])], categories={"caseworker/c1": "1"}
+        "caseworker", [str(USERS[0])], second="category", seconds={"caseworker/c1": "1"}
+    )
+    sms = {Breakdown.CHANNEL: ["sms"]}
+    assert _summary_rows(Breakdown.CATEGORY, None, sms) == _Rows(
+        "channel", ["sms"], second="category", seconds={"channel/c1": "1", "channel/c2": "2"}
     )
     # Split by category within a school: every category's rows.
     assert _summary_rows(Breakdown.CATEGORY, None, {Breakdown.SCHOOL: ["10"]}) == _Rows(
-        "school", ["10"], categories={"school/c1": "1", "school/c2": "2"}
+        "school", ["10"], second="category", seconds={"school/c1": "1", "school/c2": "2"}
     )
-    # Two other breakdowns, or priority besides: the facts answer.
-    assert _summary_rows(Breakdown.SCHOOL, None, {Breakdown.CHANNEL: ["sms"]}) is None
+    # Channel beside school or caseworker: their rows split by channel.
+    assert _summary_rows(Breakdown.SCHOOL, None, sms) == _Rows(
+        "school", None, second="channel", seconds={"school/hsms": "sms"}
+    )
+    everyone = {f"caseworker/h{c}": c for c in ("web", "app", "sms", "voice")}
+    assert _summary_rows(Breakdown.CHANNEL, Scope(assignee=USERS[0]), {}) == _Rows(
+        "caseworker", [str(USERS[0])], second="channel", seconds=everyone
+    )
+    # Not kept together, three of them, or priority besides: the facts answer.
+    assert _summary_rows(Breakdown.SCHOOL, None, {Breakdown.CASEWORKER: [str(USERS[0])]}) is None
+    assert _summary_rows(Breakdown.SCHOOL, None, {**bullying, **sms}) is None
     assert _summary_rows(Breakdown.SCHOOL, None, {**bullying, **p1}) is None
-    assert _summary_rows(Breakdown.PRIORITY, None, {Breakdown.CHANNEL: ["sms"], **bullying}) is None
+    assert _summary_rows(Breakdown.PRIORITY, None, {**sms, **bullying}) is None
 
 
 @pytest.mark.parametrize("weeks", [0, 1, 3, 4, 5, 15, 16, 17, 31, 52, 53])
