@@ -6,7 +6,8 @@ by caseworker), a category beside a channel, or a split by one within the other 
 cases by category, a caseworker's own by channel) was counted from the facts: 0.6 s for a
 supervisor's year at a million cases. Those split rows are kept as dims of their own, one per
 value ("school/c3", "school/hsms", and for the wide breakdowns in blocks of 4 and 16 weeks:
-"school/c3/4w"); ``dim`` grows to 32 characters to hold them.
+"school/c3/4w"), split by priority as well (a priority filter beside the two); ``dim`` grows
+to 32 characters to hold them.
 
 The split weekly rows are counted from the clock facts in SQL, their blocks added up from them;
 downgrading deletes them.
@@ -122,11 +123,11 @@ def upgrade() -> None:
                 "COALESCE(team_id, 0)",
             ]
             named = f"'{dim}/{letter}' || CAST({column} AS VARCHAR(12))"
-            keys = [*grouped[:2], named, *grouped[2:], "''"]
+            keys = [*grouped[:2], named, *grouped[2:], "priority"]
             op.execute(
                 f"INSERT INTO sla_clock_week ({columns}) "  # noqa: S608 - names above
                 f"SELECT {', '.join(keys)}, {', '.join(counters)} FROM sla_clock_fact "
-                f"WHERE outcome IS NOT NULL GROUP BY {', '.join(grouped)}, {column}"
+                f"WHERE outcome IS NOT NULL GROUP BY {', '.join(grouped)}, {column}, priority"
             )
     sums = ", ".join(f"SUM({name})" for name in COUNTERS)  # NULL when none, as kept
     for weeks in SPANS:

@@ -7,9 +7,10 @@ The summary's rows each count one breakdown (``dim``) besides region, team, week
 (the wide school and caseworker rows apart from their rows split by priority), so it answers
 whatever names at most one of category, channel, school and caseworker (split by it, filtered
 by it, or a caseworker's own cases: their ``caseworker`` rows), with or without priority
-beside it - or category beside school, caseworker or channel (their rows split by category).
-A period that names more (split by school and filtered by channel, say), or filters by week,
-is counted from the facts alone: still right, slower at national scale.
+beside it - or two of them where one is kept split by the other (category beside school,
+caseworker or channel; channel beside school or caseworker), priority besides. A period that
+names more (by school, filtered by category and channel), or filters by week, is counted from
+the facts alone: still right, slower at national scale.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import (
@@ -336,8 +337,9 @@ def _summary_rows(
         named["caseworker"] = [value_text(scope.assignee)]
     priorities = filters.get(Breakdown.PRIORITY)
     by_priority = bool(priorities) or by is Breakdown.PRIORITY
-    if len(named) == 2 and not by_priority:
-        return _split_by_second(session, named)
+    if len(named) == 2:  # one split by the other (by priority too)
+        split = _split_by_second(session, named)
+        return split and replace(split, priorities=list(priorities) if priorities else None)
     if len(named) > 1:
         return None
     ((dim, wanted),) = named.items() if named else ((ALL, None),)

@@ -165,7 +165,7 @@ def _keys(fact: Mapping[str, Any]) -> Iterator[Key]:
         named = _named(dim, fact["priority"])
         for second, (_letter, column_of_second, dims) in SECOND.items():
             if dim in dims:
-                named.append((second_dim(dim, second, fact[column_of_second]), UNSPLIT))
+                named.append((second_dim(dim, second, fact[column_of_second]), fact["priority"]))
         for name, priority in named:
             yield (week, clock, name, value, *place, priority)
             if in_blocks(name):
@@ -253,7 +253,7 @@ def rebuild(session: Session) -> None:
             if dim in dims:  # "school/c" || category_id
                 name = second_dim(dim, second, "")
                 split = literal(name).op("||")(cast(fact[column_of_second], String))
-                kept.append((name, split, literal(UNSPLIT)))
+                kept.append((name, split, fact.priority))
         for name, named, priority in kept:
             weeks = [(named, fact.opened_week)]
             if in_blocks(name):

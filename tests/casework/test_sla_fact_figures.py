@@ -134,10 +134,15 @@ FILTERS: list[tuple[dict[Breakdown, list[str]], Callable[[Fact], bool]]] = [
         {Breakdown.CHANNEL: ["sms"], Breakdown.CATEGORY: ["2"]},
         lambda r: r["channel"] == "sms" and r["category_id"] == 2,
     ),
-    # Category, priority and school: the facts alone.
+    # Category and school with priority: the school rows split by category, and by priority.
     (
         {Breakdown.CATEGORY: ["1"], Breakdown.PRIORITY: ["P3"], Breakdown.SCHOOL: ["11"]},
         lambda r: r["category_id"] == 1 and r["priority"] == "P3" and r["school_id"] == 11,
+    ),
+    # Category, channel and school: the facts alone.
+    (
+        {Breakdown.CATEGORY: ["2"], Breakdown.CHANNEL: ["web"], Breakdown.SCHOOL: ["10"]},
+        lambda r: r["category_id"] == 2 and r["channel"] == "web" and r["school_id"] == 10,
     ),
     # The caseworker rows, an id as typed and nobody assigned: facts alone for their own cases.
     (
@@ -264,11 +269,16 @@ def test_priority_goes_with_the_rows_split_by_it() -> None:
     assert _summary_rows(Breakdown.CHANNEL, Scope(assignee=USERS[0]), {}) == _Rows(
         "caseworker", [str(USERS[0])], second="channel", seconds=everyone
     )
-    # Not kept together, three of them, or priority besides: the facts answer.
+    # Those rows are split by priority too.
+    assert _summary_rows(Breakdown.SCHOOL, None, {**bullying, **p1}) == _Rows(
+        "school", None, ["P1"], second="category", seconds={"school/c1": "1"}
+    )
+    assert _summary_rows(Breakdown.PRIORITY, None, {**sms, **bullying}) == _Rows(
+        "channel", ["sms"], second="category", seconds={"channel/c1": "1"}
+    )
+    # Not kept together, or three of them: the facts answer.
     assert _summary_rows(Breakdown.SCHOOL, None, {Breakdown.CASEWORKER: [str(USERS[0])]}) is None
     assert _summary_rows(Breakdown.SCHOOL, None, {**bullying, **sms}) is None
-    assert _summary_rows(Breakdown.SCHOOL, None, {**bullying, **p1}) is None
-    assert _summary_rows(Breakdown.PRIORITY, None, {**sms, **bullying}) is None
 
 
 @pytest.mark.parametrize("weeks", [0, 1, 3, 4, 5, 15, 16, 17, 31, 52, 53])
