@@ -6,6 +6,7 @@ spreadsheet - an export the audit trail then names her for."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import time
 from collections.abc import Callable
@@ -55,6 +56,31 @@ def test_a_supervisor_sees_response_times_compares_and_exports(
     assert "Amina Diallo" in compared
     assert "Boris Petrov" in compared
     accessible(chen)
+
+    # Two breakdowns at once - bullying, by school - from the summary's rows split by category.
+    chen.locator("#f-by").select_option("school")
+    chen.locator("#f-category").select_option("bullying")
+    chen.get_by_role("button", name="Show").click()
+    assert "Acknowledge by school" in chen.locator("main").inner_text()
+    accessible(chen)
+    # The same through the staff API: the schools' cases add up to all of bullying's.
+    today = dt.datetime.now(dt.UTC).date()
+    period = {"from": (today - dt.timedelta(days=180)).isoformat(), "to": today.isoformat()}
+    path = "/api/staff/v1/stats/response-times"
+    bullying = hotline.staff_get("sv.chen", path, category="bullying", **period).json()
+    by_school = hotline.staff_get("sv.chen", path, category="bullying", by="school", **period)
+    assert by_school.status_code == 200, by_school.text
+    assert bullying["cases"] > 0, bullying
+    acknowledged = [
+        c["stopped"] + c["running"]
+        for group in by_school.json()["groups"]
+        for c in group["clocks"]
+        if c["clock"] == "acknowledge"
+    ]
+    assert len(acknowledged) >= 2
+    assert sum(acknowledged) == bullying["cases"]
+    chen.locator("#f-by").select_option("caseworker")
+    chen.locator("#f-category").select_option("")
 
     chen.locator("#f-region").select_option("north")
     chen.get_by_role("button", name="Show").click()
