@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -239,16 +240,13 @@ def test_the_wide_rows_are_added_up_in_blocks_of_weeks(empty_url: str) -> None:
         engine.dispose()
 
 
-def test_the_wide_rows_split_by_priority_are_filled_as_the_summary_counts_them(
-    empty_url: str,
-) -> None:
-    migrations.upgrade(empty_url, "0022")
-    engine = create_engine(empty_url)
+def _weekly_facts() -> list[dict[str, Any]]:
+    """Thirty weeks of clock facts, one a week, with every dimension varied."""
     opened = dt.datetime(2026, 9, 3, 9, 0, tzinfo=dt.UTC)
-    facts = [
+    return [
         {
             "case_id": uuid.UUID(int=n + 1),
-            "clock": "triage",
+            "clock": ("triage", "acknowledge")[n % 2],
             "start_seq": 0,
             "opened_at": opened + dt.timedelta(weeks=n),
             "opened_week": week_of(opened + dt.timedelta(weeks=n)),
@@ -260,13 +258,21 @@ def test_the_wide_rows_split_by_priority_are_filled_as_the_summary_counts_them(
             "priority": ("P1", "P2", "P3")[n % 3],
             "school_id": (7, 8, None)[n % 3],
             "assignee_id": (uuid.UUID(int=99 + n % 2), None)[n % 4 == 0],
-            "category_id": 3,
-            "channel": "web",
+            "category_id": (3, 12)[n % 5 == 0],
+            "channel": ("web", "sms")[n % 2],
             "region_id": 1,
             "team_id": 2,
         }
         for n in range(30)
     ]
+
+
+def test_the_wide_rows_split_by_priority_are_filled_as_the_summary_counts_them(
+    empty_url: str,
+) -> None:
+    migrations.upgrade(empty_url, "0022")
+    engine = create_engine(empty_url)
+    facts = _weekly_facts()
     split = text(
         "SELECT * FROM sla_clock_week WHERE dim LIKE '%/p%' "
         "ORDER BY dim, week, clock, value, priority"
@@ -296,29 +302,7 @@ def test_the_rows_split_by_category_are_filled_as_the_summary_counts_them(
 ) -> None:
     migrations.upgrade(empty_url, "0024")
     engine = create_engine(empty_url)
-    opened = dt.datetime(2026, 9, 3, 9, 0, tzinfo=dt.UTC)
-    facts = [
-        {
-            "case_id": uuid.UUID(int=n + 1),
-            "clock": ("triage", "acknowledge")[n % 2],
-            "start_seq": 0,
-            "opened_at": opened + dt.timedelta(weeks=n),
-            "opened_week": week_of(opened + dt.timedelta(weeks=n)),
-            "started_at": opened,
-            "minutes": 5 if n % 3 else None,
-            "outcome": ("met", "missed")[n % 2] if n % 3 else None,
-            "target_minutes": 60,
-            "share_bucket": n % 7 if n % 3 else None,
-            "priority": ("P1", "P2", "P3")[n % 3],
-            "school_id": (7, 8, None)[n % 3],
-            "assignee_id": (uuid.UUID(int=99 + n % 2), None)[n % 4 == 0],
-            "category_id": (3, 12)[n % 5 == 0],
-            "channel": ("web", "sms")[n % 2],
-            "region_id": 1,
-            "team_id": 2,
-        }
-        for n in range(30)
-    ]
+    facts = _weekly_facts()
     split = text(
         "SELECT * FROM sla_clock_week WHERE dim LIKE '%/c%' OR dim LIKE '%/h%' "
         "ORDER BY dim, week, clock, value, priority"
