@@ -89,7 +89,12 @@ def _dim_holds(length: int) -> None:
     # On SQLite the table is copied (it cannot alter a column); on PostgreSQL a longer VARCHAR
     # is a change of the catalogue only.
     with op.batch_alter_table("sla_clock_week") as batch:
-        batch.alter_column("dim", type_=sa.String(length), existing_nullable=False)
+        batch.alter_column(
+            "dim",
+            type_=sa.String(length),
+            existing_type=sa.String(48 - length),  # 16 <-> 32
+            existing_nullable=False,
+        )
 
 
 def _split(bases: Sequence[str]) -> str:

@@ -25,7 +25,6 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
-    String,
     and_,
     case,
     cast,
@@ -187,8 +186,9 @@ def count_clocks(
     facts += [matching(b, values) for b, values in filters.items()]
     _count_running(session, counted, by, now, opened_from, opened_to, facts)
     weeks = _whole_weeks(opened_from, opened_to)
-    rows = _summary_rows(session, by, scope, filters)
-    if rows is None or weeks is None or (scope is not None and not scope.summarised):
+    summarised = weeks is not None and (scope is None or scope.summarised)
+    rows = _summary_rows(session, by, scope, filters) if summarised else None
+    if rows is None or weeks is None:
         parts = [_ended_facts(session, by, [(opened_from, opened_to)], facts)]
     else:
         first, last = weeks
@@ -233,16 +233,16 @@ def _count_running(
 
 
 def _count_ended(session: Session, counted: Counted, parts: Sequence[Select[Any]]) -> None:
-    """Add up the ended clocks' counters of every part (group as text, clock, then
-    ``COUNT_COLUMNS``) in SQL: one row per group and clock comes back, so a split by two
-    thousand schools is a few thousand rows to tally, not tens of thousands."""
+    """Add up the ended clocks' counters of every part (group, clock, then ``COUNT_COLUMNS``)
+    in SQL: one row per group and clock comes back, so a split by two thousand schools is a
+    few thousand rows to tally, not tens of thousands."""
     if not parts:
         return
     rows = union_all(*parts).subquery()
     sums = [func.sum(rows.c[name]) for name in COUNT_COLUMNS]
     query = select(rows.c.grp, rows.c.clock, *sums).group_by(rows.c.grp, rows.c.clock)
     for key, clock, *counters in session.execute(query):
-        counted.tally(key, clock).add_counters(counters)
+        counted.tally(_key(key), clock).add_counters(counters)
 
 
 def _ended_facts(
@@ -273,7 +273,9 @@ def _ended_facts(
         .subquery()
     )
     c = grouped.c
-    group = func.coalesce(as_text(session, c.grp), NONE) if by else literal_column("'all'")
+    group: Any = literal_column("'all'") if by is None else c.grp
+    if by in _BY_DIM:  # as the summary's rows name the value
+        group = func.coalesce(as_text(session, c.grp), NONE)
     # An ended clock always has its bucket (``reported_minutes``); the first if not.
     outcome, bucket, share = c.outcome, func.coalesce(c.minutes, MINUTE_BOUNDS[0]), c.share_bucket
 
@@ -319,9 +321,9 @@ def _summary_rows(
     filters: Mapping[Breakdown, Sequence[str]],
 ) -> _Rows | None:
     """The summary's rows that answer this, or None when only the facts can: a row counts one
-    breakdown, so at most one may be named by the split, the filters and the scope - and
-    priority besides where the rows are split by it, or category besides where they are split
-    by that (not both)."""
+    breakdown, so at most one may be named by the split, the filters and the scope - or two
+    where one's rows are kept split by the other (``weekly.SECOND``) - and priority besides
+    where the rows are split by it."""
     named: dict[str, list[str] | None] = {}
     if by in _BY_DIM:
         named[_BY_DIM[by]] = None
@@ -359,6 +361,8 @@ def _split_by_second(session: Session, named: dict[str, list[str] | None]) -> _R
         values = named[second]
         if values is None:  # split by it: every value
             values = _every_value(session, second)
+        if not values:
+            return None  # no category yet: nothing to read the rows of
         return _Rows(
             dim, wanted, second=second, seconds={second_dim(dim, second, v): v for v in values}
         )
@@ -385,8 +389,8 @@ def _summary_weeks(
     filters: Mapping[Breakdown, Sequence[str]],
     rows: _Rows,
 ) -> Select[Any]:
-    """The summary's ``rows`` of the whole weeks ``[first, last)``: group as text, clock and
-    the counters."""
+    """The summary's ``rows`` of the whole weeks ``[first, last)``: group (as the facts'
+    part of the same statement names it), clock and the counters."""
     week = clock_week.c
     group: Any
     if by is None:
@@ -402,10 +406,9 @@ def _summary_weeks(
     elif by in _BY_DIM:
         group = week.value  # already text, "none" for no value
     elif by in (Breakdown.REGION, Breakdown.TEAM):
-        key = _BY_KEY[by]
-        group = case((key == 0, literal(NONE)), else_=cast(key, String))  # 0: none
+        group = func.nullif(_BY_KEY[by], 0)  # 0: none, as the facts' NULL
     else:
-        group = cast(_BY_KEY[by], String)
+        group = _BY_KEY[by]  # a week or a priority, as the facts hold it
     conditions = [_weeks_read(rows, by, first, last)]
     if rows.values is not None:
         conditions.append(week.value.in_(rows.values))

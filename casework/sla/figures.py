@@ -92,13 +92,6 @@ class Tally:
     # Ended clocks per share of their allowed time (``SHARE_LABELS`` order).
     shares: list[int] = field(default_factory=lambda: [0] * len(SHARE_LABELS))
 
-    def add_ended(self, outcome: str, minutes: int, share: int | None, n: int) -> None:
-        """Count ``n`` ended clocks that came out the same, took the same reporting bucket of
-        minutes and the same share of their allowed time."""
-        self.add(outcome, minutes, n, 0)
-        if share is not None:
-            self.shares[share] += n
-
     def add_counters(self, counters: Sequence[int | None]) -> None:
         """Add a row of the weekly summary's counters (``COUNT_COLUMNS`` order; None for
         none)."""

@@ -196,7 +196,8 @@ WEEK_KEY: Final = ("week", "clock", "dim", "value", "region_id", "team_id", "pri
 # value) - school and caseworker also split by priority ("school/p") and in blocks of weeks
 # ("school/16w", "school/p/4w": ``week`` is the block's first Monday); region and team 0:
 # none; priority "" for the school and caseworker rows not split by it. School, caseworker and
-# channel rows are kept split by category too, a dim per category ("school/c3", "school/c3/4w").
+# channel rows are kept split by category too, school and caseworker rows by channel, a dim per
+# value ("school/c3", "school/c3/4w", "school/hsms"), split by priority as well.
 clock_week = Table(
     "sla_clock_week",
     Base.metadata,

@@ -91,7 +91,9 @@ def _expected(
         if r["outcome"] is None:
             tally.add(None, None, 1, int(late))
         else:
-            tally.add_ended(r["outcome"], r["minutes"], r["share_bucket"], 1)
+            tally.add(r["outcome"], r["minutes"], 1, 0)
+            if r["share_bucket"] is not None:
+                tally.shares[r["share_bucket"]] += 1
     figures = {
         key: {kind: t.figures(kind) for kind, t in per_clock.items()}
         for key, per_clock in tallies.items()
@@ -224,10 +226,13 @@ def test_the_summary_kept_fact_by_fact_equals_the_summary_rebuilt(db: Database) 
 
 
 class _Categories:
-    """A session that knows two categories (all ``_summary_rows`` may ask one)."""
+    """A session that knows these categories (all ``_summary_rows`` may ask one)."""
+
+    def __init__(self, *ids: int) -> None:
+        self.ids = list(ids)
 
     def scalars(self, _query: Any) -> list[int]:
-        return [1, 2]
+        return self.ids
 
 
 def test_priority_goes_with_the_rows_split_by_it() -> None:
@@ -235,7 +240,7 @@ def test_priority_goes_with_the_rows_split_by_it() -> None:
     from casework.sla.counting import _Rows
 
     def _summary_rows(*args: Any) -> _Rows | None:
-        return counting._summary_rows(_Categories(), *args)  # type: ignore[arg-type]
+        return counting._summary_rows(_Categories(1, 2), *args)  # type: ignore[arg-type]
 
     p1 = {Breakdown.PRIORITY: ["P1"]}
     assert _summary_rows(Breakdown.CATEGORY, None, p1) == _Rows("category", None, ["P1"])
@@ -276,6 +281,14 @@ def test_priority_goes_with_the_rows_split_by_it() -> None:
     assert _summary_rows(Breakdown.PRIORITY, None, {**sms, **bullying}) == _Rows(
         "channel", ["sms"], second="category", seconds={"channel/c1": "1"}
     )
+    # No category yet: nothing to read the split rows of.
+    empty = counting._summary_rows(
+        _Categories(),  # type: ignore[arg-type]
+        Breakdown.CATEGORY,
+        None,
+        {Breakdown.SCHOOL: ["10"]},
+    )
+    assert empty is None
     # Not kept together, or three of them: the facts answer.
     assert _summary_rows(Breakdown.SCHOOL, None, {Breakdown.CASEWORKER: [str(USERS[0])]}) is None
     assert _summary_rows(Breakdown.SCHOOL, None, {**bullying, **sms}) is None
