@@ -153,11 +153,14 @@ def test_every_open_case_is_with_someone_on_duty(
     sent = [(_send(hotline, report).reference, report["danger"]) for report in mix]
 
     for reference, _ in sent:
+        # The receipt comes first; the case is built from the inbox a moment later.
+        case = eventually(
+            lambda reference=reference: _seen_by(hotline, "sv.chen", reference),
+            what=f"the case of {reference}",
+        )
+        assert case["team_id"] is not None  # in a queue, always
         holders = [u for u in ON_SHIFT if _seen_by(hotline, u, reference)]
         assert holders, f"{reference} is in no on-duty caseworker's view"
-        case = _seen_by(hotline, "sv.chen", reference)
-        assert case is not None
-        assert case["team_id"] is not None  # in a queue, always
 
     in_danger = {reference for reference, danger in sent if danger}
 
