@@ -41,11 +41,10 @@ from sqlalchemy.orm import Session
 
 from casework.cases.models import Case
 from casework.enums import Channel
-from casework.sla.clocks import Outcome
 from casework.sla.facts import COLUMNS, NONE, Breakdown, matching, value_of
 from casework.sla.figures import ClockFigures, Tally
 from casework.sla.models import COUNT_COLUMNS, ClockFact, ClockKind, clock_week
-from casework.sla.resolution import MINUTE_BOUNDS, SHARE_LABELS
+from casework.sla.resolution import MINUTE_BOUNDS
 from casework.sla.weekly import (
     ALL,
     BY_PRIORITY,
@@ -55,6 +54,7 @@ from casework.sla.weekly import (
     SPANS,
     as_text,
     block_dim,
+    counted_when,
     in_blocks,
     pieces,
     second_dim,
@@ -279,16 +279,7 @@ def _ended_facts(
     # An ended clock always has its bucket (``reported_minutes``); the first if not.
     outcome, bucket, share = c.outcome, func.coalesce(c.minutes, MINUTE_BOUNDS[0]), c.share_bucket
 
-    def count_if(condition: ColumnElement[bool]) -> Any:
-        return case((condition, c.n))
-
-    counters = [
-        count_if(outcome == Outcome.MET.value),
-        count_if(outcome == Outcome.MISSED.value),
-        count_if(outcome.not_in([Outcome.MET.value, Outcome.MISSED.value])),
-        *(count_if(bucket == bound) for bound in MINUTE_BOUNDS),
-        *(count_if(share == index) for index in range(len(SHARE_LABELS))),
-    ]
+    counters = [case((when, c.n)) for when in counted_when(outcome, bucket, share)]
     return select(
         group.label("grp"),
         c.clock,

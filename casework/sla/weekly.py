@@ -16,7 +16,7 @@ million cases 20,000 rows instead of 137,000. They are also kept split by priori
 ("school/p", "school/p/4w"...), for a priority filter or split beside them. And rows are kept
 split by a second breakdown (``SECOND``: school, caseworker and channel rows by category,
 school and caseworker rows by channel), a dim per value ("school/c3", "school/hsms",
-"school/c3/16w"), for that breakdown's filter or split beside them.
+"school/c3/16w") and by priority, for that breakdown's filter or split beside them.
 
 Running clocks are not summarised (whether one is past due depends on the moment of asking):
 the figures read them from the facts, which hold few of them.
@@ -223,6 +223,18 @@ def apply(
         session.execute(adding_upsert(session, clock_week, WEEK_KEY, COUNT_COLUMNS), changes)
 
 
+def counted_when(outcome: Any, minutes: Any, share: Any) -> list[ColumnElement[bool]]:
+    """When an ended clock counts in each of ``COUNT_COLUMNS``, from its outcome, its minutes
+    at reporting resolution and its share bucket (columns or expressions)."""
+    return [
+        outcome == "met",
+        outcome == "missed",
+        outcome.not_in(["met", "missed"]),
+        *(minutes == bound for bound in MINUTE_BOUNDS),
+        *(share == index for index in range(len(SHARE_LABELS))),
+    ]
+
+
 def rebuild(session: Session) -> None:
     """Recompute the whole summary from the facts (after a bulk load, or to check it): one
     INSERT ... SELECT per breakdown, so a million cases take seconds, not a replay."""
@@ -233,13 +245,7 @@ def rebuild(session: Session) -> None:
     def count_if(condition: ColumnElement[bool]) -> Any:
         return func.nullif(func.sum(case((condition, 1), else_=0)), 0)  # NULL for none
 
-    counters = [
-        count_if(fact.outcome == "met"),
-        count_if(fact.outcome == "missed"),
-        count_if(fact.outcome.not_in(["met", "missed"])),
-        *(count_if(fact.minutes == bound) for bound in MINUTE_BOUNDS),
-        *(count_if(fact.share_bucket == index) for index in range(len(SHARE_LABELS))),
-    ]
+    counters = [count_if(c) for c in counted_when(fact.outcome, fact.minutes, fact.share_bucket)]
     place = (func.coalesce(fact.region_id, 0), func.coalesce(fact.team_id, 0))
     values: dict[str, Any] = {ALL: literal("")} | {
         dim: func.coalesce(as_text(session, fact[column]), NO_VALUE) for dim, column in DIMS.items()
