@@ -18,10 +18,13 @@ from casework.context import Acting, Unit
 from casework.protection.keys import Keyring
 from hotline.deps import get_clock, get_db, get_keyring, get_settings
 from hotline.runtime.database import Database
+from hotline.runtime.group_commit import GroupCommit, group_commit
 from hotline.settings import Settings
 
 P = ParamSpec("P")
 T = TypeVar("T")
+I = TypeVar("I")  # noqa: E741 - an item of a group
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,28 @@ class RequestContext:
         return await self.db.run_async(
             lambda s: use_case(self.unit(s), *args, **kwargs), write=True
         )
+
+    async def write_together(
+        self,
+        name: str,
+        use_case: Callable[[Unit, Sequence[I]], Sequence[R]],
+        item: I,
+        *,
+        writers: int = 2,
+    ) -> R | None:
+        """Run ``use_case`` over ``item`` and the items other requests hand in meanwhile, in
+        one write transaction (a group commit: ``hotline.runtime.group_commit``); this item's
+        result, or None when the group failed - nothing of it was kept, write it on its own.
+        One group per ``name``, database and settings: ``use_case`` is the first caller's;
+        up to ``writers`` groups are written at once (PostgreSQL; SQLite writes one)."""
+        group: GroupCommit[I, R] = group_commit(
+            self.db,
+            name,
+            lambda s, items: use_case(self.unit(s), items),
+            settings=self.settings,
+            writers=writers,
+        )
+        return await group.submit(item)
 
     async def read(
         self, use_case: Callable[Concatenate[Unit, P], T], *args: P.args, **kwargs: P.kwargs

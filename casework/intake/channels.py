@@ -3,10 +3,12 @@ context: what a report may name, and taking a report in."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from casework.context import Unit
+from casework.errors import DomainError
 from casework.intake.builder import build_item
 from casework.intake.directory import CodeDirectory
 from casework.intake.models import IntakeItem
@@ -69,3 +71,48 @@ def take_report(
             default_phone_region=default_phone_region,
         )
     return receipt
+
+
+@dataclass(frozen=True)
+class ReportToTake:
+    """One report of a group taken in together (``take_reports``), with its time of receipt."""
+
+    submission: ReportSubmission
+    idempotency_key: str | None
+    idempotency_scope: str
+    received_at: dt.datetime
+
+
+def take_reports(
+    unit: Unit,
+    reports: Sequence[ReportToTake],
+    *,
+    directory: CodeDirectory,
+    default_phone_region: str | None,
+) -> list[IntakeReceipt | DomainError]:
+    """Take several reports into the inbox in one transaction: each one's receipt, or why it
+    was refused (a refused report writes nothing, so the others go on).
+
+    A group commit: requests that arrive while another group is being written are written
+    together, one commit (one fsync, one round trip for it) for all - what lets intake keep up
+    with a burst on one SQLite file or a busy PostgreSQL. Any other error fails the whole
+    group (nothing of it is kept) and the caller takes each report again on its own.
+    """
+    taken: list[IntakeReceipt | DomainError] = []
+    for report in reports:
+        try:
+            receipt, _new = receive_report(
+                unit.session,
+                keyring=unit.keyring,
+                now=report.received_at,
+                submission=report.submission,
+                directory=directory,
+                idempotency_key=report.idempotency_key,
+                scope=report.idempotency_scope,
+                default_phone_region=default_phone_region,
+            )
+        except DomainError as refused:
+            taken.append(refused)
+        else:
+            taken.append(receipt)
+    return taken

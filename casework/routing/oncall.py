@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casework.access.policy import Action
@@ -41,18 +41,6 @@ class OnCall:
     phones: tuple[str, ...]
 
 
-def _turns(region_id: int | None, now: dt.datetime) -> list[ColumnElement[bool]]:
-    here = (
-        OnCallShift.region_id.is_(None) if region_id is None else OnCallShift.region_id == region_id
-    )
-    return [
-        here,
-        OnCallShift.starts_at <= now,
-        OnCallShift.ends_at > now,
-        StaffUser.active.is_(True),
-    ]
-
-
 def may_open(session: Session, user_id: uuid.UUID, case: Case, now: dt.datetime) -> bool:
     """Whether this member of staff may open the case (the access policy), and is not linked
     to its school when the accused works there: only such people are alerted about it."""
@@ -71,26 +59,30 @@ def on_call(session: Session, keyring: Keyring, case: Case, now: dt.datetime) ->
     people: list[uuid.UUID] = []
     phones: list[str] = []
     key = None
-    for region in dict.fromkeys([case.region_id, None]):
-        rows = session.execute(
-            select(StaffUser.id, StaffUser.phone_ct)
-            .join(OnCallShift, OnCallShift.user_id == StaffUser.id)
-            .where(*_turns(region, now))
-            .order_by(OnCallShift.starts_at, StaffUser.id)
-        ).all()
-        for user_id, phone in rows:
-            if user_id in people or not may_open(session, user_id, case, now):
-                continue
-            people.append(user_id)
-            if phone is not None:
-                key = key or keyring.purpose_key(session, STAFF_PURPOSE)
-                phones.append(
-                    open_text(
-                        key, table="staff_user", column="phone", row_id=user_id, ciphertext=phone
-                    )
-                )
-        if phones:
-            break
+    national = OnCallShift.region_id.is_(None)
+    here = national if case.region_id is None else (OnCallShift.region_id == case.region_id)
+    rows = session.execute(
+        select(StaffUser.id, StaffUser.phone_ct, national)
+        .join(OnCallShift, OnCallShift.user_id == StaffUser.id)
+        .where(
+            here | national,
+            OnCallShift.starts_at <= now,
+            OnCallShift.ends_at > now,
+            StaffUser.active.is_(True),
+        )
+        .order_by(national, OnCallShift.starts_at, StaffUser.id)  # the region's own turn first
+    ).all()
+    for user_id, phone, is_national in rows:
+        if is_national and phones and case.region_id is not None:
+            break  # the region's rota holds a phone: the national one is not woken
+        if user_id in people or not may_open(session, user_id, case, now):
+            continue
+        people.append(user_id)
+        if phone is not None:
+            key = key or keyring.purpose_key(session, STAFF_PURPOSE)
+            phones.append(
+                open_text(key, table="staff_user", column="phone", row_id=user_id, ciphertext=phone)
+            )
     return OnCall(tuple(people), tuple(dict.fromkeys(phones)))
 
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from casework.actors import SYSTEM, Actor
@@ -66,31 +66,43 @@ class Routed:
     alerted_on_call: bool
 
 
+def _national_ids() -> Select[Any]:
+    return select(TeamMember.user_id).join(Team, Team.id == TeamMember.team_id).where(Team.national)
+
+
 def national_members() -> ColumnElement[bool]:
     """Staff in a national team (the desk): they cover every region and unplaced cases."""
-    national = select(TeamMember.user_id).join(Team, Team.id == TeamMember.team_id)
-    return StaffUser.id.in_(national.where(Team.national))
+    return StaffUser.id.in_(_national_ids())
 
 
-def _able(session: Session, case: Case, now: dt.datetime, *, desk: bool) -> list[uuid.UUID]:
-    """Caseworkers on shift now in the case's region (or on the desk) who speak its language."""
-    here = StaffShift.region_id.is_(None) if desk else StaffShift.region_id == case.region_id
-    on_shift = select(StaffShift.user_id).where(
-        here, StaffShift.starts_at <= now, StaffShift.ends_at > now
-    )
+def _able(
+    session: Session, case: Case, now: dt.datetime
+) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+    """Caseworkers on shift now who speak the case's language: those on shift in its region,
+    and those on the national desk (one query for both)."""
+    desk = and_(StaffShift.region_id.is_(None), StaffShift.user_id.in_(_national_ids()))
+    here = desk if case.region_id is None else or_(StaffShift.region_id == case.region_id, desk)
     speaks = select(StaffLanguage.user_id).where(StaffLanguage.language == case.language)
-    able = select(StaffUser.id).where(
-        StaffUser.active,
-        StaffUser.role == Role.CASEWORKER,
-        StaffUser.id.in_(on_shift),
-        StaffUser.id.in_(speaks),
+    able = (
+        select(StaffShift.user_id, StaffShift.region_id.is_not(None))
+        .join(StaffUser, StaffUser.id == StaffShift.user_id)
+        .where(
+            here,
+            StaffShift.starts_at <= now,
+            StaffShift.ends_at > now,
+            StaffUser.active,
+            StaffUser.role == Role.CASEWORKER,
+            StaffUser.id.in_(speaks),
+        )
     )
-    if desk:
-        able = able.where(national_members())
     if conflicted_with_school(case):
         linked = select(StaffSchoolLink.user_id).where(StaffSchoolLink.school_id == case.school_id)
         able = able.where(StaffUser.id.not_in(linked))
-    return list(session.scalars(able))
+    regional: dict[uuid.UUID, None] = {}
+    national: dict[uuid.UUID, None] = {}
+    for user_id, in_region in session.execute(able):
+        (regional if in_region else national)[user_id] = None
+    return list(regional), list(national)
 
 
 def _by_load(session: Session, people: list[uuid.UUID]) -> list[uuid.UUID]:
@@ -127,8 +139,8 @@ def _by_load(session: Session, people: list[uuid.UUID]) -> list[uuid.UUID]:
 def candidates(session: Session, case: Case, now: dt.datetime) -> list[uuid.UUID]:
     """Caseworkers who could take the case now, the best first: on shift in its region, or,
     with nobody there (or no region yet), on shift on the national desk."""
-    regional = _able(session, case, now, desk=False) if case.region_id is not None else []
-    return _by_load(session, regional or _able(session, case, now, desk=True))
+    regional, national = _able(session, case, now)
+    return _by_load(session, regional or national)
 
 
 def team_for(session: Session, region_id: int | None) -> int | None:
@@ -141,11 +153,12 @@ def team_for(session: Session, region_id: int | None) -> int | None:
     ways = [national.where(Team.id.in_(staffed)), national]
     if region_id is not None:
         ways = [regional.where(TeamRegion.team_id.in_(staffed)), ways[0], regional, ways[1]]
-    for way in ways:
-        found = session.scalar(way.order_by("id").limit(1))
-        if found is not None:
-            return int(found)
-    return None
+    # The first way that finds a team wins: one query, each way ranked by its place.
+    ranked = union_all(
+        *(way.add_columns(literal(rank).label("rank")) for rank, way in enumerate(ways))
+    ).subquery()
+    found = session.scalar(select(ranked.c.id).order_by(ranked.c.rank, ranked.c.id).limit(1))
+    return int(found) if found is not None else None
 
 
 def may_keep(session: Session, user_id: uuid.UUID, case: Case) -> bool:

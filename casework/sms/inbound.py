@@ -14,7 +14,8 @@ from __future__ import annotations
 import random
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 from casework.clock import Clock, FixedClock
 from casework.context import Unit
 from casework.enums import Channel
+from casework.errors import DomainError
 from casework.intake.inbox import (
     complete_inbound,
     mark_failed,
@@ -128,6 +130,44 @@ def take_text(
         now=unit.now,
     )
     return answer
+
+
+@dataclass(frozen=True)
+class TextToTake:
+    """One inbound text of a group taken together (``take_texts``), with the webhook's form."""
+
+    sms: InboundSms
+    payload: dict[str, Any]
+
+
+def take_texts(
+    unit: Unit,
+    texts: Sequence[TextToTake],
+    *,
+    policy: SmsPolicy,
+    render: Render,
+    queue: bool = False,
+) -> list[str | DomainError]:
+    """Take several inbound texts in one transaction, in the order they came (a group
+    commit, as ``casework.intake.channels.take_reports``): each one's answer, or why it was
+    refused (having written nothing). Any other error fails the whole group and the caller
+    takes each text again on its own."""
+    answers: list[str | DomainError] = []
+    for text in texts:
+        try:
+            answers.append(
+                take_text(
+                    unit,
+                    sms=text.sms,
+                    payload=text.payload,
+                    policy=policy,
+                    render=render,
+                    queue=queue,
+                )
+            )
+        except DomainError as refused:
+            answers.append(refused)
+    return answers
 
 
 def handle_waiting(

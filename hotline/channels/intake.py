@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import threading
 import weakref
+from functools import partial
 
-from casework.intake.channels import take_report
+from casework.errors import DomainError
+from casework.intake.channels import ReportToTake, take_report, take_reports
 from casework.intake.directory import CodeDirectory
 from casework.intake.receiving import IntakeReceipt, is_urgent
 from casework.intake.schemas import ReportSubmission
@@ -52,6 +54,20 @@ async def accept_report(
     settings = ctx.settings
     lane = _urgent_lane(settings.intake_urgent_lane) if settings.intake_urgent_lane else None
     in_lane = lane is not None and is_urgent(submission) and lane.acquire(blocking=False)
+    build_now = in_lane or settings.intake_build_inline
+    if not build_now:
+        report = ReportToTake(submission, idempotency_key, idempotency_scope, ctx.clock.now())
+        taking = partial(
+            take_reports,
+            directory=code_directory(ctx.db),
+            default_phone_region=settings.default_phone_region,
+        )
+        taken = await ctx.write_together("intake", taking, report)
+        if isinstance(taken, DomainError):
+            raise taken
+        if taken is not None:
+            return taken
+        # Its group failed as a whole (nothing of it kept): take it again on its own.
     try:
         return await ctx.write(
             take_report,
@@ -60,7 +76,7 @@ async def accept_report(
             idempotency_key=idempotency_key,
             idempotency_scope=idempotency_scope,
             default_phone_region=settings.default_phone_region,
-            build_now=in_lane or settings.intake_build_inline,
+            build_now=build_now,
         )
     finally:
         if in_lane and lane is not None:

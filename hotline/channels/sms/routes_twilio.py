@@ -15,14 +15,14 @@ from fastapi import APIRouter, Depends, Request, Response
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 
-from casework.sms.inbound import inbound_from_fields, take_delivery_status, take_text
+from casework.sms.inbound import inbound_from_fields, take_delivery_status
 from casework.sms.service import InboundSms, SmsPolicy
+from hotline.channels.sms.taking import take_inbound_text
 from hotline.context import Ctx
 from hotline.deps import require_working_keys
 from hotline.errors import ApiError
 from hotline.settings import Settings
 from integrations.twilio.signature import signature_is_valid
-from integrations.twilio.twiml import messages
 
 router = APIRouter(prefix="/twilio", tags=["twilio"], include_in_schema=False)
 
@@ -80,15 +80,7 @@ async def inbound_sms(request: Request, ctx: Ctx) -> Response:
     policy = SmsPolicy(
         safe_word=ctx.settings.sms_safe_word, emergency_number=ctx.settings.emergency_number
     )
-    answer = await ctx.write(
-        take_text,
-        sms=_inbound(form),
-        payload=payload,
-        policy=policy,
-        render=messages,
-        # A text that can wait is only stored; the sms.inbox job handles it and texts back.
-        queue=ctx.settings.queues_texts,
-    )
+    answer = await take_inbound_text(ctx, sms=_inbound(form), payload=payload, policy=policy)
     return Response(answer, media_type=_TWIML)
 
 
