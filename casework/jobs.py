@@ -107,6 +107,11 @@ class JobConfig(Protocol):
         ...
 
     @property
+    def intake_builders(self) -> int:
+        """Threads building cases at once in one worker process (PostgreSQL)."""
+        ...
+
+    @property
     def intake_idle_seconds(self) -> float:
         """How long the case builder waits when the intake inbox is empty."""
         ...
@@ -183,12 +188,19 @@ class LoopJob:
     name: str
     idle: float | str
     run: Callable[[JobContext], bool]
+    threads: int | str = 1
 
     def idle_seconds(self, config: JobConfig) -> float:
         """Seconds to wait when the queue was empty."""
         if isinstance(self.idle, str):
             return float(getattr(config, self.idle))
         return self.idle
+
+    def thread_count(self, config: JobConfig) -> int:
+        """How many threads drain the queue at once (rows claimed with SKIP LOCKED)."""
+        if isinstance(self.threads, str):
+            return int(getattr(config, self.threads))
+        return self.threads
 
 
 @dataclass
@@ -213,11 +225,14 @@ class Jobs:
                 combined.add_loop(loop)
         return combined
 
-    def loop(self, name: str, *, idle: float | str) -> Callable[[LoopFn], LoopFn]:
-        """Decorator: ``fn(ctx) -> bool`` drains its queue on a thread of its own."""
+    def loop(
+        self, name: str, *, idle: float | str, threads: int | str = 1
+    ) -> Callable[[LoopFn], LoopFn]:
+        """Decorator: ``fn(ctx) -> bool`` drains its queue on a thread of its own (or
+        ``threads`` of them on PostgreSQL, where rows are claimed with SKIP LOCKED)."""
 
         def register(fn: LoopFn) -> LoopFn:
-            self.add_loop(LoopJob(name, idle, fn))
+            self.add_loop(LoopJob(name, idle, fn, threads))
             return fn
 
         return register
@@ -226,8 +241,9 @@ class Jobs:
         """Register a loop job; names are unique, a named idle time must be a setting."""
         if any(known.name == job.name for known in self.loop_jobs):
             raise ValueError(f"two loop jobs named {job.name}")
-        if isinstance(job.idle, str) and job.idle not in _SETTINGS:
-            raise ValueError(f"loop job {job.name}: no setting {job.idle}")
+        for named in (job.idle, job.threads):
+            if isinstance(named, str) and named not in _SETTINGS:
+                raise ValueError(f"loop job {job.name}: no setting {named}")
         self.loop_jobs.append(job)
 
     def handler(self, kind: OutboxKind) -> Callable[[HandlerFn], HandlerFn]:

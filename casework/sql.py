@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import func, literal_column
+from sqlalchemy import Insert, Table, func, insert, literal_column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from casework.db import Base
 
 M = TypeVar("M", bound=Base)
+
+
+@functools.cache
+def plain_insert(table: Table) -> Insert:
+    """``INSERT INTO table``, built once: run it with the row as its parameters. Building
+    ``insert(...).values(...)`` for every row cost more CPU than running it (the case
+    builder writes several rows a case)."""
+    return insert(table)
 
 
 def insert_ignoring_conflict(
@@ -56,7 +65,12 @@ def insert_returning_new(
 def skip_locked(session: Session, query: Any) -> Any:
     """FOR UPDATE SKIP LOCKED where the database has it (PostgreSQL): several workers claim
     different rows. SQLite writes are serialised anyway."""
-    if session.get_bind().dialect.name == "postgresql":
+    return skip_locked_on(session.get_bind().dialect.name, query)
+
+
+def skip_locked_on(dialect: str, query: Any) -> Any:
+    """``skip_locked`` for a statement built once per database kind."""
+    if dialect == "postgresql":
         return query.with_for_update(skip_locked=True)
     return query
 

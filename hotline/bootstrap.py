@@ -191,6 +191,7 @@ def build_worker(
             link_days=dt.timedelta(days=settings.partner_link_days),
             default_phone_region=settings.default_phone_region,
             intake_build_batch=settings.intake_build_batch,
+            intake_builders=settings.intake_builders,
             intake_backlog_alarm_seconds=settings.intake_backlog_alarm_seconds,
             sms_safe_word=settings.sms_safe_word,
             emergency_number=settings.emergency_number,

@@ -161,6 +161,15 @@ class Settings(BaseSettings):
         ),
     )
     intake_build_batch: int = Field(default=50, ge=1, le=1000)
+    intake_builders: int = Field(
+        default=2,
+        ge=1,
+        le=16,
+        description=(
+            "Threads building cases at once in each worker process (PostgreSQL; SQLite has "
+            "one): while one waits for the database another works"
+        ),
+    )
     sms_queue_texts: bool | None = Field(
         default=None,
         description=(

@@ -79,6 +79,7 @@ class WorkerConfig:
     link_days: dt.timedelta = dt.timedelta(days=7)
     default_phone_region: str | None = None
     intake_build_batch: int = 50
+    intake_builders: int = 2
     intake_idle_seconds: float = 0.1
     intake_backlog_alarm_seconds: float = 120.0
     sms_safe_word: str = "BANANA"
@@ -201,9 +202,11 @@ class Worker:
         """Work until ``stop`` is set; each loop job (the case builder) on a thread of its own."""
         loops = [
             threading.Thread(
-                target=self.run_loop, args=(job, stop), name=f"hotline-{job.name}", daemon=True
+                target=self.run_loop, args=(job, stop), name=f"hotline-{job.name}-{n}", daemon=True
             )
             for job in self.jobs.loop_jobs
+            # SQLite takes one writer at a time: more threads would only queue.
+            for n in range(1 if self.db.is_sqlite else job.thread_count(self.config))
         ]
         for thread in loops:
             thread.start()

@@ -8,7 +8,7 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from casework.actors import Actor
@@ -16,6 +16,7 @@ from casework.audit.models import AuditEvent
 from casework.ids import new_id
 from casework.protection.fields import open_sealed, seal
 from casework.protection.keys import Keyring, SealingKey
+from casework.sql import plain_insert
 
 
 class AuditAction(enum.StrEnum):
@@ -103,6 +104,7 @@ class AuditAction(enum.StrEnum):
 
 
 SYSTEM_PURPOSE = "audit"
+_AUDIT: Table = AuditEvent.__table__  # type: ignore[assignment]
 
 
 def record_event(
@@ -133,17 +135,18 @@ def record_event(
         plaintext=json.dumps(details, sort_keys=True, default=str).encode(),
     )
     session.execute(
-        insert(AuditEvent).values(
-            id=event_id,
-            occurred_at=now,
-            actor_kind=actor.kind.value,
-            actor_id=actor.id,
-            action=action.value,
-            object_type=object_type,
-            object_id=object_id,
-            case_id=case_key.case_id if case_key else None,
-            payload_ct=payload,
-        )
+        plain_insert(_AUDIT),
+        {
+            "id": event_id,
+            "occurred_at": now,
+            "actor_kind": actor.kind.value,
+            "actor_id": actor.id,
+            "action": action.value,
+            "object_type": object_type,
+            "object_id": object_id,
+            "case_id": case_key.case_id if case_key else None,
+            "payload_ct": payload,
+        },
     )
     return event_id
 

@@ -12,11 +12,12 @@ for an operator, and the backlog alarm names it (``casework.intake.backlog``).
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import Executable, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from casework.clock import Clock
@@ -27,7 +28,7 @@ from casework.intake.schemas import PreparedFollowUp, ReportReceipt
 from casework.intake.service import Received, submit_report
 from casework.jobs import Transactions
 from casework.protection.keys import Keyring
-from casework.sql import skip_locked
+from casework.sql import skip_locked_on
 
 log = logging.getLogger("casework.intake.builder")
 
@@ -60,11 +61,20 @@ def build_item(
         received=Received(item.id, item.reference, item.received_at),
     )
     session.execute(
-        update(IntakeItem)
-        .where(IntakeItem.id == item.id)
-        .values(case_id=receipt.case_id, built_at=clock.now(), payload_ct=None, code_ct=None)
+        _BUILT, {"item_id": item.id, "case_id": receipt.case_id, "built_at": clock.now()}
     )
     return receipt
+
+
+_ITEMS: Table = IntakeItem.__table__  # type: ignore[assignment]
+# Built once: building a statement per row cost more than running it.
+_BUILT = (
+    update(_ITEMS)
+    .where(_ITEMS.c.id == bindparam("item_id"))
+    .values(
+        case_id=bindparam("case_id"), built_at=bindparam("built_at"), payload_ct=None, code_ct=None
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -83,15 +93,26 @@ class BuildRun:
 def _claim_next(session: Session, *, skip: set[uuid.UUID]) -> IntakeItem | None:
     """The next unbuilt row, urgent first, locked for this transaction (skipping rows others
     hold, and rows that failed earlier in this run)."""
+    return session.scalars(
+        _claim_query(session.get_bind().dialect.name), {"skip": list(skip)}
+    ).first()
+
+
+@functools.cache
+def _claim_query(dialect: str) -> Executable:
+    """Built once per database kind (building it per row cost more than running it)."""
     query = (
         select(IntakeItem)
-        .where(IntakeItem.case_id.is_(None), IntakeItem.attempts < MAX_ATTEMPTS)
+        .where(
+            IntakeItem.case_id.is_(None),
+            IntakeItem.attempts < MAX_ATTEMPTS,
+            IntakeItem.id.not_in(bindparam("skip", expanding=True)),
+        )
         .order_by(IntakeItem.urgent.desc(), IntakeItem.received_at)
         .limit(1)
     )
-    if skip:
-        query = query.where(IntakeItem.id.not_in(skip))
-    return session.scalars(skip_locked(session, query)).first()
+    locked: Executable = skip_locked_on(dialect, query)  # builders take different rows
+    return locked
 
 
 def build_pending(

@@ -23,7 +23,7 @@ _ALARM_QUIET = dt.timedelta(minutes=30)
 _RUN_SECONDS = 2.0
 
 
-@jobs.loop("intake.build", idle="intake_idle_seconds")
+@jobs.loop("intake.build", idle="intake_idle_seconds", threads="intake_builders")
 def build_cases(ctx: JobContext) -> bool:
     """Build the cases of waiting reports, urgent first; True when it built any."""
     deadline = time.monotonic() + _RUN_SECONDS

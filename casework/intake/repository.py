@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import Executable, bindparam, exists, or_, select
 from sqlalchemy.orm import Session
 
 from casework.cases.models import Case
@@ -25,6 +26,32 @@ class IntakeLookup:
     reference_taken: bool
 
 
+@functools.cache
+def _lookup_query(accepted: bool) -> Executable:
+    """Built once per shape: building it cost more than running it."""
+    category_filter = [Category.code == bindparam("category")]
+    if not accepted:
+        category_filter.append(Category.active.is_(True))
+    category = select(Category.id).where(*category_filter).scalar_subquery()
+    region = select(Region.id).where(Region.code == bindparam("region")).scalar_subquery()
+    school = select(School.id).where(School.code == bindparam("school")).scalar_subquery()
+    school_region = (
+        select(School.region_id).where(School.code == bindparam("school")).scalar_subquery()
+    )
+    reference = bindparam("reference", type_=Case.reference.type)
+    taken = or_(
+        exists().where(Case.reference == reference),
+        exists().where(IntakeItem.reference == reference),
+    )
+    return select(
+        category.label("category_id"),
+        region.label("region_id"),
+        school.label("school_id"),
+        school_region.label("school_region_id"),
+        taken.label("reference_taken"),
+    )
+
+
 def lookup_for_intake(
     session: Session,
     *,
@@ -39,27 +66,14 @@ def lookup_for_intake(
     A reference is taken when a case has it or a report received but not yet built reserved
     it. ``accepted``: the report was taken in already, so a category made inactive since counts.
     """
-    category_filter = [Category.code == category_code]
-    if not accepted:
-        category_filter.append(Category.active.is_(True))
-    category = select(Category.id).where(*category_filter).scalar_subquery()
-    region = select(Region.id).where(Region.code == (region_code or "")).scalar_subquery()
-    school = select(School.id).where(School.code == (school_code or "")).scalar_subquery()
-    school_region = (
-        select(School.region_id).where(School.code == (school_code or "")).scalar_subquery()
-    )
-    taken = or_(
-        exists().where(Case.reference == reference),
-        exists().where(IntakeItem.reference == reference),
-    )
     row = session.execute(
-        select(
-            category.label("category_id"),
-            region.label("region_id"),
-            school.label("school_id"),
-            school_region.label("school_region_id"),
-            taken.label("reference_taken"),
-        )
+        _lookup_query(accepted),
+        {
+            "category": category_code,
+            "region": region_code or "",
+            "school": school_code or "",
+            "reference": reference,
+        },
     ).one()
     return IntakeLookup(
         category_id=row.category_id,

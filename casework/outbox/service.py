@@ -18,7 +18,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import Table, or_, select, update
 from sqlalchemy.orm import Session
 
 from casework.errors import DataErased, KeyUnavailable
@@ -26,11 +26,13 @@ from casework.ids import new_id
 from casework.outbox.models import OutboxKind, OutboxMessage, OutboxStatus
 from casework.protection.fields import open_sealed, seal
 from casework.protection.keys import Keyring, SealingKey
+from casework.sql import plain_insert
 
 DEFAULT_MAX_ATTEMPTS = 8
 BASE_DELAY = dt.timedelta(seconds=2)
 MAX_DELAY = dt.timedelta(minutes=15)
 _SYSTEM_PURPOSE = "outbox"
+_OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
 
 
 def enqueue(
@@ -48,25 +50,26 @@ def enqueue(
     message_id = new_id()
     key = case_key or keyring.purpose_key(session, _SYSTEM_PURPOSE)
     session.execute(
-        insert(OutboxMessage).values(
-            id=message_id,
-            kind=kind,
-            status=OutboxStatus.PENDING,
-            idempotency_key=message_id.hex,
-            case_id=case_key.case_id if case_key else None,
-            phone_index=phone_index,
-            payload_ct=seal(
+        plain_insert(_OUTBOX),
+        {
+            "id": message_id,
+            "kind": kind,
+            "status": OutboxStatus.PENDING,
+            "idempotency_key": message_id.hex,
+            "case_id": case_key.case_id if case_key else None,
+            "phone_index": phone_index,
+            "payload_ct": seal(
                 key,
                 table="outbox_message",
                 column="payload",
                 row_id=message_id,
                 plaintext=json.dumps(payload, sort_keys=True).encode(),
             ),
-            attempts=0,
-            max_attempts=max_attempts,
-            next_attempt_at=now,
-            created_at=now,
-        )
+            "attempts": 0,
+            "max_attempts": max_attempts,
+            "next_attempt_at": now,
+            "created_at": now,
+        },
     )
     return message_id
 

@@ -12,11 +12,12 @@ dropping the alarm silently (``alarm_reached_no_phone``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import Executable, bindparam, select
 from sqlalchemy.orm import Session
 
 from casework.access.policy import Action
@@ -53,24 +54,29 @@ def may_open(session: Session, user_id: uuid.UUID, case: Case, now: dt.datetime)
     return may_in_memory(session, principal, case, Action.CASE_READ, now=now)
 
 
+@functools.cache
+def _on_call_query(regional: bool) -> Executable:
+    """Who is on call now for a region and nationally, the region's own turn first (built
+    once: building it cost more than running it)."""
+    national = OnCallShift.region_id.is_(None)
+    here = (OnCallShift.region_id == bindparam("region_id")) | national if regional else national
+    now = bindparam("now", type_=OnCallShift.starts_at.type)
+    return (
+        select(StaffUser.id, StaffUser.phone_ct, national)
+        .join(OnCallShift, OnCallShift.user_id == StaffUser.id)
+        .where(here, OnCallShift.starts_at <= now, OnCallShift.ends_at > now, StaffUser.active)
+        .order_by(national, OnCallShift.starts_at, StaffUser.id)
+    )
+
+
 def on_call(session: Session, keyring: Keyring, case: Case, now: dt.datetime) -> OnCall:
     """Who is on call for the case now, among those who may open it: the region's own rota,
     then - when it holds no phone - the national rota (which also covers unplaced cases)."""
     people: list[uuid.UUID] = []
     phones: list[str] = []
     key = None
-    national = OnCallShift.region_id.is_(None)
-    here = national if case.region_id is None else (OnCallShift.region_id == case.region_id)
     rows = session.execute(
-        select(StaffUser.id, StaffUser.phone_ct, national)
-        .join(OnCallShift, OnCallShift.user_id == StaffUser.id)
-        .where(
-            here | national,
-            OnCallShift.starts_at <= now,
-            OnCallShift.ends_at > now,
-            StaffUser.active.is_(True),
-        )
-        .order_by(national, OnCallShift.starts_at, StaffUser.id)  # the region's own turn first
+        _on_call_query(case.region_id is not None), {"region_id": case.region_id, "now": now}
     ).all()
     for user_id, phone, is_national in rows:
         if is_national and phones and case.region_id is not None:

@@ -18,11 +18,23 @@ nobody on shift could take alerts the rota too (``casework.routing.oncall``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from casework.actors import SYSTEM, Actor
@@ -75,14 +87,13 @@ def national_members() -> ColumnElement[bool]:
     return StaffUser.id.in_(_national_ids())
 
 
-def _able(
-    session: Session, case: Case, now: dt.datetime
-) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
-    """Caseworkers on shift now who speak the case's language: those on shift in its region,
-    and those on the national desk (one query for both)."""
+@functools.cache
+def _able_query(regional: bool, conflicted: bool) -> Executable:
+    """Built once per shape (building it cost more than running it)."""
     desk = and_(StaffShift.region_id.is_(None), StaffShift.user_id.in_(_national_ids()))
-    here = desk if case.region_id is None else or_(StaffShift.region_id == case.region_id, desk)
-    speaks = select(StaffLanguage.user_id).where(StaffLanguage.language == case.language)
+    here = or_(StaffShift.region_id == bindparam("region_id"), desk) if regional else desk
+    speaks = select(StaffLanguage.user_id).where(StaffLanguage.language == bindparam("language"))
+    now = bindparam("now", type_=StaffShift.starts_at.type)
     able = (
         select(StaffShift.user_id, StaffShift.region_id.is_not(None))
         .join(StaffUser, StaffUser.id == StaffShift.user_id)
@@ -95,12 +106,30 @@ def _able(
             StaffUser.id.in_(speaks),
         )
     )
-    if conflicted_with_school(case):
-        linked = select(StaffSchoolLink.user_id).where(StaffSchoolLink.school_id == case.school_id)
+    if conflicted:
+        linked = select(StaffSchoolLink.user_id).where(
+            StaffSchoolLink.school_id == bindparam("school_id")
+        )
         able = able.where(StaffUser.id.not_in(linked))
+    return able
+
+
+def _able(
+    session: Session, case: Case, now: dt.datetime
+) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+    """Caseworkers on shift now who speak the case's language: those on shift in its region,
+    and those on the national desk (one query for both)."""
+    conflicted = conflicted_with_school(case)
+    able = _able_query(case.region_id is not None, conflicted)
+    params = {
+        "region_id": case.region_id,
+        "now": now,
+        "language": case.language,
+        "school_id": case.school_id,
+    }
     regional: dict[uuid.UUID, None] = {}
     national: dict[uuid.UUID, None] = {}
-    for user_id, in_region in session.execute(able):
+    for user_id, in_region in session.execute(able, params):
         (regional if in_region else national)[user_id] = None
     return list(regional), list(national)
 
@@ -147,18 +176,26 @@ def team_for(session: Session, region_id: int | None) -> int | None:
     """The team whose queue a case of this region goes to: a regional team with staff, else
     the national desk's (also for a case whose region is not known); a team without active
     staff only when there is nothing better (``casework.routing.coverage`` says so loudly)."""
+    found = session.scalar(_team_query(region_id is not None), {"region_id": region_id})
+    return int(found) if found is not None else None
+
+
+@functools.cache
+def _team_query(regional: bool) -> Executable:
+    """The first way that finds a team wins: one query, each way ranked by its place (built
+    once: building it cost more than running it)."""
     staffed = staffed_teams()
-    regional = select(TeamRegion.team_id.label("id")).where(TeamRegion.region_id == region_id)
+    here = select(TeamRegion.team_id.label("id")).where(
+        TeamRegion.region_id == bindparam("region_id")
+    )
     national = select(Team.id.label("id")).where(Team.national)
     ways = [national.where(Team.id.in_(staffed)), national]
-    if region_id is not None:
-        ways = [regional.where(TeamRegion.team_id.in_(staffed)), ways[0], regional, ways[1]]
-    # The first way that finds a team wins: one query, each way ranked by its place.
+    if regional:
+        ways = [here.where(TeamRegion.team_id.in_(staffed)), ways[0], here, ways[1]]
     ranked = union_all(
         *(way.add_columns(literal(rank).label("rank")) for rank, way in enumerate(ways))
     ).subquery()
-    found = session.scalar(select(ranked.c.id).order_by(ranked.c.rank, ranked.c.id).limit(1))
-    return int(found) if found is not None else None
+    return select(ranked.c.id).order_by(ranked.c.rank, ranked.c.id).limit(1)
 
 
 def may_keep(session: Session, user_id: uuid.UUID, case: Case) -> bool:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Final
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import Executable, bindparam, distinct, func, select
 from sqlalchemy.orm import Session
 
 from casework.cases.models import Case
@@ -13,6 +14,24 @@ from casework.linking.models import PersonMention
 
 SCHOOL_WINDOW: Final = dt.timedelta(days=180)
 REPEAT_CAP: Final = 10  # earlier reports about a school counted at most (triage weighs 4)
+
+
+@functools.cache
+def _school_count() -> Executable:
+    """Other recent cases about a school, up to the cap (built once: building it cost more
+    than running it)."""
+    recent = (
+        select(Case.id)
+        .where(
+            Case.school_id == bindparam("school_id"),
+            Case.id != bindparam("case_id", type_=Case.id.type),
+            Case.opened_at >= bindparam("since", type_=Case.opened_at.type),
+            Case.opened_at <= bindparam("until", type_=Case.opened_at.type),
+        )
+        .limit(REPEAT_CAP)
+        .subquery()
+    )
+    return select(func.count()).select_from(recent)
 
 
 def earlier_reports(session: Session, case: Case, *, with_person: bool = True) -> tuple[int, int]:
@@ -36,16 +55,13 @@ def earlier_reports(session: Session, case: Case, *, with_person: bool = True) -
             )
             or 0
         )
-    recent = (
-        select(Case.id)
-        .where(
-            Case.school_id == case.school_id,
-            Case.id != case.id,
-            Case.opened_at >= case.opened_at - SCHOOL_WINDOW,
-            Case.opened_at <= case.opened_at,
-        )
-        .limit(REPEAT_CAP)
-        .subquery()
+    school = session.scalar(
+        _school_count(),
+        {
+            "school_id": case.school_id,
+            "case_id": case.id,
+            "since": case.opened_at - SCHOOL_WINDOW,
+            "until": case.opened_at,
+        },
     )
-    school = session.scalar(select(func.count()).select_from(recent))
     return int(person), int(school or 0)
