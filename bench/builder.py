@@ -26,6 +26,7 @@ import io
 import json
 import pstats
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -106,16 +107,20 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=500)
     parser.add_argument("--backend", default="postgresql", choices=["postgresql", "sqlite"])
     parser.add_argument("--profile", type=int, default=0, help="print the N costliest functions")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="builder threads (the worker runs 2 on PostgreSQL)"
+    )
+    parser.add_argument("--staffed", action="store_true", help="the demo's staff on shift")
     args = parser.parse_args()
     n = args.reports
     with (
         tempfile.TemporaryDirectory(prefix="hotline-bench-") as tmp,
         bench_database(args.backend, Path(tmp)) as url,
     ):
-        prepare_database(url)
+        prepare_database(url, staffed=args.staffed, keys_path=Path(tmp) / "keys.json")
         keys = LocalKeyFile(Path(tmp) / "keys.json", create=True, signer_name="bench.local/b")
         keyring = Keyring(keys)
-        db = Database(make_engine(url, pool_size=2, max_overflow=0))
+        db = Database(make_engine(url, pool_size=args.threads + 1, max_overflow=0))
         db.run(lambda s: s.execute(text("CREATE TABLE bench_row (id integer, v text)")), write=True)
 
         def baseline() -> None:
@@ -127,11 +132,19 @@ def main() -> None:
                     write=True,
                 )
 
+        def drain() -> None:
+            while build_pending(
+                db, keyring=keyring, clock=SystemClock(), default_phone_region=None, limit=50
+            ).built:
+                pass
+
         def build() -> None:
-            run = build_pending(
-                db, keyring=keyring, clock=SystemClock(), default_phone_region=None, limit=n
-            )
-            assert run.built == n, run
+            # As the worker runs it: each thread takes rows (SKIP LOCKED) until none wait.
+            threads = [threading.Thread(target=drain) for _ in range(args.threads)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
 
         _receive(db, keyring, 20)  # warm: the first cases load what later ones reuse
         build_pending(db, keyring=keyring, clock=SystemClock(), default_phone_region=None, limit=20)
@@ -141,6 +154,8 @@ def main() -> None:
         wall, cpu = _timed(build)
         result: dict[str, Any] = {
             "backend": args.backend,
+            "threads": args.threads,
+            "staffed": args.staffed,
             "cases": n,
             "cases_per_s": round(n / wall, 1),
             "cpu_ms_per_case": round(1000 * cpu / n, 2),

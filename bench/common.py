@@ -49,8 +49,10 @@ def bench_database(backend: str, workdir: Path) -> Iterator[str]:
         admin.dispose()
 
 
-def prepare_database(url: str) -> None:
-    """Migrate a fresh database and add the demo schools (reports name one)."""
+def prepare_database(url: str, *, staffed: bool = False, keys_path: Path | None = None) -> None:
+    """Migrate a fresh database and add the demo schools (reports name one); ``staffed``:
+    the demo's teams, staff and rota too (its key file at ``keys_path``), so reports are
+    routed to caseworkers on shift - without them every P2 report wakes the on-call rota."""
     from hotline.cli.demo import seed_places  # noqa: PLC0415
     from hotline.runtime import migrations  # noqa: PLC0415 - only the benchmarks that need it pay
     from hotline.runtime.database import Database, make_engine  # noqa: PLC0415
@@ -58,7 +60,23 @@ def prepare_database(url: str) -> None:
     migrations.upgrade(url)
     db = Database(make_engine(url, pool_size=1, max_overflow=0))
     db.run(seed_places, write=True)
+    if staffed:
+        _seed_staff(db, keys_path or Path("keys.json"))
     db.dispose()
+
+
+def _seed_staff(db: Any, keys_path: Path) -> None:
+    from casework.clock import SystemClock  # noqa: PLC0415
+    from casework.context import Unit  # noqa: PLC0415
+    from casework.protection.keys import Keyring  # noqa: PLC0415
+    from casework.staff.passwords import PasswordHashing  # noqa: PLC0415
+    from hotline.cli.demo import seed_staff  # noqa: PLC0415
+    from integrations.keys.local import LocalKeyFile  # noqa: PLC0415
+
+    keyring = Keyring(LocalKeyFile(keys_path, create=True, signer_name="hotline.local/audit"))
+    clock = SystemClock()
+    hashing = PasswordHashing(time_cost=1, memory_kib=8192, parallelism=1)  # logins unused
+    db.run(lambda s: seed_staff(Unit(s, keyring, clock, clock.now()), hashing=hashing), write=True)
 
 
 @contextmanager

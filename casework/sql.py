@@ -6,9 +6,9 @@ import functools
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Insert, Table, func, insert, literal_column
+from sqlalchemy import Insert, Table, func, insert, inspect, literal_column
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from casework.db import Base
 
@@ -21,6 +21,62 @@ def plain_insert(table: Table) -> Insert:
     ``insert(...).values(...)`` for every row cost more CPU than running it (the case
     builder writes several rows a case)."""
     return insert(table)
+
+
+def insert_new(session: Session) -> None:
+    """Write the session's new objects as ``session.flush()`` would, faster: one INSERT (or
+    executemany) per table in foreign-key order, then the objects are kept in the session as
+    persistent rows. The unit of work's bookkeeping per object was most of the CPU of
+    opening a case (the case builder opens hundreds a second).
+
+    Only for plain new rows whose foreign keys are set as ids; anything else (an object
+    linked through a relationship, or other pending changes) is left to ``session.flush()``.
+    """
+    new = list(session.new)
+    rows = [_plain_row(obj) for obj in new] if not (session.dirty or session.deleted) else []
+    ranks = _table_ranks()
+    if not new or not rows or any(row is None or row[0] not in ranks for row in rows):
+        session.flush()
+        return
+    by_table: dict[Any, list[dict[str, Any]]] = {}
+    for table, values in sorted(filter(None, rows), key=lambda row: ranks[row[0]]):
+        by_table.setdefault(table, []).append(values)
+    for obj in new:
+        session.expunge(obj)
+    for table, table_rows in by_table.items():
+        if all(row.keys() == table_rows[0].keys() for row in table_rows):
+            session.execute(plain_insert(table), table_rows)
+        else:
+            for one in table_rows:
+                session.execute(plain_insert(table), one)
+    for obj in new:
+        make_transient_to_detached(obj)
+        session.add(obj)
+
+
+def _plain_row(obj: Any) -> tuple[Any, dict[str, Any]] | None:
+    """The table and column values of a new object (its Python defaults filled in, as a
+    flush would); None when it is linked through a relationship."""
+    state = inspect(obj)
+    mapper = state.mapper
+    if any(rel.key in state.dict for rel in mapper.relationships):
+        return None
+    values = {}
+    for prop in mapper.column_attrs:
+        column = prop.columns[0]
+        if prop.key not in state.dict and column.default is not None:
+            default = column.default
+            setattr(obj, prop.key, default.arg(None) if default.is_callable else default.arg)
+        if prop.key in state.dict:
+            values[column.key] = state.dict[prop.key]
+    return mapper.local_table, values
+
+
+@functools.cache
+def _table_ranks() -> dict[Any, int]:
+    """Each table's place in foreign-key order (sorting them anew each time cost more than
+    the inserts)."""
+    return {table: rank for rank, table in enumerate(Base.metadata.sorted_tables)}
 
 
 def insert_ignoring_conflict(

@@ -43,6 +43,7 @@ from casework.protection.blind_index import phone_index
 from casework.protection.fields import seal_text
 from casework.protection.keys import Keyring
 from casework.routing.service import region_supervisors, route_new_case
+from casework.sql import insert_new
 from casework.text import has_control_characters
 from casework.triage.repeats import earlier_reports
 from casework.triage.rules import Assessment, TriageFacts, assess, assess_intake
@@ -248,7 +249,7 @@ def submit_report(
 
         report = Report(
             id=report_id,
-            case=case,
+            case_id=case.id,
             channel=submission.channel,
             language=submission.language,
             category_id=resolved.category_id,
@@ -296,8 +297,8 @@ def submit_report(
             session.add(
                 FollowUpCredential(
                     id=new_id(),
-                    case=case,
-                    report=report,
+                    case_id=case.id,
+                    report_id=report.id,
                     code_hash=follow_up.code_hash,
                     created_at=now,
                 )
@@ -320,7 +321,7 @@ def submit_report(
             },
         )
         routed = route_new_case(session, keyring=keyring, case=case, now=now)
-    session.flush()
+    insert_new(session)
     if named is not None and case.school_id is not None:
         record_mention(
             session,

@@ -197,6 +197,13 @@ def seed_demo(unit: Unit, *, hashing: PasswordHashing) -> DemoResult:
     )
 
 
+def seed_staff(unit: Unit, *, hashing: PasswordHashing) -> list[DemoLogin]:
+    """The demo's teams, staff and their rota for the coming week, on places already there
+    (the benchmarks' staffed runs); their logins."""
+    unit.keyring.ensure_root(unit.session, now=unit.now)
+    return _seed_staff(unit, hashing=hashing)[0]
+
+
 def _seed_staff(unit: Unit, *, hashing: PasswordHashing) -> tuple[list[DemoLogin], str]:
     session, keyring, now = unit.session, unit.keyring, unit.now
     for name, regions, national in TEAMS:
