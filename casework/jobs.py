@@ -107,6 +107,12 @@ class JobConfig(Protocol):
         ...
 
     @property
+    def small_batches(self) -> bool:
+        """Jobs share one write turn with requests (SQLite, in ``hotline serve``): a batch
+        transaction must stay short, a tenth of its usual size, or receipts wait behind it."""
+        ...
+
+    @property
     def intake_builders(self) -> int:
         """Threads building cases at once in one worker process (PostgreSQL)."""
         ...

@@ -192,6 +192,7 @@ def build_worker(
             default_phone_region=settings.default_phone_region,
             intake_build_batch=settings.intake_build_batch,
             intake_builders=settings.intake_builders,
+            small_batches=settings.is_sqlite,
             intake_backlog_alarm_seconds=settings.intake_backlog_alarm_seconds,
             sms_safe_word=settings.sms_safe_word,
             emergency_number=settings.emergency_number,

@@ -80,6 +80,7 @@ class WorkerConfig:
     default_phone_region: str | None = None
     intake_build_batch: int = 50
     intake_builders: int = 2
+    small_batches: bool = False
     intake_idle_seconds: float = 0.1
     intake_backlog_alarm_seconds: float = 120.0
     sms_safe_word: str = "BANANA"
@@ -88,7 +89,7 @@ class WorkerConfig:
 
 
 class _Deferring:
-    """The database as background loop jobs use it: writes let requests go first."""
+    """The database as background jobs use it: writes let requests go first."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -190,9 +191,11 @@ class Worker:
 
     def periodic(self) -> None:
         """Run each registered periodic job that is due (audit log, SLA scan, purges)."""
+        # Their writes let requests go first too (SQLite: one write turn for both).
+        context = replace(self.context, db=_Deferring(self.db))
         for job in self.jobs.periodic_jobs:
             if self._due(job.name, job.interval(self.config)):
-                job.run(self.context)
+                job.run(context)
 
     def scan_sla(self) -> int:
         """The SLA scan now, whether due or not; returns notices sent."""

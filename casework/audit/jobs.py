@@ -25,7 +25,8 @@ def sequence_all(ctx: JobContext) -> None:
     """Give every new audit event its place in the log, a batch per transaction."""
     if ctx.signer is None:
         return
-    while ctx.db.run(lambda s: sequence(s, batch=SEQUENCE_BATCH), write=True) == SEQUENCE_BATCH:
+    batch = SEQUENCE_BATCH // 10 if ctx.config.small_batches else SEQUENCE_BATCH
+    while ctx.db.run(lambda s: sequence(s, batch=batch), write=True) == batch:
         pass
 
 

@@ -19,7 +19,8 @@ jobs = Jobs()
 def scan(ctx: JobContext) -> int:
     """Rebuild the clocks of cases whose history grew, then send warnings and breaches
     that are due (each batch its own short transaction); returns notices sent."""
-    batch, deadline = REFRESH_BATCH, time.monotonic() + REFRESH_SECONDS
+    batch = REFRESH_BATCH // 10 if ctx.config.small_batches else REFRESH_BATCH
+    deadline = time.monotonic() + REFRESH_SECONDS
     while ctx.db.run(lambda s: refresh_stale(s, batch=batch), write=True) == batch:
         if time.monotonic() > deadline:
             break
