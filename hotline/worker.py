@@ -89,7 +89,7 @@ class WorkerConfig:
 
 
 class _Deferring:
-    """The database as background jobs use it: writes let requests go first."""
+    """The database as background loop jobs use it: writes let requests go first."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -189,10 +189,10 @@ class Worker:
         self._last[name] = now
         return True
 
-    def periodic(self) -> None:
-        """Run each registered periodic job that is due (audit log, SLA scan, purges)."""
-        # Their writes let requests go first too (SQLite: one write turn for both).
-        context = replace(self.context, db=_Deferring(self.db))
+    def periodic(self, *, deferring: bool = False) -> None:
+        """Run each registered periodic job that is due (audit log, SLA scan, purges);
+        ``deferring``: their writes let requests go first (``run`` does, on its own thread)."""
+        context = replace(self.context, db=_Deferring(self.db)) if deferring else self.context
         for job in self.jobs.periodic_jobs:
             if self._due(job.name, job.interval(self.config)):
                 job.run(context)
@@ -202,8 +202,14 @@ class Worker:
         return sla.scan(self.context)
 
     def run(self, stop: threading.Event) -> None:
-        """Work until ``stop`` is set; each loop job (the case builder) on a thread of its own."""
+        """Work until ``stop`` is set: the outbox (alerts first of all) on this thread, the
+        periodic jobs on one of their own (deferring to requests, which a danger alert must
+        not wait behind), each loop job (the case builder) on its own too."""
         loops = [
+            threading.Thread(
+                target=self._run_periodic, args=(stop,), name="hotline-periodic", daemon=True
+            ),
+        ] + [
             threading.Thread(
                 target=self.run_loop, args=(job, stop), name=f"hotline-{job.name}-{n}", daemon=True
             )
@@ -247,8 +253,15 @@ class Worker:
             busy = False
             try:
                 busy = self.deliver_due() > 0
-                self.periodic()
             except Exception:  # the database may be away for a moment; try again soon
                 log.exception("worker cycle failed")
             if not busy:
                 stop.wait(self.config.poll_seconds)
+
+    def _run_periodic(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                self.periodic(deferring=True)
+            except Exception:  # the database may be away for a moment; try again soon
+                log.exception("periodic jobs failed")
+            stop.wait(min(self.config.poll_seconds, 0.5))

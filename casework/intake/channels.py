@@ -12,7 +12,12 @@ from casework.errors import DomainError
 from casework.intake.builder import build_item
 from casework.intake.directory import CodeDirectory
 from casework.intake.models import IntakeItem
-from casework.intake.receiving import IntakeReceipt, receive_report
+from casework.intake.receiving import (
+    IntakeReceipt,
+    ReportToReceive,
+    receive_report,
+    receive_reports,
+)
 from casework.intake.schemas import ReportSubmission
 from casework.places.models import Region, School
 from casework.places.repository import all_regions, all_schools
@@ -98,21 +103,14 @@ def take_reports(
     with a burst on one SQLite file or a busy PostgreSQL. Any other error fails the whole
     group (nothing of it is kept) and the caller takes each report again on its own.
     """
-    taken: list[IntakeReceipt | DomainError] = []
-    for report in reports:
-        try:
-            receipt, _new = receive_report(
-                unit.session,
-                keyring=unit.keyring,
-                now=report.received_at,
-                submission=report.submission,
-                directory=directory,
-                idempotency_key=report.idempotency_key,
-                scope=report.idempotency_scope,
-                default_phone_region=default_phone_region,
-            )
-        except DomainError as refused:
-            taken.append(refused)
-        else:
-            taken.append(receipt)
-    return taken
+    received = receive_reports(
+        unit.session,
+        keyring=unit.keyring,
+        reports=[
+            ReportToReceive(r.submission, r.idempotency_key, r.idempotency_scope, r.received_at)
+            for r in reports
+        ],
+        directory=directory,
+        default_phone_region=default_phone_region,
+    )
+    return [one if isinstance(one, DomainError) else one[0] for one in received]

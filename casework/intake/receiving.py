@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +26,7 @@ from casework.audit.record import AuditAction, record_event
 from casework.cases.models import Case
 from casework.cases.reference import new_reference
 from casework.enums import Channel, ContactMethod, Danger, PerpetratorRole, ReporterRole
-from casework.errors import IdempotencyKeyReused
+from casework.errors import DomainError, IdempotencyKeyReused
 from casework.followup import codes
 from casework.ids import new_id
 from casework.intake.directory import CodeDirectory
@@ -81,6 +82,30 @@ def check_submission(
     )
 
 
+@dataclass(frozen=True)
+class ReportToReceive:
+    """One report of a group received together (``receive_reports``)."""
+
+    submission: ReportSubmission
+    idempotency_key: str | None
+    scope: str
+    received_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A checked report, sealed and ready for its one INSERT."""
+
+    values: dict[str, Any]
+    code: str
+    idempotency_key: str | None
+
+    @property
+    def receipt(self) -> IntakeReceipt:
+        v = self.values
+        return IntakeReceipt(v["id"], v["reference"], self.code, v["urgent"])
+
+
 def receive_report(
     session: Session,
     *,
@@ -97,10 +122,68 @@ def receive_report(
     The same key and content give the same receipt (replayed, never a second report); the
     same key with different content raises IdempotencyKeyReused.
     """
+    prepared = _prepare(
+        session,
+        keyring=keyring,
+        report=ReportToReceive(submission, idempotency_key, scope, now),
+        directory=directory,
+        default_phone_region=default_phone_region,
+    )
+    return _settle(session, keyring, prepared, inserted=_insert(session, prepared.values))
+
+
+def receive_reports(
+    session: Session,
+    *,
+    keyring: Keyring,
+    reports: Sequence[ReportToReceive],
+    directory: CodeDirectory,
+    default_phone_region: str | None,
+) -> list[tuple[IntakeReceipt, bool] | DomainError]:
+    """``receive_report`` for several reports in one transaction, their rows written by one
+    executemany: each one's receipt (and whether this call took it in), or why it was
+    refused (having written nothing)."""
+    prepared: list[_Prepared | DomainError] = []
+    for report in reports:
+        try:
+            prepared.append(
+                _prepare(
+                    session,
+                    keyring=keyring,
+                    report=report,
+                    directory=directory,
+                    default_phone_region=default_phone_region,
+                )
+            )
+        except DomainError as refused:
+            prepared.append(refused)
+    inserted = _insert_many(session, [p.values for p in prepared if isinstance(p, _Prepared)])
+    results: list[tuple[IntakeReceipt, bool] | DomainError] = []
+    for one in prepared:
+        if isinstance(one, DomainError):
+            results.append(one)
+            continue
+        try:
+            results.append(_settle(session, keyring, one, inserted=one.values["id"] in inserted))
+        except DomainError as refused:
+            results.append(refused)
+    return results
+
+
+def _prepare(
+    session: Session,
+    *,
+    keyring: Keyring,
+    report: ReportToReceive,
+    directory: CodeDirectory,
+    default_phone_region: str | None,
+) -> _Prepared:
+    """Check a report (InvalidInput on the first problem) and seal it into its row's values,
+    with a freshly drawn reference."""
+    submission, idempotency_key = report.submission, report.idempotency_key
     check_submission(
         session, submission, directory=directory, default_phone_region=default_phone_region
     )
-    urgent = is_urgent(submission)
     request_hash = submission.fingerprint(keyring.purpose_key(session, "idempotency").secret)
     if idempotency_key is None:
         code, salt = codes.new_code(), None
@@ -114,13 +197,14 @@ def receive_report(
     item_id = new_id()
     values: dict[str, Any] = {
         "id": item_id,
-        "scope": scope,
+        "scope": report.scope,
         "key_hash": hashed_key,
+        "reference": new_reference(),
         "request_hash": request_hash,
         "code_salt": salt,
         "channel": submission.channel,
-        "urgent": urgent,
-        "received_at": now,
+        "urgent": is_urgent(submission),
+        "received_at": report.received_at,
         "payload_ct": seal_payload(keyring, session, item_id, submission),
         "code_ct": seal(
             keyring.purpose_key(session, _CODE_PURPOSE),
@@ -134,19 +218,36 @@ def receive_report(
         "attempts": 0,
         "last_error": None,
     }
+    return _Prepared(values, code, idempotency_key)
+
+
+def _settle(
+    session: Session, keyring: Keyring, prepared: _Prepared, *, inserted: bool
+) -> tuple[IntakeReceipt, bool]:
+    """The receipt of a report whose first INSERT went in (``inserted``) or did nothing: then
+    either its key was claimed before (the first receipt, replayed) or its reference was
+    taken (another is drawn: 35 bits, almost never)."""
+    values = prepared.values
     for _ in range(_REFERENCE_ATTEMPTS):
-        reference = new_reference()
-        if _insert(session, {**values, "reference": reference}):
-            return IntakeReceipt(item_id, reference, code, urgent), True
-        if idempotency_key is not None:
+        if inserted:
+            return _Prepared(values, prepared.code, prepared.idempotency_key).receipt, True
+        if prepared.idempotency_key is not None:
             earlier = session.scalars(
                 select(IntakeItem).where(
-                    IntakeItem.scope == scope, IntakeItem.key_hash == hashed_key
+                    IntakeItem.scope == values["scope"], IntakeItem.key_hash == values["key_hash"]
                 )
             ).first()
             if earlier is not None:
-                return _replay(session, keyring, earlier, idempotency_key, request_hash, now), False
-        # Not the claim: the reference was taken. Draw another (35 bits: almost never).
+                return _replay(
+                    session,
+                    keyring,
+                    earlier,
+                    prepared.idempotency_key,
+                    values["request_hash"],
+                    values["received_at"],
+                ), False
+        values = {**values, "reference": new_reference()}
+        inserted = _insert(session, values)
     raise RuntimeError("could not find a free case reference")
 
 
@@ -167,26 +268,23 @@ _COLUMNS = (
     "attempts",
     "last_error",
 )
-_INSERTS: dict[str, Executable] = {}
+_INSERTS: dict[tuple[str, bool], Executable] = {}
 
 
-def _insert_statement(session: Session) -> Executable:
+def _insert_statement(session: Session, *, returning: bool = True) -> Executable:
     """INSERT ... SELECT ... WHERE no case has the reference ON CONFLICT DO NOTHING RETURNING
     id, built once per dialect with bound parameters (building it per request was most of
     the request's CPU)."""
-    dialect = session.get_bind().dialect.name
-    stmt = _INSERTS.get(dialect)
+    key = (session.get_bind().dialect.name, returning)
+    stmt = _INSERTS.get(key)
     if stmt is None:
         table = IntakeItem.__table__
         row = select(*(bindparam(c, type_=table.c[c].type) for c in _COLUMNS)).where(
             not_(exists().where(Case.reference == bindparam("ref", type_=Case.reference.type)))
         )
-        stmt = _INSERTS[dialect] = (
-            dialect_insert(session, table)
-            .from_select(list(_COLUMNS), row)
-            .on_conflict_do_nothing()
-            .returning(table.c.id)
-        )
+        insert = dialect_insert(session, table).from_select(list(_COLUMNS), row)
+        insert = insert.on_conflict_do_nothing()
+        stmt = _INSERTS[key] = insert.returning(table.c.id) if returning else insert
     return stmt
 
 
@@ -194,6 +292,18 @@ def _insert(session: Session, values: dict[str, Any]) -> bool:
     """One statement that claims the key and reserves the reference, or does nothing."""
     params = {**values, "ref": values["reference"]}
     return session.execute(_insert_statement(session), params).first() is not None
+
+
+def _insert_many(session: Session, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+    """``_insert`` for several rows: one executemany (sent in one go by the driver), then
+    one SELECT for which went in; the ids of those."""
+    if len(rows) < 2:
+        return {rows[0]["id"]} if rows and _insert(session, rows[0]) else set()
+    session.execute(
+        _insert_statement(session, returning=False), [{**r, "ref": r["reference"]} for r in rows]
+    )
+    ids = [r["id"] for r in rows]
+    return set(session.scalars(select(IntakeItem.id).where(IntakeItem.id.in_(ids))))
 
 
 def _replay(
