@@ -43,6 +43,8 @@ class GroupCommit(Generic[I, R]):
         self._writers = 1 if db.is_sqlite else writers
         self._waiting: list[tuple[I, asyncio.Future[R | None]]] = []
         self._running = 0
+        # The loop keeps only weak references to tasks: these keep the writers alive.
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def submit(self, item: I) -> R | None:
         """Write ``item`` with whatever else is waiting; its result, or None when its group
@@ -51,7 +53,9 @@ class GroupCommit(Generic[I, R]):
         self._waiting.append((item, future))
         if self._running < self._writers:
             self._running += 1
-            asyncio.get_running_loop().create_task(self._drain())
+            task = asyncio.get_running_loop().create_task(self._drain())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         return await future
 
     async def _drain(self) -> None:
