@@ -100,11 +100,6 @@ class _Prepared:
     code: str
     idempotency_key: str | None
 
-    @property
-    def receipt(self) -> IntakeReceipt:
-        v = self.values
-        return IntakeReceipt(v["id"], v["reference"], self.code, v["urgent"])
-
 
 def receive_report(
     session: Session,
@@ -230,7 +225,10 @@ def _settle(
     values = prepared.values
     for _ in range(_REFERENCE_ATTEMPTS):
         if inserted:
-            return _Prepared(values, prepared.code, prepared.idempotency_key).receipt, True
+            receipt = IntakeReceipt(
+                values["id"], values["reference"], prepared.code, values["urgent"]
+            )
+            return receipt, True
         if prepared.idempotency_key is not None:
             earlier = session.scalars(
                 select(IntakeItem).where(
